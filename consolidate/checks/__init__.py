@@ -1,0 +1,1 @@
+"""Pure checks over text: facts, citations, links. Each returns findings, never prints."""

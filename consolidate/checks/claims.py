@@ -1,0 +1,107 @@
+"""Read a merged markdown page back into claims, each with its citation labels and line.
+
+Citations are markdown footnotes: `[^n]` after a sentence or list item, a `Sources: [^n]` line
+after a code block, table, quote or HTML block, and definitions `[^n]: \\`path:start-end\\` (chunk \\`id\\`)`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from consolidate.markdown.blocks import scan_blocks
+from consolidate.stages.ingest import front_matter, split_lines
+
+MARKS = re.compile(r"(?:\[\^[^\]\s]+\])+")
+LABEL = re.compile(r"\[\^([^\]\s]+)\]")
+DEFN = re.compile(r"^\[\^([^\]\s]+)\]:\s*`?([^`\s]+?):(\d+)-(\d+)`?(?:\s*\(chunk\s*`?(c[0-9a-f]+)`?\))?\s*$")
+SOURCES_LINE = re.compile(r"^Sources:\s*((?:\[\^[^\]\s]+\]\s*)+)$")
+
+
+@dataclass(frozen=True)
+class Ref:
+    doc: str
+    start: int
+    end: int
+    chunk: str
+
+
+@dataclass
+class Claim:
+    kind: str  # sentence | list_item | code | table | quote | html
+    text: str
+    line: int
+    labels: list[str]
+
+
+@dataclass
+class ParsedPage:
+    lines: list[str]
+    claims: list[Claim]
+    refs: dict[str, Ref]
+    code_lines: set[int]
+    headings: list[tuple[int, int, str]]  # (line, level, raw heading text)
+
+
+def _segments(text: str, line: int, kind: str) -> list[Claim]:
+    out, last = [], 0
+    for m in MARKS.finditer(text):
+        seg = text[last:m.start()].strip()
+        if seg:
+            out.append(Claim(kind, seg, line, LABEL.findall(m.group(0))))
+        last = m.end()
+    tail = text[last:].strip()
+    if tail:
+        out.append(Claim(kind, tail, line, []))
+    return out
+
+
+def parse_page(text: str) -> ParsedPage:
+    lines = split_lines(text)
+    _, body_start, _ = front_matter(lines, "")
+    scan = scan_blocks(lines, body_start)
+    refs: dict[str, Ref] = {}
+    claims: list[Claim] = []
+    code_lines: set[int] = set()
+    headings = []
+    pending: Claim | None = None
+    for b in scan.blocks:
+        block_lines = lines[b.start - 1:b.end]
+        joined = "\n".join(block_lines)
+        if b.kind == "heading":
+            headings.append((b.start, b.level, lines[b.start - 1].lstrip("#").strip() if b.start == b.end else " ".join(block_lines[:-1])))
+            continue
+        if b.kind in ("code", "html"):
+            code_lines.update(range(b.start, b.end + 1))
+        if b.kind == "paragraph":
+            m = SOURCES_LINE.match(joined.strip())
+            if m and pending is not None:
+                pending.labels = LABEL.findall(m.group(1))
+                pending = None
+                continue
+            if all(DEFN.match(ln) for ln in block_lines):
+                for ln in block_lines:
+                    d = DEFN.match(ln)
+                    refs[d.group(1)] = Ref(d.group(2), int(d.group(3)), int(d.group(4)), d.group(5) or "")
+                continue
+        pending = None
+        if b.kind == "paragraph":
+            claims += _segments(" ".join(ln.strip() for ln in block_lines), b.start, "sentence")
+        elif b.kind == "list":
+            item: list[str] = []
+            start = b.start
+            for no, ln in enumerate(block_lines, start=b.start):
+                if re.match(r"^\s*([-*+]|\d{1,9}[.)])(\s+|$)", ln) and item:
+                    claims += _segments(" ".join(item), start, "list_item")
+                    item, start = [], no
+                if ln.strip():
+                    item.append(ln.strip())
+            if item:
+                claims += _segments(" ".join(item), start, "list_item")
+        elif b.kind == "quote" and MARKS.search(joined):
+            claims += _segments(" ".join(ln.lstrip(" >") for ln in block_lines), b.start, "quote")
+        elif b.kind in ("code", "table", "quote", "html"):
+            body = "\n".join(block_lines[1:-1]) if b.kind == "code" else joined
+            pending = Claim(b.kind, body, b.start, [])
+            claims.append(pending)
+    return ParsedPage(lines, claims, refs, code_lines, headings)

@@ -1,0 +1,51 @@
+"""Every link and image in the output resolves: to a page and anchor there, a copied asset, or a URL found in the inputs."""
+
+from __future__ import annotations
+
+import posixpath
+from urllib.parse import unquote
+
+from consolidate.checks.claims import ParsedPage
+from consolidate.linkmap import EXTERNAL
+from consolidate.markdown.links import definitions, links_in_line
+from consolidate.markdown.slugs import Slugger
+from consolidate.records import Document, Finding
+
+
+def page_anchors(parsed: ParsedPage, style: str = "github") -> set[str]:
+    slugger = Slugger(style)
+    return {slugger(text) for _, _, text in parsed.headings}
+
+
+def input_urls(docs: list[Document], texts: dict[str, list[str]]) -> set[str]:
+    urls = {l.target for d in docs for l in d.links if EXTERNAL.match(l.target)}
+    return urls
+
+
+def check_links(page: str, parsed: ParsedPage, anchors: dict[str, set[str]], files: set[str], urls: set[str]) -> list[Finding]:
+    out: list[Finding] = []
+    defs = definitions(parsed.lines, parsed.code_lines)
+    for no, line in enumerate(parsed.lines, start=1):
+        if no in parsed.code_lines:
+            continue
+        for link in links_in_line(line, no, defs):
+            if link.kind == "definition" and link.text.startswith("^"):
+                continue
+            problem = _problem(page, link.target, anchors, files, urls)
+            if problem:
+                out.append(Finding(severity="error", kind="dead-link", page=page, line=no,
+                                   message=f"{page}:{no}: link {link.target!r} {problem}"))
+    return out
+
+
+def _problem(page: str, target: str, anchors: dict[str, set[str]], files: set[str], urls: set[str]) -> str:
+    if EXTERNAL.match(target):
+        return "" if target in urls else "is a URL found in no input"
+    path, _, frag = target.partition("#")
+    path = unquote(path)
+    dest = posixpath.normpath(posixpath.join(posixpath.dirname(page), path)) if path else page
+    if dest not in files:
+        return "points to no output page or asset"
+    if frag and frag not in anchors.get(dest, set()):
+        return f"points to anchor #{frag}, which {dest} does not have"
+    return ""

@@ -1,0 +1,82 @@
+"""The embedder protocol, a registry by name, and a diskcache keyed by model id + text hash."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Callable, Protocol
+
+import numpy as np
+
+from consolidate.errors import UnknownComponentError
+
+
+class Embedder(Protocol):
+    model_id: str  # changes whenever vectors would change; part of every cache key
+    dim: int
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Return float32 vectors, one row per text, L2-normalised."""
+        ...
+
+
+def _lexical(**kw) -> Embedder:
+    from consolidate.embedders.lexical import LexicalEmbedder
+
+    return LexicalEmbedder(**kw)
+
+
+def _minilm(**kw) -> Embedder:
+    from consolidate.embedders.minilm import MiniLMEmbedder
+
+    return MiniLMEmbedder(**kw)
+
+
+EMBEDDERS: dict[str, Callable[..., Embedder]] = {"lexical": _lexical, "minilm": _minilm}
+
+
+def make_embedder(kind: str, **kw) -> Embedder:
+    if kind not in EMBEDDERS:
+        raise UnknownComponentError("embedder", kind, list(EMBEDDERS))
+    return EMBEDDERS[kind](**kw)
+
+
+def text_key(model_id: str, text: str) -> str:
+    return model_id + ":" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def embed_cached(embedder: Embedder, texts: list[str], cache_dir: Path | None,
+                 batch: int = 4096, progress: Callable[[int], None] | None = None) -> tuple[np.ndarray, int]:
+    """Embed with a diskcache in front. Returns (vectors, cache hits)."""
+    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    if cache_dir is None:
+        for s in range(0, len(texts), batch):
+            out[s:s + batch] = embedder.embed(texts[s:s + batch])
+            if progress:
+                progress(min(batch, len(texts) - s))
+        return out, 0
+    import diskcache
+
+    keys = [text_key(embedder.model_id, t) for t in texts]
+    hits = 0
+    with diskcache.Cache(str(cache_dir)) as cache:
+        missing = []
+        for i, k in enumerate(keys):
+            v = cache.get(k)
+            if v is None:
+                missing.append(i)
+            else:
+                out[i] = np.frombuffer(v, dtype=np.float32)
+                hits += 1
+        if progress and hits:
+            progress(hits)
+        for s in range(0, len(missing), batch):
+            idx = missing[s:s + batch]
+            vecs = embedder.embed([texts[i] for i in idx]).astype(np.float32)
+            with cache.transact():
+                for i, v in zip(idx, vecs):
+                    out[i] = v
+                    cache.set(keys[i], v.tobytes())
+            if progress:
+                progress(len(idx))
+    return out, hits

@@ -1,0 +1,85 @@
+"""Resolve a link found in an input document to an input document, an asset, a URL, or nothing."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+from consolidate.records import Document
+
+EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.I)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    kind: str  # external | doc | asset | dead
+    doc: str = ""  # for doc: the input document path
+    anchor: str = ""  # fragment, without '#'
+    asset: str = ""  # for asset: absolute file path
+
+
+def _stem(path: str) -> str:
+    for ext in (".html.md", ".md", ".mdx", ".markdown"):
+        if path.lower().endswith(ext):
+            path = path[: -len(ext)]
+            break
+    for idx in ("/index", "/readme", "/README"):
+        if path.endswith(idx):
+            return path[: -len(idx)]
+    return "" if path.lower() in ("index", "readme") else path
+
+
+class LinkResolver:
+    def __init__(self, docs: list[Document]):
+        self.docs = {d.path: d for d in docs}
+        self.by_stem: dict[str, list[str]] = {}
+        for d in docs:
+            self.by_stem.setdefault(_stem(d.path).lower(), []).append(d.path)
+
+    def resolve(self, src: str, target: str) -> Resolved:
+        target = target.strip()
+        if EXTERNAL.match(target):
+            return Resolved("external")
+        path, _, anchor = target.partition("#")
+        path = unquote(path.split("?", 1)[0])
+        if not path:
+            return Resolved("doc", src, anchor)
+        if path.startswith("/"):
+            hit = self._by_route(path.strip("/"))
+        else:
+            joined = posixpath.normpath(posixpath.join(posixpath.dirname(src), path))
+            hit = self._by_path(joined) or (self._by_route(joined) if not joined.startswith("..") else None)
+            if hit is None:
+                asset = self._asset(src, path)
+                if asset:
+                    return Resolved("asset", asset=asset)
+        return Resolved("doc", hit, anchor) if hit else Resolved("dead")
+
+    def _by_path(self, p: str) -> str | None:
+        p = p.rstrip("/")
+        for cand in (p, p + ".md", p + ".mdx", p + ".markdown", p + "/index.md", p + "/README.md",
+                     re.sub(r"\.html$", ".html.md", p), re.sub(r"\.html$", ".md", p)):
+            if cand in self.docs:
+                return cand
+        return None
+
+    def _by_route(self, route: str) -> str | None:
+        """Site-root routes like `/admin/jobs/overview/` match a document whose path ends that way."""
+        key = _stem(route.rstrip("/")).lower()
+        if key in self.by_stem:
+            return sorted(self.by_stem[key])[0]
+        hits = sorted(p for s, ps in self.by_stem.items() if key and s.endswith("/" + key) for p in ps)
+        return hits[0] if hits else None
+
+    def _asset(self, src: str, path: str) -> str:
+        doc = self.docs.get(src)
+        if not doc or not doc.file:
+            return ""
+        cand = (Path(doc.file).parent / path).resolve()
+        root = Path(doc.root).resolve()
+        if cand.is_file() and (cand == root or root in cand.parents):
+            return str(cand)
+        return ""

@@ -1,0 +1,1 @@
+"""Line-exact markdown reading: blocks, headings, anchors and links, each with its line."""

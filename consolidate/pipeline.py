@@ -1,0 +1,255 @@
+"""The stage runner: ingest -> chunk -> embed -> cluster -> plan -> draft -> check -> write.
+
+Each stage is a pure core function in consolidate/stages; this module does the I/O around them.
+Stage results are saved under OUT/.state with a fingerprint of their inputs and settings; a
+rerun reuses every stage whose fingerprint is unchanged (a killed run resumes), and embeddings
+are cached by model id and text hash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from consolidate import __version__
+from consolidate.checks.citations import SourceIndex
+from consolidate.checks.links import input_urls
+from consolidate.embedders import embed_cached, make_embedder
+from consolidate.errors import UsageError
+from consolidate.fsio import read_json, write_json, write_text
+from consolidate.records import Chunk, Document, DraftPage, Finding, Plan, Topic
+from consolidate.render import render_page
+from consolidate.review import render_review
+from consolidate.settings import Settings
+from consolidate.state import OutputDir, fingerprint, load_texts
+from consolidate.stages.check import check_pages
+from consolidate.stages.chunk import chunk_documents
+from consolidate.stages.cluster import cluster_chunks
+from consolidate.stages.draft import draft_pages
+from consolidate.stages.ingest import ingest
+from consolidate.stages.plan import load_plan, plan_pages, plan_to_json
+from consolidate.stages.write import write_outputs, write_pages
+
+STAGES = ["ingest", "chunk", "embed", "cluster", "plan", "draft", "check", "write"]
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+def generated_date() -> str:
+    """SOURCE_DATE_EPOCH when set (reproducible builds), else today's UTC date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch else dt.datetime.now(dt.timezone.utc)
+    return when.date().isoformat()
+
+
+@dataclass
+class RunResult:
+    out: Path
+    docs: list[Document] = field(default_factory=list)
+    chunks: list[Chunk] = field(default_factory=list)
+    topics: list[Topic] = field(default_factory=list)
+    plan: Plan | None = None
+    findings: list[Finding] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    reused: list[str] = field(default_factory=list)
+    report: dict = field(default_factory=dict)
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity == "error" for f in self.findings)
+
+
+class _Timer:
+    def __init__(self, result: RunResult, name: str):
+        self.result, self.name = result, name
+
+    def __enter__(self):
+        self.t = time.perf_counter()
+
+    def __exit__(self, *exc):
+        self.result.timings[self.name] = round(self.result.timings.get(self.name, 0.0) + time.perf_counter() - self.t, 4)
+
+
+def _noop(stage: str, done: int, total: int) -> None:
+    pass
+
+
+def prepare(roots: list[Path], out: Path, settings: Settings, progress: Progress = _noop,
+            stop_after: str = "write", plan_file: Path | None = None) -> tuple[RunResult, dict]:
+    """ingest .. plan. Returns the result so far and the source texts."""
+    od = OutputDir(out)
+    for r in roots:
+        if r.resolve() == out.resolve():
+            raise UsageError(f"{out}: the output folder cannot be an input root; choose another --out")
+    od.claim()
+    res = RunResult(out)
+    with _Timer(res, "ingest"):
+        docs, texts, fs = ingest(roots, max_bytes=settings.ingest.max_file_bytes, exclude=[out])
+        res.docs, res.findings = docs, fs
+        progress("ingest", len(docs), len(docs))
+        fp_ingest = fingerprint([(d.path, d.sha256) for d in docs], settings.ingest.model_dump(), __version__)
+        od.save_stage("documents", fp_ingest, [d.model_dump(mode="json") for d in docs])
+    with _Timer(res, "chunk"):
+        fp_chunk = fingerprint(fp_ingest, settings.chunk.model_dump())
+        saved = od.load_stage("chunks", fp_chunk)
+        if saved is not None:
+            res.chunks = [Chunk.model_validate(c) for c in saved["chunks"]]
+            res.findings += [Finding.model_validate(f) for f in saved["findings"]]
+            res.reused.append("chunk")
+        else:
+            res.chunks, cf = chunk_documents(docs, texts, max_tokens=settings.chunk.max_tokens, encoding=settings.chunk.encoding)
+            res.findings += cf
+            od.save_stage("chunks", fp_chunk, {"chunks": [c.model_dump(mode="json") for c in res.chunks],
+                                               "findings": [f.model_dump(mode="json") for f in cf]})
+        progress("chunk", len(res.chunks), len(res.chunks))
+    embedder = make_embedder(settings.embed.kind)
+    fp_cluster = fingerprint(fp_chunk, embedder.model_id, settings.cluster.model_dump())
+    saved = od.load_stage("topics", fp_cluster)
+    if saved is not None:
+        res.topics = [Topic.model_validate(t) for t in saved]
+        res.reused += ["embed", "cluster"]
+        res.timings.setdefault("embed", 0.0)
+        res.timings.setdefault("cluster", 0.0)
+    else:
+        with _Timer(res, "embed"):
+            total = len(res.chunks)
+            done = [0]
+
+            def tick(n: int) -> None:
+                done[0] += n
+                progress("embed", done[0], total)
+
+            vectors, hits = embed_cached(embedder, [c.text for c in res.chunks],
+                                         od.cache / "embeddings" if settings.embed.cache else None, progress=tick)
+            res.report["embedding_cache_hits"] = hits
+        with _Timer(res, "cluster"):
+            c = settings.cluster
+            res.topics = cluster_chunks(res.chunks, vectors, threshold=c.threshold, doc_weight=c.doc_weight,
+                                        min_size=c.min_size, max_direct=c.max_direct, dup_threshold=c.duplicate_threshold)
+            od.save_stage("topics", fp_cluster, [t.model_dump(mode="json") for t in res.topics])
+            progress("cluster", len(res.topics), len(res.topics))
+    res.report["embedder"] = embedder.model_id
+    with _Timer(res, "plan"):
+        if plan_file is not None:
+            try:
+                data = read_json(plan_file)
+            except FileNotFoundError:
+                raise UsageError(f"{plan_file}: plan file not found; pass the plan.json a previous run wrote")
+            except ValueError as exc:
+                raise UsageError(f"{plan_file}: not valid JSON ({exc}); fix the file")
+            res.plan, pf = load_plan(data, str(plan_file), res.chunks, docs)
+            res.findings += pf
+        else:
+            res.plan = plan_pages(res.topics, res.chunks, docs)
+        write_json(out / "plan.json", plan_to_json(res.plan))
+    return res, texts
+
+
+def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _noop) -> RunResult:
+    """draft -> check -> write, from a result that has docs, chunks, topics and a plan."""
+    od = OutputDir(res.out)
+    with _Timer(res, "draft"):
+        drafts, dfs = draft_pages(res.plan, res.chunks, res.docs, texts)
+        res.findings += dfs
+        progress("draft", len(drafts), len(drafts))
+    generated = generated_date()
+    generator = f"consolidate {__version__} (extractive)"
+    pages = {f"{d.slug}.md": render_page(d, generated, generator) for d in drafts}
+    assets = {rel: src for d in drafts for rel, src in d.assets}
+    with _Timer(res, "check"):
+        index = SourceIndex(res.chunks, texts)
+        cf, claims = check_pages(pages, index, input_urls(res.docs, texts), set(assets))
+        res.findings += cf
+        progress("check", len(pages), len(pages))
+    with _Timer(res, "write"):
+        prev = od.load_stage("written", "pages") or []
+        written = write_pages(od.pages, pages, assets, prev)
+        od.save_stage("written", "pages", written)
+        res.report = build_report(res, drafts, claims, generated) | {"embedder": res.report.get("embedder", "")}
+        write_json(od.state / "findings.json", [f.model_dump(mode="json") for f in res.findings])
+        review = render_review(list(pages.items()), texts, [f.model_dump(mode="json") for f in res.findings])
+        write_outputs(res.out, res.plan, res.report, review)
+    res.report["timings"] = res.timings
+    return res
+
+
+def build_report(res: RunResult, drafts: list[DraftPage], claims: dict[str, int], generated: str) -> dict:
+    findings = sorted(res.findings, key=lambda f: (f.severity != "error", f.page, f.line or 0, f.kind, f.message))
+    per_page = {}
+    for d in drafts:
+        name = f"{d.slug}.md"
+        mine = [f for f in findings if f.page == name]
+        per_page[name] = {"title": d.title, "topic": d.topic, "backend": d.backend, "sources": list(d.sources),
+                          "claims": claims.get(name, 0), "errors": sum(f.severity == "error" for f in mine),
+                          "warnings": sum(f.severity == "warning" for f in mine)}
+    return {
+        "tool": f"consolidate {__version__}",
+        "generated": generated,
+        "documents": len(res.docs),
+        "chunks": len(res.chunks),
+        "topics": len(res.topics),
+        "pages": len(drafts),
+        "errors": sum(f.severity == "error" for f in findings),
+        "warnings": sum(f.severity == "warning" for f in findings),
+        "findings": [f.model_dump(mode="json", exclude_none=True) for f in findings],
+        "page_details": per_page,
+        "topic_details": [{"id": t.id, "label": t.label, "chunks": len(t.chunk_ids), "documents": list(t.documents),
+                           "duplicate_groups": [list(g) for g in t.duplicate_groups], "attached_chunks": len(t.attached)}
+                          for t in res.topics],
+        "reused_stages": res.reused,
+        "timings": res.timings,
+    }
+
+
+def run(roots: list[Path], out: Path, settings: Settings, progress: Progress = _noop, plan_file: Path | None = None) -> RunResult:
+    res, texts = prepare(roots, out, settings, progress, plan_file=plan_file)
+    return finish(res, texts, progress)
+
+
+def resume_from_state(out: Path, plan_file: Path | None = None) -> tuple[RunResult, dict]:
+    """Load a previous run's artifacts (for `draft`, `check`, `review`)."""
+    od = OutputDir(out)
+    od.require()
+    res = RunResult(out)
+    res.docs = od.documents()
+    res.chunks = od.chunks()
+    res.topics = [Topic.model_validate(t) for t in od.read_stage("topics")]
+    texts, changed = load_texts(res.docs)
+    for msg in changed:
+        res.findings.append(Finding(severity="error", kind="source-changed", page="", message=f"{msg}; rerun `consolidate run`"))
+    path = plan_file or out / "plan.json"
+    try:
+        data = read_json(path)
+    except FileNotFoundError:
+        raise UsageError(f"{path}: plan file not found; run `consolidate plan` first")
+    except ValueError as exc:
+        raise UsageError(f"{path}: not valid JSON ({exc}); fix the file")
+    res.plan, pf = load_plan(data, str(path), res.chunks, res.docs)
+    res.findings += pf
+    return res, texts
+
+
+def check_only(out: Path) -> tuple[list[Finding], dict[str, int]]:
+    od = OutputDir(out)
+    od.require()
+    docs, chunks = od.documents(), od.chunks()
+    texts, changed = load_texts(docs)
+    pages = {p.name: p.read_text(encoding="utf-8") for p in sorted(od.pages.glob("*.md"))}
+    assets = {p.relative_to(od.pages).as_posix() for p in od.pages.rglob("*") if p.is_file() and p.suffix != ".md"}
+    findings = [Finding(severity="error", kind="source-changed", page="", message=f"{m}; rerun `consolidate run`") for m in changed]
+    f, claims = check_pages(pages, SourceIndex(chunks, texts), input_urls(docs, texts), assets)
+    return findings + f, claims
+
+
+def review_only(out: Path) -> Path:
+    od = OutputDir(out)
+    od.require()
+    docs = od.documents()
+    texts, _ = load_texts(docs)
+    pages = [(p.name, p.read_text(encoding="utf-8")) for p in sorted(od.pages.glob("*.md"))]
+    findings = read_json(od.state / "findings.json") if (od.state / "findings.json").exists() else []
+    write_text(out / "review.html", render_review(pages, texts, findings))
+    return out / "review.html"

@@ -1,0 +1,77 @@
+"""Settings: defaults < consolidate.toml < CONSOLIDATE_* environment < CLI flags.
+
+Environment variables name a section and a key: CONSOLIDATE_CLUSTER__THRESHOLD=0.8.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from consolidate.errors import ConfigError
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IngestSettings(Section):
+    max_file_bytes: int = Field(2_000_000, gt=0)
+
+
+class ChunkSettings(Section):
+    max_tokens: int = Field(400, ge=32)
+    encoding: str = "cl100k_base"
+
+
+class EmbedSettings(Section):
+    kind: str = "lexical"
+    cache: bool = True
+
+
+class ClusterSettings(Section):
+    threshold: float = Field(0.95, gt=0, le=2)
+    doc_weight: float = Field(1.0, ge=0)
+    min_size: int = Field(3, ge=1)
+    max_direct: int = Field(12000, ge=2)
+    duplicate_threshold: float = Field(0.8, gt=0, le=1)
+
+
+class Settings(Section):
+    ingest: IngestSettings = IngestSettings()
+    chunk: ChunkSettings = ChunkSettings()
+    embed: EmbedSettings = EmbedSettings()
+    cluster: ClusterSettings = ClusterSettings()
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def load_settings(config: Path | None = None, overrides: dict | None = None, env: dict | None = None) -> Settings:
+    data: dict = {}
+    path = config or (Path("consolidate.toml") if Path("consolidate.toml").exists() else None)
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: config file not found; fix the path given to --config")
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML ({exc}); fix the file")
+    env_data: dict = {}
+    for key, value in (os.environ if env is None else env).items():
+        if key.startswith("CONSOLIDATE_") and "__" in key:
+            section, _, field = key[len("CONSOLIDATE_"):].lower().partition("__")
+            env_data.setdefault(section, {})[field] = value
+    data = _merge(_merge(data, env_data), overrides or {})
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        raise ConfigError("invalid settings: " + "; ".join(lines))

@@ -1,0 +1,139 @@
+"""Cluster: deterministic topics over chunk vectors, near-duplicate groups, readable labels.
+
+1. Each chunk vector is blended with its document's mean vector (`doc_weight`), so sections
+   of one page stay together unless their content pulls them apart; vectors are centred on
+   the corpus mean (this removes what every chunk shares, like IDF) and re-normalised.
+2. Average-linkage agglomerative clustering on cosine distance, cut at `threshold`. Above
+   `max_direct` chunks, a deterministic spherical k-means first reduces them to micro-clusters
+   whose centroids are clustered instead (memory stays linear in the chunk count).
+3. No chunk is dropped as noise: clusters smaller than `min_size` are attached to the nearest
+   larger topic (by centroid) and listed in `Topic.attached`.
+4. Topic ids follow the first member in document order, so the same input gives the same ids.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+
+import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
+
+from consolidate.dedupe import near_duplicate_groups
+from consolidate.embedders.lexical import LexicalEmbedder
+from consolidate.records import Chunk, Topic
+
+
+def _normalise(x: np.ndarray) -> np.ndarray:
+    n = np.linalg.norm(x, axis=1, keepdims=True)
+    n[n == 0] = 1.0
+    return x / n
+
+
+def prepare(vectors: np.ndarray, chunks: list[Chunk], doc_weight: float) -> np.ndarray:
+    docs = sorted({c.doc for c in chunks})
+    index = {d: i for i, d in enumerate(docs)}
+    di = np.fromiter((index[c.doc] for c in chunks), dtype=np.int64, count=len(chunks))
+    means = np.zeros((len(docs), vectors.shape[1]), dtype=np.float32)
+    np.add.at(means, di, vectors)
+    x = vectors + doc_weight * _normalise(means)[di]
+    x = _normalise(x)
+    x = x - x.mean(axis=0, keepdims=True)
+    return _normalise(x).astype(np.float32)
+
+
+def spherical_kmeans(x: np.ndarray, k: int, iters: int = 12, seed: int = 0) -> np.ndarray:
+    """Deterministic (fixed seed, farthest-point-ish init on a sample) k-means on the unit sphere."""
+    rng = np.random.default_rng(seed)
+    n = len(x)
+    centres = x[np.sort(rng.choice(n, size=k, replace=False))].copy()
+    labels = np.zeros(n, dtype=np.int64)
+    for _ in range(iters):
+        for s in range(0, n, 8192):
+            labels[s:s + 8192] = np.argmax(x[s:s + 8192] @ centres.T, axis=1)
+        sums = np.zeros_like(centres)
+        np.add.at(sums, labels, x)
+        empty = np.linalg.norm(sums, axis=1) == 0
+        sums[empty] = centres[empty]
+        centres = _normalise(sums)
+    return labels
+
+
+def agglomerate(x: np.ndarray, threshold: float, max_direct: int) -> np.ndarray:
+    n = len(x)
+    if n == 1:
+        return np.zeros(1, dtype=np.int64)
+    if n <= max_direct:
+        z = linkage(x.astype(np.float64), method="average", metric="cosine")
+        return fcluster(z, t=threshold, criterion="distance").astype(np.int64) - 1
+    k = max(2, min(max_direct, n // 8))
+    micro = spherical_kmeans(x, k)
+    used = np.unique(micro)
+    sums = np.zeros((len(used), x.shape[1]), dtype=np.float32)
+    remap = {m: i for i, m in enumerate(used)}
+    mi = np.fromiter((remap[m] for m in micro), dtype=np.int64, count=n)
+    np.add.at(sums, mi, x)
+    top = agglomerate(_normalise(sums), threshold, max_direct)
+    return top[mi]
+
+
+def _attach_small(labels: np.ndarray, x: np.ndarray, min_size: int) -> tuple[np.ndarray, set[int]]:
+    sizes = Counter(labels.tolist())
+    big = sorted(l for l, s in sizes.items() if s >= min_size)
+    attached: set[int] = set()
+    if not big or len(big) == len(sizes):
+        return labels, attached
+    cent = _normalise(np.stack([x[labels == l].sum(axis=0) for l in big]))
+    out = labels.copy()
+    for l in sorted(set(sizes) - set(big)):
+        members = np.nonzero(labels == l)[0]
+        c = _normalise(x[members].sum(axis=0, keepdims=True))
+        target = big[int(np.argmax(cent @ c[0]))]
+        out[members] = target
+        attached.update(members.tolist())
+    return out, attached
+
+
+def label_topics(groups: list[list[Chunk]], n_terms: int = 3) -> list[str]:
+    """c-TF-IDF over lexical terms: the words most typical of each topic relative to the others."""
+    lex = LexicalEmbedder()
+    tfs = []
+    df: Counter[str] = Counter()
+    for g in groups:
+        tf: Counter[str] = Counter()
+        for c in g:
+            body = "\n".join(ln for ln in c.text.splitlines() if not ln.startswith(("```", "    ")))
+            tf.update(t for t in lex.terms(body + " " + " ".join(c.heading_path)) if "_" not in t)
+        tfs.append(tf)
+        df.update(tf.keys())
+    labels = []
+    total = len(groups)
+    for tf in tfs:
+        size = sum(tf.values()) or 1
+        scored = sorted(tf.items(), key=lambda kv: (-(kv[1] / size) * math.log(1 + total / df[kv[0]]), kv[0]))
+        labels.append(" · ".join(t for t, _ in scored[:n_terms]) or "misc")
+    return labels
+
+
+def cluster_chunks(chunks: list[Chunk], vectors: np.ndarray, *, threshold: float = 0.95, doc_weight: float = 1.0,
+                   min_size: int = 3, max_direct: int = 12000, dup_threshold: float = 0.8) -> list[Topic]:
+    if not chunks:
+        return []
+    order = {c.id: i for i, c in enumerate(chunks)}  # chunks arrive sorted by doc path, then line
+    x = prepare(vectors, chunks, doc_weight)
+    labels = agglomerate(x, threshold, max_direct)
+    labels, attached_idx = _attach_small(labels, x, min_size)
+    members: dict[int, list[int]] = defaultdict(list)
+    for i, l in enumerate(labels.tolist()):
+        members[l].append(i)
+    groups = sorted(members.values(), key=lambda idx: min(idx))
+    chunk_groups = [[chunks[i] for i in idx] for idx in groups]
+    names = label_topics(chunk_groups)
+    topics = []
+    for n, (idx, g, name) in enumerate(zip(groups, chunk_groups, names), start=1):
+        docs = tuple(dict.fromkeys(c.doc for c in g))
+        dups = near_duplicate_groups(g, dup_threshold)
+        topics.append(Topic(id=f"t{n:02d}", label=name, chunk_ids=tuple(c.id for c in g), documents=docs,
+                            duplicate_groups=tuple(tuple(sorted(d, key=order.get)) for d in dups),
+                            attached=tuple(chunks[i].id for i in idx if i in attached_idx)))
+    return topics

@@ -1,0 +1,325 @@
+"""Draft, extractive: a merged page made only of source sentences and blocks, each cited.
+
+Units are sentences (from paragraphs), list items, code blocks, tables, quotes and HTML blocks,
+each with the exact lines it came from. Units are grouped into sections by the heading they sat
+under (sections with the same heading in several sources merge). A unit that says the same as
+an earlier one (same words, same facts) is not repeated; the kept one cites every source. Two
+units that say the same thing with different facts (a number, a version, a path) are both kept,
+side by side, with a note that the sources disagree, and a `conflict` finding is reported.
+Links are rewritten through the old -> new map; links to nothing are reduced to their text
+and reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from consolidate.checks import facts as F
+from consolidate.dedupe import jaccard, normalise, shingles
+from consolidate.linkmap import LinkResolver
+from consolidate.markdown.links import DEFINITION, INLINE, REFERENCE, mask_code_spans, norm_label
+from consolidate.markdown.slugs import Slugger
+from consolidate.markdown.blocks import LIST_ITEM, MDX_ESM
+from consolidate.records import Chunk, Citation, Document, DraftBlock, DraftPage, DraftSection, Finding, PagePlan, Plan
+from consolidate import sentences
+
+INTRO = "Overview"
+DUP_SIM = 0.85
+
+
+@dataclass
+class Unit:
+    kind: str
+    text: str
+    doc: str
+    chunk: str
+    start: int
+    end: int
+    section: str
+    para: tuple[str, int]  # (doc, first line of the source block)
+    citations: list[Citation] = field(default_factory=list)
+    conflicts: list["Unit"] = field(default_factory=list)
+    sh: frozenset = frozenset()
+    masked: frozenset = frozenset()
+    facts: tuple[str, ...] = ()
+
+    def cite(self) -> Citation:
+        return Citation(chunk=self.chunk, doc=self.doc, start=self.start, end=self.end)
+
+
+def _section_of(heading_path: tuple[str, ...], doc_title: str) -> str:
+    for h in reversed(heading_path):
+        if h.strip().lower() != doc_title.strip().lower():
+            return h
+    return INTRO
+
+
+def _list_items(lines: list[str], start: int, end: int) -> list[tuple[int, int]]:
+    items, cur = [], None
+    for no in range(start, end + 1):
+        if LIST_ITEM.match(lines[no - 1]):
+            if cur:
+                items.append(cur)
+            cur = [no, no]
+        elif cur and lines[no - 1].strip():
+            cur[1] = no
+    if cur:
+        items.append(cur)
+    return [tuple(x) for x in items]
+
+
+def units_of_chunk(chunk: Chunk, doc: Document, lines: list[str]) -> tuple[list[Unit], list[tuple[int, str]]]:
+    """Units in a chunk, and the (line, section) of each heading it holds."""
+    units: list[Unit] = []
+    heads: list[tuple[int, str]] = []
+    for b in doc.blocks:
+        if b.start < chunk.start or b.start > chunk.end:
+            continue
+        section = _section_of(b.heading_path, doc.title)
+        end = min(b.end, chunk.end)
+        para = (doc.path, b.start)
+        if b.kind == "heading":
+            heads.append((b.start, section))
+            continue
+        if b.kind == "rule":
+            continue
+        if b.kind == "html" and MDX_ESM.match(lines[b.start - 1]):
+            continue  # MDX import/export statements are build plumbing, not content
+        if b.kind == "paragraph":
+            if all(DEFINITION.match(lines[n - 1]) for n in range(b.start, end + 1)):
+                continue  # link reference definitions: their targets are inlined where used
+            text = "\n".join(lines[b.start - 1:end])
+            starts = [0]
+            for ln in lines[b.start - 1:end]:
+                starts.append(starts[-1] + len(ln) + 1)
+            for s, e in sentences.split(text):
+                first = max(i for i, x in enumerate(starts) if x <= s)
+                last = max(i for i, x in enumerate(starts) if x <= max(s, e - 1))
+                units.append(Unit("sentence", " ".join(text[s:e].split()), doc.path, chunk.id,
+                                  b.start + first, b.start + last, section, para))
+        elif b.kind == "list":
+            for s, e in _list_items(lines, b.start, end):
+                units.append(Unit("list_item", "\n".join(lines[s - 1:e]), doc.path, chunk.id, s, e, section, para))
+        else:
+            kind = b.kind if b.kind in ("code", "table", "quote", "html") else "sentence"
+            units.append(Unit(kind, "\n".join(lines[b.start - 1:end]), doc.path, chunk.id, b.start, end, section, para))
+    return units, heads
+
+
+def _block_key(text: str) -> str:
+    return "\n".join(" ".join(ln.split()) for ln in text.strip().splitlines())
+
+
+@dataclass
+class _PageBuild:
+    plan: PagePlan
+    sections: dict[str, list[Unit]]
+    titles: dict[str, str]
+
+
+def _merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, str], list[tuple[Unit, Unit]]]:
+    sections: dict[str, list[Unit]] = {}
+    titles: dict[str, str] = {}
+    exact: dict[tuple[str, str], Unit] = {}
+    index: dict[str, list[Unit]] = defaultdict(list)
+    conflicts: list[tuple[Unit, Unit]] = []
+    for u in units:
+        key = normalise(u.section) or INTRO.lower()
+        titles.setdefault(key, u.section)
+        u.citations.append(u.cite())
+        if u.kind in ("code", "table", "html", "quote"):
+            k = (u.kind, _block_key(u.text))
+        else:
+            k = ("text", normalise(u.text))
+        hit = exact.get(k)
+        if hit is not None:
+            if u.cite() not in hit.citations:
+                hit.citations.append(u.cite())
+            continue
+        if u.kind in ("sentence", "list_item"):
+            u.sh, u.masked, u.facts = shingles(u.text), shingles(F.mask(u.text)), F.fact_key(u.text)
+            match = _similar(u, index)
+            if match is not None:
+                other, same_facts = match
+                if same_facts:
+                    other.citations.append(u.cite())
+                else:
+                    other.conflicts.append(u)
+                    conflicts.append((other, u))
+                continue
+            for s in u.masked:
+                index[s].append(u)
+        exact[k] = u
+        sections.setdefault(key, []).append(u)
+    return sections, titles, conflicts
+
+
+def _similar(u: Unit, index: dict[str, list[Unit]]) -> tuple[Unit, bool] | None:
+    seen: dict[int, Unit] = {}
+    for s in u.masked:
+        for other in index.get(s, ())[:200]:
+            seen.setdefault(id(other), other)
+    best = None
+    for other in seen.values():
+        if other.doc == u.doc and other.start == u.start:
+            continue
+        sim = jaccard(u.masked, other.masked)
+        if sim < DUP_SIM or len(u.masked) < 3:
+            continue
+        same = other.facts == u.facts and jaccard(u.sh, other.sh) >= DUP_SIM
+        conflicting = other.facts != u.facts and bool(u.facts) and bool(other.facts)
+        if same or conflicting:
+            cand = (sim, same, other)
+            if best is None or cand[:2] > best[:2]:
+                best = cand
+    return (best[2], best[1]) if best else None
+
+
+class _Links:
+    """Rewrites links in unit text through the old -> new map, collecting findings and assets."""
+
+    def __init__(self, resolver: LinkResolver, docs: dict[str, Document], plan: Plan,
+                 heading_home: dict[tuple[str, str], tuple[str, str]]):
+        self.resolver, self.docs, self.plan, self.home = resolver, docs, plan, heading_home
+        self.defs = {d.path: {norm_label(l.text): l.target for l in d.links if l.kind == "definition"} for d in docs.values()}
+
+    def rewrite(self, u: Unit, page_file: str, findings: list[Finding], assets: dict[str, str]) -> str:
+        if u.kind in ("code", "html"):
+            return u.text
+        text = u.text
+        masked = mask_code_spans(text)
+
+        def sub_inline(m: re.Match) -> str:
+            return self._one(u, page_file, m.group(1) == "!", m.group(2), m.group(3), findings, assets)
+
+        def sub_ref(m: re.Match) -> str:
+            label = m.group(3) if m.group(3) else m.group(2)
+            target = self.defs.get(u.doc, {}).get(norm_label(label))
+            if target is None:
+                return m.group(0)
+            return self._one(u, page_file, m.group(1) == "!", m.group(2), target, findings, assets)
+
+        out, last = [], 0
+        spans = [(m.start(), m.end(), sub_inline(m)) for m in INLINE.finditer(masked)]
+        taken = [(s, e) for s, e, _ in spans]
+        for m in REFERENCE.finditer(masked):
+            if any(s <= m.start() < e for s, e in taken):
+                continue
+            rep = sub_ref(m)
+            if rep != m.group(0):
+                spans.append((m.start(), m.end(), rep))
+        for s, e, rep in sorted(spans):
+            out.append(text[last:s])
+            out.append(rep)
+            last = e
+        out.append(text[last:])
+        return "".join(out)
+
+    def _one(self, u: Unit, page_file: str, image: bool, label: str, target: str,
+             findings: list[Finding], assets: dict[str, str]) -> str:
+        bang = "!" if image else ""
+        r = self.resolver.resolve(u.doc, target)
+        if r.kind == "external":
+            return f"{bang}[{label}]({target})"
+        if r.kind == "asset":
+            name = PurePosixPath(r.asset).name
+            rel = f"assets/{hashlib.sha1(r.asset.encode()).hexdigest()[:8]}-{name}"
+            assets[rel] = r.asset
+            return f"{bang}[{label}]({rel})"
+        if r.kind == "dead":
+            findings.append(Finding(severity="warning", kind="dead-link", page=page_file, line=u.start,
+                                    message=f"{u.doc}:{u.start}: link to {target!r} resolves to no input file or URL; kept its text only"))
+            return label
+        pages = self.plan.redirects.get(r.doc) or []
+        dest, anchor = (pages[0] if pages else ""), ""
+        if r.anchor:
+            home = self.home.get((r.doc, r.anchor))
+            if home:
+                dest, anchor = home
+            else:
+                findings.append(Finding(severity="warning", kind="dead-anchor", page=page_file, line=u.start,
+                                        message=f"{u.doc}:{u.start}: anchor #{r.anchor} does not exist in {r.doc}; linked to its page instead"))
+        if not dest:
+            findings.append(Finding(severity="warning", kind="dead-link", page=page_file, line=u.start,
+                                    message=f"{u.doc}:{u.start}: link target {r.doc} has no page in the plan; kept its text only"))
+            return label
+        if dest == page_file:
+            return f"{bang}[{label}](#{anchor})" if anchor else label
+        return f"{bang}[{label}]({dest}{'#' + anchor if anchor else ''})"
+
+
+def section_anchors(title: str, section_titles: list[str]) -> list[str]:
+    """Anchors of a rendered page's sections (h1 title first, then sections, then Sources)."""
+    slugger = Slugger("github")
+    slugger(title)
+    return [slugger(t) for t in section_titles]
+
+
+def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: dict[str, list[str]]) -> tuple[list[DraftPage], list[Finding]]:
+    by_id = {c.id: c for c in chunks}
+    doc_by = {d.path: d for d in docs}
+    findings: list[Finding] = []
+    builds: list[_PageBuild] = []
+    heading_home: dict[tuple[str, str], tuple[str, str]] = {}
+    for p in plan.pages:
+        units, heads = [], []
+        for cid in p.chunk_ids:
+            c = by_id[cid]
+            us, hs = units_of_chunk(c, doc_by[c.doc], texts[c.doc])
+            units.extend(us)
+            heads.extend((c.doc, line, sec) for line, sec in hs)
+        sections, titles, conflicts = _merge_units(units)
+        for kept, other in conflicts:
+            findings.append(Finding(severity="warning", kind="conflict", page=f"{p.slug}.md", line=kept.start,
+                                    message=f"sources disagree: {kept.doc}:{kept.start}-{kept.end} says {_facts_of(kept)} but "
+                                            f"{other.doc}:{other.start}-{other.end} says {_facts_of(other)}"))
+        order = list(sections)
+        anchors = dict(zip(order, section_anchors(p.title, [titles[k] for k in order])))
+        for doc, line, sec in heads:
+            h = next((x for x in doc_by[doc].headings if x.line == line), None)
+            key = normalise(sec) or INTRO.lower()
+            if h is not None:
+                heading_home.setdefault((doc, h.anchor), (f"{p.slug}.md", anchors.get(key, "")))
+        builds.append(_PageBuild(p, sections, titles))
+    links = _Links(LinkResolver(docs), doc_by, plan, heading_home)
+    pages = []
+    for b in builds:
+        page_file = f"{b.plan.slug}.md"
+        assets: dict[str, str] = {}
+        out_sections = []
+        for key, units in b.sections.items():
+            blocks: list[DraftBlock] = []
+            para_ids: dict[tuple[str, int], int] = {}
+            for u in units:
+                pid = para_ids.setdefault(u.para, len(para_ids) + 1)
+                blocks.append(_block(u, links.rewrite(u, page_file, findings, assets), pid))
+                for other in u.conflicts:
+                    blocks.append(_block(other, links.rewrite(other, page_file, findings, assets), -len(blocks)))
+                if u.conflicts:
+                    blocks.append(_conflict_note(u, -len(blocks)))
+            out_sections.append(DraftSection(heading=b.titles[key], blocks=tuple(blocks)))
+        pages.append(DraftPage(slug=b.plan.slug, title=b.plan.title, topic=b.plan.topic, sources=b.plan.sources,
+                               sections=tuple(out_sections), assets=tuple(sorted(assets.items()))))
+    return pages, findings
+
+
+def _block(u: Unit, text: str, para: int) -> DraftBlock:
+    return DraftBlock(kind=u.kind, text=text, citations=tuple(u.citations), para=para)
+
+
+def _facts_of(u: Unit) -> str:
+    return ", ".join(f.split(":", 1)[1] for f in u.facts) or "(no facts)"
+
+
+def _conflict_note(u: Unit, para: int) -> DraftBlock:
+    sides = [u] + u.conflicts
+    parts = []
+    for s in sides:
+        own = [f.split(":", 1)[1] for f in s.facts if not all(f in o.facts for o in sides)]
+        parts.append(", ".join(own) or "other values")
+    text = "**Sources disagree:** " + " vs ".join(parts) + ". Check which is current before relying on either."
+    return DraftBlock(kind="note", text=text, citations=tuple(s.cite() for s in sides), para=para)

@@ -1,0 +1,232 @@
+"""Ingest: find markdown files under one or more roots and read them into Documents.
+
+Bad files are skipped with a warning naming the file and the fix; they never stop the run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from consolidate.errors import UsageError
+from consolidate.markdown.blocks import scan_blocks
+from consolidate.markdown.links import definitions, links_in_line
+from consolidate.markdown.slugs import Slugger, explicit_id, strip_inline
+from consolidate.records import Block, Document, Finding, Heading, Link
+
+EXTENSIONS = (".md", ".mdx", ".markdown")  # doubled ones such as .html.md end in .md
+SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", ".tox"}
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    root: Path
+    abs_path: Path
+    rel: str  # the document path users see
+
+
+def is_markdown(name: str) -> bool:
+    return name.lower().endswith(EXTENSIONS)
+
+
+def _root_labels(roots: list[Path]) -> list[str]:
+    if len(roots) == 1:
+        return [""]
+    labels, seen = [], {}
+    for r in roots:
+        base = r.name or "root"
+        k = seen.get(base, 0)
+        seen[base] = k + 1
+        labels.append(base if k == 0 else f"{base}-{k + 1}")
+    return labels
+
+
+def discover(roots: list[Path], exclude: list[Path] = ()) -> tuple[list[SourceFile], list[Finding]]:
+    """Walk roots (following directory symlinks once, detecting loops). Sorted, deterministic."""
+    files: list[SourceFile] = []
+    findings: list[Finding] = []
+    excluded = {p.resolve() for p in exclude}
+    for root, label in zip(roots, _root_labels(roots)):
+        if not root.exists():
+            raise UsageError(f"{root}: no such folder; pass an existing docs folder")
+        if not root.is_dir():
+            if root.is_file() and is_markdown(root.name):
+                files.append(SourceFile(root.parent, root, root.name))
+                continue
+            raise UsageError(f"{root}: not a folder; pass a docs folder")
+        found_here = 0
+        visited: set[tuple[int, int]] = set()
+        stack = [root]
+        while stack:
+            d = stack.pop()
+            try:
+                st = d.stat()
+            except OSError as exc:
+                findings.append(_skip(d, root, label, f"cannot enter folder ({exc.strerror}); fix its permissions or symlink"))
+                continue
+            key = (st.st_dev, st.st_ino)
+            if key in visited:
+                findings.append(_skip(d, root, label, "symlink loop: folder already visited; remove the looping symlink"))
+                continue
+            visited.add(key)
+            try:
+                entries = sorted(os.scandir(d), key=lambda e: e.name)
+            except OSError as exc:
+                findings.append(_skip(d, root, label, f"cannot list folder ({exc.strerror}); fix its permissions"))
+                continue
+            subdirs = []
+            for e in entries:
+                p = Path(e.path)
+                if e.name in SKIP_DIRS or p.resolve() in excluded:
+                    continue
+                try:
+                    is_dir = e.is_dir(follow_symlinks=True)
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    subdirs.append(p)
+                elif is_markdown(e.name):
+                    files.append(SourceFile(root, p, _rel(p, root, label)))
+                    found_here += 1
+            stack.extend(reversed(subdirs))
+        if found_here == 0:
+            raise UsageError(f"{root}: no markdown files (.md, .mdx, .markdown) found; pass the folder that holds your docs")
+    files.sort(key=lambda f: f.rel)
+    return files, findings
+
+
+def _rel(p: Path, root: Path, label: str) -> str:
+    rel = p.relative_to(root).as_posix()
+    return f"{label}/{rel}" if label else rel
+
+
+def _skip(p: Path, root: Path, label: str, why: str) -> Finding:
+    try:
+        shown = _rel(p, root, label)
+    except ValueError:
+        shown = str(p)
+    return Finding(severity="warning", kind="skipped-file", page=shown, message=f"{shown}: skipped: {why}")
+
+
+def read_source(sf: SourceFile, max_bytes: int) -> tuple[Document | None, list[str], list[Finding]]:
+    """Read one file; return (None, [], [warning]) when it cannot be used."""
+    shown = sf.rel
+
+    def skip(why: str) -> tuple[None, list[str], list[Finding]]:
+        return None, [], [Finding(severity="warning", kind="skipped-file", page=shown, message=f"{shown}: skipped: {why}")]
+
+    try:
+        st = sf.abs_path.stat()
+    except OSError as exc:
+        if exc.errno == 40:  # ELOOP
+            return skip("symlink loop; remove or fix the symlink")
+        return skip(f"cannot stat ({exc.strerror}); fix the path or its permissions")
+    if not stat.S_ISREG(st.st_mode):
+        return skip("not a regular file")
+    if st.st_size > max_bytes:
+        return skip(f"{st.st_size} bytes is over the {max_bytes}-byte limit; raise ingest.max_file_bytes or split the file")
+    try:
+        raw = sf.abs_path.read_bytes()
+    except OSError as exc:
+        return skip(f"unreadable ({exc.strerror}); fix its permissions")
+    if b"\x00" in raw[:8192]:
+        return skip("binary content (NUL bytes); it is not markdown text")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return skip(f"not valid UTF-8 (byte {exc.start}); re-save it as UTF-8")
+    if not text.strip():
+        return skip("empty file")
+    doc, lines, findings = parse_document(text, shown, str(sf.root), hashlib.sha256(raw).hexdigest())
+    return doc.model_copy(update={"file": str(sf.abs_path)}), lines, findings
+
+
+def split_lines(text: str) -> list[str]:
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def front_matter(lines: list[str], path: str) -> tuple[dict, int, list[Finding]]:
+    """YAML front matter between `---` lines at the top. Returns (data, body_start, findings)."""
+    if not lines or lines[0].strip() != "---":
+        return {}, 1, []
+    for i in range(1, min(len(lines), 400)):
+        if lines[i].strip() in ("---", "..."):
+            try:
+                data = yaml.safe_load("\n".join(lines[1:i])) or {}
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None)
+                where = f" at line {mark.line + 2}" if mark else ""
+                return {}, i + 2, [Finding(severity="warning", kind="bad-front-matter", page=path, line=1,
+                                            message=f"{path}: front matter is not valid YAML{where}; fix it (it was ignored)")]
+            if not isinstance(data, dict):
+                return {}, i + 2, [Finding(severity="warning", kind="bad-front-matter", page=path, line=1,
+                                            message=f"{path}: front matter is not a mapping; it was ignored")]
+            return _jsonable(data), i + 2, []
+    return {}, 1, []
+
+
+def _jsonable(v):
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    return str(v)  # dates and the like
+
+
+def parse_document(text: str, path: str, root: str, sha256: str) -> tuple[Document, list[str], list[Finding]]:
+    lines = split_lines(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    fm, body_start, findings = front_matter(lines, path)
+    scan = scan_blocks(lines, body_start, mdx=path.lower().endswith(".mdx"))
+    if scan.unclosed_fence:
+        findings.append(Finding(severity="warning", kind="unclosed-fence", page=path, line=scan.unclosed_fence,
+                                message=f"{path}:{scan.unclosed_fence}: code fence is never closed; close it (read to end of file)"))
+    slugger = Slugger("github")
+    headings, blocks = [], []
+    code_lines: set[int] = set()
+    for b in scan.blocks:
+        blocks.append(Block(kind=b.kind, start=b.start, end=b.end, heading_path=b.heading_path, lang=b.lang))
+        if b.kind == "heading":
+            raw_text = lines[b.start - 1].lstrip("# ").rstrip("# ") if b.start == b.end else " ".join(lines[b.start - 1:b.end - 1])
+            headings.append(Heading(level=b.level, text=b.heading, anchor=slugger(raw_text.strip()), line=b.start))
+        elif b.kind in ("code", "html"):
+            code_lines.update(range(b.start, b.end + 1))
+    defs = definitions(lines, code_lines)
+    links = []
+    for no in range(body_start, len(lines) + 1):
+        if no in code_lines:
+            continue
+        for r in links_in_line(lines[no - 1], no, defs):
+            links.append(Link(kind=r.kind, text=r.text, target=r.target, line=r.line))
+    title = fm.get("title") if isinstance(fm.get("title"), str) else None
+    if not title:
+        h1 = next((h for h in headings if h.level == 1), None)
+        title = h1.text if h1 else Path(path).name.split(".")[0].replace("-", " ").replace("_", " ").strip().capitalize()
+    doc = Document(path=path, root=root, sha256=sha256, title=strip_inline(explicit_id(title)[0]), front_matter=fm,
+                   body_start=body_start, line_count=len(lines), headings=tuple(headings), links=tuple(links),
+                   blocks=tuple(blocks))
+    return doc, lines, findings
+
+
+def ingest(roots: list[Path], *, max_bytes: int, exclude: list[Path] = ()) -> tuple[list[Document], dict[str, list[str]], list[Finding]]:
+    """Core function: roots -> (documents, {path: lines}, findings)."""
+    files, findings = discover(roots, exclude)
+    docs, texts = [], {}
+    for sf in files:
+        doc, lines, fs = read_source(sf, max_bytes)
+        findings.extend(fs)
+        if doc is not None:
+            docs.append(doc)
+            texts[doc.path] = lines
+    if not docs:
+        raise UsageError(f"{', '.join(map(str, roots))}: every markdown file was skipped; see the warnings above")
+    return docs, texts, findings
+

@@ -1,0 +1,101 @@
+"""Plan: one target page per topic, and the old -> new map that covers every input document."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+
+from pydantic import ValidationError
+
+from consolidate.errors import UsageError
+from consolidate.records import Chunk, Document, Finding, PagePlan, Plan, Topic
+
+GENERIC = {"overview", "introduction", "index", "readme", "home", "contents", "table of contents"}
+
+
+def slugify(title: str) -> str:
+    s = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    return s[:60].rstrip("-") or "page"
+
+
+def _title(topic: Topic, by_id: dict[str, Chunk], docs: dict[str, Document]) -> str:
+    weight: Counter[str] = Counter()
+    for cid in topic.chunk_ids:
+        c = by_id[cid]
+        weight[c.doc] += c.tokens
+    for doc, _ in sorted(weight.items(), key=lambda kv: (-kv[1], kv[0])):
+        t = docs[doc].title.strip()
+        if t and t.lower() not in GENERIC:
+            return t
+    return topic.label.replace(" · ", ", ").capitalize()
+
+
+def reading_order(chunk_ids: list[str], by_id: dict[str, Chunk]) -> list[str]:
+    """The document holding most of the topic first, then the others by size; lines in order."""
+    weight: Counter[str] = Counter()
+    for cid in chunk_ids:
+        weight[by_id[cid].doc] += by_id[cid].tokens
+    rank = {d: i for i, (d, _) in enumerate(sorted(weight.items(), key=lambda kv: (-kv[1], kv[0])))}
+    return sorted(chunk_ids, key=lambda cid: (rank[by_id[cid].doc], by_id[cid].start))
+
+
+def redirects_for(pages: list[PagePlan], by_id: dict[str, Chunk], docs: list[Document]) -> dict[str, list[str]]:
+    share: dict[str, Counter[str]] = defaultdict(Counter)
+    for p in pages:
+        for cid in p.chunk_ids:
+            c = by_id[cid]
+            share[c.doc][f"{p.slug}.md"] += c.tokens
+    return {d.path: [pg for pg, _ in sorted(share[d.path].items(), key=lambda kv: (-kv[1], kv[0]))] for d in docs}
+
+
+def plan_pages(topics: list[Topic], chunks: list[Chunk], docs: list[Document]) -> Plan:
+    by_id = {c.id: c for c in chunks}
+    doc_by = {d.path: d for d in docs}
+    pages, used = [], set()
+    for t in topics:
+        title = _title(t, by_id, doc_by)
+        slug, k = slugify(title), 2
+        while slug in used:
+            slug, k = f"{slugify(title)}-{k}", k + 1
+        used.add(slug)
+        order = reading_order(list(t.chunk_ids), by_id)
+        sources = tuple(dict.fromkeys(by_id[c].doc for c in order))
+        pages.append(PagePlan(slug=slug, title=title, topic=t.id, chunk_ids=tuple(order), sources=sources))
+    return Plan(pages=tuple(pages), redirects=redirects_for(pages, by_id, docs))
+
+
+def plan_to_json(plan: Plan) -> dict:
+    return {
+        "about": "Edit pages (titles, slugs, which chunks go where, their order) and rerun with "
+                 "`consolidate run ... --plan plan.json`. Redirects are recomputed from the pages.",
+        "pages": [p.model_dump(mode="json") for p in plan.pages],
+        "redirects": plan.redirects,
+    }
+
+
+def load_plan(data: dict, source: str, chunks: list[Chunk], docs: list[Document]) -> tuple[Plan, list[Finding]]:
+    """Validate an edited plan against the current chunks; recompute redirects from its pages."""
+    try:
+        pages = [PagePlan.model_validate(p) for p in data.get("pages", [])]
+    except (ValidationError, AttributeError) as exc:
+        first = exc.errors()[0] if isinstance(exc, ValidationError) else {"loc": (), "msg": str(exc)}
+        raise UsageError(f"{source}: invalid page entry at {'.'.join(map(str, first['loc']))}: {first['msg']}; fix it or delete the file to re-plan")
+    if not pages:
+        raise UsageError(f"{source}: the plan has no pages; add at least one or delete the file to re-plan")
+    by_id = {c.id: c for c in chunks}
+    unknown = [cid for p in pages for cid in p.chunk_ids if cid not in by_id]
+    if unknown:
+        raise UsageError(f"{source}: {len(unknown)} chunk id(s) not in the current inputs (first: {unknown[0]}); "
+                         "the sources changed since it was written: rerun `consolidate plan` and re-apply your edits")
+    slugs = Counter(p.slug for p in pages)
+    dup = [s for s, n in slugs.items() if n > 1]
+    if dup:
+        raise UsageError(f"{source}: slug {dup[0]!r} is used by more than one page; make slugs unique")
+    placed = Counter(cid for p in pages for cid in p.chunk_ids)
+    findings = []
+    for c in chunks:
+        if c.id not in placed:
+            findings.append(Finding(severity="warning", kind="unplaced-chunk", page=c.doc, line=c.start,
+                                    message=f"{c.doc}:{c.start}-{c.end} (chunk {c.id}) is in no page of {source}; its content is left out"))
+    pages = [p.model_copy(update={"sources": tuple(dict.fromkeys(by_id[c].doc for c in p.chunk_ids))}) for p in pages]
+    return Plan(pages=tuple(pages), redirects=redirects_for(pages, by_id, docs)), findings

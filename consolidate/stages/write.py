@@ -1,0 +1,41 @@
+"""Write: pages, redirects (JSON and mkdocs-redirects YAML), plan, report and review, atomically."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from consolidate.fsio import dumps_json, write_bytes, write_json, write_text
+from consolidate.stages.plan import plan_to_json
+from consolidate.records import Plan
+
+
+def redirects_yaml(redirects: dict[str, list[str]]) -> str:
+    lines = ["# mkdocs-redirects: add under `plugins:` in mkdocs.yml", "plugins:", "  - redirects:", "      redirect_maps:"]
+    for old, new in redirects.items():
+        if new and old != new[0]:
+            lines.append(f"        {json.dumps(old)}: {json.dumps(new[0])}")
+    return "\n".join(lines) + "\n"
+
+
+def write_pages(out_pages: Path, pages: dict[str, str], assets: dict[str, str], previous: list[str]) -> list[str]:
+    """Write pages and assets; remove pages a previous run wrote that this run no longer makes."""
+    for name, text in pages.items():
+        write_text(out_pages / name, text)
+    for rel, src in assets.items():
+        write_bytes(out_pages / rel, Path(src).read_bytes())
+    written = sorted(pages) + sorted(assets)
+    for old in previous:
+        if old not in written and (out_pages / old).is_file():
+            (out_pages / old).unlink()
+    return written
+
+
+def write_outputs(root: Path, plan: Plan, report: dict, review_html: str) -> None:
+    write_json(root / "redirects.json", plan.redirects)
+    write_text(root / "redirects.yml", redirects_yaml(plan.redirects))
+    write_json(root / "plan.json", plan_to_json(plan))
+    write_text(root / "report.json", dumps_json(report))
+    write_text(root / "review.html", review_html)
+
+

@@ -1,0 +1,90 @@
+"""The output folder: its marker, the run's saved artifacts under .state/, and safe reuse."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from consolidate import __version__
+from consolidate.errors import StateError, UsageError
+from consolidate.fsio import read_json, write_json
+from consolidate.records import Chunk, Document
+
+MARKER = ".consolidate"
+
+
+def fingerprint(*parts: Any) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(json.dumps(p, sort_keys=True, default=str).encode())
+        h.update(b"\0")
+    return h.hexdigest()[:16]
+
+
+class OutputDir:
+    def __init__(self, root: Path):
+        self.root = root
+        self.state = root / ".state"
+        self.pages = root / "pages"
+        self.cache = root / ".cache"
+
+    def claim(self) -> None:
+        """Make sure we may write here: a new/empty folder or one a previous run wrote."""
+        if self.root.exists() and not self.root.is_dir():
+            raise UsageError(f"{self.root}: exists and is not a folder; choose another --out")
+        if self.root.exists() and any(self.root.iterdir()) and not (self.root / MARKER).exists():
+            raise UsageError(f"{self.root}: folder is not empty and was not written by consolidate; "
+                             "choose an empty or new --out folder (nothing was changed)")
+        self.root.mkdir(parents=True, exist_ok=True)
+        write_json(self.root / MARKER, {"tool": "consolidate", "version": __version__})
+
+    def require(self) -> None:
+        if not (self.root / MARKER).exists() or not (self.state / "documents.json").exists():
+            raise StateError(f"{self.root}: no consolidate run found here; run `consolidate run DOCS --out {self.root}` first")
+
+    def load_stage(self, name: str, fp: str) -> Any | None:
+        path = self.state / f"{name}.json"
+        if not path.exists():
+            return None
+        try:
+            data = read_json(path)
+        except (OSError, json.JSONDecodeError):
+            return None  # a damaged artifact is recomputed
+        return data.get("data") if data.get("fingerprint") == fp else None
+
+    def save_stage(self, name: str, fp: str, data: Any) -> None:
+        write_json(self.state / f"{name}.json", {"fingerprint": fp, "data": data})
+
+    def read_stage(self, name: str) -> Any:
+        path = self.state / f"{name}.json"
+        if not path.exists():
+            raise StateError(f"{path}: missing; rerun `consolidate run` for this output folder")
+        return read_json(path)["data"]
+
+    def documents(self) -> list[Document]:
+        return [Document.model_validate(d) for d in self.read_stage("documents")]
+
+    def chunks(self) -> list[Chunk]:
+        return [Chunk.model_validate(c) for c in self.read_stage("chunks")]
+
+
+def load_texts(docs: list[Document]) -> tuple[dict[str, list[str]], list[str]]:
+    """Re-read input files for checking; name any that changed or vanished since the run."""
+    from consolidate.stages.ingest import split_lines
+
+    texts, changed = {}, []
+    for d in docs:
+        try:
+            raw = Path(d.file).read_bytes()
+        except OSError:
+            changed.append(f"{d.path}: input file is gone ({d.file})")
+            continue
+        if hashlib.sha256(raw).hexdigest() != d.sha256:
+            changed.append(f"{d.path}: input changed since the run")
+        lines = split_lines(raw.decode("utf-8-sig", errors="replace"))
+        if lines and lines[-1] == "":
+            lines.pop()
+        texts[d.path] = lines
+    return texts, changed
