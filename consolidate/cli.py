@@ -19,8 +19,8 @@ from consolidate.settings import load_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Merge an overlapping docs tree into fewer pages whose every fact is cited.")
-err = Console(stderr=True)
-out = Console()
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 Roots = Annotated[list[Path], typer.Argument(help="One or more docs folders.", show_default=False)]
 OutDir = Annotated[Path, typer.Option("--out", "-o", help="Output folder (created; must be empty or a previous run's).")]

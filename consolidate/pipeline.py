@@ -168,11 +168,11 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
         prev = od.load_stage("written", "pages") or []
         written = write_pages(od.pages, pages, assets, prev)
         od.save_stage("written", "pages", written)
-        res.report = build_report(res, drafts, claims, generated) | {"embedder": res.report.get("embedder", "")}
         write_json(od.state / "findings.json", [f.model_dump(mode="json") for f in res.findings])
         review = render_review(list(pages.items()), texts, [f.model_dump(mode="json") for f in res.findings])
-        write_outputs(res.out, res.plan, res.report, review)
-    res.report["timings"] = res.timings
+        write_outputs(res.out, res.plan, review)
+    res.report = build_report(res, drafts, claims, generated) | {"embedder": res.report.get("embedder", "")}
+    write_json(res.out / "report.json", res.report)  # last, so it carries every stage's time
     return res
 
 

@@ -263,7 +263,7 @@ pre{background:#f6f8fa;padding:8px;overflow:auto;border-radius:4px;position:rela
 p code,li code,td code{background:#f0f0f3;padding:0 3px;border-radius:3px}
 blockquote{margin:8px 0;padding:4px 12px;border-left:4px solid #e69500;background:#fff8e6}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px}
-sup a.cite{text-decoration:none;background:#e3ebff;color:#1a4fd6;border-radius:3px;padding:0 3px;font-size:10px}
+sup a.cite{text-decoration:none;background:#e3ebff;color:#1a4fd6;border-radius:3px;padding:0 3px;font-size:11px}
 sup a.cite.nosrc{background:#ffe3e3;color:#b00}sup a.cite.on{background:#1a4fd6;color:#fff}
 sup.missing{color:#c62828;font-size:10px}
 .finding{font-size:12px;margin:4px 0 8px;padding:4px 8px;border-radius:4px;border-left:4px solid}

@@ -67,7 +67,7 @@ class OutputDir:
         return [Document.model_validate(d) for d in self.read_stage("documents")]
 
     def chunks(self) -> list[Chunk]:
-        return [Chunk.model_validate(c) for c in self.read_stage("chunks")]
+        return [Chunk.model_validate(c) for c in self.read_stage("chunks")["chunks"]]
 
 
 def load_texts(docs: list[Document]) -> tuple[dict[str, list[str]], list[str]]:

@@ -82,11 +82,13 @@ def discover(roots: list[Path], exclude: list[Path] = ()) -> tuple[list[SourceFi
             subdirs = []
             for e in entries:
                 p = Path(e.path)
-                if e.name in SKIP_DIRS or p.resolve() in excluded:
+                if e.name in SKIP_DIRS:
                     continue
                 try:
                     is_dir = e.is_dir(follow_symlinks=True)
-                except OSError:
+                    if is_dir and p.resolve() in excluded:
+                        continue
+                except (OSError, RuntimeError):  # RuntimeError: pathlib's symlink-loop error
                     is_dir = False
                 if is_dir:
                     subdirs.append(p)

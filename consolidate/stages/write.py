@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from consolidate.fsio import dumps_json, write_bytes, write_json, write_text
+from consolidate.fsio import write_bytes, write_json, write_text
 from consolidate.stages.plan import plan_to_json
 from consolidate.records import Plan
 
@@ -31,11 +31,10 @@ def write_pages(out_pages: Path, pages: dict[str, str], assets: dict[str, str], 
     return written
 
 
-def write_outputs(root: Path, plan: Plan, report: dict, review_html: str) -> None:
+def write_outputs(root: Path, plan: Plan, review_html: str) -> None:
     write_json(root / "redirects.json", plan.redirects)
     write_text(root / "redirects.yml", redirects_yaml(plan.redirects))
     write_json(root / "plan.json", plan_to_json(plan))
-    write_text(root / "report.json", dumps_json(report))
     write_text(root / "review.html", review_html)
 
 
