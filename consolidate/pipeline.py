@@ -134,18 +134,22 @@ def prepare(roots: list[Path], out: Path, settings: Settings, progress: Progress
     res.report["embedder"] = embedder.model_id
     with _Timer(res, "plan"):
         if plan_file is not None:
-            try:
-                data = read_json(plan_file)
-            except FileNotFoundError:
-                raise UsageError(f"{plan_file}: plan file not found; pass the plan.json a previous run wrote")
-            except ValueError as exc:
-                raise UsageError(f"{plan_file}: not valid JSON ({exc}); fix the file")
-            res.plan, pf = load_plan(data, str(plan_file), res.chunks, docs)
+            res.plan, pf = read_plan_file(plan_file, res.chunks, docs)
             res.findings += pf
         else:
             res.plan = plan_pages(res.topics, res.chunks, docs)
         write_json(out / "plan.json", plan_to_json(res.plan))
     return res, texts
+
+
+def read_plan_file(path: Path, chunks: list[Chunk], docs: list[Document]) -> tuple[Plan, list[Finding]]:
+    try:
+        data = read_json(path)
+    except FileNotFoundError:
+        raise UsageError(f"{path}: plan file not found; pass a plan.json that `consolidate plan` or `run` wrote")
+    except ValueError as exc:
+        raise UsageError(f"{path}: not valid JSON ({exc}); fix the file")
+    return load_plan(data, str(path), chunks, docs)
 
 
 def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _noop) -> RunResult:
@@ -220,14 +224,7 @@ def resume_from_state(out: Path, plan_file: Path | None = None) -> tuple[RunResu
     texts, changed = load_texts(res.docs)
     for msg in changed:
         res.findings.append(Finding(severity="error", kind="source-changed", page="", message=f"{msg}; rerun `consolidate run`"))
-    path = plan_file or out / "plan.json"
-    try:
-        data = read_json(path)
-    except FileNotFoundError:
-        raise UsageError(f"{path}: plan file not found; run `consolidate plan` first")
-    except ValueError as exc:
-        raise UsageError(f"{path}: not valid JSON ({exc}); fix the file")
-    res.plan, pf = load_plan(data, str(path), res.chunks, res.docs)
+    res.plan, pf = read_plan_file(plan_file or out / "plan.json", res.chunks, res.docs)
     res.findings += pf
     return res, texts
 

@@ -417,9 +417,13 @@ def main(argv: list[str] | None = None) -> int:
     print(fmt_table(rows))
     ok = [r for r in rows if "error" not in r]
     if ok:
-        ref = min(ok, key=lambda r: abs(math.log(max(r["chunks"], 1) / 10000)))
-        print(f"\ntargets at ~10k chunks (row {ref['target']:,}, {ref['chunks']:,} chunks):")
-        print("\n".join(verdicts(ref)))
+        near = [r for r in ok if 8000 <= r["chunks"] <= 12000]
+        if near:
+            ref = min(near, key=lambda r: abs(r["chunks"] - 10000))
+            print(f"\ntargets at ~10k chunks (row {ref['target']:,}, {ref['chunks']:,} chunks):")
+            print("\n".join(verdicts(ref)))
+        else:
+            print("\n(no ~10k-chunk row: targets not checked)")
         for r in ok:
             top = max(r["times"], key=r["times"].get)
             peak_stage = next((s for s in STAGES if r["peaks"].get(s, 0) >= r["peak_mib"] - 0.5), "?")
