@@ -165,7 +165,7 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
     assets = {rel: src for d in drafts for rel, src in d.assets}
     with _Timer(res, "check"):
         index = SourceIndex(res.chunks, texts)
-        cf, claims = check_pages(pages, index, input_urls(res.docs, texts), set(assets))
+        cf, claims = check_pages(pages, index, input_urls(res.docs), set(assets))
         res.findings += cf
         progress("check", len(pages), len(pages))
     with _Timer(res, "write"):
@@ -237,7 +237,7 @@ def check_only(out: Path) -> tuple[list[Finding], dict[str, int]]:
     pages = {p.name: p.read_text(encoding="utf-8") for p in sorted(od.pages.glob("*.md"))}
     assets = {p.relative_to(od.pages).as_posix() for p in od.pages.rglob("*") if p.is_file() and p.suffix != ".md"}
     findings = [Finding(severity="error", kind="source-changed", page="", message=f"{m}; rerun `consolidate run`") for m in changed]
-    f, claims = check_pages(pages, SourceIndex(chunks, texts), input_urls(docs, texts), assets)
+    f, claims = check_pages(pages, SourceIndex(chunks, texts), input_urls(docs), assets)
     return findings + f, claims
 
 

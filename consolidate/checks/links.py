@@ -17,9 +17,8 @@ def page_anchors(parsed: ParsedPage, style: str = "github") -> set[str]:
     return {slugger(text) for _, _, text in parsed.headings}
 
 
-def input_urls(docs: list[Document], texts: dict[str, list[str]]) -> set[str]:
-    urls = {l.target for d in docs for l in d.links if EXTERNAL.match(l.target)}
-    return urls
+def input_urls(docs: list[Document]) -> set[str]:
+    return {l.target for d in docs for l in d.links if EXTERNAL.match(l.target)}
 
 
 def check_links(page: str, parsed: ParsedPage, anchors: dict[str, set[str]], files: set[str], urls: set[str]) -> list[Finding]:
