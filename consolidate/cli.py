@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from consolidate import pipeline
-from consolidate.errors import ConsolidateError
+from consolidate.errors import ConsolidateError, UsageError
 from consolidate.records import Finding
 from consolidate.settings import load_settings
 
@@ -110,23 +110,42 @@ def draft(out_dir: OutDir = Path("output"), quiet: Quiet = False,
     raise typer.Exit(1 if res.errors else 0)
 
 
+SEVERITY_RANK = {"warning": 1, "error": 2}
+FAIL_ON = {"error": 2, "warning": 1, "never": 3}
+
+
 @app.command()
-def check(out_dir: Annotated[Path, typer.Argument(help="A run's output folder.")] = Path("output"),
+def check(target: Annotated[Path, typer.Argument(help="A run's output folder, or any folder of markdown pages.")] = Path("output"),
+          sources: Annotated[Optional[list[Path]], typer.Option("--sources", "-s", help="Source folder(s) the pages were merged from (for a folder that is not a run's output).")] = None,
+          site: Annotated[str, typer.Option("--site", help="Anchor rules: github, mkdocs, docusaurus or starlight.")] = "github",
+          fail_on: Annotated[str, typer.Option("--fail-on", help="Exit 1 when a finding is at least this severe: error, warning or never.")] = "error",
+          inbound: Annotated[Optional[Path], typer.Option("--inbound", help="Also list links in this docs tree that point at retired pages, with their rewrite.")] = None,
+          config: Config = None,
           as_json: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False) -> None:
-    """Check a run's pages again: citations, facts and links. Exit 1 on any error."""
+    """Check pages: citations, facts, support and links. Exit 0 clean, 1 findings at --fail-on or above, 2 usage error."""
     try:
-        findings, claims = pipeline.check_only(out_dir)
+        if fail_on not in FAIL_ON:
+            raise UsageError(f"--fail-on {fail_on}: unknown; choose error, warning or never")
+        settings = load_settings(config)
+        if sources:
+            findings, claims = pipeline.check_standalone(target, sources, settings, site)
+        else:
+            findings, claims = pipeline.check_only(target, site)
+        if inbound is not None:
+            findings += pipeline.inbound_links(target, inbound, settings)
     except ConsolidateError as exc:
         _fail(exc)
-    errors = [f for f in findings if f.severity == "error"]
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = sum(f.severity == "warning" for f in findings)
     if as_json:
-        out.print_json(json.dumps({"pages": len(claims), "claims": sum(claims.values()), "errors": len(errors),
+        out.print_json(json.dumps({"pages": len(claims), "claims": sum(claims.values()), "errors": errors, "warnings": warnings,
                                    "findings": [f.model_dump(mode="json", exclude_none=True) for f in findings]}))
     else:
         for f in findings:
             out.print(f"{f.severity}: {f.message}", markup=False, highlight=False)
-        out.print(f"{len(claims)} pages, {sum(claims.values())} claims checked: {len(errors)} errors", highlight=False)
-    raise typer.Exit(1 if errors else 0)
+        out.print(f"{len(claims)} pages, {sum(claims.values())} claims checked: {errors} errors, {warnings} warnings", highlight=False)
+    worst = max((SEVERITY_RANK.get(f.severity, 0) for f in findings), default=0)
+    raise typer.Exit(1 if worst >= FAIL_ON[fail_on] else 0)
 
 
 @app.command()

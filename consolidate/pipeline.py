@@ -17,7 +17,10 @@ from typing import Callable
 
 from consolidate import __version__
 from consolidate.checks.citations import SourceIndex
+from consolidate.checks.inbound import list_inbound
 from consolidate.checks.links import input_urls
+from consolidate.checks.tree import check_tree
+from consolidate.markdown.slugs import STYLES
 from consolidate.embedders import embed_cached, make_embedder
 from consolidate.errors import UsageError
 from consolidate.fsio import read_json, write_json, write_text
@@ -165,7 +168,7 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
     assets = {rel: src for d in drafts for rel, src in d.assets}
     with _Timer(res, "check"):
         index = SourceIndex(res.chunks, texts)
-        cf, claims = check_pages(pages, index, input_urls(res.docs), set(assets))
+        cf, claims = check_pages(pages, index, input_urls(res.docs, texts), set(assets))
         res.findings += cf
         progress("check", len(pages), len(pages))
     with _Timer(res, "write"):
@@ -229,16 +232,43 @@ def resume_from_state(out: Path, plan_file: Path | None = None) -> tuple[RunResu
     return res, texts
 
 
-def check_only(out: Path) -> tuple[list[Finding], dict[str, int]]:
+def check_only(out: Path, style: str = "github") -> tuple[list[Finding], dict[str, int]]:
     od = OutputDir(out)
+    if out.is_dir() and not (out / ".consolidate").exists():
+        raise UsageError(f"{out}: not a consolidate output folder; to check pages people wrote, pass --sources DIR (the folder they came from)")
     od.require()
     docs, chunks = od.documents(), od.chunks()
     texts, changed = load_texts(docs)
     pages = {p.name: p.read_text(encoding="utf-8") for p in sorted(od.pages.glob("*.md"))}
     assets = {p.relative_to(od.pages).as_posix() for p in od.pages.rglob("*") if p.is_file() and p.suffix != ".md"}
     findings = [Finding(severity="error", kind="source-changed", page="", message=f"{m}; rerun `consolidate run`") for m in changed]
-    f, claims = check_pages(pages, SourceIndex(chunks, texts), input_urls(docs), assets)
+    f, claims = check_pages(pages, SourceIndex(chunks, texts), input_urls(docs, texts), assets, style=style)
     return findings + f, claims
+
+
+def check_standalone(pages_dir: Path, sources: list[Path], settings: Settings, style: str = "github") -> tuple[list[Finding], dict[str, int]]:
+    """`consolidate check PAGES --sources DIR...`: any markdown tree against the sources it came from."""
+    if not sources:
+        raise UsageError(f"{pages_dir}: not a consolidate output folder; pass --sources DIR to check it against its sources")
+    if style not in STYLES:
+        raise UsageError(f"--site {style}: unknown; choose one of {', '.join(STYLES)}")
+    mb = settings.ingest.max_file_bytes
+    docs, texts, findings = ingest(sources, max_bytes=mb)
+    page_docs, page_texts, pf = ingest([pages_dir], max_bytes=mb)
+    chunks, _ = chunk_documents(docs, texts, max_tokens=settings.chunk.max_tokens, encoding=settings.chunk.encoding)
+    pages = {d.path: "\n".join(page_texts[d.path]) for d in page_docs}
+    f, claims = check_tree(pages, page_docs, docs, SourceIndex(chunks, texts), input_urls(docs, texts), style)
+    return findings + pf + f, claims
+
+
+def inbound_links(out: Path, tree: Path, settings: Settings) -> list[Finding]:
+    """Links in a docs tree outside the merge set that point at retired input pages, with their rewrite."""
+    od = OutputDir(out)
+    od.require()
+    docs = od.documents()
+    plan = read_plan_file(out / "plan.json", od.chunks(), docs)[0]
+    others, _, fs = ingest([tree], max_bytes=settings.ingest.max_file_bytes, exclude=[out])
+    return fs + list_inbound(others, docs, plan.redirects)
 
 
 def review_only(out: Path) -> Path:

@@ -1,9 +1,19 @@
-"""Every claim cites at least one real input span, and every hard fact is in a cited span."""
+"""Every claim cites at least one real input span, and what it says is in the cited spans.
+
+Errors: `uncited` (no citation; a warning in standalone mode, where the claim's facts are searched
+in every source instead), `bad-citation` (a label with no definition, or a span that is not a
+real input span), `unsupported-fact` (a hard fact not in any cited span), `untraceable-fact`
+(standalone mode: a fact of an uncited claim that no source holds), `code-mismatch` (a code or
+HTML block that is not in a cited span, up to whitespace) and `negation` (the claim negates its
+closest cited sentence, or drops its negation). Warning: `weak-support` (too few of the claim's
+content words are in its cited spans).
+"""
 
 from __future__ import annotations
 
 from consolidate.checks import facts as F
-from consolidate.checks.claims import ParsedPage, Ref
+from consolidate.checks.claims import Claim, ParsedPage, Ref
+from consolidate.checks.support import MIN_OVERLAP, SpanText, support
 from consolidate.records import Chunk, Finding
 
 
@@ -13,14 +23,25 @@ class SourceIndex:
     def __init__(self, chunks: list[Chunk], texts: dict[str, list[str]]):
         self.chunks = {c.id: c for c in chunks}
         self.texts = texts
-        self._memo: dict[tuple[str, int, int], str] = {}
+        self._memo: dict[tuple, object] = {}
 
-    def span(self, ref: Ref) -> str:
-        key = (ref.doc, ref.start, ref.end)
+    def _text(self, ref: Ref) -> str:
+        return "\n".join(self.texts[ref.doc][ref.start - 1:ref.end])
+
+    def span(self, ref: Ref, raw: bool = False) -> str:
+        """The cited lines as facts are searched in them (raw: whitespace collapsed only)."""
+        key = (ref.doc, ref.start, ref.end, raw)
         s = self._memo.get(key)
         if s is None:
-            s = F.normalise_span("\n".join(self.texts[ref.doc][ref.start - 1:ref.end]))
+            s = F.normalise_raw(self._text(ref)) if raw else F.normalise_span(self._text(ref))
             self._memo[key] = s
+        return s
+
+    def span_text(self, ref: Ref) -> SpanText:
+        key = (ref.doc, ref.start, ref.end, "sentences")
+        s = self._memo.get(key)
+        if s is None:
+            s = self._memo[key] = SpanText(self._text(ref))
         return s
 
     def problem(self, ref: Ref) -> str:
@@ -39,41 +60,55 @@ class SourceIndex:
         return ""
 
 
-def check_citations(page: str, parsed: ParsedPage, index: SourceIndex) -> list[Finding]:
+def check_citations(page: str, parsed: ParsedPage, index: SourceIndex, fallback=None) -> list[Finding]:
+    """fallback: a SourceSearch over every source; with it, an uncited claim is a warning and its
+    facts are searched in all sources (standalone mode for pages people wrote)."""
     out: list[Finding] = []
 
-    def err(kind: str, line: int, msg: str) -> None:
-        out.append(Finding(severity="error", kind=kind, page=page, line=line, message=msg))
+    def add(severity: str, kind: str, line: int, msg: str) -> None:
+        out.append(Finding(severity=severity, kind=kind, page=page, line=line, message=f"{page}:{line}: {msg}"))
 
-    bad_refs = {}
-    for label, ref in parsed.refs.items():
-        why = index.problem(ref)
-        if why:
-            bad_refs[label] = why
+    bad_refs = {label: why for label, ref in parsed.refs.items() if (why := index.problem(ref))}
     for claim in parsed.claims:
         short = " ".join(claim.text.split())[:80]
         if not claim.labels:
-            err("uncited", claim.line, f"{page}:{claim.line}: no citation for {short!r}")
+            if fallback is None:
+                add("error", "uncited", claim.line, f"no citation for {short!r}")
+            else:
+                add("warning", "uncited", claim.line, f"no citation for {short!r}")
+                for fact in fallback.missing_facts(claim.text, claim.kind):
+                    add("error", "untraceable-fact", claim.line,
+                        f"{fact.kind} {fact.value!r} is in none of the {fallback.size} source documents")
             continue
         refs = []
         for label in claim.labels:
             if label not in parsed.refs:
-                err("bad-citation", claim.line, f"{page}:{claim.line}: citation [^{label}] has no definition")
+                add("error", "bad-citation", claim.line, f"citation [^{label}] has no definition")
             elif label in bad_refs:
-                err("bad-citation", claim.line, f"{page}:{claim.line}: citation [^{label}]: {bad_refs[label]}")
+                add("error", "bad-citation", claim.line, f"citation [^{label}]: {bad_refs[label]}")
             else:
                 refs.append(parsed.refs[label])
-        if not refs:
-            continue
-        spans = [index.span(r) for r in refs]
-        where = ", ".join(f"{r.doc}:{r.start}-{r.end}" for r in refs)
-        if claim.kind in ("code", "html"):
-            body = F.normalise_span(claim.text)
-            if body and not any(body in s for s in spans):
-                err("code-mismatch", claim.line, f"{page}:{claim.line}: {claim.kind} block does not match its cited span(s) {where}")
-            continue
-        for fact in F.extract(claim.text):
-            if not any(F.contains(s, fact) for s in spans):
-                err("unsupported-fact", claim.line,
-                    f"{page}:{claim.line}: {fact.kind} {fact.value!r} is not in the cited span(s) {where}")
+        if refs:
+            _check_claim(claim, refs, index, add)
     return out
+
+
+def _check_claim(claim: Claim, refs: list[Ref], index: SourceIndex, add) -> None:
+    where = ", ".join(f"{r.doc}:{r.start}-{r.end}" for r in refs)
+    if claim.kind in ("code", "html"):
+        body = F.normalise_raw(claim.text)
+        if body and not any(body in index.span(r, raw=True) for r in refs):
+            add("error", "code-mismatch", claim.line, f"{claim.kind} block does not match its cited span(s) {where}")
+        return
+    spans = [index.span(r) for r in refs]
+    for fact in F.extract(claim.text):
+        if not any(F.contains(s, fact) for s in spans):
+            add("error", "unsupported-fact", claim.line, f"{fact.kind} {fact.value!r} is not in the cited span(s) {where}")
+    if claim.kind in ("note", "table"):
+        return  # a disagreement note is ours; a table row's words are its facts
+    sup = support(claim.text, [index.span_text(r) for r in refs])
+    if sup.negation_mismatch:
+        add("error", "negation", claim.line, f"{' '.join(claim.text.split())[:80]!r} contradicts its closest cited "
+                                             f"sentence {sup.closest[:80]!r} ({where}): one of them is negated")
+    elif sup.overlap < MIN_OVERLAP:
+        add("warning", "weak-support", claim.line, f"only {sup.overlap:.0%} of the claim's words are in its cited span(s) {where}")

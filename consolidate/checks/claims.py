@@ -15,6 +15,8 @@ from consolidate.stages.ingest import front_matter, split_lines
 MARKS = re.compile(r"(?:\[\^[^\]\s]+\])+")
 LABEL = re.compile(r"\[\^([^\]\s]+)\]")
 DEFN = re.compile(r"^\[\^([^\]\s]+)\]:\s*`?([^`\s]+?):(\d+)-(\d+)`?(?:\s*\(chunk\s*`?(c[0-9a-f]+)`?\))?\s*$")
+NOTE_PREFIX = "**Sources disagree:**"
+LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+(?:\[[ xX]\]\s+)?")
 SOURCES_LINE = re.compile(r"^Sources:\s*((?:\[\^[^\]\s]+\]\s*)+)$")
 
 
@@ -98,8 +100,12 @@ def parse_page(text: str) -> ParsedPage:
                     item.append(ln.strip())
             if item:
                 claims += _segments(" ".join(item), start, "list_item")
+            for c in claims:
+                if c.kind == "list_item":
+                    c.text = LIST_MARK.sub("", c.text, count=1)
         elif b.kind == "quote" and MARKS.search(joined):
-            claims += _segments(" ".join(ln.lstrip(" >") for ln in block_lines), b.start, "quote")
+            text = " ".join(ln.lstrip(" >") for ln in block_lines)
+            claims += _segments(text, b.start, "note" if text.startswith(NOTE_PREFIX) else "quote")
         elif b.kind in ("code", "table", "quote", "html"):
             body = "\n".join(block_lines[1:-1]) if b.kind == "code" else joined
             pending = Claim(b.kind, body, b.start, [])

@@ -1,23 +1,67 @@
-"""Hard facts in a sentence, and whether a source span contains them.
+"""Hard facts in a claim, and whether a source span contains them.
 
-Kinds: url, code (inline code), version, number (with its unit, if any), path. Normalisation,
-documented for users: case is ignored for paths and code; whitespace is collapsed; a number
-matches the same digits in the span with no other digit or decimal point glued to them
-(`8` does not match `80` or `1.8`); `50MB` and `50 MB` are the same number.
+Kinds, extracted in this order (each match is masked before the next kind looks):
+url, code (inline code), http (`GET /path`), date, version, path, env (`DATABASE_URL`, `$HOME`),
+flag (`--max-cost`, `-v`), identifier (snake_case, CamelCase, camelCase, dotted.names), quoted
+("..."), number (with its unit; number words two..twenty count as numbers) and product
+(a capitalised name that does not start a sentence, or an acronym).
+
+Normalisation, documented for users:
+- whitespace is collapsed everywhere; markdown emphasis and link targets are ignored;
+- case is ignored for paths, dates, quoted strings and product names, kept for code, env vars,
+  flags and identifiers (`WORKER_URL` and `worker_url` are different settings);
+- a number matches the same digits in the span with no other digit glued to them (`8` does not
+  match `80` or `1.8`); thousands separators are ignored (`5,000` = `5000`); `50MB` = `50 MB`;
+  `3` = `three`; when the claim gives a unit, an occurrence with a different unit does not count
+  (`60 s` = `60 seconds`, but not `60 minutes`);
+- word-like facts match whole words only (`Redis` does not match `Redisson`).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-URL = re.compile(r"\b(?:https?|ftp)://[^\s<>()\[\]`\"']+[^\s<>()\[\]`\"'.,;:!?]")
+URL = re.compile(r"\b(?:https?|ftp)://[^\s<>()\[\]`\"']+[^\s<>()\[\]`\"'.,;:!?*]")
 CODE = re.compile(r"(`+)(.+?)\1")
-VERSION = re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)*(?:-[A-Za-z0-9.]+)?(?![\w.]*\w)")
-NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?:\s?(?:%|ms|s|m|h|d|kb|mb|gb|tb|KB|MB|GB|TB|KiB|MiB|GiB))?(?![\w])")
-PATH = re.compile(r"(?<![\w:/.])(?:~|\.{1,2})?/?(?:[\w.-]+/)+[\w.-]+|(?<![\w/.-])[\w-]+\.(?:md|mdx|toml|yaml|yml|json|py|sh|txt|conf|env|ini|sql|html|js|ts)\b")
+HTTP = re.compile(r"\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+/[^\s`\"')\],;]*")
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+DATE = re.compile(rf"\b\d{{4}}-\d{{2}}(?:-\d{{2}})?\b|\b(?:\d{{1,2}}\s+)?(?:{MONTHS})\.?\s+(?:\d{{1,2}},?\s+)?\d{{4}}\b")
+VERSION = re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)*(?:-[A-Za-z0-9.]+)?(?![\w]|\.\d)")
+PATH = re.compile(r"(?<![\w:/.,@$-])(?:~|\.{1,2})?/?(?:[\w.@-]+/)+(?:[\w.@-]*[\w@]/?|(?=[\s.,;:)]|$))"
+                  r"|(?<![\w/.-])[\w-]+(?:\.[\w-]+)*\.(?:md|mdx|toml|yaml|yml|json|py|sh|txt|conf|env|ini|sql|html|js|jsx|ts|tsx|go|rs|rb|lock|cfg|xml|csv)\b")
+ENV = re.compile(r"\$\{?[A-Za-z_]\w*\}?|(?<![\w.-])[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+(?![\w.-])")
+FLAG = re.compile(r"(?<![\w-])--[a-zA-Z][\w-]*[\w]|(?<![\w-])-[a-zA-Z](?=\s|$)")
+IDENT = re.compile(r"(?<![\w.-])(?:[a-z][a-z0-9]*(?:_[a-z0-9]+)+|_+[a-z]\w*"
+                   r"|[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+|[a-z]+[0-9]*(?:[A-Z][a-z0-9]*)+"
+                   r"|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)(?![\w-])")
+QUOTED = re.compile(r"\"([^\"\n]{2,80})\"|“([^”\n]{2,80})”")
+WORDNUM = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty".split())}
+UNITS = {
+    "%": "%", "percent": "%", "ms": "ms", "millisecond": "ms", "milliseconds": "ms",
+    "s": "s", "sec": "s", "secs": "s", "second": "s", "seconds": "s",
+    "m": "m", "min": "min", "mins": "min", "minute": "min", "minutes": "min",
+    "h": "h", "hr": "h", "hrs": "h", "hour": "h", "hours": "h", "d": "d", "day": "d", "days": "d",
+    "w": "w", "week": "w", "weeks": "w", "kb": "kb", "mb": "mb", "gb": "gb", "tb": "tb",
+    "kib": "kib", "mib": "mib", "gib": "gib", "tib": "tib", "k": "k", "x": "x", "am": "am", "pm": "pm",
+}
+_UNIT_RX = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
+NUMBER = re.compile(rf"(?<![\w.,])(\d+(?:[.,]\d+)*)(?:\s?({_UNIT_RX}))?(?![\w.,]?\w)", re.I)
+NUMWORD = re.compile(r"\b(" + "|".join(w for w in WORDNUM if WORDNUM[w] not in ("0", "1")) + r")\b", re.I)
+PRODUCT = re.compile(r"(?<![\w.-])[A-Z][A-Za-z0-9+#]*[A-Za-z0-9+#](?![\w-])")
 MD_LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\]\([^)]*\)")
 FOOTNOTE = re.compile(r"\[\^[^\]]+\]")
+EMPHASIS = re.compile(r"(\*\*|\*|(?<!\w)__|(?<!\w)_)(?=\S)(.+?)(?<=\S)\1(?!\w)")
+SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*|^\W+|\s[-–—]\s+|[(\[|]\s*)$")
+NOT_PRODUCTS = frozenset(
+    "I A An The This That These Those It Its If In On At To For Of By With When Where What Which Who Why How "
+    "And Or But Not No Yes All Any Each Every Some See Use Run Set Note Also Then Otherwise Only For "
+    "NOTE TODO WARNING TIP IMPORTANT CAUTION INFO DANGER OK".split())
+CASELESS = frozenset({"path", "date", "quoted", "product"})
+WORDLIKE = frozenset({"env", "flag", "identifier", "product", "version", "date"})
 
 
 @dataclass(frozen=True)
@@ -27,31 +71,73 @@ class Fact:
 
 
 def prose(text: str) -> str:
-    """Claim text without link targets or citation markers (those are checked elsewhere)."""
+    """Claim text without link targets, citation markers or emphasis (those are checked elsewhere)."""
     text = FOOTNOTE.sub("", text)
-    return MD_LINK.sub(lambda m: m.group(2), text)
+    for _ in range(3):  # a badge is an image inside a link
+        text, n = MD_LINK.subn(lambda m: m.group(2), text)
+        if not n:
+            break
+    return EMPHASIS.sub(lambda m: m.group(2), text)
+
+
+def _blank(text: str, m: re.Match) -> str:
+    return text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
+
+
+def _take(text: str, rx: re.Pattern, kind: str, facts: list[Fact], keep=None) -> str:
+    for m in list(rx.finditer(text)):
+        value = m.group(0) if keep is None else keep(m)
+        if value:
+            facts.append(Fact(kind, value))
+            text = _blank(text, m)
+    return text
+
+
+def _path(m: re.Match) -> str:
+    v = m.group(0).rstrip(".")
+    if not re.search(r"[A-Za-z]", v):
+        return ""  # a date or fraction like 4/5
+    parts = [p for p in v.split("/") if p]
+    plain = len(parts) == 2 and v[0] not in "~./" and not v.endswith("/") and all(p.isalpha() for p in parts)
+    return "" if plain else v  # `and/or`, `emails/day`: words, not paths
+
+
+def _product(text: str, m: re.Match) -> str:
+    v = m.group(0)
+    first = v.split()[0]
+    if first in NOT_PRODUCTS or len(v) < 2:
+        return ""
+    if SENTENCE_START.search(text[:m.start()]) and not re.search(r"[A-Z0-9+#]", first[1:]):
+        return ""  # an ordinary word capitalised because it starts a sentence
+    return v
 
 
 def extract(text: str) -> list[Fact]:
     text = prose(text)
     facts: list[Fact] = []
-    for m in URL.finditer(text):
-        facts.append(Fact("url", m.group(0)))
-    text = URL.sub(" ", text)
-    for m in CODE.finditer(text):
-        facts.append(Fact("code", m.group(2).strip()))
-    text = CODE.sub(" ", text)
-    for m in PATH.finditer(text):
-        if "/" in m.group(0) and not re.search(r"[A-Za-z]", m.group(0)):
-            continue  # a date or fraction like 4/5, not a path
-        facts.append(Fact("path", m.group(0)))
-    text = PATH.sub(" ", text)
-    for m in VERSION.finditer(text):
-        facts.append(Fact("version", m.group(0)))
-    text = VERSION.sub(" ", text)
-    for m in NUMBER.finditer(text):
-        facts.append(Fact("number", m.group(0)))
+    text = _take(text, URL, "url", facts)
+    text = _take(text, CODE, "code", facts, lambda m: " ".join(m.group(2).split()))
+    facts += [Fact("quoted", " ".join((m.group(1) or m.group(2)).split())) for m in QUOTED.finditer(text)]
+    text = _take(text, HTTP, "http", facts, lambda m: " ".join(m.group(0).split()).rstrip(".:"))
+    text = _take(text, DATE, "date", facts)
+    text = _take(text, VERSION, "version", facts)
+    text = _take(text, PATH, "path", facts, _path)
+    text = _take(text, ENV, "env", facts)
+    text = _take(text, FLAG, "flag", facts)
+    text = _take(text, IDENT, "identifier", facts)
+    text = _take(text, NUMBER, "number", facts, _number)
+    text = _take(text, NUMWORD, "number", facts, lambda m: WORDNUM[m.group(1).lower()])
+    for m in list(PRODUCT.finditer(text)):
+        v = _product(text, m)
+        if v:
+            facts.append(Fact("product", v))
     return facts
+
+
+def _number(m: re.Match) -> str:
+    digits = m.group(1).replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+", m.group(1)) else m.group(1)
+    unit = UNITS.get((m.group(2) or "").lower(), "")
+    return f"{digits} {unit}" if unit else digits
 
 
 def _squash(s: str) -> str:
@@ -59,29 +145,61 @@ def _squash(s: str) -> str:
 
 
 def normalise_span(text: str) -> str:
+    """Span text as facts are searched in it: the text as a reader sees it (link targets and
+    emphasis markers gone), then the raw text (so a URL that was only a link target is found)."""
+    return _squash(prose(text).replace("`", " ` ")) + " \n " + normalise_raw(text)
+
+
+def normalise_raw(text: str) -> str:
+    """Text with whitespace collapsed only (code blocks are compared this way)."""
     return _squash(text.replace("`", " ` "))
+
+
+@lru_cache(maxsize=65536)
+def _word_rx(value: str, caseless: bool) -> re.Pattern:
+    return re.compile(rf"(?<![\w]){re.escape(value)}(?![\w])", re.I if caseless else 0)
+
+
+@lru_cache(maxsize=65536)
+def _number_rx(digits: str) -> re.Pattern:
+    body = re.escape(digits)
+    if re.fullmatch(r"\d{4,}", digits):  # 5000 also matches 5,000
+        body = re.escape(f"{int(digits):,}") + "|" + body
+    word = next((w for w, d in WORDNUM.items() if d == digits), None)
+    alts = rf"(?<![\w.,])(?:{body})(?![.,]?\d)"
+    if word:
+        alts += rf"|\b{word}\b"
+    return re.compile(rf"(?:{alts})(?:\s?({_UNIT_RX})(?![\w]))?", re.I)
 
 
 def contains(span: str, fact: Fact) -> bool:
     """`span` is normalise_span(text of the cited lines)."""
-    if fact.kind in ("url", "path", "code"):
-        v = _squash(fact.value)
-        return v in span or v.lower() in span.lower()
+    v = fact.value
+    if fact.kind == "number":
+        digits, _, unit = v.partition(" ")
+        for m in _number_rx(digits).finditer(span):
+            found = UNITS.get((m.group(1) or "").lower(), "")
+            if not unit or not found or found == unit or {found, unit} == {"m", "min"}:
+                return True
+        return False
     if fact.kind == "version":
-        v = fact.value.lstrip("v")
-        return re.search(rf"(?<![\d.]){re.escape(v)}(?!\.?\d)", span) is not None
-    digits = re.match(r"\d+(?:[.,]\d+)*", fact.value).group(0)
-    return re.search(rf"(?<![\d.,]){re.escape(digits)}(?![.,]?\d)", span) is not None
+        bare = v.lstrip("v")
+        return re.search(rf"(?<![\d.]){re.escape(bare)}(?!\.?\d)", span) is not None
+    if fact.kind in WORDLIKE:
+        return _word_rx(v, fact.kind in CASELESS).search(span) is not None
+    if fact.kind in CASELESS or fact.kind == "url":
+        return v in span or v.lower() in span.lower()
+    return v in span
 
 
 def fact_key(text: str) -> tuple[str, ...]:
     """The facts of a text as a sorted tuple, for comparing two statements."""
-    return tuple(sorted(f"{f.kind}:{f.value.lower()}" for f in extract(text)))
+    return tuple(sorted(f"{f.kind}:{f.value.lower()}" for f in extract(text) if f.kind != "product"))
 
 
 def mask(text: str) -> str:
     """Text with its facts replaced by a placeholder, to compare statements that differ only in facts."""
     text = prose(text)
-    for rx in (URL, CODE, PATH, VERSION, NUMBER):
+    for rx in (URL, CODE, DATE, VERSION, PATH, NUMBER):
         text = rx.sub(" 0 ", text)
     return text

@@ -6,6 +6,7 @@ import posixpath
 from urllib.parse import unquote
 
 from consolidate.checks.claims import ParsedPage
+from consolidate.checks.facts import URL
 from consolidate.linkmap import EXTERNAL
 from consolidate.markdown.links import definitions, links_in_line
 from consolidate.markdown.slugs import Slugger
@@ -17,8 +18,14 @@ def page_anchors(parsed: ParsedPage, style: str = "github") -> set[str]:
     return {slugger(text) for _, _, text in parsed.headings}
 
 
-def input_urls(docs: list[Document]) -> set[str]:
-    return {l.target for d in docs for l in d.links if EXTERNAL.match(l.target)}
+def input_urls(docs: list[Document], texts: dict[str, list[str]]) -> set[str]:
+    """Every URL the inputs hold: link targets, and bare URLs anywhere (a link split over lines too)."""
+    urls = {l.target for d in docs for l in d.links if EXTERNAL.match(l.target)}
+    for lines in texts.values():
+        for line in lines:
+            if "://" in line:
+                urls.update(m.group(0) for m in URL.finditer(line))
+    return urls
 
 
 def check_links(page: str, parsed: ParsedPage, anchors: dict[str, set[str]], files: set[str], urls: set[str]) -> list[Finding]:

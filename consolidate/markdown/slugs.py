@@ -1,7 +1,7 @@
 """Heading anchors as site generators make them.
 
-- `github`: GitHub, Docusaurus and Starlight (github-slugger): lower-case, drop punctuation
-  except `-` and `_`, spaces become `-`; repeats get `-1`, `-2`.
+- `github` (also `docusaurus`, `starlight`: both use github-slugger): lower-case, drop
+  punctuation except `-` and `_`, spaces become `-`; repeats get `-1`, `-2`.
 - `mkdocs`: Python-Markdown's toc slugify: NFKD to ASCII, drop punctuation, runs of spaces and
   `-` become one `-`; repeats get `_1`, `_2`.
 An explicit `{#id}` at the end of a heading wins in both.
@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-STYLES = ("github", "mkdocs")
+STYLES = ("github", "mkdocs", "docusaurus", "starlight")
+_ALIASES = {"docusaurus": "github", "starlight": "github"}
 
 _EXPLICIT = re.compile(r"\s*\{#([A-Za-z0-9_\-:.]+)\}\s*$")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|!?\[([^\]]*)\]\[[^\]]*\]")
@@ -51,7 +52,7 @@ class Slugger:
     def __init__(self, style: str = "github"):
         if style not in STYLES:
             raise ValueError(f"unknown anchor style {style!r}; known: {', '.join(STYLES)}")
-        self.style = style
+        self.style = _ALIASES.get(style, style)
         self.seen: dict[str, int] = {}
 
     def __call__(self, heading: str) -> str:

@@ -8,10 +8,11 @@ from consolidate.checks.links import check_links, page_anchors
 from consolidate.records import Finding
 
 
-def check_pages(pages: dict[str, str], index: SourceIndex, urls: set[str], assets: set[str] = frozenset()) -> tuple[list[Finding], dict[str, int]]:
+def check_pages(pages: dict[str, str], index: SourceIndex, urls: set[str], assets: set[str] = frozenset(),
+                style: str = "github") -> tuple[list[Finding], dict[str, int]]:
     """pages: file name -> markdown. Returns findings and the number of claims per page."""
     parsed = {name: parse_page(text) for name, text in pages.items()}
-    anchors = {name: page_anchors(p) for name, p in parsed.items()}
+    anchors = {name: page_anchors(p, style) for name, p in parsed.items()}
     files = set(pages) | set(assets)
     findings: list[Finding] = []
     claims = {}

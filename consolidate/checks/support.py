@@ -1,0 +1,97 @@
+"""Soft support: does the cited text say what the claim says, beyond its hard facts?
+
+- Overlap: the share of the claim's content words (lower-cased, stop words and negation cues
+  removed, a plural `s` dropped) found in the cited spans. Below `MIN_OVERLAP` the claim is
+  reported as weakly supported.
+- Negation: the claim is compared with the cited sentence that shares the most content words;
+  if exactly one of the two is negated ("no", "not", "never", "n't", "without", ...) the claim is
+  reported, since it says the opposite of its source.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from consolidate import sentences
+from consolidate.checks.facts import prose
+
+MIN_OVERLAP = 0.5
+WORD = re.compile(r"[A-Za-z][A-Za-z0-9_'’-]*")
+NEGATION = frozenset(
+    "no not never none nothing nobody neither nor cannot without "
+    "don't doesn't didn't isn't aren't wasn't weren't won't can't couldn't shouldn't wouldn't hasn't haven't mustn't "
+    "dont doesnt didnt isnt arent wasnt werent wont cant couldnt shouldnt wouldnt hasnt havent".split())
+STOP = frozenset(
+    "a an the and or but if then else of to in on at by for with from into onto over under as is are was were be been "
+    "being it its this that these those there here they them their we our you your he she his her i me my so such "
+    "than too very can could should would will shall may might must do does did done has have had having also just "
+    "only any all each every some more most other another which who whom whose what when where why how about after "
+    "before up down out off again further once both few same own via per e.g i.e etc".split())
+
+
+def _norm(w: str) -> str:
+    w = w.lower().replace("’", "'")
+    return w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+
+
+def words_of(text: str) -> list[str]:
+    return [_norm(w) for w in WORD.findall(prose(text))]
+
+
+def content_words(text: str) -> frozenset[str]:
+    return frozenset(w for w in words_of(text) if w not in STOP and w not in NEGATION and len(w) > 1)
+
+
+def negated(text: str) -> bool:
+    return any(w in NEGATION or w.endswith("n't") for w in words_of(text))
+
+
+@dataclass(frozen=True)
+class Support:
+    overlap: float
+    negation_mismatch: bool
+    closest: str  # the cited sentence closest to the claim
+
+
+class SpanText:
+    """A cited span split into sentences, with content words, computed once."""
+
+    def __init__(self, text: str):
+        body = prose(text)
+        self.sentences = [" ".join(body[s:e].split()) for s, e in sentences.split(body)] or [" ".join(body.split())]
+        self.words = [content_words(s) for s in self.sentences]
+        self.all_words = frozenset().union(*self.words) if self.words else frozenset()
+        self.negs = [negated(s) for s in self.sentences]
+
+
+def _closest(cw: frozenset[str], spans: list[SpanText]) -> tuple[str, float, bool]:
+    best, best_score, best_neg = "", 0.0, False
+    for sp in spans:
+        for sent, ws, neg in zip(sp.sentences, sp.words, sp.negs):
+            if ws:
+                score = len(cw & ws) / len(cw | ws)
+                if score > best_score:
+                    best, best_score, best_neg = sent, score, neg
+    return best, best_score, best_neg
+
+
+def support(claim: str, spans: list[SpanText]) -> Support:
+    cw = content_words(claim)
+    if not cw:
+        return Support(1.0, False, "")
+    seen = frozenset().union(*(s.all_words for s in spans)) if spans else frozenset()
+    overlap = len(cw & seen) / len(cw)
+    body = prose(claim)
+    closest, mismatch = "", False
+    for s, e in sentences.split(body) or [(0, len(body))]:
+        part = body[s:e]
+        pw = content_words(part)
+        if not pw:
+            continue
+        best, score, neg = _closest(pw, spans)
+        closest = closest or best
+        if score >= 0.3 and neg != negated(part):
+            mismatch, closest = True, best
+            break
+    return Support(round(overlap, 3), mismatch, closest)
