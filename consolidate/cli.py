@@ -96,14 +96,15 @@ def plan_cmd(roots: Roots, out_dir: OutDir = Path("output"), config: Config = No
 
 
 @app.command()
-def draft(out_dir: OutDir = Path("output"), quiet: Quiet = False,
+def draft(out_dir: OutDir = Path("output"), quiet: Quiet = False, config: Config = None,
           plan: Annotated[Optional[Path], typer.Option("--plan", help="Plan file (default: OUT/plan.json).")] = None) -> None:
     """Draft, check and write pages from a previous run's artifacts and its (edited) plan."""
     started = time.perf_counter()
     try:
+        settings = load_settings(config)
         res, texts = pipeline.resume_from_state(out_dir, plan)
         with _Bars(quiet) as bars:
-            res = pipeline.finish(res, texts, bars)
+            res = pipeline.finish(res, texts, bars, settings)
     except ConsolidateError as exc:
         _fail(exc)
     _summary(res, started)

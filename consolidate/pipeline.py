@@ -19,12 +19,13 @@ from consolidate import __version__
 from consolidate.checks.citations import SourceIndex
 from consolidate.checks.inbound import list_inbound
 from consolidate.checks.links import input_urls
+from consolidate.checks.stale import find_stale
 from consolidate.checks.tree import check_tree
 from consolidate.markdown.slugs import STYLES
 from consolidate.embedders import embed_cached, make_embedder
 from consolidate.errors import UsageError
 from consolidate.fsio import read_json, write_json, write_text
-from consolidate.records import Chunk, Document, DraftPage, Finding, Plan, Topic
+from consolidate.records import Chunk, Conflict, Document, DraftPage, Finding, Plan, Topic
 from consolidate.render import render_page
 from consolidate.review import render_review
 from consolidate.settings import Settings
@@ -58,6 +59,7 @@ class RunResult:
     findings: list[Finding] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     reused: list[str] = field(default_factory=list)
+    stale: list[dict] = field(default_factory=list)
     report: dict = field(default_factory=dict)
 
     @property
@@ -155,11 +157,19 @@ def read_plan_file(path: Path, chunks: list[Chunk], docs: list[Document]) -> tup
     return load_plan(data, str(path), chunks, docs)
 
 
-def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _noop) -> RunResult:
+def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _noop,
+           settings: Settings | None = None) -> RunResult:
     """draft -> check -> write, from a result that has docs, chunks, topics and a plan."""
     od = OutputDir(res.out)
+    settings = settings or Settings()
     with _Timer(res, "draft"):
-        drafts, dfs = draft_pages(res.plan, res.chunks, res.docs, texts)
+        res.stale = find_stale(res.docs, texts)
+        for s in res.stale:
+            res.findings.append(Finding(severity="warning", kind="stale-source", page="", line=s["line"],
+                                        message=f"{s['doc']}:{s['line']}: stale or point-in-time source ({'; '.join(s['reasons'])})"
+                                                + ("; its text is left out of merged pages" if settings.draft.drop_stale else "")))
+        stale = frozenset(s["doc"] for s in res.stale)
+        drafts, dfs = draft_pages(res.plan, res.chunks, res.docs, texts, stale=stale, drop_stale=settings.draft.drop_stale)
         res.findings += dfs
         progress("draft", len(drafts), len(drafts))
     generated = generated_date()
@@ -168,7 +178,8 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
     assets = {rel: src for d in drafts for rel, src in d.assets}
     with _Timer(res, "check"):
         index = SourceIndex(res.chunks, texts)
-        cf, claims = check_pages(pages, index, input_urls(res.docs, texts), set(assets))
+        cf, claims = check_pages(pages, index, input_urls(res.docs, texts), set(assets),
+                                 conflicts={f"{d.slug}.md": list(d.conflicts) for d in drafts})
         res.findings += cf
         progress("check", len(pages), len(pages))
     with _Timer(res, "write"):
@@ -206,6 +217,8 @@ def build_report(res: RunResult, drafts: list[DraftPage], claims: dict[str, int]
         "topic_details": [{"id": t.id, "label": t.label, "chunks": len(t.chunk_ids), "documents": list(t.documents),
                            "duplicate_groups": [list(g) for g in t.duplicate_groups], "attached_chunks": len(t.attached)}
                           for t in res.topics],
+        "conflicts": [dict(c.model_dump(mode="json"), page=f"{d.slug}.md", topic=d.topic) for d in drafts for c in d.conflicts],
+        "stale": res.stale,
         "reused_stages": res.reused,
         "timings": res.timings,
     }
@@ -213,7 +226,7 @@ def build_report(res: RunResult, drafts: list[DraftPage], claims: dict[str, int]
 
 def run(roots: list[Path], out: Path, settings: Settings, progress: Progress = _noop, plan_file: Path | None = None) -> RunResult:
     res, texts = prepare(roots, out, settings, progress, plan_file=plan_file)
-    return finish(res, texts, progress)
+    return finish(res, texts, progress, settings)
 
 
 def resume_from_state(out: Path, plan_file: Path | None = None) -> tuple[RunResult, dict]:
@@ -242,7 +255,11 @@ def check_only(out: Path, style: str = "github") -> tuple[list[Finding], dict[st
     pages = {p.name: p.read_text(encoding="utf-8") for p in sorted(od.pages.glob("*.md"))}
     assets = {p.relative_to(od.pages).as_posix() for p in od.pages.rglob("*") if p.is_file() and p.suffix != ".md"}
     findings = [Finding(severity="error", kind="source-changed", page="", message=f"{m}; rerun `consolidate run`") for m in changed]
-    f, claims = check_pages(pages, SourceIndex(chunks, texts), input_urls(docs, texts), assets, style=style)
+    report = read_json(out / "report.json") if (out / "report.json").exists() else {}
+    conflicts: dict[str, list[Conflict]] = {}
+    for c in report.get("conflicts", []):
+        conflicts.setdefault(c.get("page", ""), []).append(Conflict.model_validate({k: v for k, v in c.items() if k not in ("page", "topic")}))
+    f, claims = check_pages(pages, SourceIndex(chunks, texts), input_urls(docs, texts), assets, style=style, conflicts=conflicts)
     return findings + f, claims
 
 

@@ -105,6 +105,27 @@ class DraftSection(Record):
     blocks: tuple[DraftBlock, ...]
 
 
+class ConflictSide(Record):
+    doc: str
+    start: int
+    end: int
+    chunk: str
+    text: str
+    values: tuple[str, ...] = ()
+    stale: bool = False
+
+
+class Conflict(Record):
+    """Sources that disagree: the same setting/version/limit with different values, or a
+    statement and its negation. resolution: `noted` (the page says so), `stale` (only a stale
+    source disagrees), or '' (not yet decided)."""
+    id: str
+    kind: Literal["value", "negation"]
+    subject: str
+    sides: tuple[ConflictSide, ...]
+    resolution: str = ""
+
+
 class DraftPage(Record):
     slug: str
     title: str
@@ -113,6 +134,8 @@ class DraftPage(Record):
     sections: tuple[DraftSection, ...]
     backend: str = "extractive"
     assets: tuple[tuple[str, str], ...] = ()  # (path under pages/, absolute source file) to copy
+    conflicts: tuple[Conflict, ...] = ()
+    dropped: tuple[tuple[str, int, int, str], ...] = ()  # (doc, start, end, reason) of units left out on purpose
 
 
 Severity = Literal["error", "warning"]

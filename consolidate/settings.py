@@ -40,11 +40,16 @@ class ClusterSettings(Section):
     duplicate_threshold: float = Field(0.8, gt=0, le=1)
 
 
+class DraftSettings(Section):
+    drop_stale: bool = True  # leave stale sources' text out of pages that have other sources
+
+
 class Settings(Section):
     ingest: IngestSettings = IngestSettings()
     chunk: ChunkSettings = ChunkSettings()
     embed: EmbedSettings = EmbedSettings()
     cluster: ClusterSettings = ClusterSettings()
+    draft: DraftSettings = DraftSettings()
 
 
 def _merge(base: dict, over: dict) -> dict:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from consolidate.checks.citations import SourceIndex, check_citations
 from consolidate.checks.claims import parse_page
+from consolidate.checks.conflicts import check_resolutions
 from consolidate.checks.links import check_links, page_anchors
 from consolidate.records import Finding
 
 
 def check_pages(pages: dict[str, str], index: SourceIndex, urls: set[str], assets: set[str] = frozenset(),
-                style: str = "github") -> tuple[list[Finding], dict[str, int]]:
+                style: str = "github", conflicts: dict[str, list] | None = None) -> tuple[list[Finding], dict[str, int]]:
     """pages: file name -> markdown. Returns findings and the number of claims per page."""
     parsed = {name: parse_page(text) for name, text in pages.items()}
     anchors = {name: page_anchors(p, style) for name, p in parsed.items()}
@@ -19,5 +20,6 @@ def check_pages(pages: dict[str, str], index: SourceIndex, urls: set[str], asset
     for name, p in parsed.items():
         findings += check_citations(name, p, index)
         findings += check_links(name, p, anchors, files, urls)
+        findings += check_resolutions(name, p, (conflicts or {}).get(name, []))
         claims[name] = len(p.claims)
     return findings, claims

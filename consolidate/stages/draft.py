@@ -24,7 +24,9 @@ from consolidate.linkmap import LinkResolver
 from consolidate.markdown.links import DEFINITION, INLINE, REFERENCE, mask_code_spans, norm_label
 from consolidate.markdown.slugs import Slugger
 from consolidate.markdown.blocks import LIST_ITEM, MDX_ESM
-from consolidate.records import Chunk, Citation, Document, DraftBlock, DraftPage, DraftSection, Finding, PagePlan, Plan
+from consolidate.checks.conflicts import find_conflicts
+from consolidate.records import (Chunk, Citation, Conflict, Document, DraftBlock, DraftPage, DraftSection, Finding,
+                                 PagePlan, Plan)
 from consolidate import sentences
 
 INTRO = "Overview"
@@ -43,6 +45,7 @@ class Unit:
     para: tuple[str, int]  # (doc, first line of the source block)
     citations: list[Citation] = field(default_factory=list)
     conflicts: list["Unit"] = field(default_factory=list)
+    notes: list[Conflict] = field(default_factory=list)  # other conflicts to note after this unit
     sh: frozenset = frozenset()
     masked: frozenset = frozenset()
     facts: tuple[str, ...] = ()
@@ -119,6 +122,8 @@ class _PageBuild:
     plan: PagePlan
     sections: dict[str, list[Unit]]
     titles: dict[str, str]
+    conflicts: tuple[Conflict, ...] = ()
+    dropped: tuple[tuple[str, int, int, str], ...] = ()
 
 
 def _merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, str], list[tuple[Unit, Unit]]]:
@@ -259,7 +264,10 @@ def section_anchors(title: str, section_titles: list[str]) -> list[str]:
     return [slugger(t) for t in section_titles]
 
 
-def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: dict[str, list[str]]) -> tuple[list[DraftPage], list[Finding]]:
+def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: dict[str, list[str]],
+                stale: frozenset = frozenset(), drop_stale: bool = True) -> tuple[list[DraftPage], list[Finding]]:
+    """stale: documents found stale; with drop_stale their units are left out of pages that
+    have other sources (listed in DraftPage.dropped), though their conflicts are still reported."""
     by_id = {c.id: c for c in chunks}
     doc_by = {d.path: d for d in docs}
     findings: list[Finding] = []
@@ -272,7 +280,17 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
             us, hs = units_of_chunk(c, doc_by[c.doc], texts[c.doc])
             units.extend(us)
             heads.extend((c.doc, line, sec) for line, sec in hs)
+        dropped = [u for u in units if u.doc in stale] if drop_stale else []
+        if dropped and len(dropped) < len(units):
+            units = [u for u in units if u.doc not in stale]
+        else:
+            dropped = []
         sections, titles, conflicts = _merge_units(units)
+        paired = tuple(c.model_copy(update={"resolution": "noted"})
+                       for c in find_conflicts([], conflicts, stale, facts_of=_fact_values))
+        ids = {c.id for c in paired}
+        others = [c for c in find_conflicts(units + dropped, (), stale) if c.id not in ids]
+        noted = _attach_notes(others, sections, findings, f"{p.slug}.md")
         for kept, other in conflicts:
             findings.append(Finding(severity="warning", kind="conflict", page=f"{p.slug}.md", line=kept.start,
                                     message=f"sources disagree: {kept.doc}:{kept.start}-{kept.end} says {_facts_of(kept)} but "
@@ -284,7 +302,8 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
             key = normalise(sec) or INTRO.lower()
             if h is not None:
                 heading_home.setdefault((doc, h.anchor), (f"{p.slug}.md", anchors.get(key, "")))
-        builds.append(_PageBuild(p, sections, titles))
+        builds.append(_PageBuild(p, sections, titles, paired + noted,
+                                 tuple((u.doc, u.start, u.end, "stale") for u in dropped)))
     links = _Links(LinkResolver(docs), doc_by, plan, heading_home)
     pages = []
     for b in builds:
@@ -301,9 +320,12 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
                     blocks.append(_block(other, links.rewrite(other, page_file, findings, assets), -len(blocks)))
                 if u.conflicts:
                     blocks.append(_conflict_note(u, -len(blocks)))
+                for c in u.notes:
+                    blocks.append(_side_note(c, -len(blocks)))
             out_sections.append(DraftSection(heading=b.titles[key], blocks=tuple(blocks)))
         pages.append(DraftPage(slug=b.plan.slug, title=b.plan.title, topic=b.plan.topic, sources=b.plan.sources,
-                               sections=tuple(out_sections), assets=tuple(sorted(assets.items()))))
+                               sections=tuple(out_sections), assets=tuple(sorted(assets.items())),
+                               conflicts=b.conflicts, dropped=b.dropped))
     return pages, findings
 
 
@@ -323,3 +345,42 @@ def _conflict_note(u: Unit, para: int) -> DraftBlock:
         parts.append(", ".join(own) or "other values")
     text = "**Sources disagree:** " + " vs ".join(parts) + ". Check which is current before relying on either."
     return DraftBlock(kind="note", text=text, citations=tuple(s.cite() for s in sides), para=para)
+
+
+def _fact_values(u: Unit) -> tuple[str, ...]:
+    return tuple(f.split(":", 1)[1] for f in u.facts)
+
+
+def _attach_notes(found: list[Conflict], sections: dict[str, list[Unit]], findings: list[Finding],
+                  page_file: str) -> tuple[Conflict, ...]:
+    """Settings and negation conflicts: note each after the first side the page keeps."""
+    present: dict[tuple[str, int], Unit] = {}
+    for units in sections.values():
+        for u in units:
+            for c in u.citations:
+                present.setdefault((c.doc, c.start), u)
+    out = []
+    for c in found:
+        live = [s for s in c.sides if not s.stale]
+        host = next((present[(s.doc, s.start)] for s in live if (s.doc, s.start) in present), None)
+        if c.resolution != "stale" and host is not None:
+            c = c.model_copy(update={"resolution": "noted"})
+            host.notes.append(c)
+        where = " vs ".join(f"{s.doc}:{s.start}-{s.end} ({', '.join(s.values)}{', stale' if s.stale else ''})" for s in c.sides)
+        findings.append(Finding(severity="warning", kind="conflict", page=page_file, line=c.sides[0].start,
+                                message=f"sources disagree on {c.subject!r}: {where}"
+                                        + ("; the stale side is left out" if c.resolution == "stale" else "")))
+        out.append(c)
+    return tuple(out)
+
+
+def _side_note(c: Conflict, para: int) -> DraftBlock:
+    live = [s for s in c.sides if not s.stale]
+    if c.kind == "negation":
+        text = (f"**Sources disagree:** one source says there is no {c.subject}; others describe one. "
+                "Check which is current before relying on either.")
+    else:
+        text = (f"**Sources disagree:** {c.subject}: " + " vs ".join(", ".join(s.values) for s in live)
+                + ". Check which is current before relying on either.")
+    return DraftBlock(kind="note", text=text, para=para,
+                      citations=tuple(Citation(chunk=s.chunk, doc=s.doc, start=s.start, end=s.end) for s in live))

@@ -1,0 +1,149 @@
+"""Conflicts between sources of one topic.
+
+- value: two statements that say the same thing with different facts (found by the drafter's
+  near-duplicate pass); the same setting with different values (`key = value`, `KEY=value`,
+  `key: value` in code or prose, "set X to N", "X defaults to N"); the same product with a
+  different minimum version ("PostgreSQL 14 or later" vs "PostgreSQL 15 or later").
+- negation: a statement that something does not exist ("has no background worker", "there is
+  no dead-letter queue") while other sources describe it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from typing import Protocol
+
+from consolidate.records import Conflict, ConflictSide
+
+MAX_SIDES = 4
+SETTING_LINE = re.compile(r"^\s*(?:export\s+|-\s+)?[\"']?([A-Za-z_][\w.-]*)[\"']?\s*(?:=|:)\s*[\"']?([\w.:/-]+?)[\"']?\s*,?\s*(?:#.*)?$")
+SETTING_PROSE = re.compile(r"\bset\s+`?([A-Za-z_][\w.-]*)`?\s+to\s+`?([\w.:/-]+?)`?(?=[\s.,;)]|$)|"
+                           r"`?([A-Za-z_][\w.-]*)`?\s+defaults\s+to\s+`?([\w.:/-]+?)`?(?=[\s.,;)]|$)", re.I)
+MIN_VERSION = re.compile(r"\b([A-Z][A-Za-z]+(?:\.js)?)\s+v?(\d+(?:\.\d+)*)\+?\s+(?:or\s+(?:later|newer|higher|above)|and\s+(?:later|up|above))"
+                         r"|\brequires\s+([A-Z][A-Za-z]+(?:\.js)?)\s+v?(\d+(?:\.\d+)*)\b")
+NO_THING = re.compile(r"\b(?:has no|have no|there (?:is|are) no|no separate)\s+([a-z][a-z-]+(?:\s+[a-z][a-z-]+)?)", re.I)
+GENERIC_KEYS = frozenset("name id type kind description title image label value key path url file version tags tag "
+                         "date owner author slug sidebar_position layout status summary example default".split())
+STOP_TAIL = frozenset("and or but the a an is are was were to of in on for with".split())
+
+
+class UnitLike(Protocol):
+    kind: str
+    text: str
+    doc: str
+    chunk: str
+    start: int
+    end: int
+
+
+def _side(u: UnitLike, values=(), stale=frozenset()) -> ConflictSide:
+    return ConflictSide(doc=u.doc, start=u.start, end=u.end, chunk=u.chunk, text=" ".join(u.text.split())[:300],
+                        values=tuple(values), stale=u.doc in stale)
+
+
+def _conflict(kind: str, subject: str, sides: list[ConflictSide]) -> Conflict:
+    sides = sorted(sides, key=lambda s: (s.stale, s.doc, s.start))[:MAX_SIDES]
+    key = "|".join([kind, subject] + [f"{s.doc}:{s.start}" for s in sides])
+    live = {tuple(s.values) for s in sides if not s.stale}
+    resolution = "stale" if any(s.stale for s in sides) and len(live) <= 1 else ""
+    return Conflict(id="k" + hashlib.sha1(key.encode()).hexdigest()[:8], kind=kind, subject=subject,
+                    sides=tuple(sides), resolution=resolution)
+
+
+def _settings(u: UnitLike) -> list[tuple[str, str]]:
+    out = []
+    if u.kind in ("code", "table", "html"):
+        for ln in u.text.splitlines():
+            m = SETTING_LINE.match(ln)
+            if m:
+                out.append((m.group(1), m.group(2)))
+    else:
+        for m in SETTING_PROSE.finditer(u.text):
+            out.append((m.group(1) or m.group(3), m.group(2) or m.group(4)))
+    for m in MIN_VERSION.finditer(u.text):
+        out.append(((m.group(1) or m.group(3)) + " minimum version", m.group(2) or m.group(4)))
+    return [(k, v) for k, v in out if k.lower() not in GENERIC_KEYS and v and not v.endswith(":")]
+
+
+def _norm_key(k: str) -> str:
+    return re.sub(r"[^a-z0-9 ]", "", k.lower().replace("_", "").replace("-", ""))
+
+
+def find_conflicts(units: list[UnitLike], pairs: list[tuple[UnitLike, UnitLike]] = (), stale: frozenset = frozenset(),
+                   facts_of=None) -> list[Conflict]:
+    """pairs: (kept, other) statements the drafter found saying the same thing with different facts."""
+    out: list[Conflict] = []
+    for kept, other in pairs:
+        subject = " ".join(kept.text.split()[:8])
+        vals = facts_of or (lambda u: ())
+        out.append(_conflict("value", subject, [_side(kept, vals(kept), stale), _side(other, vals(other), stale)]))
+    by_key: dict[str, dict[str, list[UnitLike]]] = defaultdict(lambda: defaultdict(list))
+    shown: dict[str, str] = {}
+    for u in units:
+        for k, v in _settings(u):
+            nk = _norm_key(k)
+            shown.setdefault(nk, k)
+            by_key[nk][v.strip("\"'").lower()].append(u)
+    for nk in sorted(by_key):
+        values = by_key[nk]
+        docs = {u.doc for us in values.values() for u in us}
+        if len(values) < 2 or len(docs) < 2:
+            continue
+        sides = [_side(us[0], (v,), stale) for v, us in sorted(values.items())]
+        out.append(_conflict("value", shown[nk], sides))
+    out += _negations(units, stale)
+    seen, unique = set(), []
+    for c in out:
+        if c.id not in seen:
+            seen.add(c.id)
+            unique.append(c)
+    return unique
+
+
+def _negations(units: list[UnitLike], stale: frozenset) -> list[Conflict]:
+    out = []
+    prose = [u for u in units if u.kind in ("sentence", "list_item", "quote")]
+    for u in prose:
+        for m in NO_THING.finditer(u.text):
+            words = m.group(1).lower().split()
+            while words and words[-1] in STOP_TAIL:
+                words.pop()
+            if len(words) < 2:
+                continue  # "drafts have no number": too generic to hold against other pages
+            phrase = " ".join(words)
+            rx = re.compile(rf"\b(?:{re.escape(phrase)}|{re.escape(words[-1])})s?\b", re.I)
+            others = [o for o in prose if o.doc != u.doc and rx.search(o.text) and not NO_THING.search(o.text)]
+            if len({o.doc for o in others}) >= 1 and len(others) >= 2:
+                sides = [_side(u, ("no " + phrase,), stale)] + [_side(o, (phrase,), stale) for o in others[:MAX_SIDES - 1]]
+                out.append(_conflict("negation", phrase, sides))
+    return out
+
+
+def check_resolutions(page: str, parsed, conflicts: list[Conflict]) -> list:
+    """A page that keeps one side of a conflict and drops another without a note citing both."""
+    from consolidate.records import Finding
+
+    def cited(side: ConflictSide, claims) -> bool:
+        return any(r.doc == side.doc and r.start <= side.end and side.start <= r.end
+                   for c in claims for r in (parsed.refs.get(label) for label in c.labels) if r)
+
+    notes = [c for c in parsed.claims if c.kind == "note"]
+    out = []
+    for conflict in conflicts:
+        if conflict.resolution == "stale":
+            continue
+        live = [s for s in conflict.sides if not s.stale]
+        kept = [s for s in live if cited(s, parsed.claims)]
+        if not kept or len(kept) == len(live):
+            continue
+        if any(sum(cited(s, [n]) for s in live) >= 2 for n in notes):
+            continue
+        lost = [s for s in live if s not in kept]
+        out.append(Finding(severity="error", kind="silent-resolution", page=page, line=None,
+                           message=f"{page}: sources disagree on {conflict.subject!r} ({conflict.id}) but the page keeps only "
+                                   + ", ".join(f"{s.doc}:{s.start} ({', '.join(s.values)})" for s in kept)
+                                   + " and drops " + ", ".join(f"{s.doc}:{s.start} ({', '.join(s.values)})" for s in lost)
+                                   + " without saying so; keep both sides with a note, or say which is current"))
+    return out
