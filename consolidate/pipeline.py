@@ -18,6 +18,8 @@ from typing import Callable
 from consolidate import __version__
 from consolidate.checks.citations import SourceIndex
 from consolidate.checks.inbound import list_inbound
+from consolidate.checks.claims import parse_page
+from consolidate.checks.ledger import build_ledger
 from consolidate.checks.links import input_urls
 from consolidate.checks.stale import find_stale
 from consolidate.checks.tree import check_tree
@@ -33,7 +35,7 @@ from consolidate.state import OutputDir, fingerprint, load_texts
 from consolidate.stages.check import check_pages
 from consolidate.stages.chunk import chunk_documents
 from consolidate.stages.cluster import cluster_chunks
-from consolidate.stages.draft import draft_pages
+from consolidate.stages.draft import draft_pages, units_of_chunk
 from consolidate.stages.ingest import ingest
 from consolidate.stages.plan import load_plan, plan_pages, plan_to_json
 from consolidate.stages.write import write_outputs, write_pages
@@ -181,20 +183,41 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
         cf, claims = check_pages(pages, index, input_urls(res.docs, texts), set(assets),
                                  conflicts={f"{d.slug}.md": list(d.conflicts) for d in drafts})
         res.findings += cf
+        ledger = make_ledger(res, texts, drafts, pages)
         progress("check", len(pages), len(pages))
     with _Timer(res, "write"):
         prev = od.load_stage("written", "pages") or []
         written = write_pages(od.pages, pages, assets, prev)
         od.save_stage("written", "pages", written)
         write_json(od.state / "findings.json", [f.model_dump(mode="json") for f in res.findings])
+        write_json(res.out / "ledger.json", ledger)
         review = render_review(list(pages.items()), texts, [f.model_dump(mode="json") for f in res.findings])
         write_outputs(res.out, res.plan, review)
-    res.report = build_report(res, drafts, claims, generated) | {"embedder": res.report.get("embedder", "")}
+    res.report = build_report(res, drafts, claims, generated, ledger) | {"embedder": res.report.get("embedder", "")}
     write_json(res.out / "report.json", res.report)  # last, so it carries every stage's time
     return res
 
 
-def build_report(res: RunResult, drafts: list[DraftPage], claims: dict[str, int], generated: str) -> dict:
+def make_ledger(res: RunResult, texts: dict[str, list[str]], drafts: list[DraftPage], pages: dict[str, str]) -> dict:
+    """Every input unit -> kept / merged / dropped (ledger.json)."""
+    by_id = {c.id: c for c in res.chunks}
+    doc_by = {d.path: d for d in res.docs}
+    planned = set()
+    units_by_page = {}
+    for p in res.plan.pages:
+        units_by_page[f"{p.slug}.md"] = [u for cid in p.chunk_ids for u in _units(by_id[cid], doc_by, texts)]
+        planned.update(p.chunk_ids)
+    unplanned = [u for c in res.chunks if c.id not in planned for u in _units(c, doc_by, texts)]
+    reasons = {(doc, start): why for d in drafts for doc, start, _, why in d.dropped}
+    return build_ledger(units_by_page, unplanned, {n: parse_page(t) for n, t in pages.items()}, reasons)
+
+
+def _units(chunk: Chunk, doc_by: dict[str, Document], texts: dict[str, list[str]]) -> list:
+    return units_of_chunk(chunk, doc_by[chunk.doc], texts[chunk.doc])[0]
+
+
+def build_report(res: RunResult, drafts: list[DraftPage], claims: dict[str, int], generated: str,
+                 ledger: dict | None = None) -> dict:
     findings = sorted(res.findings, key=lambda f: (f.severity != "error", f.page, f.line or 0, f.kind, f.message))
     per_page = {}
     for d in drafts:
@@ -202,6 +225,7 @@ def build_report(res: RunResult, drafts: list[DraftPage], claims: dict[str, int]
         mine = [f for f in findings if f.page == name]
         per_page[name] = {"title": d.title, "topic": d.topic, "backend": d.backend, "sources": list(d.sources),
                           "claims": claims.get(name, 0), "errors": sum(f.severity == "error" for f in mine),
+                          "coverage": ((ledger or {}).get("pages", {}).get(name) or {}).get("coverage"),
                           "warnings": sum(f.severity == "warning" for f in mine)}
     return {
         "tool": f"consolidate {__version__}",
@@ -217,6 +241,7 @@ def build_report(res: RunResult, drafts: list[DraftPage], claims: dict[str, int]
         "topic_details": [{"id": t.id, "label": t.label, "chunks": len(t.chunk_ids), "documents": list(t.documents),
                            "duplicate_groups": [list(g) for g in t.duplicate_groups], "attached_chunks": len(t.attached)}
                           for t in res.topics],
+        "coverage": (ledger or {}).get("coverage", {}),
         "conflicts": [dict(c.model_dump(mode="json"), page=f"{d.slug}.md", topic=d.topic) for d in drafts for c in d.conflicts],
         "stale": res.stale,
         "reused_stages": res.reused,

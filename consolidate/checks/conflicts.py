@@ -18,12 +18,14 @@ from typing import Protocol
 from consolidate.records import Conflict, ConflictSide
 
 MAX_SIDES = 4
-SETTING_LINE = re.compile(r"^\s*(?:export\s+|-\s+)?[\"']?([A-Za-z_][\w.-]*)[\"']?\s*(?:=|:)\s*[\"']?([\w.:/-]+?)[\"']?\s*,?\s*(?:#.*)?$")
+SETTING_LINE = re.compile(r"^\s*(?:export\s+|-\s+)?([A-Za-z_][\w.-]*)\s*(?:=|:)\s*[\"']?([\w.:/-]+?)[\"']?\s*,?\s*(?:#.*)?$")
 SETTING_PROSE = re.compile(r"\bset\s+`?([A-Za-z_][\w.-]*)`?\s+to\s+`?([\w.:/-]+?)`?(?=[\s.,;)]|$)|"
                            r"`?([A-Za-z_][\w.-]*)`?\s+defaults\s+to\s+`?([\w.:/-]+?)`?(?=[\s.,;)]|$)", re.I)
 MIN_VERSION = re.compile(r"\b([A-Z][A-Za-z]+(?:\.js)?)\s+v?(\d+(?:\.\d+)*)\+?\s+(?:or\s+(?:later|newer|higher|above)|and\s+(?:later|up|above))"
                          r"|\brequires\s+([A-Z][A-Za-z]+(?:\.js)?)\s+v?(\d+(?:\.\d+)*)\b")
 NO_THING = re.compile(r"\b(?:has no|have no|there (?:is|are) no|no separate)\s+([a-z][a-z-]+(?:\s+[a-z][a-z-]+)?)", re.I)
+DATA_KEY = re.compile(r"(?:^|[_.-])(?:id|at|time|timestamp|date|name|email|created|updated|count|total)$|[a-z](?:Id|At|Time|Name|Count)$", re.I)
+DATA_LANGS = ("json", "js", "javascript", "ts", "typescript", "jsx", "tsx", "python", "py", "go", "sql", "rust", "java", "graphql")
 GENERIC_KEYS = frozenset("name id type kind description title image label value key path url file version tags tag "
                          "date owner author slug sidebar_position layout status summary example default".split())
 STOP_TAIL = frozenset("and or but the a an is are was were to of in on for with".split())
@@ -55,6 +57,9 @@ def _conflict(kind: str, subject: str, sides: list[ConflictSide]) -> Conflict:
 def _settings(u: UnitLike) -> list[tuple[str, str]]:
     out = []
     if u.kind in ("code", "table", "html"):
+        fence = u.text.lstrip().split("\n", 1)[0].lstrip("`~ ").lower()
+        if u.kind == "code" and fence.startswith(DATA_LANGS):
+            return []  # example payloads and programs, not settings
         for ln in u.text.splitlines():
             m = SETTING_LINE.match(ln)
             if m:
@@ -64,7 +69,8 @@ def _settings(u: UnitLike) -> list[tuple[str, str]]:
             out.append((m.group(1) or m.group(3), m.group(2) or m.group(4)))
     for m in MIN_VERSION.finditer(u.text):
         out.append(((m.group(1) or m.group(3)) + " minimum version", m.group(2) or m.group(4)))
-    return [(k, v) for k, v in out if k.lower() not in GENERIC_KEYS and v and not v.endswith(":")]
+    return [(k, v) for k, v in out if k.lower() not in GENERIC_KEYS and not DATA_KEY.search(k)
+            and v and not v.endswith(":") and len(v) <= 40]
 
 
 def _norm_key(k: str) -> str:
@@ -79,19 +85,19 @@ def find_conflicts(units: list[UnitLike], pairs: list[tuple[UnitLike, UnitLike]]
         subject = " ".join(kept.text.split()[:8])
         vals = facts_of or (lambda u: ())
         out.append(_conflict("value", subject, [_side(kept, vals(kept), stale), _side(other, vals(other), stale)]))
-    by_key: dict[str, dict[str, list[UnitLike]]] = defaultdict(lambda: defaultdict(list))
+    by_key: dict[str, dict[str, list[tuple[UnitLike, str]]]] = defaultdict(lambda: defaultdict(list))
     shown: dict[str, str] = {}
     for u in units:
         for k, v in _settings(u):
             nk = _norm_key(k)
             shown.setdefault(nk, k)
-            by_key[nk][v.strip("\"'").lower()].append(u)
+            by_key[nk][v.strip("\"'").lower()].append((u, v.strip("\"'")))
     for nk in sorted(by_key):
         values = by_key[nk]
-        docs = {u.doc for us in values.values() for u in us}
+        docs = {u.doc for us in values.values() for u, _ in us}
         if len(values) < 2 or len(docs) < 2:
             continue
-        sides = [_side(us[0], (v,), stale) for v, us in sorted(values.items())]
+        sides = [_side(us[0][0], (us[0][1],), stale) for _, us in sorted(values.items())]
         out.append(_conflict("value", shown[nk], sides))
     out += _negations(units, stale)
     seen, unique = set(), []

@@ -176,7 +176,8 @@ def _similar(u: Unit, index: dict[str, list[Unit]]) -> tuple[Unit, bool] | None:
         if sim < DUP_SIM or len(u.masked) < 3:
             continue
         same = other.facts == u.facts and jaccard(u.sh, other.sh) >= DUP_SIM
-        conflicting = other.facts != u.facts and bool(u.facts) and bool(other.facts)
+        # one page listing tiers or steps with different numbers is not a disagreement
+        conflicting = other.facts != u.facts and bool(u.facts) and bool(other.facts) and other.doc != u.doc
         if same or conflicting:
             cand = (sim, same, other)
             if best is None or cand[:2] > best[:2]:

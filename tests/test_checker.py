@@ -1,0 +1,221 @@
+"""The checker on its own: facts, support, negation, links, standalone trees, conflicts, stale pages, ledger."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import CORPUS, write
+from consolidate.checks import facts as F
+from consolidate.checks.conflicts import find_conflicts
+from consolidate.checks.support import SpanText, support
+from consolidate.cli import app
+
+runner = CliRunner()
+
+
+def kinds(text):
+    return {(f.kind, f.value) for f in F.extract(text)}
+
+
+@pytest.mark.parametrize("text,fact", [
+    ("Set `tide worker --queue default` first.", ("code", "tide worker --queue default")),
+    ("Call POST /v1/jobs to enqueue.", ("http", "POST /v1/jobs")),
+    ("Released on 2023-04-19.", ("date", "2023-04-19")),
+    ("Requires Redis 6.2 or later.", ("version", "6.2")),
+    ("Edit config/worker.toml now.", ("path", "config/worker.toml")),
+    ("Export DATABASE_URL before starting.", ("env", "DATABASE_URL")),
+    ("Pass --max-cost to stop early.", ("flag", "--max-cost")),
+    ("The retry_limit and MaxRetries options.", ("identifier", "retry_limit")),
+    ("The retry_limit and MaxRetries options.", ("identifier", "MaxRetries")),
+    ("Read worker.concurrency from the file.", ("identifier", "worker.concurrency")),
+    ('The status becomes "dead letter" then.', ("quoted", "dead letter")),
+    ("Uploads up to 50MB are accepted.", ("number", "50 mb")),
+    ("Each job retries three times.", ("number", "3")),
+    ("We store state in PostgreSQL and Redis.", ("product", "Redis")),
+    ("See https://example.com/docs for more.", ("url", "https://example.com/docs")),
+])
+def test_fact_kinds(text, fact):
+    assert fact in kinds(text)
+
+
+@pytest.mark.parametrize("claim,span,ok", [
+    ("Runs 8 workers.", "runs 8 workers", True),
+    ("Runs 8 workers.", "runs 80 workers", False),
+    ("Runs 8 workers.", "runs 1.8 workers", False),
+    ("Uploads up to 50MB.", "uploads up to 50 MB", True),
+    ("Retries three times.", "retries 3 times", True),
+    ("Retries 3 times.", "retries three times", True),
+    ("Wait 60 seconds.", "wait 60s", True),
+    ("Wait 60 minutes.", "wait 60 s", False),
+    ("Up to 5,000 rows.", "up to 5000 rows", True),
+    ("Use Redis here.", "use Redisson here", False),
+    ("Use WORKER_URL.", "use worker_url", False),
+    ("Requires PostgreSQL 15.", "requires PostgreSQL 14", False),
+])
+def test_fact_normalisation(claim, span, ok):
+    s = F.normalise_span(span)
+    assert all(F.contains(s, f) for f in F.extract(claim)) is ok
+
+
+def test_negation_and_weak_support():
+    spans = [SpanText("Workers retry failed jobs five times. Do not run two schedulers.")]
+    assert not support("Workers retry failed jobs five times.", spans).negation_mismatch
+    assert support("Workers do not retry failed jobs five times.", spans).negation_mismatch
+    assert support("You can run two schedulers.", spans).negation_mismatch
+    assert support("Invoices are emailed monthly to billing contacts.", spans).overlap < 0.5
+
+
+def _tree(tmp_path):
+    src = tmp_path / "before"
+    write(src, "a.md", "# Deploy\n\nRun `make deploy` with 4 workers on PostgreSQL 15.\n\nSee [guide](https://example.com/guide).\n")
+    write(src, "b.md", "# Ops\n\nAlerts page the on-call within 5 minutes.\n\nMore in [the site](/manual/other.html).\n")
+    pages = tmp_path / "after"
+    write(pages, "deploy.md", "# Deploy\n\n## Steps\n\nRun `make deploy` with 4 workers on PostgreSQL 15.\n\n"
+                             "Alerts page the on-call within 5 minutes.\n\nSee [steps](#steps) and [guide](https://example.com/guide).\n"
+                             "More in [the site](/manual/other.html).\n")
+    return src, pages
+
+
+def test_standalone_check_clean_tree_exits_0_with_fail_on_error(tmp_path):
+    src, pages = _tree(tmp_path)
+    r = runner.invoke(app, ["check", str(pages), "--sources", str(src), "--json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    kinds_found = {f["kind"] for f in data["findings"]}
+    assert kinds_found == {"uncited", "outside-link"}  # human pages cite nothing; the route link was outside before too
+    r = runner.invoke(app, ["check", str(pages), "--sources", str(src), "--fail-on", "warning"])
+    assert r.exit_code == 1
+
+
+def test_standalone_check_finds_invented_fact_and_dead_links(tmp_path):
+    src, pages = _tree(tmp_path)
+    write(pages, "deploy.md", "# Deploy\n\nRun `make deploy` with 6 workers on PostgreSQL 16.\n\n"
+                             "See [missing](#nowhere), [gone](old.md) and [new](https://example.org/x).\n")
+    r = runner.invoke(app, ["check", str(pages), "--sources", str(src), "--json"])
+    assert r.exit_code == 1
+    msgs = [f["message"] for f in json.loads(r.output)["findings"] if f["severity"] == "error"]
+    assert any("number '6'" in m and "none of the 2 source documents" in m for m in msgs)
+    assert any("16" in m for m in msgs)
+    assert any("#nowhere" in m for m in msgs) and any("'old.md'" in m for m in msgs)
+    assert any("https://example.org/x" in m for m in msgs)
+
+
+def test_check_usage_errors_exit_2(tmp_path):
+    src, pages = _tree(tmp_path)
+    r = runner.invoke(app, ["check", str(pages)])
+    assert r.exit_code == 2 and "--sources" in r.output
+    r = runner.invoke(app, ["check", str(pages), "--sources", str(src), "--fail-on", "sometimes"])
+    assert r.exit_code == 2 and "--fail-on" in r.output
+    r = runner.invoke(app, ["check", str(pages), "--sources", str(src), "--site", "hugo"])
+    assert r.exit_code == 2 and "mkdocs" in r.output
+
+
+def test_anchor_rules_follow_the_site_generator(tmp_path):
+    src = tmp_path / "src"
+    write(src, "a.md", "# A\n\nText.\n")
+    pages = tmp_path / "pages"
+    write(pages, "p.md", "# A\n\n## Foo -- Bar\n\nText.\n\nSee [x](#foo----bar).\n")
+    gh = json.loads(runner.invoke(app, ["check", str(pages), "-s", str(src), "--json"]).output)
+    mk = json.loads(runner.invoke(app, ["check", str(pages), "-s", str(src), "--json", "--site", "mkdocs"]).output)
+    assert not [f for f in gh["findings"] if f["kind"] == "dead-link"]
+    assert [f for f in mk["findings"] if f["kind"] == "dead-link"]
+
+
+class U:
+    def __init__(self, doc, start, text, kind="sentence"):
+        self.doc, self.start, self.end, self.text, self.kind, self.chunk = doc, start, start, text, kind, "c0"
+
+
+def test_conflicts_settings_versions_and_negations():
+    units = [
+        U("a.md", 3, "concurrency = 8", "code"), U("b.md", 9, "concurrency = 4", "code"),
+        U("a.md", 5, "Tidewater requires PostgreSQL 15 or later."), U("b.md", 2, "Tidewater requires PostgreSQL 14 or later."),
+        U("r.md", 4, "Tidewater has no background worker; jobs run in the web process."),
+        U("a.md", 7, "The background worker pulls jobs from Redis."), U("b.md", 8, "Scale background workers by queue depth."),
+    ]
+    found = {(c.kind, c.subject): c for c in find_conflicts(units, stale=frozenset({"r.md"}))}
+    assert ("value", "concurrency") in found
+    assert ("value", "PostgreSQL minimum version") in found
+    neg = found[("negation", "background worker")]
+    assert neg.resolution == "stale" and any(s.stale for s in neg.sides)
+    assert found[("value", "concurrency")].resolution == ""
+
+
+@pytest.fixture(scope="module")
+def corpus_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("chk") / "out"
+    r = runner.invoke(app, ["run", str(CORPUS), "--out", str(out), "--quiet"])
+    assert r.exit_code == 0, r.output
+    return out
+
+
+def test_corpus_stale_report_is_found_and_left_out(corpus_out):
+    report = json.loads((corpus_out / "report.json").read_text())
+    assert [s["doc"] for s in report["stale"]] == ["docs/reports/worker-verification-2023-04.md"]
+    neg = [c for c in report["conflicts"] if c["kind"] == "negation" and c["subject"] == "background worker"]
+    assert neg and neg[0]["resolution"] == "stale"
+    pages = "".join(p.read_text() for p in (corpus_out / "pages").glob("*.md"))
+    assert "has no background worker" not in pages
+
+
+def test_corpus_conflicts_are_noted_in_pages(corpus_out):
+    report = json.loads((corpus_out / "report.json").read_text())
+    subjects = {c["subject"] for c in report["conflicts"]}
+    assert {"concurrency", "PostgreSQL minimum version"} <= subjects
+    assert all(c["resolution"] in ("noted", "stale") for c in report["conflicts"])
+    assert not [f for f in report["findings"] if f["kind"] == "silent-resolution"]
+
+
+def test_silent_resolution_is_flagged(corpus_out, tmp_path):
+    import shutil
+    out = tmp_path / "out"
+    shutil.copytree(corpus_out, out)
+    report = json.loads((out / "report.json").read_text())
+    c = next(c for c in report["conflicts"] if c["subject"] == "concurrency")
+    page = out / "pages" / c["page"]
+    lines = page.read_text().splitlines()
+    # drop the disagreement note about concurrency and the block citing its second side
+    kept = [ln for ln in lines if not (ln.startswith("> **Sources disagree:** concurrency"))]
+    page.write_text("\n".join(kept) + "\n")
+    second = c["sides"][1]
+    text = page.read_text()
+    import re
+    labels = [m.group(1) for m in re.finditer(r"^\[\^(\d+)\]: `" + re.escape(second["doc"]) + rf":{second['start']}-", text, re.M)]
+    for lab in labels:
+        text = re.sub(rf"\[\^{lab}\](?!:)", "", text)
+    page.write_text(text)
+    r = runner.invoke(app, ["check", str(out), "--json"])
+    kinds_found = {f["kind"] for f in json.loads(r.output)["findings"]}
+    assert "silent-resolution" in kinds_found
+
+
+def test_ledger_accounts_for_every_unit(corpus_out):
+    ledger = json.loads((corpus_out / "ledger.json").read_text())
+    cov = ledger["coverage"]
+    assert cov["accounted"] == 1.0 and cov["units"] == len(ledger["entries"]) > 500
+    assert cov["kept"] + cov["merged"] + cov["dropped"] == cov["units"]
+    statuses = {e["status"] for e in ledger["entries"]}
+    assert statuses == {"kept", "merged", "dropped"}
+    merged = next(e for e in ledger["entries"] if e["status"] == "merged")
+    assert merged["duplicate_of"]["doc"] and merged["page"]
+    dropped = {e["reason"] for e in ledger["entries"] if e["status"] == "dropped"}
+    assert "stale" in dropped
+    stale_doc = ledger["documents"]["docs/reports/worker-verification-2023-04.md"]
+    assert stale_doc["coverage"] == 0.0
+    report = json.loads((corpus_out / "report.json").read_text())
+    assert all(d["coverage"] is not None for d in report["page_details"].values())
+
+
+def test_inbound_links_to_retired_pages_are_listed(tmp_path):
+    site = tmp_path / "site"
+    write(site, "docs/deploy.md", "# Deploy\n\nRun `make deploy` to ship the web app to production.\n")
+    write(site, "docs/deploy-old.md", "# Deploy\n\nRun `make deploy` to ship the web app to production today.\n")
+    write(site, "blog/post.md", "# Post\n\nRead [deploying](../docs/deploy-old.md#deploy) and [home](../index.md).\n")
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["run", str(site / "docs"), "--out", str(out), "--quiet"]).exit_code == 0
+    r = runner.invoke(app, ["check", str(out), "--inbound", str(site), "--json"])
+    inbound = [f for f in json.loads(r.output)["findings"] if f["kind"] == "inbound-link"]
+    assert len(inbound) == 1
+    assert inbound[0]["page"] == "blog/post.md" and "deploy-old.md" in inbound[0]["message"]
+    assert "rewrite '../docs/deploy-old.md#deploy' to 'deploy.md'" in inbound[0]["message"]
