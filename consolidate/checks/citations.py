@@ -5,7 +5,9 @@ in every source instead), `bad-citation` (a label with no definition, or a span 
 real input span), `unsupported-fact` (a hard fact not in any cited span), `untraceable-fact`
 (standalone mode: a fact of an uncited claim that no source holds), `code-mismatch` (a code or
 HTML block that is not in a cited span, up to whitespace) and `negation` (the claim negates its
-closest cited sentence, or drops its negation). Warning: `weak-support` (too few of the claim's
+closest cited sentence, or drops its negation), `unsupported-claim` (almost none of the claim's
+content words are in its cited spans) and `dropped-fact` (a hard fact of the cited sentence the
+claim restates is missing from the claim and the claims beside it). Warning: `weak-support` (too few of the claim's
 content words are in its cited spans).
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 from consolidate.checks import facts as F
 from consolidate.checks.claims import Claim, ParsedPage, Ref
-from consolidate.checks.support import MIN_OVERLAP, SpanText, support
+from consolidate.checks.support import MIN_OVERLAP, NO_OVERLAP, SpanText, support
 from consolidate.records import Chunk, Finding
 
 
@@ -69,7 +71,7 @@ def check_citations(page: str, parsed: ParsedPage, index: SourceIndex, fallback=
         out.append(Finding(severity=severity, kind=kind, page=page, line=line, message=f"{page}:{line}: {msg}"))
 
     bad_refs = {label: why for label, ref in parsed.refs.items() if (why := index.problem(ref))}
-    for claim in parsed.claims:
+    for i, claim in enumerate(parsed.claims):
         short = " ".join(claim.text.split())[:80]
         if not claim.labels:
             if fallback is None:
@@ -89,26 +91,43 @@ def check_citations(page: str, parsed: ParsedPage, index: SourceIndex, fallback=
             else:
                 refs.append(parsed.refs[label])
         if refs:
-            _check_claim(claim, refs, index, add)
+            closest = _check_claim(claim, refs, index, add)
+            if closest:
+                _check_dropped(claim, closest, parsed.claims[max(0, i - 1):i + 2], refs, add)
     return out
 
 
-def _check_claim(claim: Claim, refs: list[Ref], index: SourceIndex, add) -> None:
+def _check_dropped(claim: Claim, closest: str, near: list[Claim], refs: list[Ref], add) -> None:
+    """A hard fact of the source sentence the claim restates, missing from the claim and its neighbours."""
+    here = F.normalise_span(" ".join(c.text for c in near))
+    for fact in F.extract(closest):
+        if fact.kind != "product" and not F.contains(here, fact):
+            add("error", "dropped-fact", claim.line, f"{fact.kind} {fact.value!r} of the cited sentence {closest[:80]!r} "
+                                                     f"({refs[0].doc}:{refs[0].start}-{refs[0].end}) is missing from the claim")
+
+
+def _check_claim(claim: Claim, refs: list[Ref], index: SourceIndex, add) -> str:
+    """Checks one cited claim; returns the cited sentence closest to it ('' if none or not prose)."""
     where = ", ".join(f"{r.doc}:{r.start}-{r.end}" for r in refs)
     if claim.kind in ("code", "html"):
         body = F.normalise_raw(claim.text)
         if body and not any(body in index.span(r, raw=True) for r in refs):
             add("error", "code-mismatch", claim.line, f"{claim.kind} block does not match its cited span(s) {where}")
-        return
+        return ""
     spans = [index.span(r) for r in refs]
     for fact in F.extract(claim.text):
         if not any(F.contains(s, fact) for s in spans):
             add("error", "unsupported-fact", claim.line, f"{fact.kind} {fact.value!r} is not in the cited span(s) {where}")
     if claim.kind in ("note", "table"):
-        return  # a disagreement note is ours; a table row's words are its facts
+        return ""  # a disagreement note is ours; a table row's words are its facts
     sup = support(claim.text, [index.span_text(r) for r in refs])
     if sup.negation_mismatch:
         add("error", "negation", claim.line, f"{' '.join(claim.text.split())[:80]!r} contradicts its closest cited "
                                              f"sentence {sup.closest[:80]!r} ({where}): one of them is negated")
-    elif sup.overlap < MIN_OVERLAP:
+        return ""
+    if sup.overlap < NO_OVERLAP:
+        add("error", "unsupported-claim", claim.line, f"only {sup.overlap:.0%} of the claim's words are in its cited span(s) {where}")
+        return ""
+    if sup.overlap < MIN_OVERLAP:
         add("warning", "weak-support", claim.line, f"only {sup.overlap:.0%} of the claim's words are in its cited span(s) {where}")
+    return sup.closest

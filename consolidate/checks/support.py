@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from consolidate import sentences
 from consolidate.checks.facts import prose
 
-MIN_OVERLAP = 0.5
+MIN_OVERLAP = 0.5  # below: weak support (a warning)
+NO_OVERLAP = 0.2  # below: the cited spans do not hold the claim at all (an error)
+LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+(?:\[[ xX]\]\s+)?", re.M)
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_'’-]*")
 NEGATION = frozenset(
     "no not never none nothing nobody neither nor cannot without "
@@ -58,7 +60,7 @@ class SpanText:
     """A cited span split into sentences, with content words, computed once."""
 
     def __init__(self, text: str):
-        body = prose(text)
+        body = LIST_MARK.sub("", prose(text))
         self.sentences = [" ".join(body[s:e].split()) for s, e in sentences.split(body)] or [" ".join(body.split())]
         self.words = [content_words(s) for s in self.sentences]
         self.all_words = frozenset().union(*self.words) if self.words else frozenset()

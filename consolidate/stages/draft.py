@@ -199,15 +199,18 @@ class _Links:
         text = u.text
         masked = mask_code_spans(text)
 
+        def orig(m: re.Match, g: int) -> str:  # the group's text before code spans were masked
+            return text[m.start(g):m.end(g)] if m.group(g) is not None else None
+
         def sub_inline(m: re.Match) -> str:
-            return self._one(u, page_file, m.group(1) == "!", m.group(2), m.group(3), findings, assets)
+            return self._one(u, page_file, m.group(1) == "!", orig(m, 2), orig(m, 3), findings, assets)
 
         def sub_ref(m: re.Match) -> str:
-            label = m.group(3) if m.group(3) else m.group(2)
+            label = orig(m, 3) if m.group(3) else orig(m, 2)
             target = self.defs.get(u.doc, {}).get(norm_label(label))
             if target is None:
-                return m.group(0)
-            return self._one(u, page_file, m.group(1) == "!", m.group(2), target, findings, assets)
+                return text[m.start():m.end()]
+            return self._one(u, page_file, m.group(1) == "!", orig(m, 2), target, findings, assets)
 
         out, last = [], 0
         spans = [(m.start(), m.end(), sub_inline(m)) for m in INLINE.finditer(masked)]
@@ -216,7 +219,7 @@ class _Links:
             if any(s <= m.start() < e for s, e in taken):
                 continue
             rep = sub_ref(m)
-            if rep != m.group(0):
+            if rep != text[m.start():m.end()]:
                 spans.append((m.start(), m.end(), rep))
         for s, e, rep in sorted(spans):
             out.append(text[last:s])
