@@ -13,10 +13,14 @@ content words are in its cited spans).
 
 from __future__ import annotations
 
+import re
+
 from consolidate.checks import facts as F
 from consolidate.checks.claims import Claim, ParsedPage, Ref
 from consolidate.checks.support import MIN_OVERLAP, NO_OVERLAP, SpanText, support
 from consolidate.records import Chunk, Finding
+
+_LOWER_WORD = re.compile(r"(?<![\w-])[a-z][a-z]{2,}(?![\w-])")
 
 
 class SourceIndex:
@@ -26,6 +30,22 @@ class SourceIndex:
         self.chunks = {c.id: c for c in chunks}
         self.texts = texts
         self._memo: dict[tuple, object] = {}
+        self._vocab: frozenset[str] | None = None
+
+    @property
+    def vocab(self) -> frozenset[str]:
+        """Every word the sources use in lower case (ordinary words, not names)."""
+        if self._vocab is None:
+            words = set()
+            for lines in self.texts.values():
+                for ln in lines:
+                    words.update(_LOWER_WORD.findall(ln))
+            self._vocab = frozenset(words)
+        return self._vocab
+
+    def ordinary(self, fact: F.Fact) -> bool:
+        """An `initial` fact that is an ordinary word of the sources, not a name."""
+        return fact.kind == "initial" and fact.value.lower() in self.vocab
 
     def _text(self, ref: Ref) -> str:
         return "\n".join(self.texts[ref.doc][ref.start - 1:ref.end])
@@ -92,8 +112,9 @@ def check_citations(page: str, parsed: ParsedPage, index: SourceIndex, fallback=
                 refs.append(parsed.refs[label])
         if refs:
             closest = _check_claim(claim, refs, index, add)
-            if closest:
-                _check_dropped(claim, closest, parsed.claims[max(0, i - 1):i + 2], refs, add)
+            if closest:  # neighbours citing the same span may hold the rest of a split sentence
+                near = [c for c in parsed.claims[max(0, i - 1):i + 2] if c is claim or set(c.labels) & set(claim.labels)]
+                _check_dropped(claim, closest, near, refs, add)
     return out
 
 
@@ -101,9 +122,23 @@ def _check_dropped(claim: Claim, closest: str, near: list[Claim], refs: list[Ref
     """A hard fact of the source sentence the claim restates, missing from the claim and its neighbours."""
     here = F.normalise_span(" ".join(c.text for c in near))
     for fact in F.extract(closest):
-        if fact.kind != "product" and not F.contains(here, fact):
+        if fact.kind not in ("product", "initial") and not F.contains(here, fact):
             add("error", "dropped-fact", claim.line, f"{fact.kind} {fact.value!r} of the cited sentence {closest[:80]!r} "
                                                      f"({refs[0].doc}:{refs[0].start}-{refs[0].end}) is missing from the claim")
+
+
+def _check_note_sides(claim: Claim, refs: list[Ref], index: SourceIndex, add) -> None:
+    """`**Sources disagree:** subject: A vs B.` — value i must be in cited side i."""
+    body = F.prose(claim.text).split(":", 1)[-1].split(". Check which", 1)[0]
+    parts = body.split(":", 1)[-1].split(" vs ") if " vs " in body else []
+    if len(parts) != len(refs):
+        return
+    for part, ref in zip(parts, refs):
+        span = index.span(ref)
+        for fact in F.extract(part):
+            if not F.contains(span, fact) and not index.ordinary(fact):
+                add("error", "unsupported-fact", claim.line,
+                    f"{fact.kind} {fact.value!r} is not in the side it is given for ({ref.doc}:{ref.start}-{ref.end})")
 
 
 def _check_claim(claim: Claim, refs: list[Ref], index: SourceIndex, add) -> str:
@@ -116,8 +151,10 @@ def _check_claim(claim: Claim, refs: list[Ref], index: SourceIndex, add) -> str:
         return ""
     spans = [index.span(r) for r in refs]
     for fact in F.extract(claim.text):
-        if not any(F.contains(s, fact) for s in spans):
+        if not any(F.contains(s, fact) for s in spans) and not index.ordinary(fact):
             add("error", "unsupported-fact", claim.line, f"{fact.kind} {fact.value!r} is not in the cited span(s) {where}")
+    if claim.kind == "note":
+        _check_note_sides(claim, refs, index, add)
     if claim.kind in ("note", "table"):
         return ""  # a disagreement note is ours; a table row's words are its facts
     sup = support(claim.text, [index.span_text(r) for r in refs])
@@ -130,4 +167,7 @@ def _check_claim(claim: Claim, refs: list[Ref], index: SourceIndex, add) -> str:
         return ""
     if sup.overlap < MIN_OVERLAP:
         add("warning", "weak-support", claim.line, f"only {sup.overlap:.0%} of the claim's words are in its cited span(s) {where}")
+    elif sup.sentence_overlap < MIN_OVERLAP:
+        add("warning", "weak-support", claim.line, f"no cited sentence holds more than {sup.sentence_overlap:.0%} of the "
+                                                   f"words of a sentence of the claim ({where})")
     return sup.closest

@@ -3,8 +3,10 @@
 Kinds, extracted in this order (each match is masked before the next kind looks):
 url, code (inline code), http (`GET /path`), date, version, path, env (`DATABASE_URL`, `$HOME`),
 flag (`--max-cost`, `-v`), identifier (snake_case, CamelCase, camelCase, dotted.names), quoted
-("..."), number (with its unit; number words two..twenty count as numbers) and product
-(a capitalised name that does not start a sentence, or an acronym).
+("..."), number (with its unit; number words two..twenty count as numbers), product
+(a capitalised name that does not start a sentence, or an acronym) and initial (a capitalised
+word that starts a sentence: it only counts when the sources never use it as an ordinary
+lower-case word, so "Kafka" at the start of a sentence is checked and "Deploy" is not).
 
 Normalisation, documented for users:
 - whitespace is collapsed everywhere; markdown emphasis and link targets are ignored;
@@ -33,7 +35,7 @@ PATH = re.compile(r"(?<![\w:/.,@$-])(?:~|\.{1,2})?/?(?:[\w.@-]+/)+(?:[\w.@-]*[\w
                   r"|(?<![\w/.-])[\w-]+(?:\.[\w-]+)*\.(?:md|mdx|toml|yaml|yml|json|py|sh|txt|conf|env|ini|sql|html|js|jsx|ts|tsx|go|rs|rb|lock|cfg|xml|csv)\b")
 ENV = re.compile(r"\$\{?[A-Za-z_]\w*\}?|(?<![\w.-])[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+(?![\w-]|\.\w)")
 FLAG = re.compile(r"(?<![\w-])--[a-zA-Z][\w-]*[\w]|(?<![\w-])-[a-zA-Z](?=\s|$)")
-IDENT = re.compile(r"(?<![\w.-])(?:[a-z][a-z0-9]*(?:_[a-z0-9]+)+|_+[a-z]\w*"
+IDENT = re.compile(r"(?<![\w.-])(?:[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|_+[a-z]\w*"
                    r"|[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+|[a-z]+[0-9]*(?:[A-Z][a-z0-9]*)+"
                    r"|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)(?![\w-])")
 QUOTED = re.compile(r"\"([^\"\n]{2,80})\"|“([^”\n]{2,80})”")
@@ -60,8 +62,8 @@ NOT_PRODUCTS = frozenset(
     "I A An The This That These Those It Its If In On At To For Of By With When Where What Which Who Why How "
     "And Or But Not No Yes All Any Each Every Some See Use Run Set Note Also Then Otherwise Only For "
     "NOTE TODO WARNING TIP IMPORTANT CAUTION INFO DANGER OK".split())
-CASELESS = frozenset({"path", "date", "quoted", "product"})
-WORDLIKE = frozenset({"env", "flag", "identifier", "product", "version", "date"})
+CASELESS = frozenset({"path", "date", "quoted", "product", "initial"})
+WORDLIKE = frozenset({"env", "flag", "identifier", "product", "version", "date", "initial"})
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ def _product(text: str, m: re.Match) -> str:
     if first in NOT_PRODUCTS or len(v) < 2:
         return ""
     if SENTENCE_START.search(text[:m.start()]) and not re.search(r"[A-Z0-9+#]", first[1:]):
-        return ""  # an ordinary word capitalised because it starts a sentence
+        return ""  # capitalised because it starts a sentence: an `initial`, not a product
     return v
 
 
@@ -131,6 +133,8 @@ def extract(text: str) -> list[Fact]:
         v = _product(text, m)
         if v:
             facts.append(Fact("product", v))
+        elif m.group(0).isalpha() and len(m.group(0)) > 2 and m.group(0) not in NOT_PRODUCTS:
+            facts.append(Fact("initial", m.group(0)))
     return facts
 
 
@@ -194,7 +198,7 @@ def contains(span: str, fact: Fact) -> bool:
 
 def fact_key(text: str) -> tuple[str, ...]:
     """The facts of a text as a sorted tuple, for comparing two statements."""
-    return tuple(sorted(f"{f.kind}:{f.value.lower()}" for f in extract(text) if f.kind != "product"))
+    return tuple(sorted(f"{f.kind}:{f.value.lower()}" for f in extract(text) if f.kind not in ("product", "initial")))
 
 
 def mask(text: str) -> str:

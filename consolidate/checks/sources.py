@@ -57,4 +57,5 @@ class SourceSearch:
                 first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
                 return [F.Fact(f"{kind} block", first[:60])]
             return []
-        return [f for f in F.extract(text) if not self.holds(f)]
+        # a sentence's first word is only a name when the sources say so; people's pages are not held to it
+        return [f for f in F.extract(text) if f.kind != "initial" and not self.holds(f)]

@@ -51,9 +51,10 @@ def negated(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Support:
-    overlap: float
+    overlap: float  # share of the claim's content words found anywhere in the cited spans
     negation_mismatch: bool
     closest: str  # the cited sentence closest to the claim
+    sentence_overlap: float = 1.0  # the worst claim sentence's share held by its closest cited sentence
 
 
 class SpanText:
@@ -67,15 +68,16 @@ class SpanText:
         self.negs = [negated(s) for s in self.sentences]
 
 
-def _closest(cw: frozenset[str], spans: list[SpanText]) -> tuple[str, float, bool]:
-    best, best_score, best_neg = "", 0.0, False
+def _closest(cw: frozenset[str], spans: list[SpanText]) -> tuple[str, float, bool, float]:
+    best, best_score, best_neg, held = "", 0.0, False, 0.0
     for sp in spans:
         for sent, ws, neg in zip(sp.sentences, sp.words, sp.negs):
             if ws:
                 score = len(cw & ws) / len(cw | ws)
+                held = max(held, len(cw & ws) / len(cw))
                 if score > best_score:
                     best, best_score, best_neg = sent, score, neg
-    return best, best_score, best_neg
+    return best, best_score, best_neg, held
 
 
 def support(claim: str, spans: list[SpanText]) -> Support:
@@ -85,15 +87,17 @@ def support(claim: str, spans: list[SpanText]) -> Support:
     seen = frozenset().union(*(s.all_words for s in spans)) if spans else frozenset()
     overlap = len(cw & seen) / len(cw)
     body = prose(claim)
-    closest, mismatch = "", False
+    closest, mismatch, worst = "", False, 1.0
     for s, e in sentences.split(body) or [(0, len(body))]:
         part = body[s:e]
         pw = content_words(part)
         if not pw:
             continue
-        best, score, neg = _closest(pw, spans)
+        best, score, neg, held = _closest(pw, spans)
         closest = closest or best
+        if len(pw) >= 3:
+            worst = min(worst, held)
         if score >= 0.3 and neg != negated(part):
             mismatch, closest = True, best
             break
-    return Support(round(overlap, 3), mismatch, closest)
+    return Support(round(overlap, 3), mismatch, closest, round(worst, 3))
