@@ -183,8 +183,12 @@ def m_drop_fact(claim, page, parsed, rng):
         return None
     if f.kind == "code":
         m = re.search(r"`+[^`]*`+", claim.text)
-        return _swap_in_claim(page, claim, m.group(0), "it") if m else None
+        if not m or claim.text.count(m.group(0).strip("`")) > 1:
+            return None
+        return _swap_in_claim(page, claim, m.group(0), "it")
     token = f.value.split(" ")[0] if f.kind == "number" else f.value
+    if claim.text.count(token) > 1:
+        return None  # the fact would still be there
     m = re.search(rf"(?<![\w.,]){re.escape(token)}(?:\s?[A-Za-z%]+)?(?![\w])", claim.text)
     return _swap_in_claim(page, claim, m.group(0), "some") if m else None
 

@@ -120,7 +120,7 @@ def check_citations(page: str, parsed: ParsedPage, index: SourceIndex, fallback=
 
 def _check_dropped(claim: Claim, closest: str, near: list[Claim], refs: list[Ref], add) -> None:
     """A hard fact of the source sentence the claim restates, missing from the claim and its neighbours."""
-    here = F.normalise_span(" ".join(c.text for c in near))
+    here = F.normalise_prose(" ".join(c.text for c in near))
     for fact in F.extract(closest):
         if fact.kind not in ("product", "initial") and not F.contains(here, fact):
             add("error", "dropped-fact", claim.line, f"{fact.kind} {fact.value!r} of the cited sentence {closest[:80]!r} "

@@ -154,6 +154,11 @@ def normalise_span(text: str) -> str:
     return _squash(prose(text).replace("`", " ` ")) + " \n " + normalise_raw(text)
 
 
+def normalise_prose(text: str) -> str:
+    """The text as a reader sees it only (no link targets)."""
+    return _squash(prose(text).replace("`", " ` "))
+
+
 def normalise_raw(text: str) -> str:
     """Text with whitespace collapsed only (code blocks are compared this way)."""
     return _squash(text.replace("`", " ` "))

@@ -3,9 +3,9 @@
 - Overlap: the share of the claim's content words (lower-cased, stop words and negation cues
   removed, a plural `s` dropped) found in the cited spans. Below `MIN_OVERLAP` the claim is
   reported as weakly supported.
-- Negation: the claim is compared with the cited sentence that shares the most content words;
-  if exactly one of the two is negated ("no", "not", "never", "n't", "without", ...) the claim is
-  reported, since it says the opposite of its source.
+- Negation: each sentence of the claim is compared with the cited sentence that shares the most
+  content words; if the two hold a different number of negations ("no", "not", "never", "n't",
+  "without", ...) the claim is reported, since it says the opposite of its source.
 """
 
 from __future__ import annotations
@@ -45,8 +45,12 @@ def content_words(text: str) -> frozenset[str]:
     return frozenset(w for w in words_of(text) if w not in STOP and w not in NEGATION and len(w) > 1)
 
 
+def negations(text: str) -> int:
+    return sum(w in NEGATION or w.endswith("n't") for w in words_of(text))
+
+
 def negated(text: str) -> bool:
-    return any(w in NEGATION or w.endswith("n't") for w in words_of(text))
+    return negations(text) > 0
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,7 @@ class SpanText:
         self.sentences = [" ".join(body[s:e].split()) for s, e in sentences.split(body)] or [" ".join(body.split())]
         self.words = [content_words(s) for s in self.sentences]
         self.all_words = frozenset().union(*self.words) if self.words else frozenset()
-        self.negs = [negated(s) for s in self.sentences]
+        self.negs = [negations(s) for s in self.sentences]
 
 
 def _closest(cw: frozenset[str], spans: list[SpanText]) -> tuple[str, float, bool, float]:
@@ -82,8 +86,9 @@ def _closest(cw: frozenset[str], spans: list[SpanText]) -> tuple[str, float, boo
 
 def support(claim: str, spans: list[SpanText]) -> Support:
     cw = content_words(claim)
-    if not cw:
-        return Support(1.0, False, "")
+    if not cw:  # nothing to compare; the first cited sentence is what it should restate
+        first = next((s for sp in spans for s in sp.sentences if s), "")
+        return Support(1.0, False, first)
     seen = frozenset().union(*(s.all_words for s in spans)) if spans else frozenset()
     overlap = len(cw & seen) / len(cw)
     body = prose(claim)
@@ -97,7 +102,7 @@ def support(claim: str, spans: list[SpanText]) -> Support:
         closest = closest or best
         if len(pw) >= 3:
             worst = min(worst, held)
-        if score >= 0.3 and neg != negated(part):
+        if score >= 0.3 and neg != negations(part):
             mismatch, closest = True, best
             break
     return Support(round(overlap, 3), mismatch, closest, round(worst, 3))
