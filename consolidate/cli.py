@@ -1,4 +1,7 @@
-"""The command line: thin wrappers over consolidate.pipeline. The only place that prints or exits."""
+"""The command line: thin wrappers over consolidate.pipeline. The only place that prints or exits.
+
+Each command imports the pipeline itself, so `check --links-only` does not pay for numpy and scipy.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,6 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from consolidate import pipeline
 from consolidate.errors import ConsolidateError, UsageError
 from consolidate.records import Finding
 from consolidate.settings import load_settings
@@ -53,7 +55,7 @@ class _Bars:
         self.progress.update(self.tasks[stage], completed=done, total=total or 1)
 
 
-def _summary(res: pipeline.RunResult, started: float) -> None:
+def _summary(res, started: float) -> None:
     r = res.report
     errors = r.get("errors", 0)
     out.print(f"{r.get('documents', 0)} documents -> {r.get('chunks', 0)} chunks -> {r.get('topics', 0)} topics -> "
@@ -70,6 +72,8 @@ def run(roots: Roots, out_dir: OutDir = Path("output"), config: Config = None, q
         plan: Annotated[Optional[Path], typer.Option("--plan", help="Use this (edited) plan.json instead of computing one.")] = None) -> None:
     """Run everything: ingest, chunk, embed, cluster, plan, draft, check, write."""
     started = time.perf_counter()
+    from consolidate import pipeline
+
     try:
         settings = load_settings(config)
         with _Bars(quiet) as bars:
@@ -83,6 +87,8 @@ def run(roots: Roots, out_dir: OutDir = Path("output"), config: Config = None, q
 @app.command("plan")
 def plan_cmd(roots: Roots, out_dir: OutDir = Path("output"), config: Config = None, quiet: Quiet = False) -> None:
     """Ingest, chunk, embed, cluster and write OUT/plan.json for editing (no pages)."""
+    from consolidate import pipeline
+
     try:
         with _Bars(quiet) as bars:
             res, _ = pipeline.prepare(roots, out_dir, load_settings(config), bars)
@@ -100,6 +106,8 @@ def draft(out_dir: OutDir = Path("output"), quiet: Quiet = False, config: Config
           plan: Annotated[Optional[Path], typer.Option("--plan", help="Plan file (default: OUT/plan.json).")] = None) -> None:
     """Draft, check and write pages from a previous run's artifacts and its (edited) plan."""
     started = time.perf_counter()
+    from consolidate import pipeline
+
     try:
         settings = load_settings(config)
         res, texts = pipeline.resume_from_state(out_dir, plan)
@@ -121,12 +129,17 @@ def check(target: Annotated[Path, typer.Argument(help="A run's output folder, or
           site: Annotated[str, typer.Option("--site", help="Anchor rules: github, mkdocs, docusaurus or starlight.")] = "github",
           fail_on: Annotated[str, typer.Option("--fail-on", help="Exit 1 when a finding is at least this severe: error, warning or never.")] = "error",
           inbound: Annotated[Optional[Path], typer.Option("--inbound", help="Also list links in this docs tree that point at retired pages, with their rewrite.")] = None,
+          links_only: Annotated[bool, typer.Option("--links-only", help="Only links and anchors, in any markdown tree (fast; no sources needed).")] = False,
           config: Config = None,
           as_json: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False) -> None:
     """Check pages: citations, facts, support and links. Exit 0 clean, 1 findings at --fail-on or above, 2 usage error."""
+    from consolidate import pipeline
+
     try:
         if fail_on not in FAIL_ON:
             raise UsageError(f"--fail-on {fail_on}: unknown; choose error, warning or never")
+        if links_only:
+            return _links_only(target, site, fail_on, as_json)
         settings = load_settings(config)
         if sources:
             findings, claims = pipeline.check_standalone(target, sources, settings, site)
@@ -149,9 +162,34 @@ def check(target: Annotated[Path, typer.Argument(help="A run's output folder, or
     raise typer.Exit(1 if worst >= FAIL_ON[fail_on] else 0)
 
 
+def _links_only(target: Path, site: str, fail_on: str, as_json: bool) -> None:
+    import os
+
+    from consolidate.checks.linkscan import check_tree_links
+    from consolidate.markdown.slugs import STYLES
+    if site not in STYLES:
+        raise UsageError(f"--site {site}: unknown; choose one of {', '.join(STYLES)}")
+    if not target.is_dir():
+        raise UsageError(f"{target}: no such folder; pass a folder of markdown pages")
+    dead, stats = check_tree_links(str(target), site, workers=min(4, os.cpu_count() or 1))
+    findings = [Finding(severity="error", kind="dead-link", page=d.file, line=d.line,
+                        message=f"{d.file}:{d.line}: link {d.target!r} {d.problem}") for d in dead]
+    if as_json:
+        out.print_json(json.dumps(stats | {"errors": len(findings), "warnings": 0,
+                                           "findings": [f.model_dump(mode="json", exclude_none=True) for f in findings]}))
+    else:
+        for f in findings:
+            out.print(f"error: {f.message}", markup=False, highlight=False)
+        out.print(f"{stats['pages']} pages, {stats['links']} links ({stats['external']} URLs not fetched): "
+                  f"{len(findings)} dead links or anchors", highlight=False)
+    raise typer.Exit(1 if findings and FAIL_ON[fail_on] <= 2 else 0)
+
+
 @app.command()
 def review(out_dir: Annotated[Path, typer.Argument(help="A run's output folder.")] = Path("output")) -> None:
     """Rebuild OUT/review.html from a run's pages, sources and findings."""
+    from consolidate import pipeline
+
     try:
         path = pipeline.review_only(out_dir)
     except ConsolidateError as exc:

@@ -219,3 +219,18 @@ def test_inbound_links_to_retired_pages_are_listed(tmp_path):
     assert len(inbound) == 1
     assert inbound[0]["page"] == "blog/post.md" and "deploy-old.md" in inbound[0]["message"]
     assert "rewrite '../docs/deploy-old.md#deploy' to 'deploy.md'" in inbound[0]["message"]
+
+
+def test_links_only_checks_any_tree_offline(tmp_path):
+    tree = tmp_path / "site"
+    write(tree, "index.md", "# Home\n\n## Get started\n\nSee [setup](guide/setup.md#install), [missing](guide/gone.md),\n"
+                            "[bad anchor](guide/setup.md#nope), [start](#get-started), [folder](guide/), [web](https://x.org/a).\n\n"
+                            "```md\n[in code](nowhere.md)\n```\n\nAnd `[inline](nowhere.md)` too.\n\n[ref]: guide/old.md\n")
+    write(tree, "guide/setup.md", "# Setup\n\nInstall\n=======\n\nText.\n")
+    r = runner.invoke(app, ["check", str(tree), "--links-only", "--json"])
+    assert r.exit_code == 1
+    data = json.loads(r.output)
+    dead = sorted((f["line"], f["message"].split("link ")[1].split(" ")[0]) for f in data["findings"])
+    assert dead == [(5, "'guide/gone.md'"), (6, "'guide/setup.md#nope'"), (14, "'guide/old.md'")]
+    assert data["external"] == 1
+    assert runner.invoke(app, ["check", str(tree), "--links-only", "--fail-on", "never"]).exit_code == 0

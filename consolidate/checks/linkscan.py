@@ -1,0 +1,174 @@
+"""A fast link and anchor check over a whole markdown tree, with no source documents.
+
+It reads each file once and looks only at what links need: fenced code (skipped), inline code
+(skipped), headings (anchors, with the chosen generator's slug rules, plus explicit `{#id}` and
+HTML `id=`/`name=` attributes), inline links and images, reference definitions and autolinks.
+A relative link must reach a file or folder in the tree (`x.html` may stand for `x.md` or
+`x.html.md`, a folder for its index), and its `#anchor` must exist in the target page. URLs are
+not fetched: this check is offline, like `lychee --offline`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import posixpath
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from consolidate.markdown.slugs import Slugger
+
+LINK = re.compile(r"\]\(\s*<?([^)\s>]*)")  # the target of an inline link or image
+DEFN = re.compile(r"(?<=\n) {0,3}\[(?!\^)[^\]\n]+\]:\s*<?([^\s>]+)")
+AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^\s<>]+)>")
+HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$", re.M)
+SETEXT = re.compile(r"^([^\n#>\-*=|][^\n]*)\n {0,3}(=+|-+)[ \t]*$", re.M)
+HTML_ID = re.compile(r"<[a-zA-Z][^>]*\b(?:id|name)\s*=\s*[\"']([^\"']+)[\"']")
+EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.I)
+MD_EXT = (".md", ".mdx", ".markdown")
+
+
+@dataclass(frozen=True)
+class DeadLink:
+    file: str
+    line: int
+    target: str
+    problem: str
+
+
+FENCE_MARK = re.compile(r"\n {0,3}(`{3,}|~{3,})")
+
+
+def _fence_marks(text: str) -> list[tuple[int, str]]:
+    """(offset of the line, marker run) of every ``` or ~~~ that opens a line (after <= 3 spaces)."""
+    if "```" not in text and "~~~" not in text:
+        return []
+    return [(m.start(), m.group(1)) for m in FENCE_MARK.finditer("\n" + text)]
+
+
+def _fences(text: str) -> list[tuple[int, int]]:
+    """Sorted, disjoint (start, end) offsets of fenced code blocks."""
+    fenced, opened = [], None
+    for pos, run in _fence_marks(text):
+        if opened is None:
+            opened = (pos, run)
+        elif run[0] == opened[1][0] and len(run) >= len(opened[1]):
+            end = text.find("\n", pos)
+            fenced.append((opened[0], len(text) if end < 0 else end))
+            opened = None
+    if opened is not None:
+        fenced.append((opened[0], len(text)))
+    return fenced
+
+
+def _in_code(text: str, pos: int, fenced: list[tuple[int, int]], starts: list[int]) -> bool:
+    i = bisect.bisect_right(starts, pos) - 1
+    if i >= 0 and pos < fenced[i][1]:
+        return True
+    line_start = text.rfind("\n", 0, pos) + 1
+    return text.count("`", line_start, pos) % 2 == 1  # inside an inline code span
+
+
+def scan_links(text: str) -> list[tuple[int, str]]:
+    """(line, target) of every link, image, reference definition and autolink outside code."""
+    fenced = _fences(text)
+    starts = [a for a, _ in fenced]
+    found = sorted((m.start(), m.group(1)) for rx in (LINK, AUTOLINK) for m in rx.finditer(text))
+    if "]:" in text:
+        found = sorted(found + [(m.start() - 1, m.group(1)) for m in DEFN.finditer("\n" + text)])
+    links, line, last = [], 1, 0
+    for pos, target in found:  # line numbers, counted once through the text
+        line += text.count("\n", last, pos)
+        last = pos
+        if not _in_code(text, pos, fenced, starts):
+            links.append((line, target))
+    return links
+
+
+def anchors_in(text: str, style: str) -> set[str]:
+    """Anchors a page offers: its headings slugged by the generator's rules, explicit ids, HTML ids."""
+    fenced = _fences(text)
+    starts = [a for a, _ in fenced]
+    heads = [(m.start(), m.group(2)) for m in HEADING.finditer(text) if not _in_code(text, m.start(), fenced, starts)]
+    heads += [(m.start(), m.group(1)) for m in SETEXT.finditer(text) if not _in_code(text, m.start(), fenced, starts)]
+    slug = Slugger(style)
+    return {slug(h) for _, h in sorted(heads)} | set(HTML_ID.findall(text))
+
+
+def _walk(root: str) -> tuple[list[str], set[str], set[str]]:
+    pages, files, dirs = [], set(), set()
+    for d, subdirs, names in os.walk(root):
+        subdirs[:] = sorted(s for s in subdirs if not s.startswith("."))
+        rel = os.path.relpath(d, root).replace(os.sep, "/")
+        rel = "" if rel == "." else rel
+        dirs.add(rel)
+        for n in sorted(names):
+            p = f"{rel}/{n}" if rel else n
+            files.add(p)
+            if n.lower().endswith(MD_EXT):
+                pages.append(p)
+    return pages, files, dirs
+
+
+def _target(path: str, files: set[str], dirs: set[str]) -> str | None:
+    """The tree file a link path reaches ('' for a folder with no index page), or None."""
+    p = path.rstrip("/")
+    cands = [p, p + ".md", p + ".mdx", p + "/index.md", p + "/README.md", p + "/index.mdx"]
+    if p.endswith(".html"):
+        cands += [p[:-5] + ".md", p + ".md", p[:-5] + ".mdx"]
+    for c in cands:
+        if c in files:
+            return c
+    return "" if p in dirs else None
+
+
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        return fh.read()
+
+
+def _scan_file(args: tuple[str, str]) -> list[tuple[int, str]]:
+    return scan_links(_read(os.path.join(*args)))
+
+
+def check_tree_links(root: str, style: str = "github", workers: int = 1) -> tuple[list[DeadLink], dict[str, int]]:
+    """Dead links and anchors in every markdown page under root. workers > 1 scans in processes."""
+    pages, files, dirs = _walk(root)
+    jobs = [(root, p) for p in pages]
+    if workers > 1 and len(pages) > 200:
+        import multiprocessing as mp
+        with mp.get_context("fork").Pool(workers) as pool:
+            scanned = dict(zip(pages, pool.map(_scan_file, jobs, chunksize=64)))
+    else:
+        scanned = dict(zip(pages, map(_scan_file, jobs)))
+    anchors: dict[str, set[str]] = {}
+
+    def anchors_of(p: str) -> set[str]:
+        if p not in anchors:
+            anchors[p] = anchors_in(_read(os.path.join(root, p)), style)
+        return anchors[p]
+
+    dead: list[DeadLink] = []
+    stats = {"pages": len(pages), "links": 0, "external": 0, "checked": 0}
+    for p in pages:
+        here = posixpath.dirname(p)
+        for line, target in scanned[p]:
+            stats["links"] += 1
+            if EXTERNAL.match(target):
+                stats["external"] += 1
+                continue
+            stats["checked"] += 1
+            path, _, frag = target.partition("#")
+            path = unquote(path.split("?", 1)[0])
+            if path.startswith("/"):
+                dest = _target(path.lstrip("/"), files, dirs)
+            elif path:
+                dest = _target(posixpath.normpath(posixpath.join(here, path)), files, dirs)
+            else:
+                dest = p
+            if dest is None:
+                dead.append(DeadLink(p, line, target, "points to no file or folder in the tree"))
+            elif frag and dest in scanned and unquote(frag) not in anchors_of(dest):
+                dead.append(DeadLink(p, line, target, f"points to anchor #{frag}, which {dest} does not have"))
+    return dead, stats

