@@ -74,9 +74,11 @@ def _fact(claim: Claim, kinds: tuple[str, ...]) -> F.Fact | None:
 
 
 def _swap_in_claim(page: str, claim: Claim, old: str, new: str) -> str | None:
-    if claim.text not in page or old not in claim.text:
+    """The page with `old` changed to `new` inside this claim (found from its own line on)."""
+    at = page.find(claim.text, sum(len(ln) + 1 for ln in page.split("\n")[:claim.line - 1]))
+    if at < 0 or old not in claim.text:
         return None
-    return page.replace(claim.text, claim.text.replace(old, new, 1), 1)
+    return page[:at] + claim.text.replace(old, new, 1) + page[at + len(claim.text):]
 
 
 def m_number(claim, page, parsed, rng):

@@ -17,7 +17,7 @@ import re
 
 from consolidate.checks import facts as F
 from consolidate.checks.claims import Claim, ParsedPage, Ref
-from consolidate.checks.support import MIN_OVERLAP, NO_OVERLAP, SpanText, support
+from consolidate.checks.support import MIN_OVERLAP, NO_OVERLAP, SpanText, content_words, support
 from consolidate.records import Chunk, Finding
 
 _LOWER_WORD = re.compile(r"(?<![\w-])[a-z][a-z]{2,}(?![\w-])")
@@ -127,6 +127,20 @@ def _check_dropped(claim: Claim, closest: str, near: list[Claim], refs: list[Ref
                                                      f"({refs[0].doc}:{refs[0].start}-{refs[0].end}) is missing from the claim")
 
 
+def _check_each_citation(claim: Claim, refs: list[Ref], index: SourceIndex, add) -> None:
+    """With several citations, each must hold some of the claim: one of its facts or a fifth of its words."""
+    cw = content_words(claim.text)
+    facts = F.extract(claim.text)
+    if len(cw) < 3:
+        return
+    for r in refs:
+        words = index.span_text(r).all_words
+        if len(cw & words) / len(cw) >= NO_OVERLAP or any(F.contains(index.span(r), f) for f in facts if f.kind != "initial"):
+            continue
+        add("error", "irrelevant-citation", claim.line,
+            f"the cited span {r.doc}:{r.start}-{r.end} holds none of the claim's facts and almost none of its words")
+
+
 def _check_note_sides(claim: Claim, refs: list[Ref], index: SourceIndex, add) -> None:
     """`**Sources disagree:** subject: A vs B.` — value i must be in cited side i."""
     body = F.prose(claim.text).split(":", 1)[-1].split(". Check which", 1)[0]
@@ -158,6 +172,8 @@ def _check_claim(claim: Claim, refs: list[Ref], index: SourceIndex, add) -> str:
     if claim.kind in ("note", "table"):
         return ""  # a disagreement note is ours; a table row's words are its facts
     sup = support(claim.text, [index.span_text(r) for r in refs])
+    if len(refs) > 1:
+        _check_each_citation(claim, refs, index, add)
     if sup.negation_mismatch:
         add("error", "negation", claim.line, f"{' '.join(claim.text.split())[:80]!r} contradicts its closest cited "
                                              f"sentence {sup.closest[:80]!r} ({where}): one of them is negated")

@@ -35,9 +35,9 @@ PATH = re.compile(r"(?<![\w:/.,@$-])(?:~|\.{1,2})?/?(?:[\w.@-]+/)+(?:[\w.@-]*[\w
                   r"|(?<![\w/.-])[\w-]+(?:\.[\w-]+)*\.(?:md|mdx|toml|yaml|yml|json|py|sh|txt|conf|env|ini|sql|html|js|jsx|ts|tsx|go|rs|rb|lock|cfg|xml|csv)\b")
 ENV = re.compile(r"\$\{?[A-Za-z_]\w*\}?|(?<![\w.-])[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+(?![\w-]|\.\w)")
 FLAG = re.compile(r"(?<![\w-])--[a-zA-Z][\w-]*[\w]|(?<![\w-])-[a-zA-Z](?=\s|$)")
-IDENT = re.compile(r"(?<![\w.-])(?:[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|_+[a-z]\w*"
-                   r"|[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+|[a-z]+[0-9]*(?:[A-Z][a-z0-9]*)+"
-                   r"|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)(?![\w-])")
+IDENT = re.compile(r"(?<![\w.-])(?:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+"
+                   r"|[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|_+[a-z]\w*"
+                   r"|[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+|[a-z]+[0-9]*(?:[A-Z][a-z0-9]*)+)(?![\w-])")
 QUOTED = re.compile(r"\"([^\"\n]{2,80})\"|“([^”\n]{2,80})”")
 WORDNUM = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
