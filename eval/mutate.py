@@ -57,6 +57,7 @@ def build(root: Path, work: Path) -> Ctx:
     pages = {p.name: p.read_text(encoding="utf-8") for p in sorted(od.pages.glob("*.md"))}
     assets = {p.relative_to(od.pages).as_posix() for p in od.pages.rglob("*") if p.is_file() and p.suffix != ".md"}
     anchors = {n: page_anchors(parse_page(t)) for n, t in pages.items()}
+    _TEXTS.update(texts)
     return Ctx(pages, SourceIndex(chunks, texts), input_urls(docs, texts), set(pages) | assets, anchors)
 
 
@@ -155,6 +156,13 @@ def m_link(claim, page, parsed, rng):
     return _swap_in_claim(page, claim, claim.text, claim.text.rstrip() + " See [the details](retired-page.md#setup).")
 
 
+_TEXTS: dict[str, list[str]] = {}
+
+
+def _lines(ref) -> list[str]:
+    return _TEXTS.get(ref.doc, [])[ref.start - 1:ref.end]
+
+
 def m_wrong_citation(claim, page, parsed, rng):
     if not claim.labels or claim.kind in ("note",):
         return None
@@ -164,7 +172,12 @@ def m_wrong_citation(claim, page, parsed, rng):
               and r.chunk != mine.chunk]
     if not others or mine is None:
         return None
-    lab = rng.choice(sorted(others))
+    rng.shuffle(others)
+    body = F.normalise_raw(F.prose(claim.text))
+    lab = next((o for o in sorted(others, key=lambda o: rng.random())
+                if body not in F.normalise_raw(F.prose("\n".join(_lines(parsed.refs[o]))))), None)
+    if lab is None:
+        return None  # every other span says the same: not an error
     lines = page.split("\n")
     no = claim.line - 1
     if claim.kind in ("code", "table", "quote", "html"):  # their citations sit on the Sources: line below

@@ -20,7 +20,8 @@ from consolidate.checks.claims import Claim, ParsedPage, Ref
 from consolidate.checks.support import MIN_OVERLAP, NO_OVERLAP, SpanText, content_words, support
 from consolidate.records import Chunk, Finding
 
-_LOWER_WORD = re.compile(r"(?<![\w-])[a-z][a-z]{2,}(?![\w-])")
+_LOWER_WORD = re.compile(r"(?<![\w./-])[a-z][a-z]{2,}(?![\w/-]|\.\w)")
+_CODE_SPAN = re.compile(r"`[^`]*`")
 
 
 class SourceIndex:
@@ -34,12 +35,16 @@ class SourceIndex:
 
     @property
     def vocab(self) -> frozenset[str]:
-        """Every word the sources use in lower case (ordinary words, not names)."""
+        """Every word the sources' running text uses in lower case (ordinary words, not names)."""
         if self._vocab is None:
             words = set()
             for lines in self.texts.values():
+                fenced = False
                 for ln in lines:
-                    words.update(_LOWER_WORD.findall(ln))
+                    if ln.lstrip().startswith(("```", "~~~")):
+                        fenced = not fenced
+                    elif not fenced:  # running text only: `nginx` in a config block is a name, not a word
+                        words.update(_LOWER_WORD.findall(_CODE_SPAN.sub(" ", ln) if "`" in ln else ln))
             self._vocab = frozenset(words)
         return self._vocab
 
@@ -99,8 +104,9 @@ def check_citations(page: str, parsed: ParsedPage, index: SourceIndex, fallback=
             else:
                 add("warning", "uncited", claim.line, f"no citation for {short!r}")
                 for fact in fallback.missing_facts(claim.text, claim.kind):
-                    add("error", "untraceable-fact", claim.line,
-                        f"{fact.kind} {fact.value!r} is in none of the {fallback.size} source documents")
+                    # a capitalised word people add ("Troubleshooting") is not always a name: flag it softly
+                    severity, kind = ("warning", "untraceable-name") if fact.kind == "product" else ("error", "untraceable-fact")
+                    add(severity, kind, claim.line, f"{fact.kind} {fact.value!r} is in none of the {fallback.size} source documents")
             continue
         refs = []
         for label in claim.labels:
@@ -165,6 +171,8 @@ def _check_claim(claim: Claim, refs: list[Ref], index: SourceIndex, add) -> str:
         return ""
     spans = [index.span(r) for r in refs]
     for fact in F.extract(claim.text):
+        if claim.kind == "note" and fact.kind == "initial":
+            continue  # the note's own words ("Sources disagree"); its values are checked per side below
         if not any(F.contains(s, fact) for s in spans) and not index.ordinary(fact):
             add("error", "unsupported-fact", claim.line, f"{fact.kind} {fact.value!r} is not in the cited span(s) {where}")
     if claim.kind == "note":

@@ -57,7 +57,7 @@ PRODUCT = re.compile(r"(?<![\w.-])[A-Z][A-Za-z0-9+#]*[A-Za-z0-9+#](?![\w-])")
 MD_LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\]\([^)]*\)")
 FOOTNOTE = re.compile(r"\[\^[^\]]+\]")
 EMPHASIS = re.compile(r"(\*\*|\*|(?<!\w)__|(?<!\w)_)(?=\S)(.+?)(?<=\S)\1(?!\w)")
-SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*|^\W+|\s[-–—]\s+|[(\[|]\s*)$")
+SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*|^\W+|\s[-–—]\s+|\|\s*)$")
 NOT_PRODUCTS = frozenset(
     "I A An The This That These Those It Its If In On At To For Of By With When Where What Which Who Why How "
     "And Or But Not No Yes All Any Each Every Some See Use Run Set Note Also Then Otherwise Only For "
