@@ -298,7 +298,7 @@ def run_one(tree: Path, target: int) -> dict:
 
     t = time.perf_counter()
     index = SourceIndex(chunks, texts)
-    fs, claims = check_pages(pages, index, input_urls(docs), assets)
+    fs, claims = check_pages(pages, index, input_urls(docs, texts), assets)
     findings += fs
     n_claims = sum(claims.values())
     done("check", t, f"{n_claims} claims")
