@@ -33,6 +33,7 @@ from consolidate.stages.draft import draft_pages
 from consolidate.stages.ingest import ingest
 from consolidate.stages.plan import load_plan, plan_pages, plan_to_json
 from consolidate.stages.write import write_outputs, write_pages
+from consolidate.web import decisions as review_decisions
 
 STAGES = ["ingest", "chunk", "embed", "cluster", "plan", "draft", "check", "write"]
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -155,13 +156,15 @@ def read_plan_file(path: Path, chunks: list[Chunk], docs: list[Document]) -> tup
 def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _noop) -> RunResult:
     """draft -> check -> write, from a result that has docs, chunks, topics and a plan."""
     od = OutputDir(res.out)
+    kept = review_decisions.kept_pages(res.out, res.plan, res.docs)  # accepted/edited in review, sources unchanged
     with _Timer(res, "draft"):
-        drafts, dfs = draft_pages(res.plan, res.chunks, res.docs, texts)
+        drafts, dfs = draft_pages(review_decisions.without(res.plan, kept), res.chunks, res.docs, texts)
         res.findings += dfs
         progress("draft", len(drafts), len(drafts))
     generated = generated_date()
     generator = f"consolidate {__version__} (extractive)"
     pages = {f"{d.slug}.md": render_page(d, generated, generator) for d in drafts}
+    pages = review_decisions.in_plan_order(res.plan, pages, kept)
     assets = {rel: src for d in drafts for rel, src in d.assets}
     with _Timer(res, "check"):
         index = SourceIndex(res.chunks, texts)
@@ -176,6 +179,9 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
         review = render_review(list(pages.items()), texts, [f.model_dump(mode="json") for f in res.findings])
         write_outputs(res.out, res.plan, review)
     res.report = build_report(res, drafts, claims, generated) | {"embedder": res.report.get("embedder", "")}
+    if kept:
+        res.report["page_details"] |= review_decisions.kept_details(res.plan, kept, res.findings, claims)
+        res.report["pages"] += len(kept)
     write_json(res.out / "report.json", res.report)  # last, so it carries every stage's time
     return res
 
