@@ -24,6 +24,7 @@ _SOURCES_LINE = re.compile(r"^\s*Sources:\s*(?:\[\^[^\]\s]+\]\s*)+$")
 _ITEM = re.compile(r"^(\s*(?:[-*+]|\d{1,9}[.)])\s+|\s*>\s?)")
 _BLOCK_TAG = r"</?(?:p|li|h[1-6]|t[dhr]|thead|tbody|blockquote|[uo]l|table|pre)\b"
 _SENTENCE = re.compile(SENT + r"((?:(?!" + SENT + "|" + _BLOCK_TAG + ")[^" + OPEN + "])*)" + OPEN + "([^" + CLOSE + "]*)" + CLOSE)
+_MARKS_WS = re.compile("(" + MARKS.pattern + r")(\s*)")
 _PLACEHOLDER = re.compile(OPEN + "([^" + CLOSE + "]*)" + CLOSE)
 
 _md = MarkdownIt("commonmark", {"html": False}).enable("table")
@@ -70,7 +71,7 @@ def _first_body_line(lines: list[str]) -> int:
 def _mark(line: str) -> str:
     def sub(m: re.Match) -> str:
         rest = line[m.end():]
-        return OPEN + " ".join(LABEL.findall(m.group(0))) + CLOSE + (SENT if rest.strip() else "")
+        return OPEN + " ".join(LABEL.findall(m.group(1))) + CLOSE + m.group(2) + (SENT if rest.strip() else "")
 
     if _SOURCES_LINE.match(line):
         return MARKS.sub(lambda m: OPEN + " ".join(LABEL.findall(m.group(0))) + CLOSE, line)
@@ -79,7 +80,7 @@ def _mark(line: str) -> str:
     rest = line[cut:]
     if not rest or rest.startswith(("#", "|")):
         return MARKS.sub(lambda m: OPEN + " ".join(LABEL.findall(m.group(0))) + CLOSE, line)
-    return line[:cut] + SENT + MARKS.sub(sub, rest)
+    return line[:cut] + SENT + _MARKS_WS.sub(sub, rest)
 
 
 def render(text: str, sources: list[str]) -> tuple[str, dict[str, Cite]]:
