@@ -56,7 +56,7 @@ def create_app(out: Path, token: str | None = None, allowed_hosts: list[str] | N
         resp = templates.TemplateResponse(request, template, ctx, status_code=status)
         resp.headers["Content-Security-Policy"] = CSP
         resp.headers["X-Content-Type-Options"] = "nosniff"
-        resp.headers["Referrer-Policy"] = "no-referrer"
+        resp.headers["Referrer-Policy"] = "same-origin"  # "no-referrer" makes browsers send Origin: null
         return resp
 
     def known_page(name: str):
@@ -152,6 +152,7 @@ def create_app(out: Path, token: str | None = None, allowed_hosts: list[str] | N
 
     routes = [
         Route("/", index),
+        Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route("/page/{name}", show),
         Route("/page/{name}/diff", show_diff),
         Route("/page/{name}/decision", decide, methods=["POST"]),

@@ -44,20 +44,20 @@ class Cite:
         return f"{self.doc}:{self.start}-{self.end}"
 
 
-def _body_lines(lines: list[str], body_start: int) -> list[str]:
-    """Lines after the front matter, without the final `## Sources` footnote list."""
-    body = lines[body_start - 1:]
+def _body_lines(lines: list[str]) -> list[tuple[int, str]]:
+    """(line number, line) after the front matter, without footnote definitions or the final `## Sources`."""
+    first = _first_body_line(lines)
+    body = list(enumerate(lines, start=1))[first - 1:]
     for i in range(len(body) - 1, -1, -1):
-        if body[i].strip() == "## Sources":
-            if all(not ln.strip() or DEFN.match(ln) for ln in body[i + 1:]):
+        if body[i][1].strip() == "## Sources":
+            if all(not ln.strip() or DEFN.match(ln) for _, ln in body[i + 1:]):
                 body = body[:i]
             break
-    return [ln for ln in body if not DEFN.match(ln)]
+    return [(no, ln) for no, ln in body if not DEFN.match(ln)]
 
 
 def page_body(text: str) -> list[str]:
-    parsed = parse_page(_PRIVATE.sub("", text))
-    return _body_lines(parsed.lines, _first_body_line(parsed.lines))
+    return [ln for _, ln in _body_lines(parse_page(_PRIVATE.sub("", text)).lines)]
 
 
 def _first_body_line(lines: list[str]) -> int:
@@ -88,13 +88,8 @@ def render(text: str, sources: list[str]) -> tuple[str, dict[str, Cite]]:
     parsed = parse_page(_PRIVATE.sub("", text))
     index = {d: i for i, d in enumerate(sources)}
     cites = {label: Cite(label, r.doc, r.start, r.end, r.chunk, index.get(r.doc, -1)) for label, r in parsed.refs.items()}
-    first = _first_body_line(parsed.lines)
-    out = []
-    for no, line in enumerate(parsed.lines, start=1):
-        if no < first:
-            continue
-        out.append(line if no in parsed.code_lines else _mark(line))
-    html = _md.render("\n".join(_body_lines(out, 1)))
+    body = [ln if no in parsed.code_lines else _mark(ln) for no, ln in _body_lines(parsed.lines)]
+    html = _md.render("\n".join(body))
 
     def title(labels: str) -> str:
         return "; ".join(cites[lb].ref if lb in cites else f"[^{lb}] has no definition" for lb in labels.split())
