@@ -138,3 +138,25 @@ def test_traversal_posts_write_nothing(client, run_out, tmp_path):
     r = post(client, "/page/..%2F..%2Fevil.md/edit", token=TOKEN, text="x")
     assert r.status_code == 404
     assert not (run_out / "review.json").exists() and not list(tmp_path.rglob("evil.md"))
+
+
+def test_review_command_serves_on_loopback_and_prints_the_url(run_out):
+    import subprocess
+    import sys
+    import urllib.request
+
+    proc = subprocess.Popen([sys.executable, "-m", "consolidate", "review", str(run_out), "--no-open"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line).group(0)
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            assert resp.status == 200 and "Pages" in resp.read().decode()
+        # the port it holds is refused to a second server, with a one-line error
+        port = url.rsplit(":", 1)[1].strip("/")
+        busy = subprocess.run([sys.executable, "-m", "consolidate", "review", str(run_out), "--no-open", "--port", port],
+                              capture_output=True, text=True, timeout=60)
+        assert busy.returncode == 2 and busy.stderr.startswith(f"error: port {port}:") and "Traceback" not in busy.stderr
+    finally:
+        proc.terminate()
+        proc.wait(10)
