@@ -9,6 +9,7 @@ import os
 import shutil
 import threading
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,7 @@ except ImportError:  # pragma: no cover
 REASON = ("BROWSER TESTS SKIPPED: " + ("the playwright package is not installed (pip install -e '.[test]')"
           if sync_playwright is None else f"{CHROMIUM} not found (apt-get install chromium)"))
 if sync_playwright is None or not Path(CHROMIUM).exists():
-    print("\n" + REASON)
+    warnings.warn(REASON)  # shown in pytest's warnings summary, not only with -rs
     pytestmark = pytest.mark.skip(reason=REASON)
 
 
