@@ -119,7 +119,7 @@ def site_page(site: Site, name: str, text: str) -> str:
     else:
         fm = {"title": title}
     head = ["---"] + [f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in fm.items()] + ["---", ""]
-    return "\n".join(head) + body.rstrip("\n") + "\n"
+    return "\n".join(head) + "\n" + body.rstrip("\n") + "\n"
 
 
 def _selected(view: RunView) -> tuple[dict[str, str], list[tuple[str, str]]]:

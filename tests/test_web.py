@@ -160,3 +160,19 @@ def test_review_command_serves_on_loopback_and_prints_the_url(run_out):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_app_follows_a_later_run(client, run_out):
+    from typer.testing import CliRunner
+
+    from conftest import write
+    from consolidate.cli import app
+    from reviewkit import DOCS
+
+    page = first_page(run_out)
+    post(client, f"/page/{page}/decision", token=TOKEN, action="accept")
+    docs = run_out.parent / "docs"
+    write(docs, "worker.md", DOCS["worker.md"].replace("one by one", "in order"))
+    assert CliRunner().invoke(app, ["run", str(docs), "--out", str(run_out), "-q"]).exit_code in (0, 1)
+    html = client.get(f"/page/{page}").text
+    assert "in order" in html and 'data-status="pending"' in html and "stale" in html

@@ -46,13 +46,21 @@ def _templates() -> Jinja2Templates:
 
 
 def create_app(out: Path, token: str | None = None, allowed_hosts: list[str] | None = None) -> Starlette:
-    view = RunView.load(out)
+    loaded = {"stamp": _stamp(out), "view": RunView.load(out)}
     token = token or secrets.token_urlsafe(32)
     templates = _templates()
     lock = threading.Lock()
 
+    def fresh() -> RunView:
+        """The run as it is now: reloaded when a later `consolidate run`/`draft` rewrote it."""
+        stamp = _stamp(out)
+        if stamp != loaded["stamp"]:
+            loaded["stamp"], loaded["view"] = stamp, RunView.load(out)
+        loaded["view"].reload_decisions()
+        return loaded["view"]
+
     def page(request: Request, template: str, status: int = 200, **ctx) -> Response:
-        ctx |= {"token": token, "run": view}
+        ctx |= {"token": token, "run": loaded["view"]}
         resp = templates.TemplateResponse(request, template, ctx, status_code=status)
         resp.headers["Content-Security-Policy"] = CSP
         resp.headers["X-Content-Type-Options"] = "nosniff"
@@ -60,7 +68,7 @@ def create_app(out: Path, token: str | None = None, allowed_hosts: list[str] | N
         return resp
 
     def known_page(name: str):
-        p = view.page_plan(name)
+        p = loaded["view"].page_plan(name)
         if p is None:
             raise HTTPException(404, "no such page in this run")
         return p
@@ -75,13 +83,13 @@ def create_app(out: Path, token: str | None = None, allowed_hosts: list[str] | N
         return dict(form)
 
     async def index(request: Request) -> Response:
-        view.reload_decisions()
+        view = fresh()
         return page(request, "index.html", rows=[view.row(n) for n in view.pages])
 
     async def show(request: Request) -> Response:
+        view = fresh()
         name = request.path_params["name"]
         p = known_page(name)
-        view.reload_decisions()
         text = view.text(name)
         sources = list(p.sources)
         html, cites = pageview.render(text, sources)
@@ -99,16 +107,17 @@ def create_app(out: Path, token: str | None = None, allowed_hosts: list[str] | N
                     flash=request.query_params.get("saved", ""))
 
     async def show_diff(request: Request) -> Response:
+        view = fresh()
         name = request.path_params["name"]
         p = known_page(name)
         doc = request.query_params.get("doc", "")
         if doc not in p.sources or doc not in view.texts:
             raise HTTPException(404, "that document is not a source of this page")
-        view.reload_decisions()
         return page(request, "diff.html", name=name, doc=doc, plan=p,
                     rows=pageview.diff(view.text(name), view.texts[doc], doc, name))
 
     async def decide(request: Request) -> Response:
+        view = fresh()
         name = request.path_params["name"]
         p = known_page(name)
         form = await guarded_form(request)
@@ -133,6 +142,7 @@ def create_app(out: Path, token: str | None = None, allowed_hosts: list[str] | N
         return RedirectResponse(f"/page/{name}?saved={action}", status_code=303)
 
     async def edit(request: Request) -> Response:
+        view = fresh()
         name = request.path_params["name"]
         p = known_page(name)
         form = await guarded_form(request)
@@ -170,6 +180,11 @@ def _finding(f: dict) -> Finding:
     return Finding.model_validate(f)
 
 
+def _stamp(out: Path) -> tuple:
+    return tuple(f.stat().st_mtime_ns if f.exists() else 0
+                 for f in (out / "plan.json", out / "report.json", out / ".state" / "chunks.json"))
+
+
 def _assets(out: Path) -> set[str]:
     pages = out / "pages"
     return {p.relative_to(pages).as_posix() for p in pages.rglob("*") if p.is_file() and p.suffix != ".md"}
@@ -188,7 +203,7 @@ def bind(port: int = 0) -> socket.socket:
     return sock
 
 
-def serve(out: Path, port: int = 0, open_browser: bool = True, ready: Callable[[str], None] = print) -> None:
+def serve(out: Path, port: int, open_browser: bool, ready: Callable[[str], None]) -> None:
     """Serve the review app until interrupted."""
     import uvicorn
 

@@ -6,7 +6,6 @@ name in what the run recorded, so a request can only reach files the run itself 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -131,7 +130,3 @@ class RunView:
                 "coverage": self.coverage(name), "backend": self.backend(name),
                 "conflicts": len(conflicts) if conflicts is not None else None,
                 "conflict_findings": len(self.conflict_findings(name)), "sources": list(p.sources) if p else []}
-
-    def describe(self) -> str:
-        return json.dumps({"pages": len(self.pages), "ledger": self.ledger is not None,
-                           "conflicts": "conflicts" in self.report})
