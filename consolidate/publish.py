@@ -31,6 +31,7 @@ MANIFEST = ".consolidate-publish.json"
 MD_EXT = (".md", ".mdx", ".markdown")
 SKIP_DIRS = {".git", "node_modules", ".docusaurus", "site", "build", "dist", ".astro"}
 _INLINE = re.compile(r"(\]\()(<[^>]*>|[^)\s]+)((?:\s+(?:\"[^\"]*\"|'[^']*'))?\))")
+_PAGE_LINK = re.compile(r"\]\(([^)#\s/]+\.md)(?:#[^)]*)?\)")
 _DEFINITION = re.compile(r"^(\s{0,3}\[[^\]]+\]:\s*)(<[^>]*>|\S+)")
 
 
@@ -64,12 +65,14 @@ class PublishResult:
     dry_run: bool
     actions: list[Action] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (page, why not published)
+    warnings: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         verb = "would " if self.dry_run else ""
         out = [f"{verb}{a.kind} {self.to / a.path}" + (f" ({a.detail})" if a.detail else "")
                for a in self.actions if a.kind != "unchanged"]
         out += [f"not published: {page}: {why}" for page, why in self.skipped]
+        out += [f"warning: {w}" for w in self.warnings]
         changed = sum(a.kind != "unchanged" for a in self.actions)
         pages = sum(a.detail.startswith("page ") for a in self.actions)
         if not pages:
@@ -243,6 +246,9 @@ def plan_publish(out: Path, to: Path, site_name: str, force: bool = False) -> Pu
             if n:
                 res.actions.append(Action("rewrite-links", p, f"{n} link(s) to retired pages", new))
     res.skipped = skipped
+    res.warnings = [f"{name} links to {target}, which is not published (the link will be dead)"
+                    for name, text in chosen.items() for target in sorted(set(_PAGE_LINK.findall(text)))
+                    if target in view.pages and target not in chosen]
     return res
 
 

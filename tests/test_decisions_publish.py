@@ -131,6 +131,7 @@ def test_only_accepted_pages_are_published(tmp_path):
     res = publish(out, tmp_path / "site", "mkdocs")
     assert [a.path for a in res.actions if a.detail.startswith("page")] == [f"docs/{page}"]
     assert {why for _, why in res.skipped} == {"pending review"}
+    assert res.warnings == [f"{page} links to worker-runbook.md, which is not published (the link will be dead)"]
     with pytest.raises(UsageError, match="unknown site 'hugo'; known: docusaurus, mkdocs, starlight"):
         publish(out, tmp_path / "site", "hugo")
 
