@@ -23,6 +23,7 @@ from consolidate.checks.links import page_anchors
 from consolidate.errors import UsageError
 from consolidate.fsio import dumps_json, read_json, write_text
 from consolidate.linkmap import EXTERNAL
+from consolidate.markdown.links import definitions, links_in_line
 from consolidate.stages.ingest import front_matter, split_lines
 from consolidate.stages.write import redirects_yaml
 from consolidate.web.runview import RunView
@@ -30,9 +31,7 @@ from consolidate.web.runview import RunView
 MANIFEST = ".consolidate-publish.json"
 MD_EXT = (".md", ".mdx", ".markdown")
 SKIP_DIRS = {".git", "node_modules", ".docusaurus", "site", "build", "dist", ".astro"}
-_INLINE = re.compile(r"(\]\()(<[^>]*>|[^)\s]+)((?:\s+(?:\"[^\"]*\"|'[^']*'))?\))")
 _PAGE_LINK = re.compile(r"\]\(([^)#\s/]+\.md)(?:#[^)]*)?\)")
-_DEFINITION = re.compile(r"^(\s{0,3}\[[^\]]+\]:\s*)(<[^>]*>|\S+)")
 
 
 @dataclass(frozen=True)
@@ -146,40 +145,38 @@ def _retired(view: RunView, chosen: dict[str, str]) -> dict[str, str]:
             if new and all(n in chosen for n in new) and old != new[0]}
 
 
-def _rewrite_links(text: str, rel: str, content_rel: str | None, retired: dict[str, str],
-                   anchors: dict[str, set[str]]) -> tuple[str, int]:
-    """Point links at retired pages to their new page. rel: the file under the content folder."""
+def _rewrite_links(text: str, content_rel: str | None, retired: dict[str, str], anchors: dict[str, set[str]]) -> tuple[str, int]:
+    """Point links at retired pages to their new page. content_rel: the file under the content folder."""
     if content_rel is None:
         return text, 0
     here = posixpath.dirname(content_rel)
-    count = 0
 
-    def fix(target: str) -> str:
-        nonlocal count
-        bare = target[1:-1] if target.startswith("<") else target
-        if EXTERNAL.match(bare) or bare.startswith("#"):
-            return target
-        path, hash_, anchor = bare.partition("#")
+    def fix(target: str) -> str | None:
+        if EXTERNAL.match(target) or target.startswith("#"):
+            return None
+        path, hash_, anchor = target.partition("#")
         joined = posixpath.normpath(posixpath.join(here, path)) if not path.startswith("/") else path.strip("/")
         hit = next((c for c in (joined, joined + ".md", joined.rstrip("/") + "/index.md", joined.rstrip("/") + "/README.md")
                     if c in retired), None)
         if hit is None:
-            return target
+            return None
         new = retired[hit]
-        count += 1
-        link = posixpath.relpath(new, here or ".")
-        return link + (f"#{anchor}" if hash_ and anchor in anchors.get(new, set()) else "")
+        return posixpath.relpath(new, here or ".") + (f"#{anchor}" if hash_ and anchor in anchors.get(new, set()) else "")
 
-    out, fence = [], ""
-    for line in text.split("\n"):
-        s = line.lstrip()
-        if s.startswith(("```", "~~~")):
-            fence = "" if fence and s.startswith(fence) else (fence or s[:3])
-        if not fence and not s.startswith(("```", "~~~")):
-            line = _INLINE.sub(lambda m: m.group(1) + fix(m.group(2)) + m.group(3), line)
-            line = _DEFINITION.sub(lambda m: m.group(1) + fix(m.group(2)), line)
-        out.append(line)
-    return "\n".join(out), count
+    parsed = parse_page(text)
+    defs = definitions(parsed.lines, parsed.code_lines)
+    lines, count = list(parsed.lines), 0
+    for no, line in enumerate(parsed.lines, start=1):
+        if no in parsed.code_lines:
+            continue
+        for link in reversed(links_in_line(line, no, defs)):
+            new = fix(link.target) if link.kind in ("inline", "definition") else None
+            at = line.find(link.target, link.col)
+            if new is not None and at >= 0:
+                line = line[:at] + new + line[at + len(link.target):]
+                count += 1
+        lines[no - 1] = line
+    return "\n".join(lines), count  # split_lines keeps the final "" of a text ending in a newline
 
 
 def plan_publish(out: Path, to: Path, site_name: str, force: bool = False) -> PublishResult:
@@ -242,7 +239,7 @@ def plan_publish(out: Path, to: Path, site_name: str, force: bool = False) -> Pu
                 continue
             in_content = p[len(content) + 1:] if p.startswith(content + "/") else None
             text = f.read_text(encoding="utf-8", errors="replace")
-            new, n = _rewrite_links(text, p, in_content, retired, anchors)
+            new, n = _rewrite_links(text, in_content, retired, anchors)
             if n:
                 res.actions.append(Action("rewrite-links", p, f"{n} link(s) to retired pages", new))
     res.skipped = skipped

@@ -66,7 +66,7 @@ def site_tree(tmp_path, content="docs"):
     site = tmp_path / "site"
     for rel, text in DOCS.items():
         write(site / content, rel, text)
-    write(site / content, "guide.md", "# Guide\n\nRead [the old worker page](ops/worker-old.md#worker-old) and [ext](https://x.example/ops/worker-old.md).\n\n```\n[kept](ops/worker-old.md)\n```\n")
+    write(site / content, "guide.md", "# Guide\n\nRead [the old worker page](ops/worker-old.md#worker-old) and [ext](https://x.example/ops/worker-old.md).\n`[in code](ops/worker-old.md)` and [ref][r].\n\n[r]: runbook.md\n\n```\n[kept](ops/worker-old.md)\n```\n")
     return site
 
 
@@ -86,6 +86,7 @@ def test_publish_mkdocs_writes_pages_redirects_and_rewrites_links(tmp_path, revi
     guide = (site / "docs" / "guide.md").read_text()
     assert "[the old worker page](worker-old.md#worker-old)" in guide  # retired target -> its new page, anchor kept
     assert "https://x.example/ops/worker-old.md" in guide and "[kept](ops/worker-old.md)" in guide  # URLs and code untouched
+    assert "`[in code](ops/worker-old.md)`" in guide and "[r]: worker-runbook.md" in guide and guide.endswith("```\n")
     assert not (site / "docs" / "ops" / "worker-old.md").exists()  # retired input, unchanged since the run: removed
     assert '"ops/worker-old.md": "worker-old.md"' in (site / "mkdocs.redirects.yml").read_text()
     # publishing again changes nothing
