@@ -124,6 +124,7 @@ def test_an_edit_adding_an_unsupported_number_is_flagged(server, page):
     flagged = page.locator("#recheck")
     assert "flagged by the checker" in flagged.inner_text() and "'64'" in flagged.inner_text()
     assert page.locator("#accept").is_disabled()
+    assert "64 jobs at once" in page.locator("#rendered .flagged").first.inner_text()  # the sentence is marked in the page
     d = json.loads((out / "review.json").read_text())["pages"][name]
     assert d["status"] == "edited" and d["findings"][0]["kind"] == "unsupported-fact"
     # the edit survives a reload, shown on the left

@@ -103,6 +103,7 @@ def test_edit_with_an_unsupported_number_is_flagged_and_cannot_be_accepted(clien
     assert d.status == "edited" and d.errors == 1 and d.findings[0]["kind"] == "unsupported-fact" and "9999" in d.findings[0]["message"]
     html = client.get(f"/page/{page}").text
     assert "Your edit is flagged by the checker" in html and "9999" in html
+    assert re.search(r'<p class="flagged">[^\n]*It handles 9999 jobs per second', html)
     assert post(client, f"/page/{page}/decision", token=TOKEN, action="accept").status_code == 409
     assert load_decisions(run_out)[page].status == "edited"
     good = text.replace("one by one.[^1]", "one at a time.[^1]")

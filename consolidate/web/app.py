@@ -92,11 +92,12 @@ def create_app(out: Path, token: str | None = None, allowed_hosts: list[str] | N
         p = known_page(name)
         text = view.text(name)
         sources = list(p.sources)
-        html, cites = pageview.render(text, sources)
+        flagged = {f["line"] for f in view.findings(name) if f.get("severity") == "error" and isinstance(f.get("line"), int)}
+        html, cites = pageview.render(text, sources, flagged)
         extra = sorted({c.doc for c in cites.values() if c.doc not in p.sources and c.doc in view.texts})
         if extra:  # cited documents outside the plan's sources are shown too
             sources += extra
-            html, cites = pageview.render(text, sources)
+            html, cites = pageview.render(text, sources, flagged)
         marked = pageview.cited_lines(cites)
         panels = [{"idx": i, "doc": d, "lines": view.texts.get(d), "cited": marked.get(d, set())} for i, d in enumerate(sources)]
         by_doc = {d: i for i, d in enumerate(sources)}

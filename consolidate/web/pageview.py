@@ -83,13 +83,19 @@ def _mark(line: str) -> str:
     return line[:cut] + SENT + _MARKS_WS.sub(sub, rest)
 
 
-def render(text: str, sources: list[str]) -> tuple[str, dict[str, Cite]]:
-    """(HTML of the page body, citations by label). `sources` orders the sources panel."""
+def render(text: str, sources: list[str], flagged: set[int] = frozenset()) -> tuple[str, dict[str, Cite]]:
+    """(HTML of the page body, citations by label). `sources` orders the sources panel; blocks holding
+    a line of `flagged` (line numbers of `text`) get class "flagged"."""
     parsed = parse_page(_PRIVATE.sub("", text))
     index = {d: i for i, d in enumerate(sources)}
     cites = {label: Cite(label, r.doc, r.start, r.end, r.chunk, index.get(r.doc, -1)) for label, r in parsed.refs.items()}
-    body = [ln if no in parsed.code_lines else _mark(ln) for no, ln in _body_lines(parsed.lines)]
-    html = _md.render("\n".join(body))
+    numbered = _body_lines(parsed.lines)
+    body = [ln if no in parsed.code_lines else _mark(ln) for no, ln in numbered]
+    tokens = _md.parse("\n".join(body))
+    for t in tokens:
+        if t.map and t.type != "inline" and t.nesting in (0, 1) and any(numbered[i][0] in flagged for i in range(*t.map) if i < len(numbered)):
+            t.attrJoin("class", "flagged")
+    html = _md.renderer.render(tokens, _md.options, {})
 
     def title(labels: str) -> str:
         return "; ".join(cites[lb].ref if lb in cites else f"[^{lb}] has no definition" for lb in labels.split())
