@@ -166,6 +166,7 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
     pages = {f"{d.slug}.md": render_page(d, generated, generator) for d in drafts}
     pages = review_decisions.in_plan_order(res.plan, pages, kept)
     assets = {rel: src for d in drafts for rel, src in d.assets}
+    assets |= review_decisions.kept_assets(od.pages, od.load_stage("written", "pages") or [], kept)
     with _Timer(res, "check"):
         index = SourceIndex(res.chunks, texts)
         cf, claims = check_pages(pages, index, input_urls(res.docs), set(assets))

@@ -142,3 +142,26 @@ def test_static_review_still_written(tmp_path):
     (out / "review.html").unlink()
     r = runner.invoke(app, ["review", str(out), "--static"])
     assert r.exit_code == 0 and (out / "review.html").exists()
+
+
+def test_kept_pages_keep_their_images(tmp_path):
+    docs = tmp_path / "docs"
+    for rel, text in DOCS.items():
+        write(docs, rel, text)
+    write(docs, "worker.md", DOCS["worker.md"] + "\n![Retry flow](img/flow.png)\n")
+    write(docs, "img/flow.png", b"\x89PNG fake")
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["run", str(docs), "--out", str(out), "-q"]).exit_code == 0
+
+    def images():
+        return sorted(p.relative_to(out / "pages").as_posix() for p in (out / "pages").rglob("*.png"))
+
+    before = images()
+    assert before
+    for name in RunView.load(out).pages:
+        decide(out, name, "accepted")
+    r = runner.invoke(app, ["run", str(docs), "--out", str(out), "-q"])
+    assert r.exit_code == 0, r.output
+    assert images() == before
+    report = json.loads((out / "report.json").read_text())
+    assert report["errors"] == 0 and {d["backend"] for d in report["page_details"].values()} == {"review (kept)"}

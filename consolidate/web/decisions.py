@@ -94,6 +94,12 @@ def in_plan_order(plan: Plan, drafted: dict[str, str], kept: dict[str, str]) -> 
     return {f"{p.slug}.md": both[f"{p.slug}.md"] for p in plan.pages if f"{p.slug}.md" in both}
 
 
+def kept_assets(out_pages: Path, previous: list[str], kept: dict[str, str]) -> dict[str, str]:
+    """Assets a previous run copied that kept pages still use (they are not redrafted, so nothing else asks)."""
+    return {rel: str(out_pages / rel) for rel in previous
+            if not rel.endswith(".md") and (out_pages / rel).is_file() and any(rel in text for text in kept.values())}
+
+
 def kept_details(plan: Plan, kept: dict[str, str], findings: list[Finding], claims: dict[str, int]) -> dict[str, dict]:
     """report.json page_details entries for the pages kept from review."""
     out = {}
