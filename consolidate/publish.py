@@ -21,7 +21,7 @@ from pathlib import Path
 from consolidate.checks.claims import parse_page
 from consolidate.checks.links import page_anchors
 from consolidate.errors import UsageError
-from consolidate.fsio import dumps_json, read_json, write_text
+from consolidate.fsio import dumps_json, read_json, write_bytes, write_text
 from consolidate.linkmap import EXTERNAL
 from consolidate.markdown.links import definitions, links_in_line
 from consolidate.stages.ingest import front_matter, split_lines
@@ -54,7 +54,7 @@ class Action:
     kind: str  # write | overwrite | unchanged | delete | rewrite-links
     path: str  # relative to DOCS_DIR
     detail: str = ""
-    text: str | None = None  # new content (None for delete)
+    text: str | bytes | None = None  # new content (None for delete; bytes for an asset)
 
 
 @dataclass
@@ -192,9 +192,11 @@ def plan_publish(out: Path, to: Path, site_name: str, force: bool = False) -> Pu
     retired = _retired(view, chosen)
     manifest = _read_manifest(to)
     content = site.content
-    wanted: dict[str, tuple[str, str]] = {}  # path -> (text, detail)
+    wanted: dict[str, tuple[str | bytes, str]] = {}  # path -> (content, detail)
     for name, text in chosen.items():
         wanted[f"{content}/{name}"] = (site_page(site, name, text), f"page {name}")
+    for rel, data in _assets(out / "pages", chosen).items():
+        wanted[f"{content}/{rel}"] = (data, "asset")
     if chosen:
         wanted[site.redirect_file] = (redirect_file(site, retired), f"redirects: {len(retired)} retired pages")
     anchors = {name: page_anchors(parse_page(text), site.anchor_style) for name, text in chosen.items()}
@@ -225,7 +227,7 @@ def plan_publish(out: Path, to: Path, site_name: str, force: bool = False) -> Pu
         f = to / p
         if not f.exists():
             res.actions.append(Action("write", p, detail, text))
-        elif f.is_file() and f.read_bytes() == text.encode("utf-8"):
+        elif f.is_file() and f.read_bytes() == (text.encode("utf-8") if isinstance(text, str) else text):
             res.actions.append(Action("unchanged", p, detail, text))
         elif p in owned or force:
             res.actions.append(Action("overwrite", p, detail, text))
@@ -247,6 +249,15 @@ def plan_publish(out: Path, to: Path, site_name: str, force: bool = False) -> Pu
                     for name, text in chosen.items() for target in sorted(set(_PAGE_LINK.findall(text)))
                     if target in view.pages and target not in chosen]
     return res
+
+
+def _assets(pages: Path, chosen: dict[str, str]) -> dict[str, bytes]:
+    """Files beside the run's pages (copied images) that a published page links to."""
+    if not pages.is_dir():
+        return {}
+    return {rel: f.read_bytes() for f in sorted(pages.rglob("*"))
+            if f.is_file() and f.suffix != ".md" and (rel := f.relative_to(pages).as_posix())
+            and any(f"]({rel}" in text for text in chosen.values())}
 
 
 def _markdown_files(root: Path):
@@ -278,6 +289,8 @@ def publish(out: Path, to: Path, site: str = "mkdocs", dry_run: bool = False, fo
         if a.kind == "delete":
             f.unlink()
             manifest.pop(a.path, None)
+        elif isinstance(a.text, bytes):
+            write_bytes(f, a.text)
         elif a.text is not None:
             write_text(f, a.text)
             if a.kind != "rewrite-links":

@@ -165,3 +165,6 @@ def test_kept_pages_keep_their_images(tmp_path):
     assert images() == before
     report = json.loads((out / "report.json").read_text())
     assert report["errors"] == 0 and {d["backend"] for d in report["page_details"].values()} == {"review (kept)"}
+    # publish copies the image beside the page
+    publish(out, tmp_path / "site", "mkdocs")
+    assert [(tmp_path / "site" / "docs" / rel).read_bytes() for rel in before] == [b"\x89PNG fake"]
