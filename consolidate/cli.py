@@ -186,15 +186,39 @@ def _links_only(target: Path, site: str, fail_on: str, as_json: bool) -> None:
 
 
 @app.command()
-def review(out_dir: Annotated[Path, typer.Argument(help="A run's output folder.")] = Path("output")) -> None:
-    """Rebuild OUT/review.html from a run's pages, sources and findings."""
+def review(out_dir: Annotated[Path, typer.Argument(help="A run's output folder.")] = Path("output"),
+           static: Annotated[bool, typer.Option("--static", help="Only rebuild OUT/review.html (no server).")] = False,
+           port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (default: a free one).", min=0, max=65535)] = 0,
+           no_open: Annotated[bool, typer.Option("--no-open", help="Do not open a browser.")] = False) -> None:
+    """Review a run in the browser (accept, reject, edit); --static rebuilds OUT/review.html instead."""
     from consolidate import pipeline
 
     try:
-        path = pipeline.review_only(out_dir)
+        if static:
+            out.print(f"wrote {pipeline.review_only(out_dir)}", highlight=False)
+            return
+        from consolidate.web.app import serve
+
+        serve(out_dir, port, not no_open, lambda url: out.print(f"reviewing {out_dir} at {url} (Ctrl-C to stop)", highlight=False))
     except ConsolidateError as exc:
         _fail(exc)
-    out.print(f"wrote {path}", highlight=False)
+
+
+@app.command()
+def publish(out_dir: Annotated[Path, typer.Argument(help="A reviewed run's output folder.")],
+            to: Annotated[Path, typer.Option("--to", help="The docs site folder to publish into.")],
+            site: Annotated[str, typer.Option("--site", help="mkdocs, docusaurus or starlight.")] = "mkdocs",
+            dry_run: Annotated[bool, typer.Option("--dry-run", help="List every file it would touch; change nothing.")] = False,
+            force: Annotated[bool, typer.Option("--force", help="Overwrite or delete files it did not write.")] = False) -> None:
+    """Write accepted pages, the redirect file and rewritten inbound links into a docs site."""
+    from consolidate.publish import publish as do_publish
+
+    try:
+        result = do_publish(out_dir, to, site, dry_run=dry_run, force=force)
+    except ConsolidateError as exc:
+        _fail(exc)
+    for line in result.lines():
+        out.print(line, markup=False, highlight=False)
 
 
 def main() -> None:

@@ -39,6 +39,7 @@ from consolidate.stages.draft import draft_pages, units_of_chunk
 from consolidate.stages.ingest import ingest
 from consolidate.stages.plan import load_plan, plan_pages, plan_to_json
 from consolidate.stages.write import write_outputs, write_pages
+from consolidate.web import decisions as review_decisions
 
 STAGES = ["ingest", "chunk", "embed", "cluster", "plan", "draft", "check", "write"]
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -164,6 +165,7 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
     """draft -> check -> write, from a result that has docs, chunks, topics and a plan."""
     od = OutputDir(res.out)
     settings = settings or Settings()
+    kept = review_decisions.kept_pages(res.out, res.plan, res.docs)  # accepted/edited in review, sources unchanged
     with _Timer(res, "draft"):
         res.stale = find_stale(res.docs, texts)
         for s in res.stale:
@@ -171,13 +173,16 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
                                         message=f"{s['doc']}:{s['line']}: stale or point-in-time source ({'; '.join(s['reasons'])})"
                                                 + ("; its text is left out of merged pages" if settings.draft.drop_stale else "")))
         stale = frozenset(s["doc"] for s in res.stale)
-        drafts, dfs = draft_pages(res.plan, res.chunks, res.docs, texts, stale=stale, drop_stale=settings.draft.drop_stale)
+        drafts, dfs = draft_pages(review_decisions.without(res.plan, kept), res.chunks, res.docs, texts,
+                                  stale=stale, drop_stale=settings.draft.drop_stale)
         res.findings += dfs
         progress("draft", len(drafts), len(drafts))
     generated = generated_date()
     generator = f"consolidate {__version__} (extractive)"
     pages = {f"{d.slug}.md": render_page(d, generated, generator) for d in drafts}
+    pages = review_decisions.in_plan_order(res.plan, pages, kept)
     assets = {rel: src for d in drafts for rel, src in d.assets}
+    assets |= review_decisions.kept_assets(od.pages, od.load_stage("written", "pages") or [], kept)
     with _Timer(res, "check"):
         index = SourceIndex(res.chunks, texts)
         cf, claims = check_pages(pages, index, input_urls(res.docs, texts), set(assets),
@@ -194,6 +199,9 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
         review = render_review(list(pages.items()), texts, [f.model_dump(mode="json") for f in res.findings])
         write_outputs(res.out, res.plan, review)
     res.report = build_report(res, drafts, claims, generated, ledger) | {"embedder": res.report.get("embedder", "")}
+    if kept:
+        res.report["page_details"] |= review_decisions.kept_details(res.plan, kept, res.findings, claims)
+        res.report["pages"] += len(kept)
     write_json(res.out / "report.json", res.report)  # last, so it carries every stage's time
     return res
 
@@ -242,7 +250,9 @@ def build_report(res: RunResult, drafts: list[DraftPage], claims: dict[str, int]
                            "duplicate_groups": [list(g) for g in t.duplicate_groups], "attached_chunks": len(t.attached)}
                           for t in res.topics],
         "coverage": (ledger or {}).get("coverage", {}),
-        "conflicts": [dict(c.model_dump(mode="json"), page=f"{d.slug}.md", topic=d.topic) for d in drafts for c in d.conflicts],
+        "conflicts": [dict(c.model_dump(mode="json"), page=f"{d.slug}.md", topic=d.topic,
+                           silently_resolved=any(f.kind == "silent-resolution" and c.id in f.message for f in findings))
+                      for d in drafts for c in d.conflicts],
         "stale": res.stale,
         "reused_stages": res.reused,
         "timings": res.timings,
@@ -283,7 +293,7 @@ def check_only(out: Path, style: str = "github") -> tuple[list[Finding], dict[st
     report = read_json(out / "report.json") if (out / "report.json").exists() else {}
     conflicts: dict[str, list[Conflict]] = {}
     for c in report.get("conflicts", []):
-        conflicts.setdefault(c.get("page", ""), []).append(Conflict.model_validate({k: v for k, v in c.items() if k not in ("page", "topic")}))
+        conflicts.setdefault(c.get("page", ""), []).append(Conflict.model_validate({k: v for k, v in c.items() if k not in ("page", "topic", "silently_resolved")}))
     f, claims = check_pages(pages, SourceIndex(chunks, texts), input_urls(docs, texts), assets, style=style, conflicts=conflicts)
     return findings + f, claims
 

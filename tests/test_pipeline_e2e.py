@@ -164,7 +164,7 @@ def test_plan_and_review_commands(tmp_path):
     assert res.exit_code == 0 and (out / "plan.json").exists() and not (out / "pages").exists()
     assert runner.invoke(app, ["draft", "--out", str(out), "-q"]).exit_code == 0
     (out / "review.html").unlink()
-    assert runner.invoke(app, ["review", str(out)]).exit_code == 0
+    assert runner.invoke(app, ["review", str(out), "--static"]).exit_code == 0
     html = (out / "review.html").read_text()
     assert '<script>alert("xss")</script>' not in html  # corpus/docs/worker/troubleshooting.md carries one
 
