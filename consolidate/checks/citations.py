@@ -168,6 +168,10 @@ def _check_claim(claim: Claim, refs: list[Ref], index: SourceIndex, add) -> str:
         body = F.normalise_raw(claim.text)
         if body and not any(body in index.span(r, raw=True) for r in refs):
             add("error", "code-mismatch", claim.line, f"{claim.kind} block does not match its cited span(s) {where}")
+        elif body:  # a block is copied, so every source it cites must hold it
+            for r in refs:
+                if body not in index.span(r, raw=True):
+                    add("error", "code-mismatch", claim.line, f"{claim.kind} block is not in its cited span {r.doc}:{r.start}-{r.end}")
         return ""
     spans = [index.span(r) for r in refs]
     for fact in F.extract(claim.text):

@@ -32,7 +32,7 @@ MONTHS = "January|February|March|April|May|June|July|August|September|October|No
 DATE = re.compile(rf"\b\d{{4}}-\d{{2}}(?:-\d{{2}})?\b|\b(?:\d{{1,2}}\s+)?(?:{MONTHS})\.?\s+(?:\d{{1,2}},?\s+)?\d{{4}}\b")
 VERSION = re.compile(r"(?<![\w.])v?\d+\.\d+(?:\.\d+)*(?:-[A-Za-z0-9.]+)?(?![\w]|\.\d)")
 PATH = re.compile(r"(?<![\w:/.,@$-])(?:~|\.{1,2})?/?(?:[\w.@-]+/)+(?:[\w.@-]*[\w@]/?|(?=[\s.,;:)]|$))"
-                  r"|(?<![\w/.-])[\w-]+(?:\.[\w-]+)*\.(?:md|mdx|toml|yaml|yml|json|py|sh|txt|conf|env|ini|sql|html|js|jsx|ts|tsx|go|rs|rb|lock|cfg|xml|csv)\b")
+                  r"|(?<![\w/.-])[\w-]+(?:\.[\w-]+)*\.(?:md|mdx|toml|yaml|yml|json|py|sh|txt|conf|env|ini|sql|html|js|jsx|ts|tsx|go|rs|rb|lock|cfg|xml|csv)(?:[\w-]*\b)")
 ENV = re.compile(r"\$\{?[A-Za-z_]\w*\}?|(?<![\w.-])[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+(?![\w-]|\.\w)")
 FLAG = re.compile(r"(?<![\w-])--[a-zA-Z][\w-]*[\w]|(?<![\w-])-[a-zA-Z](?=\s|$)")
 IDENT = re.compile(r"(?<![\w.-])(?:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+"
