@@ -68,7 +68,7 @@ class LinkResolver:
 
     def _by_route(self, route: str) -> str | None:
         """Site-root routes like `/admin/jobs/overview/` match a document whose path ends that way."""
-        key = _stem(route.rstrip("/")).lower()
+        key = _stem(re.sub(r"\.html?$", "", route.rstrip("/"), flags=re.I)).lower()
         if key in self.by_stem:
             return sorted(self.by_stem[key])[0]
         hits = sorted(p for s, ps in self.by_stem.items() if key and s.endswith("/" + key) for p in ps)

@@ -226,7 +226,8 @@ def test_links_only_checks_any_tree_offline(tmp_path):
     write(tree, "index.md", "# Home\n\n## Get started\n\nSee [setup](guide/setup.md#install), [missing](guide/gone.md),\n"
                             "[bad anchor](guide/setup.md#nope), [start](#get-started), [folder](guide/), [web](https://x.org/a).\n\n"
                             "```md\n[in code](nowhere.md)\n```\n\nAnd `[inline](nowhere.md)` too.\n\n[ref]: guide/old.md\n")
-    write(tree, "guide/setup.md", "# Setup\n\nInstall\n=======\n\nText.\n")
+    write(tree, "guide/setup.md", "# Setup\n\nInstall\n=======\n\nText.\n\nA [route](/manual/page.html#steps) below the site root.\n")
+    write(tree, "source/manual/page.html.md", "# Page\n\n## Steps\n\nText.\n")
     r = runner.invoke(app, ["check", str(tree), "--links-only", "--json"])
     assert r.exit_code == 1
     data = json.loads(r.output)

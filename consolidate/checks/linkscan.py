@@ -123,6 +123,15 @@ def _target(path: str, files: set[str], dirs: set[str]) -> str | None:
     return "" if p in dirs else None
 
 
+def _by_suffix(route: str, files: set[str], by_name: dict[str, list[str]]) -> str | None:
+    stem = route[:-5] if route.endswith(".html") else route
+    for cand in (route, stem + ".md", route + ".md", stem + ".mdx", stem + "/index.md", stem + "/README.md"):
+        for f in by_name.get(posixpath.basename(cand), ()):
+            if f.endswith("/" + cand):
+                return f
+    return None
+
+
 def _read(path: str) -> str:
     with open(path, encoding="utf-8", errors="replace") as fh:
         return fh.read()
@@ -149,6 +158,9 @@ def check_tree_links(root: str, style: str = "github", workers: int = 1) -> tupl
             anchors[p] = anchors_in(_read(os.path.join(root, p)), style)
         return anchors[p]
 
+    by_name: dict[str, list[str]] = {}
+    for f in sorted(files):
+        by_name.setdefault(posixpath.basename(f), []).append(f)
     dead: list[DeadLink] = []
     stats = {"pages": len(pages), "links": 0, "external": 0, "checked": 0}
     for p in pages:
@@ -161,8 +173,10 @@ def check_tree_links(root: str, style: str = "github", workers: int = 1) -> tupl
             stats["checked"] += 1
             path, _, frag = target.partition("#")
             path = unquote(path.split("?", 1)[0])
-            if path.startswith("/"):
+            if path.startswith("/"):  # a site-root route: the tree may sit below the site root
                 dest = _target(path.lstrip("/"), files, dirs)
+                if dest is None:
+                    dest = _by_suffix(path.strip("/"), files, by_name)
             elif path:
                 dest = _target(posixpath.normpath(posixpath.join(here, path)), files, dirs)
             else:
