@@ -145,7 +145,7 @@ def check_tree_links(root: str, style: str = "github", workers: int = 1) -> tupl
     """Dead links and anchors in every markdown page under root. workers > 1 scans in processes."""
     pages, files, dirs = _walk(root)
     jobs = [(root, p) for p in pages]
-    if workers > 1 and len(pages) > 200:
+    if workers > 1 and len(pages) >= 1000:
         import multiprocessing as mp
         with mp.get_context("fork").Pool(workers) as pool:
             scanned = dict(zip(pages, pool.map(_scan_file, jobs, chunksize=64)))
@@ -163,6 +163,7 @@ def check_tree_links(root: str, style: str = "github", workers: int = 1) -> tupl
         by_name.setdefault(posixpath.basename(f), []).append(f)
     dead: list[DeadLink] = []
     stats = {"pages": len(pages), "links": 0, "external": 0, "checked": 0}
+    resolved: dict[tuple[str, str], str | None] = {}
     for p in pages:
         here = posixpath.dirname(p)
         for line, target in scanned[p]:
@@ -172,17 +173,20 @@ def check_tree_links(root: str, style: str = "github", workers: int = 1) -> tupl
                 continue
             stats["checked"] += 1
             path, _, frag = target.partition("#")
-            path = unquote(path.split("?", 1)[0])
-            if path.startswith("/"):  # a site-root route: the tree may sit below the site root
-                dest = _target(path.lstrip("/"), files, dirs)
-                if dest is None:
-                    dest = _by_suffix(path.strip("/"), files, by_name)
-            elif path:
-                dest = _target(posixpath.normpath(posixpath.join(here, path)), files, dirs)
-            else:
-                dest = p
+            key = (here, path) if path else (p, "")  # an anchor-only link points into its own page
+            dest = resolved[key] if key in resolved else resolved.setdefault(key, _resolve(p, here, path, files, dirs, by_name))
             if dest is None:
                 dead.append(DeadLink(p, line, target, "points to no file or folder in the tree"))
             elif frag and dest in scanned and unquote(frag) not in anchors_of(dest):
                 dead.append(DeadLink(p, line, target, f"points to anchor #{frag}, which {dest} does not have"))
     return dead, stats
+
+
+def _resolve(page: str, here: str, path: str, files: set[str], dirs: set[str], by_name: dict[str, list[str]]) -> str | None:
+    path = unquote(path.split("?", 1)[0])
+    if path.startswith("/"):  # a site-root route: the tree may sit below the site root
+        dest = _target(path.lstrip("/"), files, dirs)
+        return dest if dest is not None else _by_suffix(path.strip("/"), files, by_name)
+    if path:
+        return _target(posixpath.normpath(posixpath.join(here, path)), files, dirs)
+    return page
