@@ -147,9 +147,14 @@ def _check_each_citation(claim: Claim, refs: list[Ref], index: SourceIndex, add)
             f"the cited span {r.doc}:{r.start}-{r.end} holds none of the claim's facts and almost none of its words")
 
 
+def _note_values(text: str) -> str:
+    """The part of a "Sources disagree" note that says what the sources say (not its fixed words)."""
+    return F.prose(text).split(":", 1)[-1].split(". Check which", 1)[0]
+
+
 def _check_note_sides(claim: Claim, refs: list[Ref], index: SourceIndex, add) -> None:
     """`**Sources disagree:** subject: A vs B.` — value i must be in cited side i."""
-    body = F.prose(claim.text).split(":", 1)[-1].split(". Check which", 1)[0]
+    body = _note_values(claim.text)
     parts = body.split(":", 1)[-1].split(" vs ") if " vs " in body else []
     if len(parts) != len(refs):
         return
@@ -174,9 +179,7 @@ def _check_claim(claim: Claim, refs: list[Ref], index: SourceIndex, add) -> str:
                     add("error", "code-mismatch", claim.line, f"{claim.kind} block is not in its cited span {r.doc}:{r.start}-{r.end}")
         return ""
     spans = [index.span(r) for r in refs]
-    for fact in F.extract(claim.text):
-        if claim.kind == "note" and fact.kind == "initial":
-            continue  # the note's own words ("Sources disagree"); its values are checked per side below
+    for fact in F.extract(_note_values(claim.text) if claim.kind == "note" else claim.text):
         if not any(F.contains(s, fact) for s in spans) and not index.ordinary(fact):
             add("error", "unsupported-fact", claim.line, f"{fact.kind} {fact.value!r} is not in the cited span(s) {where}")
     if claim.kind == "note":

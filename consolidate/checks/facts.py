@@ -1,7 +1,7 @@
 """Hard facts in a claim, and whether a source span contains them.
 
 Kinds, extracted in this order (each match is masked before the next kind looks):
-url, code (inline code), http (`GET /path`), date, version, path, env (`DATABASE_URL`, `$HOME`),
+code (inline code), url, http (`GET /path`), date, version, path, env (`DATABASE_URL`, `$HOME`),
 flag (`--max-cost`, `-v`), identifier (snake_case, CamelCase, camelCase, dotted.names), quoted
 ("..."), number (with its unit; number words two..twenty count as numbers), product
 (a capitalised name that does not start a sentence, or an acronym) and initial (a capitalised
@@ -54,7 +54,7 @@ _UNIT_RX = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True)
 NUMBER = re.compile(rf"(?<![\w.,])(\d+(?:[.,]\d+)*)(?:\s?({_UNIT_RX}))?(?![\w.,]?\w)", re.I)
 NUMWORD = re.compile(r"\b(" + "|".join(w for w in WORDNUM if WORDNUM[w] not in ("0", "1")) + r")\b", re.I)
 PRODUCT = re.compile(r"(?<![\w.-])[A-Z][A-Za-z0-9+#]*[A-Za-z0-9+#](?![\w-])")
-MD_LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\]\([^)]*\)")
+MD_LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\](?:\([^)]*\)|\[[^\]\n]*\])")  # inline or [text][label]
 FOOTNOTE = re.compile(r"\[\^[^\]]+\]")
 EMPHASIS = re.compile(r"(\*\*|\*|(?<!\w)__|(?<!\w)_)(?=\S)(.+?)(?<=\S)\1(?!\w)")
 SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*|^\W+|\s[-–—]\s+|\|\s*)$")
@@ -79,7 +79,13 @@ def prose(text: str) -> str:
         text, n = MD_LINK.subn(lambda m: m.group(2), text)
         if not n:
             break
-    return EMPHASIS.sub(lambda m: m.group(2), text)
+    if "`" not in text:
+        return EMPHASIS.sub(lambda m: m.group(2), text)
+    parts, last = [], 0  # emphasis only outside code spans: `*.dll` keeps its star
+    for m in CODE.finditer(text):
+        parts += [EMPHASIS.sub(lambda e: e.group(2), text[last:m.start()]), m.group(0)]
+        last = m.end()
+    return "".join(parts) + EMPHASIS.sub(lambda e: e.group(2), text[last:])
 
 
 def _blank(text: str, m: re.Match) -> str:
@@ -117,9 +123,10 @@ def _product(text: str, m: re.Match) -> str:
 def extract(text: str) -> list[Fact]:
     text = prose(text)
     facts: list[Fact] = []
+    facts += [Fact("quoted", " ".join((m.group(1) or m.group(2)).split())) for m in QUOTED.finditer(text)
+              if "`" not in m.group(0)]  # quotes around code are checked as code
+    text = _take(text, CODE, "code", facts, lambda m: " ".join(m.group(2).split()))  # a URL in code is code
     text = _take(text, URL, "url", facts)
-    text = _take(text, CODE, "code", facts, lambda m: " ".join(m.group(2).split()))
-    facts += [Fact("quoted", " ".join((m.group(1) or m.group(2)).split())) for m in QUOTED.finditer(text)]
     text = _take(text, HTTP, "http", facts, lambda m: " ".join(m.group(0).split()).rstrip(".:"))
     text = _take(text, DATE, "date", facts)
     text = _take(text, VERSION, "version", facts)
@@ -166,7 +173,9 @@ def normalise_raw(text: str) -> str:
 
 @lru_cache(maxsize=65536)
 def _word_rx(value: str, caseless: bool) -> re.Pattern:
-    return re.compile(rf"(?<![\w]){re.escape(value)}(?![\w])", re.I if caseless else 0)
+    before = r"(?<![\w])" if value[:1].isalnum() or value[:1] == "_" else ""
+    after = r"(?![\w])" if value[-1:].isalnum() or value[-1:] == "_" else ""  # `C#`, `PR#` may touch a number
+    return re.compile(before + re.escape(value) + after, re.I if caseless else 0)
 
 
 @lru_cache(maxsize=65536)
@@ -198,6 +207,8 @@ def contains(span: str, fact: Fact) -> bool:
         return _word_rx(v, fact.kind in CASELESS).search(span) is not None
     if fact.kind in CASELESS or fact.kind == "url":
         return v in span or v.lower() in span.lower()
+    if fact.kind == "code" and "`" in v:
+        v = normalise_raw(v)  # spans have spaces around backticks (PowerShell escapes with them)
     return v in span
 
 

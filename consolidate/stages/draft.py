@@ -337,22 +337,30 @@ def _block(u: Unit, text: str, para: int) -> DraftBlock:
     return DraftBlock(kind=u.kind, text=text, citations=tuple(u.citations), para=para)
 
 
+def _originals(u: Unit) -> dict[str, str]:
+    """Fact keys (lower-cased, for comparing) -> the values as the source writes them."""
+    return {f"{f.kind}:{f.value.lower()}": f.value for f in F.extract(u.text)}
+
+
 def _facts_of(u: Unit) -> str:
-    return ", ".join(f.split(":", 1)[1] for f in u.facts) or "(no facts)"
+    orig = _originals(u)
+    return ", ".join(orig.get(f, f.split(":", 1)[1]) for f in u.facts) or "(no facts)"
 
 
 def _conflict_note(u: Unit, para: int) -> DraftBlock:
     sides = [u] + u.conflicts
     parts = []
     for s in sides:
-        own = [f.split(":", 1)[1] for f in s.facts if not all(f in o.facts for o in sides)]
+        orig = _originals(s)
+        own = [orig.get(f, f.split(":", 1)[1]) for f in s.facts if not all(f in o.facts for o in sides)]
         parts.append(", ".join(own) or "other values")
     text = "**Sources disagree:** " + " vs ".join(parts) + ". Check which is current before relying on either."
     return DraftBlock(kind="note", text=text, citations=tuple(s.cite() for s in sides), para=para)
 
 
 def _fact_values(u: Unit) -> tuple[str, ...]:
-    return tuple(f.split(":", 1)[1] for f in u.facts)
+    orig = _originals(u)
+    return tuple(orig.get(f, f.split(":", 1)[1]) for f in u.facts)
 
 
 def _attach_notes(found: list[Conflict], sections: dict[str, list[Unit]], findings: list[Finding],
