@@ -280,15 +280,33 @@ def resume_from_state(out: Path, plan_file: Path | None = None) -> tuple[RunResu
     return res, texts
 
 
+@dataclass
+class Output:
+    """A finished run as the checker reads it."""
+    docs: list[Document]
+    chunks: list[Chunk]
+    texts: dict[str, list[str]]
+    pages: dict[str, str]  # page file -> markdown
+    assets: set[str]  # copied files under pages/
+    changed: list[str]  # sources that changed since the run
+
+
+def load_output(out: Path) -> Output:
+    od = OutputDir(out)
+    od.require()
+    docs = od.documents()
+    texts, changed = load_texts(docs)
+    pages = {p.name: p.read_text(encoding="utf-8") for p in sorted(od.pages.glob("*.md"))}
+    assets = {p.relative_to(od.pages).as_posix() for p in od.pages.rglob("*") if p.is_file() and p.suffix != ".md"}
+    return Output(docs, od.chunks(), texts, pages, assets, changed)
+
+
 def check_only(out: Path, style: str = "github") -> tuple[list[Finding], dict[str, int]]:
     od = OutputDir(out)
     if out.is_dir() and not (out / ".consolidate").exists():
         raise UsageError(f"{out}: not a consolidate output folder; to check pages people wrote, pass --sources DIR (the folder they came from)")
-    od.require()
-    docs, chunks = od.documents(), od.chunks()
-    texts, changed = load_texts(docs)
-    pages = {p.name: p.read_text(encoding="utf-8") for p in sorted(od.pages.glob("*.md"))}
-    assets = {p.relative_to(od.pages).as_posix() for p in od.pages.rglob("*") if p.is_file() and p.suffix != ".md"}
+    run = load_output(out)
+    docs, chunks, texts, pages, assets, changed = run.docs, run.chunks, run.texts, run.pages, run.assets, run.changed
     findings = [Finding(severity="error", kind="source-changed", page="", message=f"{m}; rerun `consolidate run`") for m in changed]
     report = read_json(out / "report.json") if (out / "report.json").exists() else {}
     conflicts: dict[str, list[Conflict]] = {}

@@ -31,18 +31,14 @@ from consolidate.checks.citations import SourceIndex  # noqa: E402
 from consolidate.checks.links import input_urls  # noqa: E402
 from consolidate.settings import Settings  # noqa: E402
 from consolidate.stages.check import check_pages  # noqa: E402
-from consolidate.state import OutputDir, load_texts  # noqa: E402
 
 
 def bench_claims(root: Path, repeat: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out"
         pipeline.run([root], out, Settings())
-        od = OutputDir(out)
-        docs, chunks = od.documents(), od.chunks()
-        texts, _ = load_texts(docs)
-        pages = {p.name: p.read_text(encoding="utf-8") for p in sorted(od.pages.glob("*.md"))}
-        assets = {p.relative_to(od.pages).as_posix() for p in od.pages.rglob("*") if p.is_file() and p.suffix != ".md"}
+        run = pipeline.load_output(out)
+    docs, chunks, texts, pages, assets = run.docs, run.chunks, run.texts, run.pages, run.assets
     times, claims, errors = [], 0, 0
     for _ in range(repeat):
         t = time.perf_counter()

@@ -30,7 +30,6 @@ from consolidate.checks.citations import SourceIndex, check_citations  # noqa: E
 from consolidate.checks.claims import Claim, parse_page  # noqa: E402
 from consolidate.checks.links import check_links, input_urls, page_anchors  # noqa: E402
 from consolidate.settings import Settings  # noqa: E402
-from consolidate.state import OutputDir, load_texts  # noqa: E402
 
 PRODUCTS = ["MySQL", "Kafka", "RabbitMQ", "MongoDB", "Nginx", "Memcached", "Cassandra"]
 AUX = re.compile(r"\b(is|are|was|were|can|will|should|must|may|does|do|has|have)\b")
@@ -51,14 +50,10 @@ class Ctx:
 def build(root: Path, work: Path) -> Ctx:
     out = work / re.sub(r"\W+", "-", str(root))
     pipeline.run([root], out, Settings())
-    od = OutputDir(out)
-    docs, chunks = od.documents(), od.chunks()
-    texts, _ = load_texts(docs)
-    pages = {p.name: p.read_text(encoding="utf-8") for p in sorted(od.pages.glob("*.md"))}
-    assets = {p.relative_to(od.pages).as_posix() for p in od.pages.rglob("*") if p.is_file() and p.suffix != ".md"}
-    anchors = {n: page_anchors(parse_page(t)) for n, t in pages.items()}
-    _TEXTS.update(texts)
-    return Ctx(pages, SourceIndex(chunks, texts), input_urls(docs, texts), set(pages) | assets, anchors)
+    run = pipeline.load_output(out)
+    anchors = {n: page_anchors(parse_page(t)) for n, t in run.pages.items()}
+    _TEXTS.update(run.texts)
+    return Ctx(run.pages, SourceIndex(run.chunks, run.texts), input_urls(run.docs, run.texts), set(run.pages) | run.assets, anchors)
 
 
 def check(ctx: Ctx, name: str, text: str) -> set[tuple[str, str]]:
