@@ -131,20 +131,32 @@ def check_resolutions(page: str, parsed, conflicts: list[Conflict]) -> list:
     """A page that keeps one side of a conflict and drops another without a note citing both."""
     from consolidate.records import Finding
 
-    def cited(side: ConflictSide, claims) -> bool:
-        return any(r.doc == side.doc and r.start <= side.end and side.start <= r.end
-                   for c in claims for r in (parsed.refs.get(label) for label in c.labels) if r)
+    if not conflicts:
+        return []
+    spans: dict[str, list[tuple[int, int]]] = defaultdict(list)  # doc -> cited line spans, all claims
+    notes: list[dict[str, list[tuple[int, int]]]] = []  # the same, per disagreement note
+    for c in parsed.claims:
+        refs = [parsed.refs[label] for label in c.labels if label in parsed.refs]
+        for r in refs:
+            spans[r.doc].append((r.start, r.end))
+        if c.kind == "note":
+            mine = defaultdict(list)
+            for r in refs:
+                mine[r.doc].append((r.start, r.end))
+            notes.append(mine)
 
-    notes = [c for c in parsed.claims if c.kind == "note"]
+    def cited(side: ConflictSide, where: dict[str, list[tuple[int, int]]]) -> bool:
+        return any(a <= side.end and side.start <= b for a, b in where.get(side.doc, ()))
+
     out = []
     for conflict in conflicts:
         if conflict.resolution == "stale":
             continue
         live = [s for s in conflict.sides if not s.stale]
-        kept = [s for s in live if cited(s, parsed.claims)]
+        kept = [s for s in live if cited(s, spans)]
         if not kept or len(kept) == len(live):
             continue
-        if any(sum(cited(s, [n]) for s in live) >= 2 for n in notes):
+        if any(sum(cited(s, n) for s in live) >= 2 for n in notes):
             continue
         lost = [s for s in live if s not in kept]
         out.append(Finding(severity="error", kind="silent-resolution", page=page, line=None,

@@ -56,6 +56,7 @@ NUMWORD = re.compile(r"\b(" + "|".join(w for w in WORDNUM if WORDNUM[w] not in (
 PRODUCT = re.compile(r"(?<![\w.-])[A-Z][A-Za-z0-9+#]*[A-Za-z0-9+#](?![\w-])")
 MD_LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\](?:\([^)]*\)|\[[^\]\n]*\])")  # inline or [text][label]
 FOOTNOTE = re.compile(r"\[\^[^\]]+\]")
+_DIGIT = re.compile(r"\d")
 EMPHASIS = re.compile(r"(\*\*|\*|(?<!\w)__|(?<!\w)_)(?=\S)(.+?)(?<=\S)\1(?!\w)")
 SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*|^\W+|\s[-–—]\s+|\|\s*)$")
 NOT_PRODUCTS = frozenset(
@@ -74,11 +75,14 @@ class Fact:
 
 def prose(text: str) -> str:
     """Claim text without link targets, citation markers or emphasis (those are checked elsewhere)."""
-    text = FOOTNOTE.sub("", text)
-    for _ in range(3):  # a badge is an image inside a link
+    if "[^" in text:
+        text = FOOTNOTE.sub("", text)
+    for _ in range(3 if "](" in text or "][" in text else 0):  # a badge is an image inside a link
         text, n = MD_LINK.subn(lambda m: m.group(2), text)
         if not n:
             break
+    if "*" not in text and "_" not in text:
+        return text
     if "`" not in text:
         return EMPHASIS.sub(lambda m: m.group(2), text)
     parts, last = [], 0  # emphasis only outside code spans: `*.dll` keeps its star
@@ -88,17 +92,15 @@ def prose(text: str) -> str:
     return "".join(parts) + EMPHASIS.sub(lambda e: e.group(2), text[last:])
 
 
-def _blank(text: str, m: re.Match) -> str:
-    return text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
-
-
 def _take(text: str, rx: re.Pattern, kind: str, facts: list[Fact], keep=None) -> str:
-    for m in list(rx.finditer(text)):
+    """Record each match as a fact and blank it out (same length, so later offsets hold), in one pass."""
+    def one(m: re.Match) -> str:
         value = m.group(0) if keep is None else keep(m)
-        if value:
-            facts.append(Fact(kind, value))
-            text = _blank(text, m)
-    return text
+        if not value:
+            return m.group(0)
+        facts.append(Fact(kind, value))
+        return " " * (m.end() - m.start())
+    return rx.sub(one, text)
 
 
 def _path(m: re.Match) -> str:
@@ -123,18 +125,28 @@ def _product(text: str, m: re.Match) -> str:
 def extract(text: str) -> list[Fact]:
     text = prose(text)
     facts: list[Fact] = []
-    facts += [Fact("quoted", " ".join((m.group(1) or m.group(2)).split())) for m in QUOTED.finditer(text)
-              if "`" not in m.group(0)]  # quotes around code are checked as code
-    text = _take(text, CODE, "code", facts, lambda m: " ".join(m.group(2).split()))  # a URL in code is code
-    text = _take(text, URL, "url", facts)
-    text = _take(text, HTTP, "http", facts, lambda m: " ".join(m.group(0).split()).rstrip(".:"))
-    text = _take(text, DATE, "date", facts)
-    text = _take(text, VERSION, "version", facts)
-    text = _take(text, PATH, "path", facts, _path)
-    text = _take(text, ENV, "env", facts)
-    text = _take(text, FLAG, "flag", facts)
+    if '"' in text or "“" in text:
+        facts += [Fact("quoted", " ".join((m.group(1) or m.group(2)).split())) for m in QUOTED.finditer(text)
+                  if "`" not in m.group(0)]  # quotes around code are checked as code
+    if "`" in text:
+        text = _take(text, CODE, "code", facts, lambda m: " ".join(m.group(2).split()))  # a URL in code is code
+    if "://" in text:
+        text = _take(text, URL, "url", facts)
+    if " /" in text:
+        text = _take(text, HTTP, "http", facts, lambda m: " ".join(m.group(0).split()).rstrip(".:"))
+    digits = _DIGIT.search(text) is not None
+    if digits:
+        text = _take(text, DATE, "date", facts)
+        text = _take(text, VERSION, "version", facts)
+    if "/" in text or "." in text:
+        text = _take(text, PATH, "path", facts, _path)
+    if "_" in text or "$" in text:
+        text = _take(text, ENV, "env", facts)
+    if "-" in text:
+        text = _take(text, FLAG, "flag", facts)
     text = _take(text, IDENT, "identifier", facts)
-    text = _take(text, NUMBER, "number", facts, _number)
+    if digits:
+        text = _take(text, NUMBER, "number", facts, _number)
     text = _take(text, NUMWORD, "number", facts, lambda m: WORDNUM[m.group(1).lower()])
     for m in list(PRODUCT.finditer(text)):
         v = _product(text, m)

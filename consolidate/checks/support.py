@@ -32,21 +32,38 @@ STOP = frozenset(
     "before up down out off again further once both few same own via per e.g i.e etc".split())
 
 
+_NORM: dict[str, str] = {}
+
+
 def _norm(w: str) -> str:
-    w = w.lower().replace("’", "'")
-    return w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+    n = _NORM.get(w)
+    if n is None:
+        n = w.lower().replace("’", "'")
+        n = n[:-1] if len(n) > 3 and n.endswith("s") and not n.endswith("ss") else n
+        if len(_NORM) < 200_000:
+            _NORM[w] = n
+    return n
 
 
-def words_of(text: str) -> list[str]:
-    return [_norm(w) for w in WORD.findall(prose(text))]
+def words_of(text: str, plain: bool = False) -> list[str]:
+    """Normalised words; plain: the text is already prose (no markdown to strip)."""
+    return [_norm(w) for w in WORD.findall(text if plain else prose(text))]
+
+
+def _content(words: list[str]) -> frozenset[str]:
+    return frozenset(w for w in words if w not in STOP and w not in NEGATION and len(w) > 1)
+
+
+def _negations(words: list[str]) -> int:
+    return sum(w in NEGATION or w.endswith("n't") for w in words)
 
 
 def content_words(text: str) -> frozenset[str]:
-    return frozenset(w for w in words_of(text) if w not in STOP and w not in NEGATION and len(w) > 1)
+    return _content(words_of(text))
 
 
 def negations(text: str) -> int:
-    return sum(w in NEGATION or w.endswith("n't") for w in words_of(text))
+    return _negations(words_of(text))
 
 
 def negated(text: str) -> bool:
@@ -67,9 +84,10 @@ class SpanText:
     def __init__(self, text: str):
         body = LIST_MARK.sub("", prose(text))
         self.sentences = [" ".join(body[s:e].split()) for s, e in sentences.split(body)] or [" ".join(body.split())]
-        self.words = [content_words(s) for s in self.sentences]
+        words = [words_of(s, plain=True) for s in self.sentences]
+        self.words = [_content(w) for w in words]
         self.all_words = frozenset().union(*self.words) if self.words else frozenset()
-        self.negs = [negations(s) for s in self.sentences]
+        self.negs = [_negations(w) for w in words]
 
 
 def _closest(cw: frozenset[str], spans: list[SpanText]) -> tuple[str, float, bool, float]:
