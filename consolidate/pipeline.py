@@ -29,7 +29,8 @@ from consolidate.state import OutputDir, fingerprint, load_texts
 from consolidate.stages.check import check_pages
 from consolidate.stages.chunk import chunk_documents
 from consolidate.stages.cluster import cluster_chunks
-from consolidate.stages.draft import draft_pages
+from consolidate.stages.draft_model import (draft_for_run, estimate, load_drafting, planned_backend, strict_filter,
+                                            usage_totals)
 from consolidate.stages.ingest import ingest
 from consolidate.stages.plan import load_plan, plan_pages, plan_to_json
 from consolidate.stages.write import write_outputs, write_pages
@@ -152,19 +153,31 @@ def read_plan_file(path: Path, chunks: list[Chunk], docs: list[Document]) -> tup
     return load_plan(data, str(path), chunks, docs)
 
 
-def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _noop) -> RunResult:
+def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _noop,
+           settings: Settings | None = None) -> RunResult:
     """draft -> check -> write, from a result that has docs, chunks, topics and a plan."""
     od = OutputDir(res.out)
+    llm = (settings or Settings()).llm
     with _Timer(res, "draft"):
-        drafts, dfs = draft_pages(res.plan, res.chunks, res.docs, texts)
+        drafts, dfs, usage = draft_for_run(res.plan, res.chunks, res.docs, texts, llm, od.cache / "llm",
+                                           od.state / "model_drafts")
         res.findings += dfs
         progress("draft", len(drafts), len(drafts))
     generated = generated_date()
-    generator = f"consolidate {__version__} (extractive)"
-    pages = {f"{d.slug}.md": render_page(d, generated, generator) for d in drafts}
+
+    def render(d: DraftPage) -> str:
+        return render_page(d, generated, f"consolidate {__version__} ({d.backend})")
+
+    pages = {f"{d.slug}.md": render(d) for d in drafts}
     assets = {rel: src for d in drafts for rel, src in d.assets}
+    dropped: list[dict] = []
     with _Timer(res, "check"):
         index = SourceIndex(res.chunks, texts)
+        if llm.strict:  # drop model sentences the checker does not support, then check what is left
+            drafts, dropped = strict_filter(drafts, render, lambda p: check_pages(p, index, input_urls(res.docs), set(assets))[0])
+            pages = {f"{d.slug}.md": render(d) for d in drafts}
+            res.findings += [Finding(severity="warning", kind="unsupported-removed", page=x["page"],
+                                     message=f"--strict dropped {x['text'][:80]!r}: {x['message']}") for x in dropped]
         cf, claims = check_pages(pages, index, input_urls(res.docs), set(assets))
         res.findings += cf
         progress("check", len(pages), len(pages))
@@ -176,8 +189,24 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
         review = render_review(list(pages.items()), texts, [f.model_dump(mode="json") for f in res.findings])
         write_outputs(res.out, res.plan, review)
     res.report = build_report(res, drafts, claims, generated) | {"embedder": res.report.get("embedder", "")}
+    res.report |= usage_totals(usage) | {"strict_dropped": dropped}
+    for name, u in usage.items():
+        res.report["page_details"].get(name, {}).update(u.as_dict())
     write_json(res.out / "report.json", res.report)  # last, so it carries every stage's time
     return res
+
+
+def estimate_run(res: RunResult, texts: dict[str, list[str]], settings: Settings) -> dict:
+    """--dry-run: what drafting would cost, from a prepared result; no model is called or loaded."""
+    backend, reason = planned_backend(settings.llm)
+    if backend is None:
+        return {"backend": "extractive", "model": "", "pages": len(res.plan.pages), "model_calls": 0, "cache_hits": 0,
+                "tokens_in": 0, "tokens_out": 0, "cost": 0.0, "reason": reason}
+    d = load_drafting(backend, settings.llm, reason, OutputDir(res.out).cache / "llm", None)
+    try:
+        return estimate(res.plan, res.chunks, res.docs, texts, d) | {"reason": reason}
+    finally:
+        d.cache.close()
 
 
 def build_report(res: RunResult, drafts: list[DraftPage], claims: dict[str, int], generated: str) -> dict:
@@ -210,7 +239,7 @@ def build_report(res: RunResult, drafts: list[DraftPage], claims: dict[str, int]
 
 def run(roots: list[Path], out: Path, settings: Settings, progress: Progress = _noop, plan_file: Path | None = None) -> RunResult:
     res, texts = prepare(roots, out, settings, progress, plan_file=plan_file)
-    return finish(res, texts, progress)
+    return finish(res, texts, progress, settings)
 
 
 def resume_from_state(out: Path, plan_file: Path | None = None) -> tuple[RunResult, dict]:
