@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.util
 import os
 import socket
 import tempfile
@@ -49,6 +50,9 @@ PACKAGED_MODELS = {
 }
 
 
+DEFAULT_PACKAGE = "qwen2.5-coder-0.5b-instruct"
+
+
 def models_dir() -> Path:
     base = os.environ.get("CONSOLIDATE_MODELS_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"), "consolidate", "models")
@@ -82,6 +86,7 @@ def packaged_model_path(name: str) -> Path:
         if h.hexdigest() != spec.sha256:
             raise ConfigError(f"llm.model_package {name!r}: assembled file has sha256 {h.hexdigest()}, expected "
                               f"{spec.sha256}; reinstall the local extra")
+        os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
@@ -98,6 +103,8 @@ def model_file(s: LLMSettings) -> tuple[Path, str]:
         return path, s.model or path.stem
     if s.model_package:
         return packaged_model_path(s.model_package), s.model or s.model_package
+    if importlib.util.find_spec(PACKAGED_MODELS[DEFAULT_PACKAGE].modules[0]) is not None:
+        return packaged_model_path(DEFAULT_PACKAGE), s.model or DEFAULT_PACKAGE  # --backend local with the extra
     raise ConfigError("llm backend 'local' needs a model: set llm.model_path to a GGUF file, or "
                       f"llm.model_package = \"{next(iter(PACKAGED_MODELS))}\" and {EXTRA_HINT}")
 

@@ -66,7 +66,7 @@ class PageOutcome:
 
 def requests_for(job: PageJob, d: Drafting) -> list[Request]:
     s = d.settings
-    budget = max(256, min(d.backend.context_tokens, s.context_tokens) - s.max_output_tokens - PROMPT_OVERHEAD)
+    budget = max(64, min(d.backend.context_tokens, s.context_tokens) - s.max_output_tokens - PROMPT_OVERHEAD)
     parts = split_parts(job, budget)
     schema_text = json.dumps(SCHEMA, sort_keys=True)
     out = []
@@ -151,8 +151,9 @@ def _to_draft(job: PageJob, replies: list[ModelPage], texts: dict[str, list[str]
                 if b.kind == "list_item" and not text.lstrip().startswith(("-", "*", "+")) and not text[:1].isdigit():
                     text = "- " + text
                 prev = blocks[-1] if blocks else None
-                if prev is None or prev.kind != b.kind or b.kind not in ("sentence", "list_item"):
-                    para += 1
+                if prev is None or prev.kind != b.kind or b.kind not in ("sentence", "list_item") or not cites \
+                        or not prev.citations:
+                    para += 1  # an uncited block stands alone, so the checker sees it uncited
                 blocks.append(DraftBlock(kind=b.kind, text=text, citations=tuple(dict.fromkeys(cites)), para=para))
     p = job.plan
     page = DraftPage(slug=p.slug, title=p.title, topic=p.topic, sources=p.sources, backend=backend,
