@@ -43,7 +43,7 @@ def sources_of(body: dict) -> list[tuple[str, str]]:
 def first_sentence(passage: str) -> str:
     for line in passage.splitlines():
         line = line.strip()
-        if line and not line.startswith(("#", "```", "|", "(the same passage")):
+        if line and not line.startswith(("#", "```", "|", "(the same passage", "<")) and line.lstrip("-*> ").strip():
             return line.lstrip("-*> ").strip()
     return "See the source."
 

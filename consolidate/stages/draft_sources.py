@@ -101,14 +101,14 @@ def split_parts(job: PageJob, budget: int) -> list[list[Chunk]]:
 
 
 def _attr(s: str) -> str:
-    return s.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    return s.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def source_block(c: Chunk, aliases: list[Chunk]) -> str:
     body = re.sub(r"</(source)", r"<\\/\1", c.text, flags=re.I)  # a source cannot close its own tag
     same = "".join(f"\n(the same passage also appears in {a.doc}:{a.start}-{a.end})" for a in aliases)
     return (f'<source id="{c.id}" doc="{_attr(c.doc)}" lines="{c.start}-{c.end}" '
-            f'section="{_attr(" > ".join(c.heading_path))}">\n{body}{same}\n</source>')
+            f'section="{_attr(" / ".join(c.heading_path))}">\n{body}{same}\n</source>')
 
 
 def prompt_values(job: PageJob, part: list[Chunk], index: int, total: int, schema_text: str) -> dict[str, str]:
