@@ -37,10 +37,12 @@ class PageUsage:
     tokens_out: int = 0
     cache_hits: int = 0
     cost: float = 0.0
+    seconds: float = 0.0  # time spent waiting for the model (not cached replies)
 
     def as_dict(self) -> dict:
         d = asdict(self)
         d["cost"] = round(d["cost"], 6)
+        d["seconds"] = round(d["seconds"], 3)
         return d
 
 

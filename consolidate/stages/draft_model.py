@@ -105,6 +105,7 @@ def _ask(req: Request, d: Drafting, usage: PageUsage) -> tuple[ModelPage, Result
         usage.tokens_in += res.tokens_in
         usage.tokens_out += res.tokens_out
         usage.cost += spent
+        usage.seconds += res.seconds
         try:
             page = parse_reply(res.text, ModelPage)
         except ValueError as exc:
@@ -305,7 +306,9 @@ def planned_backend(s: LLMSettings) -> tuple[PlannedBackend | None, str]:
         base_url, _, model = openai_config(s)
         model = model or ("" if base_url else DEFAULT_MODEL)
     else:
-        model = s.model or s.model_package or Path(s.model_path).stem
+        from consolidate.llm.local_backend import DEFAULT_PACKAGE  # no xllamacpp import: nothing is loaded
+
+        model = s.model or s.model_package or (Path(s.model_path).stem if s.model_path else DEFAULT_PACKAGE)
     return PlannedBackend(name, model or "(first model the server lists)", s.context_tokens), reason
 
 
