@@ -180,3 +180,19 @@ def test_local_backend_drafts_a_page_end_to_end(tmp_path):
     assert "(local)" in next((tmp_path / "out" / "pages").glob("*.md")).read_text()
     res2 = pipeline.run([root], tmp_path / "out", s)
     assert res2.report["model_calls"] == 0 and res2.report["cache_hits"] == 1
+
+
+def test_model_prose_cannot_change_how_the_page_parses():
+    from consolidate.stages.draft_model import prose_line
+
+    assert prose_line("## General") == "General"
+    assert prose_line("Runs are billed.[^3]\n\nSecond line") == "Runs are billed. Second line"
+
+
+def test_local_backend_configuration_errors_name_the_fix(tmp_path):
+    from consolidate.llm.local_backend import model_file, packaged_model_path
+
+    with pytest.raises(ConfigError, match="llm.model_path: .* is not a file"):
+        model_file(LLMSettings(model_path=str(tmp_path / "missing.gguf")))
+    with pytest.raises(ConfigError, match="unknown model package 'x'; known: qwen2.5-coder-0.5b-instruct"):
+        packaged_model_path("x")

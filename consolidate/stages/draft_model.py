@@ -13,6 +13,7 @@ parts, section by section. Replies are cached (llm/cache.py), so an unchanged re
 from __future__ import annotations
 
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,8 +73,10 @@ def requests_for(job: PageJob, d: Drafting) -> list[Request]:
     out = []
     for i, part in enumerate(parts):
         msgs = d.prompt.render(**prompt_values(job, part, i, len(parts), schema_text))
+        # a merged page is no longer than its sources (plus JSON framing): a bound that stops a looping model early
+        reply_budget = min(s.max_output_tokens, 256 + 2 * sum(c.tokens for c in part))
         out.append(Request(messages=msgs, schema_name="merged_page", json_schema=SCHEMA, temperature=s.temperature,
-                           max_tokens=s.max_output_tokens, prompt_id=d.prompt.id))
+                           max_tokens=reply_budget, prompt_id=d.prompt.id))
     return out
 
 
@@ -110,6 +113,8 @@ def _ask(req: Request, d: Drafting, usage: PageUsage) -> tuple[ModelPage, Result
             page = parse_reply(res.text, ModelPage)
         except ValueError as exc:
             error = str(exc)
+            if res.finish_reason == "length":
+                error = f"the reply was cut off at the limit of {current.max_tokens} tokens, so {error}; write a shorter page"
             if attempt == 0:
                 current = req.model_copy(update={"messages": req.messages + (
                     Message(role="assistant", content=res.text[:4000]),) + d.reask.render(error=error)})
@@ -117,6 +122,16 @@ def _ask(req: Request, d: Drafting, usage: PageUsage) -> tuple[ModelPage, Result
         d.cache.put(model, req, res)
         return page, res
     raise ValueError(f"the reply failed validation twice; last error: {error}")
+
+
+FOOTNOTE_MARK = re.compile(r"\[\^[^\]]*\]")
+
+
+def prose_line(text: str) -> str:
+    """A sentence, item or note on one line, without heading marks or footnote markers of its own
+    (those would change how the page parses: a heading, a paragraph break, a citation)."""
+    text = FOOTNOTE_MARK.sub("", " ".join(text.split()))
+    return text.lstrip("#").strip() or text
 
 
 def _to_draft(job: PageJob, replies: list[ModelPage], texts: dict[str, list[str]], links: LinkFixer,
@@ -141,6 +156,8 @@ def _to_draft(job: PageJob, replies: list[ModelPage], texts: dict[str, list[str]
                                                     f"not a source id in its prompt, for {b.text[:80]!r}"))
                 known = [by_id[cid] for cid in dict.fromkeys(b.cites) if cid in by_id]
                 text = b.text.strip()
+                if b.kind in ("sentence", "list_item", "note"):
+                    text = prose_line(text)
                 if b.kind in ("code", "table"):
                     text = verbatim(b.kind, text, [u for c in known for u in job.units.get(c.id, [])])
                 for c in known:
