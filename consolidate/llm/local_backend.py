@@ -148,7 +148,7 @@ class LocalBackend:
     def from_settings(cls, s: LLMSettings) -> "LocalBackend":
         path, model = model_file(s)
         return cls(path, model, context_tokens=s.context_tokens, parallel=1, threads=s.threads,
-                   timeout=max(s.timeout, 600.0))
+                   timeout=max(s.timeout, 3600.0))  # requests queue behind each other in one slot
 
     def complete(self, request):
         return self.client.complete(request)
