@@ -77,7 +77,7 @@ def test_a_source_cannot_close_its_own_tag(corpus_state):
 
 def test_prompt_version_and_hash_and_strict_variables(tmp_path):
     p = load_prompt("draft_page")
-    assert re.fullmatch(r"draft_page@v2#[0-9a-f]{12}", p.id)
+    assert re.fullmatch(r"draft_page@v3#[0-9a-f]{12}", p.id)
     write(tmp_path, "t.txt", "# version: 3\n=== system ===\nHello ${name}.\n=== user ===\n${body}\n")
     t = load_prompt("t", tmp_path)
     assert t.id.startswith("t@v3#")
