@@ -80,7 +80,7 @@ def requests_for(job: PageJob, d: Drafting) -> list[Request]:
     return out
 
 
-def _ask(req: Request, d: Drafting, usage: PageUsage) -> tuple[ModelPage, Result]:
+def _ask(req: Request, d: Drafting, usage: PageUsage, seen: list[str]) -> tuple[ModelPage, Result]:
     """One validated reply: from the cache, or the model with one re-ask. Raises ValueError / ModelError / CostLimit."""
     model = d.backend.model
     hit = d.cache.get(model, req)
@@ -109,6 +109,7 @@ def _ask(req: Request, d: Drafting, usage: PageUsage) -> tuple[ModelPage, Result
         usage.tokens_out += res.tokens_out
         usage.cost += spent
         usage.seconds += res.seconds
+        seen.append(res.text)
         try:
             page = parse_reply(res.text, ModelPage)
         except ValueError as exc:
@@ -183,24 +184,30 @@ def _to_draft(job: PageJob, replies: list[ModelPage], texts: dict[str, list[str]
 def draft_page(job: PageJob, fallback: DraftPage, texts: dict[str, list[str]], links: LinkFixer,
                d: Drafting) -> PageOutcome:
     usage = PageUsage(backend=d.backend.name, reason=d.reason, model=d.backend.model)
-    replies, raw = [], []
+    replies, raw = [], []  # raw: every reply text, the ones that failed validation too
     try:
         for req in requests_for(job, d):
-            page, res = _ask(req, d, usage)
+            page, res = _ask(req, d, usage, raw)
             replies.append(page)
-            raw.append(res.text)
+            if res.cached:
+                raw.append(res.text)
     except (ValueError, ModelError, CostLimit) as exc:
         kind, sev = ("cost-limit", "warning") if isinstance(exc, CostLimit) else ("model-draft-failed", "error")
         usage.backend, usage.reason = "extractive", f"fallback from {d.backend.name}: {exc}"
         msg = f"{job.file}: drafted extractively instead of by {d.backend.name} ({d.backend.model}): {exc}"
+        _keep_raw(job, d, raw, str(exc))
         return PageOutcome(fallback, [Finding(severity=sev, kind=kind, page=job.file, message=msg)], usage, raw)
     page, findings = _to_draft(job, replies, texts, links, d.backend.name)
     if len(replies) > 1:
         usage.reason += f"; drafted in {len(replies)} parts (topic larger than the context)"
-    if d.raw_dir is not None:
-        write_json(d.raw_dir / f"{job.plan.slug}.json", {"backend": d.backend.name, "model": d.backend.model,
-                                                          "prompt": d.prompt.id, "replies": raw})
+    _keep_raw(job, d, raw, "")
     return PageOutcome(page, findings, usage, raw)
+
+
+def _keep_raw(job: PageJob, d: Drafting, raw: list[str], failed: str) -> None:
+    if d.raw_dir is not None and raw:
+        write_json(d.raw_dir / f"{job.plan.slug}.json", {"backend": d.backend.name, "model": d.backend.model,
+                                                          "prompt": d.prompt.id, "failed": failed, "replies": raw})
 
 
 def draft_pages_with_model(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: dict[str, list[str]],
