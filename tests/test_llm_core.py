@@ -196,3 +196,20 @@ def test_local_backend_configuration_errors_name_the_fix(tmp_path):
         model_file(LLMSettings(model_path=str(tmp_path / "missing.gguf")))
     with pytest.raises(ConfigError, match="unknown model package 'x'; known: qwen2.5-coder-0.5b-instruct"):
         packaged_model_path("x")
+
+
+def test_near_duplicate_chunks_are_merged_before_prompting_and_both_cited(tmp_path):
+    root = tmp_path / "docs"
+    body = "The worker polls the queue every 5 seconds and retries a failed job 3 times with backoff.\n"
+    write(root, "a.md", "# Worker\n\n" + body)
+    write(root, "b.md", "# Worker notes\n\n" + body)
+    res, texts = pipeline.prepare([root], tmp_path / "out", load_settings(env={}))
+    first = res.plan.pages[0]
+    one = first.model_copy(update={"chunk_ids": tuple(c.id for c in res.chunks), "sources": ("a.md", "b.md")})
+    plan = res.plan.model_copy(update={"pages": (one,), "redirects": {"a.md": [f"{one.slug}.md"], "b.md": [f"{one.slug}.md"]}})
+    fake = FakeBackend(default=fake_reply)
+    pages, findings, _ = draft_pages_with_model(plan, res.chunks, res.docs, texts, drafting(fake))
+    user = fake.history[0].messages[1].content
+    assert user.count("<source id=") == 1 and "the same passage also appears in" in user
+    (block,) = [b for sec in pages[0].sections for b in sec.blocks]
+    assert sorted(c.doc for c in block.citations) == ["a.md", "b.md"]
