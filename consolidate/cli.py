@@ -28,6 +28,21 @@ Roots = Annotated[list[Path], typer.Argument(help="One or more docs folders.", s
 OutDir = Annotated[Path, typer.Option("--out", "-o", help="Output folder (created; must be empty or a previous run's).")]
 Config = Annotated[Optional[Path], typer.Option("--config", help="consolidate.toml (default: ./consolidate.toml if present).")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+BackendOpt = Annotated[Optional[str], typer.Option("--backend", help="Drafting backend: auto (default), openai, local, extractive.", show_default=False)]
+BaseUrl = Annotated[Optional[str], typer.Option("--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 (else OPENAI_BASE_URL).", show_default=False)]
+ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Model name (else OPENAI_MODEL / llm.model).", show_default=False)]
+Strict = Annotated[bool, typer.Option("--strict", help="Drop model sentences the checker finds unsupported; list them in report.json.")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Print the estimated model calls, tokens and cost; call no model, write no pages.")]
+MaxCost = Annotated[Optional[float], typer.Option("--max-cost", help="Stop calling the model before spending more than this (USD).", show_default=False)]
+Concurrency = Annotated[Optional[int], typer.Option("--concurrency", help="Pages drafted at once (llm.concurrency).", show_default=False)]
+
+
+def _llm_overrides(backend, base_url, model, strict, max_cost, concurrency) -> dict:
+    llm = {"backend": backend, "base_url": base_url, "model": model, "max_cost": max_cost, "concurrency": concurrency}
+    llm = {k: v for k, v in llm.items() if v is not None}
+    if strict:
+        llm["strict"] = True
+    return {"llm": llm} if llm else {}
 
 
 def _fail(exc: ConsolidateError) -> None:
@@ -63,20 +78,34 @@ def _summary(res, started: float) -> None:
     out.print(f"findings: {errors} errors, {r.get('warnings', 0)} warnings (report.json, review.html); "
               f"{time.perf_counter() - started:.1f}s" + (f"; reused: {', '.join(res.reused)}" if res.reused else ""),
               highlight=False)
+    details = r.get("page_details", {}).values()
+    by = sorted({(d.get("backend", ""), d.get("reason", "")) for d in details})
+    for backend, reason in by:
+        n = sum(d.get("backend") == backend and d.get("reason") == reason for d in details)
+        out.print(f"drafted by {backend}: {n} pages ({reason})", markup=False, highlight=False)
+    if r.get("model_calls") or r.get("cache_hits"):
+        out.print(f"model: {r.get('model_calls', 0)} calls, {r.get('cache_hits', 0)} cache hits, {r.get('tokens_in', 0)} tokens in, "
+                  f"{r.get('tokens_out', 0)} out, cost {r.get('cost', 0):.4f} USD", highlight=False)
     for f in [f for f in res.findings if f.severity == "error"][:10]:
         err.print(f"error: {f.message}", markup=False, highlight=False)
 
 
 @app.command()
 def run(roots: Roots, out_dir: OutDir = Path("output"), config: Config = None, quiet: Quiet = False,
-        plan: Annotated[Optional[Path], typer.Option("--plan", help="Use this (edited) plan.json instead of computing one.")] = None) -> None:
+        plan: Annotated[Optional[Path], typer.Option("--plan", help="Use this (edited) plan.json instead of computing one.")] = None,
+        backend: BackendOpt = None, base_url: BaseUrl = None, model: ModelOpt = None, strict: Strict = False,
+        dry_run: DryRun = False, max_cost: MaxCost = None, concurrency: Concurrency = None) -> None:
     """Run everything: ingest, chunk, embed, cluster, plan, draft, check, write."""
     started = time.perf_counter()
     from consolidate import pipeline
 
     try:
-        settings = load_settings(config)
+        settings = load_settings(config, _llm_overrides(backend, base_url, model, strict, max_cost, concurrency))
         with _Bars(quiet) as bars:
+            if dry_run:
+                res, texts = pipeline.prepare(roots, out_dir, settings, bars, plan_file=plan)
+                _print_estimate(pipeline.estimate_run(res, texts, settings))
+                raise typer.Exit(0)
             res = pipeline.run(roots, out_dir, settings, bars, plan_file=plan)
     except ConsolidateError as exc:
         _fail(exc)
@@ -101,15 +130,26 @@ def plan_cmd(roots: Roots, out_dir: OutDir = Path("output"), config: Config = No
             err.print(f"warning: {f.message}", markup=False, highlight=False)
 
 
+def _print_estimate(e: dict) -> None:
+    out.print(f"dry run: {e['pages']} pages by {e['backend']}" + (f" ({e['model']})" if e.get("model") else "")
+              + f": {e['model_calls']} model calls ({e['cache_hits']} answered from the cache), "
+              f"~{e['tokens_in']} tokens in, ~{e['tokens_out']} tokens out, ~{e['cost']:.4f} USD; no model was called",
+              highlight=False)
+    if e.get("reason"):
+        out.print(f"backend: {e['reason']}", markup=False, highlight=False)
+
+
 @app.command()
 def draft(out_dir: OutDir = Path("output"), quiet: Quiet = False, config: Config = None,
-          plan: Annotated[Optional[Path], typer.Option("--plan", help="Plan file (default: OUT/plan.json).")] = None) -> None:
+          plan: Annotated[Optional[Path], typer.Option("--plan", help="Plan file (default: OUT/plan.json).")] = None,
+          backend: BackendOpt = None, base_url: BaseUrl = None, model: ModelOpt = None, strict: Strict = False,
+          max_cost: MaxCost = None, concurrency: Concurrency = None) -> None:
     """Draft, check and write pages from a previous run's artifacts and its (edited) plan."""
     started = time.perf_counter()
     from consolidate import pipeline
 
     try:
-        settings = load_settings(config)
+        settings = load_settings(config, _llm_overrides(backend, base_url, model, strict, max_cost, concurrency))
         res, texts = pipeline.resume_from_state(out_dir, plan)
         with _Bars(quiet) as bars:
             res = pipeline.finish(res, texts, bars, settings)

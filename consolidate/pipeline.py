@@ -35,7 +35,9 @@ from consolidate.state import OutputDir, fingerprint, load_texts
 from consolidate.stages.check import check_pages
 from consolidate.stages.chunk import chunk_documents
 from consolidate.stages.cluster import cluster_chunks
-from consolidate.stages.draft import draft_pages, units_of_chunk
+from consolidate.stages.draft import units_of_chunk
+from consolidate.stages.draft_model import (draft_for_run, estimate, load_drafting, planned_backend, strict_filter,
+                                            usage_totals)
 from consolidate.stages.ingest import ingest
 from consolidate.stages.plan import load_plan, plan_pages, plan_to_json
 from consolidate.stages.write import write_outputs, write_pages
@@ -165,6 +167,7 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
     """draft -> check -> write, from a result that has docs, chunks, topics and a plan."""
     od = OutputDir(res.out)
     settings = settings or Settings()
+    llm = settings.llm
     kept = review_decisions.kept_pages(res.out, res.plan, res.docs)  # accepted/edited in review, sources unchanged
     with _Timer(res, "draft"):
         res.stale = find_stale(res.docs, texts)
@@ -173,20 +176,33 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
                                         message=f"{s['doc']}:{s['line']}: stale or point-in-time source ({'; '.join(s['reasons'])})"
                                                 + ("; its text is left out of merged pages" if settings.draft.drop_stale else "")))
         stale = frozenset(s["doc"] for s in res.stale)
-        drafts, dfs = draft_pages(review_decisions.without(res.plan, kept), res.chunks, res.docs, texts,
-                                  stale=stale, drop_stale=settings.draft.drop_stale)
+        drafts, dfs, usage = draft_for_run(review_decisions.without(res.plan, kept), res.chunks, res.docs, texts, llm,
+                                           od.cache / "llm", od.state / "model_drafts", stale, settings.draft.drop_stale)
         res.findings += dfs
         progress("draft", len(drafts), len(drafts))
     generated = generated_date()
-    generator = f"consolidate {__version__} (extractive)"
-    pages = {f"{d.slug}.md": render_page(d, generated, generator) for d in drafts}
+
+    def render(d: DraftPage) -> str:
+        return render_page(d, generated, f"consolidate {__version__} ({d.backend})")
+
+    pages = {f"{d.slug}.md": render(d) for d in drafts}
     pages = review_decisions.in_plan_order(res.plan, pages, kept)
     assets = {rel: src for d in drafts for rel, src in d.assets}
     assets |= review_decisions.kept_assets(od.pages, od.load_stage("written", "pages") or [], kept)
+    dropped: list[dict] = []
     with _Timer(res, "check"):
         index = SourceIndex(res.chunks, texts)
-        cf, claims = check_pages(pages, index, input_urls(res.docs, texts), set(assets),
-                                 conflicts={f"{d.slug}.md": list(d.conflicts) for d in drafts})
+        urls = input_urls(res.docs, texts)
+
+        def check(p: dict[str, str]):
+            return check_pages(p, index, urls, set(assets), conflicts={f"{d.slug}.md": list(d.conflicts) for d in drafts})
+
+        if llm.strict:  # drop model sentences the checker does not support, then check what is left
+            drafts, dropped = strict_filter(drafts, render, lambda p: check(p)[0])
+            pages = review_decisions.in_plan_order(res.plan, {f"{d.slug}.md": render(d) for d in drafts}, kept)
+            res.findings += [Finding(severity="warning", kind="unsupported-removed", page=x["page"],
+                                     message=f"--strict dropped {x['text'][:80]!r}: {x['message']}") for x in dropped]
+        cf, claims = check(pages)
         res.findings += cf
         ledger = make_ledger(res, texts, drafts, pages)
         progress("check", len(pages), len(pages))
@@ -199,6 +215,9 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
         review = render_review(list(pages.items()), texts, [f.model_dump(mode="json") for f in res.findings])
         write_outputs(res.out, res.plan, review)
     res.report = build_report(res, drafts, claims, generated, ledger) | {"embedder": res.report.get("embedder", "")}
+    res.report |= usage_totals(usage) | {"strict_dropped": dropped}
+    for name, u in usage.items():
+        res.report["page_details"].get(name, {}).update(u.as_dict())
     if kept:
         res.report["page_details"] |= review_decisions.kept_details(res.plan, kept, res.findings, claims)
         res.report["pages"] += len(kept)
@@ -222,6 +241,19 @@ def make_ledger(res: RunResult, texts: dict[str, list[str]], drafts: list[DraftP
 
 def _units(chunk: Chunk, doc_by: dict[str, Document], texts: dict[str, list[str]]) -> list:
     return units_of_chunk(chunk, doc_by[chunk.doc], texts[chunk.doc])[0]
+
+
+def estimate_run(res: RunResult, texts: dict[str, list[str]], settings: Settings) -> dict:
+    """--dry-run: what drafting would cost, from a prepared result; no model is called or loaded."""
+    backend, reason = planned_backend(settings.llm)
+    if backend is None:
+        return {"backend": "extractive", "model": "", "pages": len(res.plan.pages), "model_calls": 0, "cache_hits": 0,
+                "tokens_in": 0, "tokens_out": 0, "cost": 0.0, "reason": reason}
+    d = load_drafting(backend, settings.llm, reason, OutputDir(res.out).cache / "llm", None)
+    try:
+        return estimate(res.plan, res.chunks, res.docs, texts, d) | {"reason": reason}
+    finally:
+        d.cache.close()
 
 
 def build_report(res: RunResult, drafts: list[DraftPage], claims: dict[str, int], generated: str,

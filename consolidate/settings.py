@@ -44,12 +44,49 @@ class DraftSettings(Section):
     drop_stale: bool = True  # leave stale sources' text out of pages that have other sources
 
 
+class Price(Section):
+    input: float = Field(0.0, ge=0)  # USD per 1M input tokens
+    output: float = Field(0.0, ge=0)  # USD per 1M output tokens
+
+
+DEFAULT_PRICES = {  # USD per 1M tokens, from the providers' price pages; edit [llm.prices] for yours
+    "gpt-4o-mini": Price(input=0.15, output=0.60),
+    "gpt-4o": Price(input=2.50, output=10.00),
+    "gpt-4.1-mini": Price(input=0.40, output=1.60),
+    "gpt-4.1": Price(input=2.00, output=8.00),
+}
+
+
+class LLMSettings(Section):
+    """Model drafting (consolidate/llm, consolidate/stages/draft_model.py)."""
+
+    backend: str = "auto"  # auto | openai | local | extractive
+    base_url: str = ""  # OpenAI-compatible server; else OPENAI_BASE_URL
+    api_key: str = ""  # else OPENAI_API_KEY
+    model: str = ""  # else OPENAI_MODEL, else gpt-4o-mini (openai) or the local model's name
+    model_path: str = ""  # local backend: a GGUF file
+    model_package: str = ""  # local backend: an installed model package (see README)
+    timeout: float = Field(120.0, gt=0)  # seconds per request (the openai client's timeout)
+    max_retries: int = Field(2, ge=0)  # the openai client's retries, with its backoff; 429 Retry-After honoured
+    concurrency: int = Field(2, ge=1)  # pages drafted at once
+    temperature: float = Field(0.0, ge=0, le=2)
+    max_output_tokens: int = Field(4096, ge=64)
+    context_tokens: int = Field(16384, ge=1024)  # prompt + reply budget; larger topics are drafted section by section
+    threads: int = Field(0, ge=0)  # local backend CPU threads (0: all cores)
+    prompt: str = "draft_page"  # template name under prompts/
+    strict: bool = False  # drop sentences the checker finds unsupported
+    max_cost: float = Field(0.0, ge=0)  # USD; 0 = no limit
+    cache: bool = True
+    prices: dict[str, Price] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
+
+
 class Settings(Section):
     ingest: IngestSettings = IngestSettings()
     chunk: ChunkSettings = ChunkSettings()
     embed: EmbedSettings = EmbedSettings()
     cluster: ClusterSettings = ClusterSettings()
     draft: DraftSettings = DraftSettings()
+    llm: LLMSettings = LLMSettings()
 
 
 def _merge(base: dict, over: dict) -> dict:

@@ -10,6 +10,8 @@ CORPUS = ROOT / "corpus"
 @pytest.fixture(autouse=True)
 def _fixed_date(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "OPENAI_EMBEDDING_MODEL"):
+        monkeypatch.delenv(var, raising=False)  # a developer's key must not turn tests into paid model runs
 
 
 def write(root: Path, rel: str, text: str | bytes) -> Path:

@@ -32,7 +32,13 @@ def _minilm(**kw) -> Embedder:
     return MiniLMEmbedder(**kw)
 
 
-EMBEDDERS: dict[str, Callable[..., Embedder]] = {"lexical": _lexical, "minilm": _minilm}
+def _openai(**kw) -> Embedder:
+    from consolidate.embedders.openai_embedder import OpenAIEmbedder
+
+    return OpenAIEmbedder(**kw)
+
+
+EMBEDDERS: dict[str, Callable[..., Embedder]] = {"lexical": _lexical, "minilm": _minilm, "openai": _openai}
 
 
 def make_embedder(kind: str, **kw) -> Embedder:
@@ -47,18 +53,21 @@ def text_key(model_id: str, text: str) -> str:
 
 def embed_cached(embedder: Embedder, texts: list[str], cache_dir: Path | None,
                  batch: int = 4096, progress: Callable[[int], None] | None = None) -> tuple[np.ndarray, int]:
-    """Embed with a diskcache in front. Returns (vectors, cache hits)."""
-    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    """Embed with a diskcache in front. Returns (vectors, cache hits).
+
+    Rows are gathered first and stacked at the end, so an embedder whose dimension is only known
+    after its first answer (a remote model) works, and a fully cached rerun calls nothing."""
+    rows: list[np.ndarray | None] = [None] * len(texts)
+    hits = 0
     if cache_dir is None:
         for s in range(0, len(texts), batch):
-            out[s:s + batch] = embedder.embed(texts[s:s + batch])
+            rows[s:s + batch] = list(embedder.embed(texts[s:s + batch]).astype(np.float32))
             if progress:
                 progress(min(batch, len(texts) - s))
-        return out, 0
+        return _stack(rows, embedder), 0
     import diskcache
 
     keys = [text_key(embedder.model_id, t) for t in texts]
-    hits = 0
     with diskcache.Cache(str(cache_dir)) as cache:
         missing = []
         for i, k in enumerate(keys):
@@ -66,7 +75,7 @@ def embed_cached(embedder: Embedder, texts: list[str], cache_dir: Path | None,
             if v is None:
                 missing.append(i)
             else:
-                out[i] = np.frombuffer(v, dtype=np.float32)
+                rows[i] = np.frombuffer(v, dtype=np.float32)
                 hits += 1
         if progress and hits:
             progress(hits)
@@ -75,8 +84,14 @@ def embed_cached(embedder: Embedder, texts: list[str], cache_dir: Path | None,
             vecs = embedder.embed([texts[i] for i in idx]).astype(np.float32)
             with cache.transact():
                 for i, v in zip(idx, vecs):
-                    out[i] = v
+                    rows[i] = v
                     cache.set(keys[i], v.tobytes())
             if progress:
                 progress(len(idx))
-    return out, hits
+    return _stack(rows, embedder), hits
+
+
+def _stack(rows: list, embedder: Embedder) -> np.ndarray:
+    if not rows:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    return np.stack(rows).astype(np.float32, copy=False)

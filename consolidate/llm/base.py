@@ -1,0 +1,115 @@
+"""The backend contract, the request/result records, and the registry that picks a backend by name.
+
+A backend has one method, `complete(request) -> Result` (as simonw/llm's `Model.execute`). Backends
+are built by name from settings; `auto` picks a configured OpenAI-compatible server, else a
+configured local model, else the extractive drafter (no model), and says why.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Callable, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from consolidate.errors import ConfigError, ConsolidateError, UnknownComponentError
+from consolidate.settings import LLMSettings
+
+
+DEFAULT_MODEL = "gpt-4o-mini"  # the openai backend's model when none is named and no base URL is set
+
+
+class ModelError(ConsolidateError):
+    """A model call failed after the client's retries (server error, timeout, refused connection)."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Message(_Frozen):
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class Request(_Frozen):
+    messages: tuple[Message, ...]
+    schema_name: str = ""
+    json_schema: dict | None = None  # ask for JSON matching this schema (response_format)
+    temperature: float = 0.0
+    max_tokens: int = 4096
+    prompt_id: str = ""  # template name, version and text hash: part of the cache key
+
+
+class Result(_Frozen):
+    text: str
+    model: str
+    tokens_in: int = 0
+    tokens_out: int = 0
+    finish_reason: str = ""
+    cached: bool = False
+    seconds: float = 0.0
+
+
+class Backend(Protocol):
+    name: str  # "openai", "local", "fake"
+    model: str  # model id as sent to the server; part of the cache key
+    context_tokens: int
+
+    def complete(self, request: Request) -> Result:
+        ...
+
+
+def _env(key: str, env: dict | None) -> str:
+    return (os.environ if env is None else env).get(key, "")
+
+
+def openai_config(s: LLMSettings, env: dict | None = None) -> tuple[str, str, str]:
+    """(base_url, api_key, model) from settings, then OPENAI_* environment variables."""
+    base_url = s.base_url or _env("OPENAI_BASE_URL", env)
+    api_key = s.api_key or _env("OPENAI_API_KEY", env)
+    model = s.model or _env("OPENAI_MODEL", env)
+    return base_url, api_key, model
+
+
+def resolve_backend(s: LLMSettings, env: dict | None = None) -> tuple[str, str]:
+    """The backend name a run uses and why (for `auto`: the first configured one)."""
+    name = s.backend
+    if name not in BACKENDS and name != "auto":
+        raise UnknownComponentError("llm.backend (--backend)", name, [*BACKENDS, "auto"])
+    if name != "auto":
+        return name, f"--backend {name} (or llm.backend)"
+    base_url, api_key, _ = openai_config(s, env)
+    if base_url:
+        return "openai", "auto: an OpenAI-compatible server is configured (base URL)"
+    if api_key:
+        return "openai", "auto: an OpenAI API key is configured"
+    if s.model_path or s.model_package:
+        return "local", "auto: a local model is configured (llm.model_path / llm.model_package)"
+    return "extractive", ("auto: no model configured (set OPENAI_BASE_URL / OPENAI_API_KEY, or llm.model_path / "
+                          "llm.model_package with the local extra)")
+
+
+def _openai(s: LLMSettings) -> Backend:
+    from consolidate.llm.openai_backend import OpenAIBackend
+
+    return OpenAIBackend.from_settings(s)
+
+
+def _local(s: LLMSettings) -> Backend:
+    from consolidate.llm.local_backend import LocalBackend
+
+    return LocalBackend.from_settings(s)
+
+
+# extractive is the no-model baseline: it has no backend object
+BACKENDS: dict[str, Callable[[LLMSettings], Backend] | None] = {"openai": _openai, "local": _local, "extractive": None}
+
+
+def make_backend(s: LLMSettings, env: dict | None = None) -> tuple[Backend | None, str]:
+    """The backend for these settings (None for extractive) and the reason it was chosen."""
+    name, reason = resolve_backend(s, env)
+    factory = BACKENDS[name]
+    return (factory(s) if factory else None), reason
+
+
