@@ -18,6 +18,7 @@ from consolidate.checks.facts import prose
 
 MIN_OVERLAP = 0.5  # below: weak support (a warning)
 NO_OVERLAP = 0.2  # below: the cited spans do not hold the claim at all (an error)
+HEADING = re.compile(r"^ {0,3}#{1,6}\s+")
 LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+(?:\[[ xX]\]\s+)?", re.M)
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_'’-]*")
 NEGATION = frozenset(
@@ -82,12 +83,31 @@ class SpanText:
     """A cited span split into sentences, with content words, computed once."""
 
     def __init__(self, text: str):
-        body = LIST_MARK.sub("", prose(text))
-        self.sentences = [" ".join(body[s:e].split()) for s, e in sentences.split(body)] or [" ".join(body.split())]
+        self.sentences = []
+        for part in _paragraphs(LIST_MARK.sub("", prose(text))):
+            self.sentences += [" ".join(part[s:e].split()) for s, e in sentences.split(part)] or [" ".join(part.split())]
+        self.sentences = [x for x in self.sentences if x] or [" ".join(text.split())]
         words = [words_of(s, plain=True) for s in self.sentences]
         self.words = [_content(w) for w in words]
         self.all_words = frozenset().union(*self.words) if self.words else frozenset()
         self.negs = [_negations(w) for w in words]
+
+
+def _paragraphs(body: str) -> list[str]:
+    """Blank-line separated paragraphs; a heading is a paragraph of its own (without its #s)."""
+    out, cur = [], []
+    for ln in body.split("\n"):
+        if not ln.strip() or HEADING.match(ln):
+            if cur:
+                out.append("\n".join(cur))
+                cur = []
+            if ln.strip():
+                out.append(HEADING.sub("", ln))
+        else:
+            cur.append(ln)
+    if cur:
+        out.append("\n".join(cur))
+    return out
 
 
 def _closest(cw: frozenset[str], spans: list[SpanText]) -> tuple[str, float, bool, float]:
