@@ -108,7 +108,7 @@ def test_two_runs_give_byte_identical_pages(corpus_run, tmp_path):
     out, _ = corpus_run
     other = tmp_path / "again"
     assert runner.invoke(app, ["run", str(CORPUS), "--out", str(other), "-q"]).exit_code == 0
-    for name in ("redirects.json", "redirects.yml", "plan.json", "review.html"):
+    for name in ("redirects.json", "redirects.yml", "plan.json", "review.html", "ledger.json"):
         assert (out / name).read_bytes() == (other / name).read_bytes(), name
     a = {p.name: p.read_bytes() for p in (out / "pages").glob("*.md")}
     b = {p.name: p.read_bytes() for p in (other / "pages").glob("*.md")}
