@@ -1,0 +1,121 @@
+"""Score one run: topic agreement, planted facts, checker support, citations, links, redundancy,
+conflicts and stale pages against gold, and what the run cost."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from consolidate import metrics as cm
+from consolidate import sentences, tokens
+from consolidate.checks.claims import MARKS
+from consolidate.evaluate.fixtures import Gold
+from consolidate.records import Chunk, Plan
+
+# findings that mean a cited span does not hold what the claim says
+CITATION_KINDS = {"unsupported-fact", "bad-citation", "irrelevant-citation", "code-mismatch"}
+LINK_KINDS = {"dead-link", "dead-anchor"}
+_FRONT = re.compile(r"\A---\n.*?\n---\n", re.S)
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
+_LIST = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+")
+
+
+def body(page: str) -> str:
+    """A page as a reader reads it: no front matter, citation marks, `Sources:` lines or source list."""
+    text = _FRONT.sub("", page)
+    text = text.split("\n## Sources\n", 1)[0]
+    lines = [ln for ln in text.splitlines() if not ln.startswith("[^") and not ln.startswith("Sources: [^")]
+    return MARKS.sub("", "\n".join(lines))
+
+
+def sentence_list(text: str) -> list[str]:
+    out, fence = [], False
+    for ln in text.splitlines():
+        if ln.lstrip().startswith("```"):
+            fence = not fence
+            continue
+        if fence or not ln.strip() or _HEADING.match(ln) or ln.lstrip().startswith("|"):
+            continue
+        ln = _LIST.sub("", ln)
+        out += [" ".join(re.sub(r"[^\w\s]", "", ln[a:b].lower()).split()) for a, b in sentences.split(ln)]
+    return [s for s in out if s]
+
+
+def duplicate_rate(texts: list[str]) -> float:
+    sents = [s for t in texts for s in sentence_list(t)]
+    return round(1 - len(set(sents)) / len(sents), 4) if sents else 0.0
+
+
+def _ratio(a: int, b: int) -> float | None:
+    return round(a / b, 4) if b else None
+
+
+def topic_scores(chunks: list[Chunk], plan: Plan, gold: Gold) -> dict:
+    page_of = {cid: p.slug for p in plan.pages for cid in p.chunk_ids}
+    g = [gold.topic_of(c.doc, tuple(c.heading_path)) for c in chunks]
+    p = [page_of.get(c.id, f"unplanned:{c.id}") for c in chunks]
+    return {"topic_ari": round(cm.ari(g, p), 4), "topic_nmi": round(cm.nmi(g, p), 4)}
+
+
+def mapping_score(redirects: dict, mapping: dict[str, str]) -> float | None:
+    docs = sorted(d for d in mapping if d in redirects)
+    if not docs:
+        return None
+    return round(cm.ari([mapping[d] for d in docs], [(redirects[d] or ["?"])[0] for d in docs]), 4)
+
+
+def fact_coverage(pages_text: str, facts: list[dict]) -> tuple[float | None, list[str]]:
+    hay = " ".join(pages_text.split()).lower()
+    missing = [f["fact"] for f in facts if " ".join(f["fact"].split()).lower() not in hay]
+    return _ratio(len(facts) - len(missing), len(facts)), missing
+
+
+def found_conflicts(report: dict, gold: list[dict]) -> tuple[int, list[str]]:
+    sides = [{s["doc"] for s in c.get("sides", [])} for c in report.get("conflicts", [])]
+    missed = [" vs ".join(g["docs"]) for g in gold if not any(set(g["docs"]) <= s for s in sides)]
+    return len(gold) - len(missed), missed
+
+
+def run_scores(report: dict, pages: dict[str, str], source_texts: list[str], ledger: dict) -> dict:
+    """Metrics every run has, gold or not."""
+    claims = sum(d.get("claims", 0) for d in report.get("page_details", {}).values())
+    page_findings = [f for f in report.get("findings", []) if f.get("page")]
+    bad = {(f["page"], f.get("line")) for f in page_findings if f["severity"] == "error"}
+    bad_cite = {(f["page"], f.get("line")) for f in page_findings if f["kind"] in CITATION_KINDS}
+    bodies = [body(t) for t in pages.values()]
+    return {
+        "pages": len(pages),
+        "claims": claims,
+        "supported": _ratio(claims - len(bad), claims),
+        "citation_precision": _ratio(claims - len(bad_cite), claims),
+        "citation_recall": (ledger.get("coverage") or {}).get("coverage"),
+        "dead_links": sum(f["kind"] in LINK_KINDS for f in page_findings),
+        "dup_rate_before": duplicate_rate(source_texts),
+        "dup_rate_after": duplicate_rate(bodies),
+        "tokens_before": sum(tokens.count(t) for t in source_texts),
+        "tokens_after": sum(tokens.count(t) for t in bodies),
+        "conflicts": len(report.get("conflicts", [])),
+        "stale": len(report.get("stale", [])),
+        "model_calls": report.get("model_calls", 0),
+        "tokens_in": report.get("tokens_in", 0),
+        "tokens_out": report.get("tokens_out", 0),
+        "cost": report.get("cost", 0.0),
+    }
+
+
+def gold_scores(report: dict, pages: dict[str, str], chunks: list[Chunk], plan: Plan, redirects: dict, gold: Gold) -> dict:
+    cov, missing = fact_coverage("\n".join(body(t) for t in pages.values()), gold.facts)
+    found, missed = found_conflicts(report, gold.conflicts)
+    stale_docs = {s["doc"] for s in report.get("stale", [])}
+    stale_found = [d for d in gold.stale if d in stale_docs]
+    return topic_scores(chunks, plan, gold) | {
+        "mapping_ari": mapping_score(redirects, gold.mapping),
+        "fact_coverage": cov, "facts_missing": missing,
+        "conflicts_found": _ratio(found, len(gold.conflicts)), "conflicts_missed": missed,
+        "stale_found": _ratio(len(stale_found), len(gold.stale)),
+        "stale_extra": sorted(stale_docs - set(gold.stale)),
+    }
+
+
+def read_pages(out: Path) -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted((out / "pages").glob("*.md"))}

@@ -1,0 +1,108 @@
+"""The eval table (terminal and markdown), the JSON results, and the baseline gate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from consolidate.fsio import read_json, write_json, write_text
+
+COLUMNS = [  # (key, header)
+    ("topic_ari", "ARI"), ("topic_nmi", "NMI"), ("fact_coverage", "facts"), ("supported", "supp"),
+    ("citation_precision", "c.prec"), ("citation_recall", "c.rec"), ("dead_links", "dead"),
+    ("dup_rate_before", "dup0"), ("dup_rate_after", "dup1"), ("tokens_before", "tok0"), ("tokens_after", "tok1"),
+    ("conflicts_found", "confl"), ("stale_found", "stale"), ("pages", "pages"), ("human_pages", "hpages"),
+    ("human_facts_kept", "hkept"), ("wall_s", "sec"), ("model_calls", "calls"), ("cost", "cost"),
+]
+# gated metrics: higher is better, except those in LOWER
+GATED = ["topic_ari", "topic_nmi", "mapping_ari", "fact_coverage", "supported", "citation_precision",
+         "citation_recall", "conflicts_found", "stale_found", "dead_links"]
+LOWER = {"dead_links"}
+TOLERANCE = 0.02
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.2f}" if abs(v) < 100 else f"{v:.0f}"
+    return str(v)
+
+
+def table_rows(results: dict) -> list[list[str]]:
+    rows = []
+    for r in results["rows"] + results["overall"]:
+        rows.append([r["backend"], r["kind"], r["name"][:24]] + [_fmt(r.get(k)) for k, _ in COLUMNS])
+    return rows
+
+
+def text_table(results: dict) -> str:
+    head = ["backend", "kind", "name"] + [h for _, h in COLUMNS]
+    rows = [head] + table_rows(results)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    lines = ["  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows]
+    lines.insert(1, "-" * len(lines[0]))
+    lines += [f"SKIPPED backend {b}: {why}" for b, why in sorted(results["skipped"].items())]
+    return "\n".join(lines)
+
+
+def markdown(results: dict) -> str:
+    head = ["backend", "kind", "name"] + [h for _, h in COLUMNS]
+    out = ["# Merge evaluation", "", "Columns: see README, \"Evaluating merges\".", "",
+           "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(r) + " |" for r in table_rows(results)]
+    if results["skipped"]:
+        out += ["", "## Skipped backends", ""] + [f"- **{b}**: {why}" for b, why in sorted(results["skipped"].items())]
+    cases = [r for r in results["rows"] if r["kind"] == "case"]
+    if cases:
+        out += ["", "## Side by side: our pages and the pages people made", ""]
+    for r in cases:
+        out += [f"### {r['name']} ({r['backend']})", "",
+                "| | ours | people's |", "|---|---|---|",
+                f"| pages | {r['pages']} | {r['human_pages']} |",
+                f"| dead links (standalone check) | {r['our_dead_links_standalone']} | {r['human_dead_links']} |",
+                f"| untraceable facts | {r['our_untraceable']} | {r['human_untraceable']} |",
+                f"| traced human facts we keep | {_fmt(r['human_facts_kept'])} of {r['human_traced_facts']} | all |", "",
+                "Our pages: " + "; ".join(r["our_titles"]), "",
+                "Their pages: " + "; ".join(r["human_titles"]), ""]
+        if r.get("manifest_notes"):
+            out += [f"MANIFEST notes: {r['manifest_notes']}", ""]
+    return "\n".join(out) + "\n"
+
+
+def write_results(results: dict, folder: Path) -> tuple[Path, Path]:
+    write_json(folder / "latest.json", results)
+    write_text(folder / "latest.md", markdown(results))
+    return folder / "latest.json", folder / "latest.md"
+
+
+def baseline_of(results: dict) -> dict:
+    """The gated numbers of the extractive backend on the fixtures."""
+    return {"tolerance": TOLERANCE, "backend": "extractive",
+            "fixtures": {r["name"]: {k: r.get(k) for k in GATED}
+                         for r in results["rows"] if r["backend"] == "extractive" and r["kind"] == "fixture"}}
+
+
+def write_baseline(results: dict, path: Path) -> Path:
+    write_json(path, baseline_of(results))
+    return path
+
+
+def regressions(results: dict, baseline_path: Path) -> list[str]:
+    """One line per gated metric that fell below the baseline by more than its tolerance."""
+    base = read_json(baseline_path)
+    tol = base.get("tolerance", TOLERANCE)
+    now = baseline_of(results)["fixtures"]
+    out = []
+    for name, metrics in base["fixtures"].items():
+        if name not in now:
+            out.append(f"{name}: fixture missing from this run")
+            continue
+        for k, old in metrics.items():
+            new = now[name].get(k)
+            if old is None:
+                continue
+            if new is None:
+                out.append(f"{name}: {k} was {old}, now missing")
+            elif (new > old + tol) if k in LOWER else (new < old - tol):
+                out.append(f"{name}: {k} {old} -> {new} (tolerance {tol})")
+    return out

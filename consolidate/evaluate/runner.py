@@ -1,0 +1,95 @@
+"""Run every available backend over the fixtures and real cases; one result row per (backend, case)."""
+
+from __future__ import annotations
+
+import importlib.util
+import tempfile
+import time
+from pathlib import Path
+
+from consolidate import pipeline
+from consolidate.errors import ConsolidateError
+from consolidate.evaluate import metrics as m
+from consolidate.evaluate.fixtures import EvalError, Fixture
+from consolidate.evaluate.realcases import compare
+from consolidate.fsio import read_json
+from consolidate.llm.base import openai_config
+from consolidate.settings import Settings, load_settings
+
+BACKENDS = ("extractive", "local", "openai")
+
+
+def backend_settings(name: str, config: Path | None = None) -> Settings:
+    return load_settings(config, {"llm": {"backend": name}})
+
+
+def availability(name: str, asked: bool, config: Path | None = None) -> str:
+    """'' when the backend can run, else why it is skipped."""
+    if name not in BACKENDS:
+        raise EvalError(f"--backends {name}: unknown; choose from {', '.join(BACKENDS)}")
+    if name == "extractive":
+        return ""
+    s = backend_settings(name, config).llm
+    if name == "openai":
+        base_url, api_key, _ = openai_config(s)
+        return "" if base_url or api_key else "not configured: set OPENAI_BASE_URL or OPENAI_API_KEY (or llm.base_url)"
+    if not asked:
+        return "not asked for: pass --backends extractive,local"
+    if importlib.util.find_spec("xllamacpp") is None:
+        return "the local extra is not installed: pip install -e '.[local]'"
+    try:
+        from consolidate.llm.local_backend import model_file
+        model_file(s)
+    except ConsolidateError as exc:
+        return str(exc)
+    return ""
+
+
+def _texts(res) -> list[str]:
+    return ["\n".join(v) for _, v in sorted(pipeline.load_texts(res.docs)[0].items())]
+
+
+def run_one(fx: Fixture, settings: Settings) -> dict:
+    with tempfile.TemporaryDirectory(prefix="consolidate-eval-") as tmp:
+        out = Path(tmp) / "out"
+        t = time.perf_counter()
+        res = pipeline.run([fx.root], out, settings)
+        row = {"wall_s": round(time.perf_counter() - t, 3)}
+        pages = m.read_pages(out)
+        row |= m.run_scores(res.report, pages, _texts(res), read_json(out / "ledger.json"))
+        row["our_titles"] = [f"{n}: {(res.report['page_details'].get(n) or {}).get('title', '')}" for n in pages]
+        if fx.gold is not None:
+            row |= m.gold_scores(res.report, pages, res.chunks, res.plan, read_json(out / "redirects.json"), fx.gold)
+        if fx.after is not None:
+            row |= compare(fx.root, fx.after, out, fx.manifest, res.chunks, res.plan)
+    return row
+
+
+def evaluate(fixtures: list[Fixture], cases: list[Fixture], backends: list[str], config: Path | None = None,
+             progress=lambda msg: None) -> dict:
+    rows, skipped = [], {}
+    for b in backends:
+        why = availability(b, True, config)
+        if why:
+            skipped[b] = why
+            continue
+        settings = backend_settings(b, config)
+        for kind, items in (("fixture", fixtures), ("case", cases)):
+            for fx in items:
+                progress(f"{b}: {kind} {fx.name}")
+                rows.append({"backend": b, "kind": kind, "name": fx.name} | run_one(fx, settings))
+    return {"rows": rows, "skipped": skipped, "overall": overall(rows)}
+
+
+def overall(rows: list[dict]) -> list[dict]:
+    """Per backend and kind: the mean of every numeric metric (None values left out)."""
+    out = []
+    for key in sorted({(r["backend"], r["kind"]) for r in rows}):
+        mine = [r for r in rows if (r["backend"], r["kind"]) == key]
+        agg = {"backend": key[0], "kind": key[1], "name": "overall", "count": len(mine)}
+        for k in mine[0]:
+            vals = [r.get(k) for r in mine if isinstance(r.get(k), (int, float)) and not isinstance(r.get(k), bool)]
+            if vals and k not in agg:
+                agg[k] = round(sum(vals) / len(vals), 4)
+        out.append(agg)
+    return out
