@@ -20,9 +20,11 @@ from consolidate.records import Conflict, ConflictSide
 MAX_SIDES = 4
 SETTING_LINE = re.compile(r"^\s*(?:export\s+|-\s+)?([A-Za-z_][\w.-]*)\s*(?:=|:)\s*[\"']?([\w.:/-]+?)[\"']?\s*,?\s*(?:#.*)?$")
 SETTING_PROSE = re.compile(r"\bset\s+`?([A-Za-z_][\w.-]*)`?\s+to\s+`?([\w.:/-]+?)`?(?=[\s.,;)]|$)|"
-                           r"`?([A-Za-z_][\w.-]*)`?\s+defaults\s+to\s+`?([\w.:/-]+?)`?(?=[\s.,;)]|$)", re.I)
+                           r"`?([A-Za-z_][\w.-]*)`?\s+(?:defaults\s+to|(?:is\s+|was\s+)?set\s+to)\s+`?([\w.:/-]+?)`?(?=[\s.,;)]|$)",
+                           re.I)
 MIN_VERSION = re.compile(r"\b([A-Z][A-Za-z]+(?:\.js)?)\s+v?(\d+(?:\.\d+)*)\+?\s+(?:or\s+(?:later|newer|higher|above)|and\s+(?:later|up|above))"
                          r"|\brequires\s+([A-Z][A-Za-z]+(?:\.js)?)\s+v?(\d+(?:\.\d+)*)\b")
+RATE = re.compile(r"(?<![\w.,])(\d[\d,.]*)\s+((?:[a-z]+\s+){1,2}per\s+(?:second|minute|hour|day|week|month|client|user|request))\b", re.I)
 NO_THING = re.compile(r"\b(?:has no|have no|there (?:is|are) no|no separate)\s+([a-z][a-z-]+(?:\s+[a-z][a-z-]+)?)", re.I)
 DATA_KEY = re.compile(r"(?:^|[_.-])(?:id|at|time|timestamp|date|name|email|created|updated|count|total)$|[a-z](?:Id|At|Time|Name|Count)$", re.I)
 DATA_LANGS = ("json", "js", "javascript", "ts", "typescript", "jsx", "tsx", "python", "py", "go", "sql", "rust", "java", "graphql")
@@ -47,7 +49,9 @@ def _side(u: UnitLike, values=(), stale=frozenset()) -> ConflictSide:
 
 def _conflict(kind: str, subject: str, sides: list[ConflictSide]) -> Conflict:
     sides = sorted(sides, key=lambda s: (s.stale, s.doc, s.start))[:MAX_SIDES]
-    key = "|".join([kind, subject] + [f"{s.doc}:{s.start}" for s in sides])
+    # the id names the sides, not the subject, so the same pair found twice is one conflict
+    key = "|".join([kind] + sorted(f"{s.doc}:{s.start}" for s in sides) + ([subject] if kind != "value" or
+                                                                          len(sides) > 2 else []))
     live = {tuple(s.values) for s in sides if not s.stale}
     resolution = "stale" if any(s.stale for s in sides) and len(live) <= 1 else ""
     return Conflict(id="k" + hashlib.sha1(key.encode()).hexdigest()[:8], kind=kind, subject=subject,
@@ -69,6 +73,9 @@ def _settings(u: UnitLike) -> list[tuple[str, str]]:
             out.append((m.group(1) or m.group(3), m.group(2) or m.group(4)))
     for m in MIN_VERSION.finditer(u.text):
         out.append(((m.group(1) or m.group(3)) + " minimum version", m.group(2) or m.group(4)))
+    if u.kind not in ("code", "table", "html"):
+        for m in RATE.finditer(u.text):  # "600 requests per minute" vs "300 requests per minute"
+            out.append((" ".join(m.group(2).lower().split()), m.group(1)))
     return [(k, v) for k, v in out if k.lower() not in GENERIC_KEYS and not DATA_KEY.search(k)
             and v and not v.endswith(":") and len(v) <= 40]
 
@@ -78,8 +85,9 @@ def _norm_key(k: str) -> str:
 
 
 def find_conflicts(units: list[UnitLike], pairs: list[tuple[UnitLike, UnitLike]] = (), stale: frozenset = frozenset(),
-                   facts_of=None) -> list[Conflict]:
-    """pairs: (kept, other) statements the drafter found saying the same thing with different facts."""
+                   facts_of=None, similar: bool = False) -> list[Conflict]:
+    """pairs: (kept, other) statements the drafter found saying the same thing with different facts;
+    similar: also find such pairs among `units` (across documents), for conflicts between pages."""
     out: list[Conflict] = []
     for kept, other in pairs:
         subject = " ".join(kept.text.split()[:8])
@@ -100,12 +108,41 @@ def find_conflicts(units: list[UnitLike], pairs: list[tuple[UnitLike, UnitLike]]
         sides = [_side(us[0][0], (us[0][1],), stale) for _, us in sorted(values.items())]
         out.append(_conflict("value", shown[nk], sides))
     out += _negations(units, stale)
+    if similar:
+        out += similar_value_pairs(units, stale)
     seen, unique = set(), []
     for c in out:
         if c.id not in seen:
             seen.add(c.id)
             unique.append(c)
     return unique
+
+
+def similar_value_pairs(units: list[UnitLike], stale: frozenset = frozenset(), min_sim: float = 0.85) -> list[Conflict]:
+    """Statements from different documents that read the same once their facts are masked, with different facts."""
+    from consolidate.checks import facts as F
+    from consolidate.dedupe import jaccard, shingles
+
+    index: dict[str, list[tuple]] = defaultdict(list)
+    out = []
+    for u in units:
+        if u.kind not in ("sentence", "list_item"):
+            continue
+        facts = F.fact_key(u.text)
+        masked = shingles(F.mask(u.text))
+        if not facts or len(masked) < 3:
+            continue
+        seen: dict[int, tuple] = {}
+        for sh in masked:
+            for entry in index.get(sh, ())[:200]:
+                seen.setdefault(id(entry[0]), entry)
+        for v, vmasked, vfacts in seen.values():
+            if v.doc != u.doc and vfacts != facts and jaccard(masked, vmasked) >= min_sim:
+                vals = lambda w: tuple(f.value for f in F.extract(w.text) if f.kind not in ("product", "initial"))  # noqa: E731
+                out.append(_conflict("value", " ".join(v.text.split()[:8]), [_side(v, vals(v), stale), _side(u, vals(u), stale)]))
+        for sh in masked:
+            index[sh].append((u, masked, facts))
+    return out
 
 
 def _negations(units: list[UnitLike], stale: frozenset) -> list[Conflict]:

@@ -277,6 +277,7 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
     findings: list[Finding] = []
     builds: list[_PageBuild] = []
     heading_home: dict[tuple[str, str], tuple[str, str]] = {}
+    every: list[tuple[list[Unit], tuple[Conflict, ...]]] = []  # per page: its units (stale ones too), its noted pairs
     for p in plan.pages:
         units, heads = [], []
         for cid in p.chunk_ids:
@@ -292,9 +293,7 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
         sections, titles, conflicts = _merge_units(units)
         paired = tuple(c.model_copy(update={"resolution": "noted"})
                        for c in find_conflicts([], conflicts, stale, facts_of=_fact_values))
-        ids = {c.id for c in paired}
-        others = [c for c in find_conflicts(units + dropped, (), stale) if c.id not in ids]
-        noted = _attach_notes(others, sections, findings, f"{p.slug}.md")
+        every.append((units + dropped, paired))
         for kept, other in conflicts:
             findings.append(Finding(severity="warning", kind="conflict", page=f"{p.slug}.md", line=kept.start,
                                     message=f"sources disagree: {kept.doc}:{kept.start}-{kept.end} says {_facts_of(kept)} but "
@@ -306,8 +305,16 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
             key = normalise(sec) or INTRO.lower()
             if h is not None:
                 heading_home.setdefault((doc, h.anchor), (f"{p.slug}.md", anchors.get(key, "")))
-        builds.append(_PageBuild(p, sections, titles, paired + noted,
+        builds.append(_PageBuild(p, sections, titles, paired,
                                  tuple((u.doc, u.start, u.end, "stale") for u in dropped)))
+    # settings, versions, limits, absences and same-but-different statements across the whole plan:
+    # two pages that contradict each other are as much a problem as one page that does
+    known = {c.id for _, paired in every for c in paired}
+    found = [c for c in find_conflicts([u for us, _ in every for u in us], (), stale, similar=True) if c.id not in known]
+    for b, (members, _) in zip(builds, every):
+        here = {(u.doc, u.start) for u in members}
+        mine = [c for c in found if any((x.doc, x.start) in here for x in c.sides)]
+        b.conflicts = b.conflicts + _attach_notes(mine, b.sections, findings, f"{b.plan.slug}.md")
     links = _Links(LinkResolver(docs), doc_by, plan, heading_home)
     pages = []
     for b in builds:
@@ -369,7 +376,7 @@ def _attach_notes(found: list[Conflict], sections: dict[str, list[Unit]], findin
     present: dict[tuple[str, int], Unit] = {}
     for units in sections.values():
         for u in units:
-            for c in u.citations:
+            for c in list(u.citations) + [o.cite() for o in u.conflicts]:  # the other side of a pair is shown too
                 present.setdefault((c.doc, c.start), u)
     out = []
     for c in found:

@@ -216,6 +216,8 @@ def draft_pages_with_model(plan: Plan, chunks: list[Chunk], docs: list[Document]
     """Model drafts for every page (extractive where the model fails), findings, and usage per page file."""
     fallback, ex_findings = draft_pages(plan, chunks, docs, texts, stale=stale, drop_stale=drop_stale)
     jobs = page_jobs(plan, chunks, docs, texts, stale if drop_stale else frozenset())
+    for job, fb in zip(jobs, fallback):  # every conflict the drafter found for the page, other pages' sides too
+        job.others = list(fb.conflicts)
     links = LinkFixer(docs, plan)
     with ThreadPoolExecutor(max_workers=d.settings.concurrency) as pool:
         outcomes = list(pool.map(lambda jf: draft_page(jf[0], jf[1], texts, links, d), zip(jobs, fallback)))

@@ -123,8 +123,9 @@ def source_block(c: Chunk, aliases: list[Chunk]) -> str:
 def prompt_values(job: PageJob, part: list[Chunk], index: int, total: int, schema_text: str) -> dict[str, str]:
     ids = {c.id for c in part}
     plan = "\n".join(f"- {' > '.join(c.heading_path) or job.plan.title} ({c.doc}:{c.start}-{c.end}) [{c.id}]" for c in part)
-    conflicts = [f'- [{a.chunk}] {a.doc}:{a.start}-{a.end} says "{a.text}" but [{b.chunk}] {b.doc}:{b.start}-{b.end} '
-                 f'says "{b.text}"' for a, b in job.conflicts if a.chunk in ids or b.chunk in ids]
+    conflicts = [] if job.others else [  # `others`, when the drafter filled it, already holds these pairs
+        f'- [{a.chunk}] {a.doc}:{a.start}-{a.end} says "{a.text}" but [{b.chunk}] {b.doc}:{b.start}-{b.end} '
+        f'says "{b.text}"' for a, b in job.conflicts if a.chunk in ids or b.chunk in ids]
     return {
         "title": job.plan.title,
         "part": (f"This is part {index + 1} of {total} of the page: draft only the passages below; the other parts "
