@@ -119,7 +119,8 @@ def check_citations(page: str, parsed: ParsedPage, index: SourceIndex, fallback=
         if refs:
             closest = _check_claim(claim, refs, index, add)
             if closest:  # neighbours citing the same span may hold the rest of a split sentence
-                near = [c for c in parsed.claims[max(0, i - 1):i + 2] if c is claim or set(c.labels) & set(claim.labels)]
+                near = [c for c in parsed.claims[max(0, i - 1):i + 2]
+                        if c is claim or (c.kind != "note" and set(c.labels) & set(claim.labels))]
                 _check_dropped(claim, closest, near, refs, add)
     return out
 
