@@ -16,8 +16,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from consolidate.errors import ConsolidateError, UsageError
-from consolidate.records import Finding
-from consolidate.settings import load_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Merge an overlapping docs tree into fewer pages whose every fact is cited.")
@@ -43,6 +41,12 @@ def _llm_overrides(backend, base_url, model, strict, max_cost, concurrency) -> d
     if strict:
         llm["strict"] = True
     return {"llm": llm} if llm else {}
+
+
+def load_settings(*args, **kwargs):
+    """consolidate.settings, imported when a command needs it (pydantic is not free to import)."""
+    from consolidate.settings import load_settings as load
+    return load(*args, **kwargs)
 
 
 def _fail(exc: ConsolidateError) -> None:
@@ -209,7 +213,7 @@ def _links_only(target: Path, site: str, fail_on: str, as_json: bool) -> None:
         raise UsageError(f"--site {site}: unknown; choose one of {', '.join(STYLES)}")
     if not target.is_dir():
         raise UsageError(f"{target}: no such folder; pass a folder of markdown pages")
-    dead, stats = check_tree_links(str(target), site)
+    dead, stats = check_tree_links(str(target), site, workers=2)  # two processes from 1,000 pages up
     findings = [{"severity": "error", "kind": "dead-link", "page": d.file, "line": d.line,
                  "message": f"{d.file}:{d.line}: link {d.target!r} {d.problem}"} for d in dead]
     # plain writes: thousands of findings through rich would cost more than the check itself
