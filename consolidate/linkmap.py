@@ -32,6 +32,16 @@ def _stem(path: str) -> str:
     return "" if path.lower() in ("index", "readme") else path
 
 
+def path_candidates(path: str) -> list[str]:
+    """The files a relative link path may mean on a docs site, most literal first: the path itself,
+    with a markdown extension, as a folder's index page, and `x.html` as `x.html.md`, `x.md` or `x.mdx`."""
+    p = path.rstrip("/")
+    cands = [p, p + ".md", p + ".mdx", p + ".markdown", p + "/index.md", p + "/README.md", p + "/index.mdx"]
+    if p.endswith(".html"):
+        cands += [p + ".md", p[:-5] + ".md", p[:-5] + ".mdx"]
+    return cands
+
+
 class LinkResolver:
     def __init__(self, docs: list[Document]):
         self.docs = {d.path: d for d in docs}
@@ -59,12 +69,7 @@ class LinkResolver:
         return Resolved("doc", hit, anchor) if hit else Resolved("dead")
 
     def _by_path(self, p: str) -> str | None:
-        p = p.rstrip("/")
-        for cand in (p, p + ".md", p + ".mdx", p + ".markdown", p + "/index.md", p + "/README.md",
-                     re.sub(r"\.html$", ".html.md", p), re.sub(r"\.html$", ".md", p)):
-            if cand in self.docs:
-                return cand
-        return None
+        return next((c for c in path_candidates(p) if c in self.docs), None)
 
     def _by_route(self, route: str) -> str | None:
         """Site-root routes like `/admin/jobs/overview/` match a document whose path ends that way."""

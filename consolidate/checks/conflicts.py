@@ -15,7 +15,9 @@ import re
 from collections import defaultdict
 from typing import Protocol
 
-from consolidate.records import Conflict, ConflictSide
+from consolidate.checks import facts as F
+from consolidate.dedupe import jaccard, shingles
+from consolidate.records import Conflict, ConflictSide, Finding
 
 MAX_SIDES = 4
 SETTING_LINE = re.compile(r"^\s*(?:export\s+|-\s+)?([A-Za-z_][\w.-]*)\s*(?:=|:)\s*[\"']?([\w.:/-]+?)[\"']?\s*,?\s*(?:#.*)?$")
@@ -120,9 +122,6 @@ def find_conflicts(units: list[UnitLike], pairs: list[tuple[UnitLike, UnitLike]]
 
 def similar_value_pairs(units: list[UnitLike], stale: frozenset = frozenset(), min_sim: float = 0.85) -> list[Conflict]:
     """Statements from different documents that read the same once their facts are masked, with different facts."""
-    from consolidate.checks import facts as F
-    from consolidate.dedupe import jaccard, shingles
-
     index: dict[str, list[tuple]] = defaultdict(list)
     out = []
     for u in units:
@@ -138,11 +137,16 @@ def similar_value_pairs(units: list[UnitLike], stale: frozenset = frozenset(), m
                 seen.setdefault(id(entry[0]), entry)
         for v, vmasked, vfacts in seen.values():
             if v.doc != u.doc and vfacts != facts and jaccard(masked, vmasked) >= min_sim:
-                vals = lambda w: tuple(f.value for f in F.extract(w.text) if f.kind not in ("product", "initial"))  # noqa: E731
-                out.append(_conflict("value", " ".join(v.text.split()[:8]), [_side(v, vals(v), stale), _side(u, vals(u), stale)]))
+                out.append(_conflict("value", " ".join(v.text.split()[:8]),
+                                     [_side(v, _values(v), stale), _side(u, _values(u), stale)]))
         for sh in masked:
             index[sh].append((u, masked, facts))
     return out
+
+
+def _values(u: UnitLike) -> tuple[str, ...]:
+    """The facts a statement gives, as written (names are not values)."""
+    return tuple(f.value for f in F.extract(u.text) if f.kind not in ("product", "initial"))
 
 
 def _negations(units: list[UnitLike], stale: frozenset) -> list[Conflict]:
@@ -166,8 +170,6 @@ def _negations(units: list[UnitLike], stale: frozenset) -> list[Conflict]:
 
 def check_resolutions(page: str, parsed, conflicts: list[Conflict]) -> list:
     """A page that keeps one side of a conflict and drops another without a note citing both."""
-    from consolidate.records import Finding
-
     if not conflicts:
         return []
     spans: dict[str, list[tuple[int, int]]] = defaultdict(list)  # doc -> cited line spans, all claims

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote
 
+from consolidate.linkmap import path_candidates
 from consolidate.markdown.slugs import Slugger
 
 LINK = re.compile(r"\]\(\s*<?([^)\s>]*)")  # the target of an inline link or image
@@ -113,14 +114,8 @@ def _walk(root: str) -> tuple[list[str], set[str], set[str]]:
 
 def _target(path: str, files: set[str], dirs: set[str]) -> str | None:
     """The tree file a link path reaches ('' for a folder with no index page), or None."""
-    p = path.rstrip("/")
-    cands = [p, p + ".md", p + ".mdx", p + "/index.md", p + "/README.md", p + "/index.mdx"]
-    if p.endswith(".html"):
-        cands += [p[:-5] + ".md", p + ".md", p[:-5] + ".mdx"]
-    for c in cands:
-        if c in files:
-            return c
-    return "" if p in dirs else None
+    hit = next((c for c in path_candidates(path) if c in files), None)
+    return hit if hit is not None else ("" if path.rstrip("/") in dirs else None)
 
 
 def _by_suffix(route: str, files: set[str], by_name: dict[str, list[str]]) -> str | None:

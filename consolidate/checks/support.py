@@ -67,9 +67,6 @@ def negations(text: str) -> int:
     return _negations(words_of(text))
 
 
-def negated(text: str) -> bool:
-    return negations(text) > 0
-
 
 @dataclass(frozen=True)
 class Support:
