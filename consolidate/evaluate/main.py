@@ -4,37 +4,49 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from consolidate.evaluate.fixtures import EvalError, load_cases, load_fixtures
+from consolidate.evaluate.fixtures import EvalError, Fixture, load_cases, load_fixtures
 from consolidate.evaluate.report import text_table, write_baseline, write_results
-from consolidate.evaluate.runner import availability, evaluate
+from consolidate.evaluate.runner import BACKENDS, availability, evaluate
 
 DEFAULT_CASES = Path("../shared/corpora/real")
 
 
-def pick_backends(spec: str, config: Path | None) -> list[str]:
-    if spec.strip():
-        names = [b.strip() for b in spec.split(",") if b.strip()]
-        if "extractive" not in names:
-            names.insert(0, "extractive")  # the offline numbers are always there to compare with
-        return names
-    return ["extractive"] + (["openai"] if not availability("openai", True, config) else [])
+def pick_backends(spec: str) -> list[str]:
+    """The asked-for backends, extractive always first; by default every backend there is (those
+    that cannot run here are reported as skipped, with why)."""
+    names = [b.strip() for b in spec.split(",") if b.strip()] if spec.strip() else list(BACKENDS)
+    if "extractive" not in names:
+        names.insert(0, "extractive")  # the offline numbers are always there to compare with
+    return list(dict.fromkeys(names))
+
+
+def pick(items: list[Fixture], only: set[str]) -> list[Fixture]:
+    return [f for f in items if not only or f.name in only]
 
 
 def eval_command(fixtures: Path, cases: Path | None, backends: str, out: Path, config: Path | None,
-                 baseline: bool, progress) -> str:
+                 baseline: bool, progress, work: Path | None = None, only: str = "") -> str:
     fx = load_fixtures(fixtures)
     if cases is None:
         cases = DEFAULT_CASES if DEFAULT_CASES.is_dir() else None
     real = load_cases(cases) if cases is not None else []
-    names = pick_backends(backends, config)
-    results = evaluate(fx, real, names, config, progress)
+    wanted = {n.strip() for n in only.split(",") if n.strip()}
+    unknown = sorted(wanted - {f.name for f in fx + real})
+    if unknown:
+        raise EvalError(f"--only {','.join(unknown)}: no such fixture or case; names are the folder names under "
+                        f"{fixtures}" + (f" and {cases}" if cases else ""))
+    if baseline and wanted:
+        raise EvalError("--write-baseline records every fixture; run it without --only")
+    names = pick_backends(backends)
+    for b in names:
+        why = availability(b, config)
+        progress(f"backend {b}: " + ("runs" if not why else f"SKIPPED: {why}"))
+    results = evaluate(pick(fx, wanted), pick(real, wanted), names, config, progress, work)
     results["cases_folder"] = str(cases) if cases else None
-    if not backends.strip() and "openai" not in names:
-        results["skipped"].setdefault("openai", availability("openai", True, config))
-    if "local" not in names:
-        results["skipped"].setdefault("local", "not asked for: pass --backends extractive,local")
-    j, md = write_results(results, out)
-    lines = [text_table(results), f"results: {j}, {md}"]
+    j, md, html = write_results(results, out)
+    lines = [text_table(results), f"results: {j}, {md}, {html}"]
+    if work is not None:
+        lines.append(f"runs kept in {work}/<backend>/<name>/ (review one with: consolidate review {work}/extractive/<name>)")
     if baseline:
         lines.append(f"baseline written: {write_baseline(results, out / 'baseline.json')} (commit it as a reviewed change)")
     if not results["rows"]:

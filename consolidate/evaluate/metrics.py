@@ -8,7 +8,7 @@ from pathlib import Path
 
 from consolidate import metrics as cm
 from consolidate import sentences, tokens
-from consolidate.checks.claims import MARKS
+from consolidate.checks.claims import MARKS, NOTE_PREFIX
 from consolidate.evaluate.fixtures import Gold
 from consolidate.records import Chunk, Plan
 
@@ -21,10 +21,11 @@ _LIST = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+")
 
 
 def body(page: str) -> str:
-    """A page as a reader reads it: no front matter, citation marks, `Sources:` lines or source list."""
+    """A page's content: no front matter, citation marks, `Sources:` lines, source list or our notes."""
     text = _FRONT.sub("", page)
     text = text.split("\n## Sources\n", 1)[0]
-    lines = [ln for ln in text.splitlines() if not ln.startswith("[^") and not ln.startswith("Sources: [^")]
+    lines = [ln for ln in text.splitlines() if not ln.startswith("[^") and not ln.startswith("Sources: [^")
+             and NOTE_PREFIX not in ln[:40]]  # our "Sources disagree" notes are annotations, not content
     return MARKS.sub("", "\n".join(lines))
 
 
@@ -89,7 +90,12 @@ def run_scores(report: dict, pages: dict[str, str], source_texts: list[str], led
         "supported": _ratio(claims - len(bad), claims),
         "citation_precision": _ratio(claims - len(bad_cite), claims),
         "citation_recall": (ledger.get("coverage") or {}).get("coverage"),
-        "dead_links": sum(f["kind"] in LINK_KINDS for f in page_findings),
+        # dead links a reader of our pages would hit (checker errors); the sources' own dead links,
+        # reduced to their text by the drafter, are warnings and counted apart
+        "dead_links": sum(f["kind"] in LINK_KINDS and f["severity"] == "error" for f in page_findings),
+        "dead_unlinked": sum(f["kind"] in LINK_KINDS and f["severity"] != "error" for f in page_findings),
+        "model_pages": _ratio(sum((d.get("backend") or "extractive") != "extractive"
+                                  for d in report.get("page_details", {}).values()), len(pages)),
         "dup_rate_before": duplicate_rate(source_texts),
         "dup_rate_after": duplicate_rate(bodies),
         "tokens_before": sum(tokens.count(t) for t in source_texts),
@@ -99,6 +105,7 @@ def run_scores(report: dict, pages: dict[str, str], source_texts: list[str], led
         "model_calls": report.get("model_calls", 0),
         "tokens_in": report.get("tokens_in", 0),
         "tokens_out": report.get("tokens_out", 0),
+        "cache_hits": report.get("cache_hits", 0),
         "cost": report.get("cost", 0.0),
     }
 

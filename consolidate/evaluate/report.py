@@ -11,7 +11,8 @@ COLUMNS = [  # (key, header)
     ("citation_precision", "c.prec"), ("citation_recall", "c.rec"), ("dead_links", "dead"),
     ("dup_rate_before", "dup0"), ("dup_rate_after", "dup1"), ("tokens_before", "tok0"), ("tokens_after", "tok1"),
     ("conflicts_found", "confl"), ("stale_found", "stale"), ("pages", "pages"), ("human_pages", "hpages"),
-    ("human_facts_kept", "hkept"), ("wall_s", "sec"), ("model_calls", "calls"), ("cost", "cost"),
+    ("human_facts_kept", "hkept"), ("model_pages", "mdl"), ("wall_s", "sec"), ("model_calls", "calls"),
+    ("cost", "cost"),
 ]
 # gated metrics: higher is better, except those in LOWER
 GATED = ["topic_ari", "topic_nmi", "mapping_ari", "fact_coverage", "supported", "citation_precision",
@@ -41,8 +42,20 @@ def text_table(results: dict) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     lines = ["  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows]
     lines.insert(1, "-" * len(lines[0]))
+    lines += backend_lines(results)
     lines += [f"SKIPPED backend {b}: {why}" for b, why in sorted(results["skipped"].items())]
     return "\n".join(lines)
+
+
+def backend_lines(results: dict) -> list[str]:
+    out = []
+    for b, t in results.get("backends", {}).items():
+        share = "-" if t["model_pages"] is None else f"{t['model_pages']:.0%}"
+        out.append(f"backend {b}: {t['pages']:.0f} pages ({share} drafted by the model, the rest fell back to "
+                   f"extractive), {t['model_calls']:.0f} model calls, {t['cache_hits']:.0f} cache hits, "
+                   f"{t['tokens_in']:.0f} tokens in, {t['tokens_out']:.0f} out, {t['cost']:.4f} USD, {t['wall_s']:.1f}s"
+                   if b != "extractive" else f"backend {b}: {t['pages']:.0f} pages, no model, {t['wall_s']:.1f}s")
+    return out
 
 
 def markdown(results: dict) -> str:
@@ -50,6 +63,7 @@ def markdown(results: dict) -> str:
     out = ["# Merge evaluation", "", "Columns: see README, \"Evaluating merges\".", "",
            "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     out += ["| " + " | ".join(r) + " |" for r in table_rows(results)]
+    out += ["", "## Backends", ""] + [f"- {line}" for line in backend_lines(results)]
     if results["skipped"]:
         out += ["", "## Skipped backends", ""] + [f"- **{b}**: {why}" for b, why in sorted(results["skipped"].items())]
     cases = [r for r in results["rows"] if r["kind"] == "case"]
@@ -69,10 +83,13 @@ def markdown(results: dict) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_results(results: dict, folder: Path) -> tuple[Path, Path]:
+def write_results(results: dict, folder: Path) -> tuple[Path, Path, Path]:
+    from consolidate.evaluate.html import eval_html
+
     write_json(folder / "latest.json", results)
     write_text(folder / "latest.md", markdown(results))
-    return folder / "latest.json", folder / "latest.md"
+    write_text(folder / "latest.html", eval_html(results, folder))
+    return folder / "latest.json", folder / "latest.md", folder / "latest.html"
 
 
 def baseline_of(results: dict) -> dict:

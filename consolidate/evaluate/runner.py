@@ -23,7 +23,7 @@ def backend_settings(name: str, config: Path | None = None) -> Settings:
     return load_settings(config, {"llm": {"backend": name}})
 
 
-def availability(name: str, asked: bool, config: Path | None = None) -> str:
+def availability(name: str, config: Path | None = None) -> str:
     """'' when the backend can run, else why it is skipped."""
     if name not in BACKENDS:
         raise EvalError(f"--backends {name}: unknown; choose from {', '.join(BACKENDS)}")
@@ -33,8 +33,6 @@ def availability(name: str, asked: bool, config: Path | None = None) -> str:
     if name == "openai":
         base_url, api_key, _ = openai_config(s)
         return "" if base_url or api_key else "not configured: set OPENAI_BASE_URL or OPENAI_API_KEY (or llm.base_url)"
-    if not asked:
-        return "not asked for: pass --backends extractive,local"
     if importlib.util.find_spec("xllamacpp") is None:
         return "the local extra is not installed: pip install -e '.[local]'"
     try:
@@ -49,27 +47,37 @@ def _texts(res) -> list[str]:
     return ["\n".join(v) for _, v in sorted(pipeline.load_texts(res.docs)[0].items())]
 
 
-def run_one(fx: Fixture, settings: Settings) -> dict:
-    with tempfile.TemporaryDirectory(prefix="consolidate-eval-") as tmp:
-        out = Path(tmp) / "out"
-        t = time.perf_counter()
-        res = pipeline.run([fx.root], out, settings)
-        row = {"wall_s": round(time.perf_counter() - t, 3)}
-        pages = m.read_pages(out)
-        row |= m.run_scores(res.report, pages, _texts(res), read_json(out / "ledger.json"))
-        row["our_titles"] = [f"{n}: {(res.report['page_details'].get(n) or {}).get('title', '')}" for n in pages]
-        if fx.gold is not None:
-            row |= m.gold_scores(res.report, pages, res.chunks, res.plan, read_json(out / "redirects.json"), fx.gold)
-        if fx.after is not None:
-            row |= compare(fx.root, fx.after, out, fx.manifest, res.chunks, res.plan)
+def run_one(fx: Fixture, settings: Settings, out: Path | None = None) -> dict:
+    """Run the pipeline on one fixture or case and score it. `out` keeps the run (its model
+    responses are cached there, so a rerun asks the model nothing); None runs in a temp folder."""
+    if out is None:
+        with tempfile.TemporaryDirectory(prefix="consolidate-eval-") as tmp:
+            return _run_scored(fx, settings, Path(tmp) / "out")
+    return _run_scored(fx, settings, out) | {"out": out.as_posix()}
+
+
+def _run_scored(fx: Fixture, settings: Settings, out: Path) -> dict:
+    t = time.perf_counter()
+    res = pipeline.run([fx.root], out, settings)
+    row = {"wall_s": round(time.perf_counter() - t, 3)}
+    pages = m.read_pages(out)
+    row |= m.run_scores(res.report, pages, _texts(res), read_json(out / "ledger.json"))
+    row["our_titles"] = [f"{n}: {(res.report['page_details'].get(n) or {}).get('title', '')}" for n in pages]
+    if fx.gold is not None:
+        row |= m.gold_scores(res.report, pages, res.chunks, res.plan, read_json(out / "redirects.json"), fx.gold)
+    if fx.after is not None:
+        row |= compare(fx.root, fx.after, out, fx.manifest, res.chunks, res.plan)
+        row["after"] = fx.after.as_posix()
     return row
 
 
 def evaluate(fixtures: list[Fixture], cases: list[Fixture], backends: list[str], config: Path | None = None,
-             progress=lambda msg: None) -> dict:
+             progress=lambda msg: None, work: Path | None = None) -> dict:
+    """One row per (backend, fixture or case). With `work`, each run is kept in
+    work/<backend>/<name>/ (rerunnable, reviewable, model responses cached)."""
     rows, skipped = [], {}
     for b in backends:
-        why = availability(b, True, config)
+        why = availability(b, config)
         if why:
             skipped[b] = why
             continue
@@ -77,8 +85,25 @@ def evaluate(fixtures: list[Fixture], cases: list[Fixture], backends: list[str],
         for kind, items in (("fixture", fixtures), ("case", cases)):
             for fx in items:
                 progress(f"{b}: {kind} {fx.name}")
-                rows.append({"backend": b, "kind": kind, "name": fx.name} | run_one(fx, settings))
-    return {"rows": rows, "skipped": skipped, "overall": overall(rows)}
+                row = run_one(fx, settings, work / b / fx.name if work is not None else None)
+                if b == "extractive":
+                    row["model_pages"] = None
+                progress(f"{b}: {kind} {fx.name}: {row['pages']} pages, {row['model_calls']} model calls, "
+                         f"{row['wall_s']:.1f}s")
+                rows.append({"backend": b, "kind": kind, "name": fx.name} | row)
+    return {"rows": rows, "skipped": skipped, "overall": overall(rows), "backends": backend_totals(rows)}
+
+
+def backend_totals(rows: list[dict]) -> dict:
+    """What each backend cost over the whole eval: pages, calls, tokens, USD, seconds."""
+    out = {}
+    for b in dict.fromkeys(r["backend"] for r in rows):
+        mine = [r for r in rows if r["backend"] == b]
+        out[b] = {k: round(sum(r.get(k) or 0 for r in mine), 4) for k in
+                  ("pages", "model_calls", "cache_hits", "tokens_in", "tokens_out", "cost", "wall_s")}
+        drafted = sum((r.get("model_pages") or 0) * r["pages"] for r in mine)
+        out[b]["model_pages"] = round(drafted / out[b]["pages"], 4) if out[b]["pages"] else None
+    return out
 
 
 def overall(rows: list[dict]) -> list[dict]:

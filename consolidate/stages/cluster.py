@@ -7,7 +7,8 @@
    `max_direct` chunks, a deterministic spherical k-means first reduces them to micro-clusters
    whose centroids are clustered instead (memory stays linear in the chunk count).
 3. No chunk is dropped as noise: clusters smaller than `min_size` are attached to the nearest
-   larger topic (by centroid) and listed in `Topic.attached`.
+   larger topic (by centroid) and listed in `Topic.attached`, unless they hold a whole document
+   (a short page on its own subject stays a topic; only fragments are attached).
 4. Topic ids follow the first member in document order, so the same input gives the same ids.
 """
 
@@ -77,9 +78,18 @@ def agglomerate(x: np.ndarray, threshold: float, max_direct: int) -> np.ndarray:
     return top[mi]
 
 
-def _attach_small(labels: np.ndarray, x: np.ndarray, min_size: int) -> tuple[np.ndarray, set[int]]:
+def _whole_documents(labels: np.ndarray, chunks: list[Chunk]) -> set[int]:
+    """Clusters holding every chunk of at least one document: a page someone wrote is a topic."""
+    per_doc: dict[str, set[int]] = defaultdict(set)
+    for c, l in zip(chunks, labels.tolist()):
+        per_doc[c.doc].add(l)
+    return {next(iter(ls)) for ls in per_doc.values() if len(ls) == 1}
+
+
+def _attach_small(labels: np.ndarray, x: np.ndarray, min_size: int,
+                  keep: set[int] = frozenset()) -> tuple[np.ndarray, set[int]]:
     sizes = Counter(labels.tolist())
-    big = sorted(l for l, s in sizes.items() if s >= min_size)
+    big = sorted(l for l, s in sizes.items() if s >= min_size or l in keep)
     attached: set[int] = set()
     if not big or len(big) == len(sizes):
         return labels, attached
@@ -122,7 +132,7 @@ def cluster_chunks(chunks: list[Chunk], vectors: np.ndarray, *, threshold: float
     order = {c.id: i for i, c in enumerate(chunks)}  # chunks arrive sorted by doc path, then line
     x = prepare(vectors, chunks, doc_weight)
     labels = agglomerate(x, threshold, max_direct)
-    labels, attached_idx = _attach_small(labels, x, min_size)
+    labels, attached_idx = _attach_small(labels, x, min_size, _whole_documents(labels, chunks))
     members: dict[int, list[int]] = defaultdict(list)
     for i, l in enumerate(labels.tolist()):
         members[l].append(i)
