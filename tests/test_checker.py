@@ -142,6 +142,18 @@ def test_conflicts_settings_versions_and_negations():
     assert found[("value", "concurrency")].resolution == ""
 
 
+def test_step_numbers_are_not_values_and_a_subject_is_plain_words():
+    # the same step numbered 2 on one page and 3 on another is no disagreement (a real case had it)
+    same = [U("a.md", 5, "2. **[Deploy guide](DEPLOY.md)** - local setup (10 min)", "list_item"),
+            U("b.md", 9, "3. **[Deploy guide](DEPLOY.md)** - local setup (10 min)", "list_item")]
+    assert find_conflicts(same, similar=True) == []
+    differ = [U("a.md", 5, "2. **[Deploy guide](DEPLOY.md)** - local setup takes about 10 min", "list_item"),
+              U("b.md", 9, "3. **[Deploy guide](DEPLOY.md)** - local setup takes about 20 min", "list_item")]
+    (c,) = find_conflicts(differ, similar=True)
+    assert "](" not in c.subject and "**" not in c.subject and not c.subject.startswith("2")  # no link in a note
+    assert [s.values for s in c.sides] == [("10 min",), ("20 min",)]
+
+
 @pytest.fixture(scope="module")
 def corpus_out(tmp_path_factory):
     out = tmp_path_factory.mktemp("chk") / "out"

@@ -92,7 +92,7 @@ def find_conflicts(units: list[UnitLike], pairs: list[tuple[UnitLike, UnitLike]]
     similar: also find such pairs among `units` (across documents), for conflicts between pages."""
     out: list[Conflict] = []
     for kept, other in pairs:
-        subject = " ".join(kept.text.split()[:8])
+        subject = F.plain(kept.text, 8)
         vals = facts_of or (lambda u: ())
         out.append(_conflict("value", subject, [_side(kept, vals(kept), stale), _side(other, vals(other), stale)]))
     by_key: dict[str, dict[str, list[tuple[UnitLike, str]]]] = defaultdict(lambda: defaultdict(list))
@@ -137,7 +137,7 @@ def similar_value_pairs(units: list[UnitLike], stale: frozenset = frozenset(), m
                 seen.setdefault(id(entry[0]), entry)
         for v, vmasked, vfacts in seen.values():
             if v.doc != u.doc and vfacts != facts and jaccard(masked, vmasked) >= min_sim:
-                out.append(_conflict("value", " ".join(v.text.split()[:8]),
+                out.append(_conflict("value", F.plain(v.text, 8),
                                      [_side(v, _values(v), stale), _side(u, _values(u), stale)]))
         for sh in masked:
             index[sh].append((u, masked, facts))
@@ -146,7 +146,7 @@ def similar_value_pairs(units: list[UnitLike], stale: frozenset = frozenset(), m
 
 def _values(u: UnitLike) -> tuple[str, ...]:
     """The facts a statement gives, as written (names are not values)."""
-    return tuple(f.value for f in F.extract(u.text) if f.kind not in ("product", "initial"))
+    return tuple(f.value for f in F.extract(F.statement(u.text)) if f.kind not in ("product", "initial"))
 
 
 def _negations(units: list[UnitLike], stale: frozenset) -> list[Conflict]:

@@ -224,14 +224,31 @@ def contains(span: str, fact: Fact) -> bool:
     return v in span
 
 
+_LIST_MARK = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+", re.M)
+
+
+def statement(text: str) -> str:
+    """A list item or sentence without its list markers: a step's ordinal (`3.`) is its place in one
+    page's list, not a fact, so two pages numbering the same step differently do not disagree."""
+    return _LIST_MARK.sub("", text) if _LIST_MARK.search(text) else text
+
+
+def plain(text: str, words: int = 0) -> str:
+    """A statement as plain words (link labels, no targets, emphasis or list markers), for naming it
+    in a note; `words` keeps only the first ones."""
+    out = prose(statement(text)).split()
+    return " ".join(out[:words] if words else out)
+
+
 def fact_key(text: str) -> tuple[str, ...]:
     """The facts of a text as a sorted tuple, for comparing two statements."""
-    return tuple(sorted(f"{f.kind}:{f.value.lower()}" for f in extract(text) if f.kind not in ("product", "initial")))
+    return tuple(sorted(f"{f.kind}:{f.value.lower()}" for f in extract(statement(text))
+                        if f.kind not in ("product", "initial")))
 
 
 def mask(text: str) -> str:
     """Text with its facts replaced by a placeholder, to compare statements that differ only in facts."""
-    text = prose(text)
+    text = prose(statement(text))
     for rx in (URL, CODE, DATE, VERSION, PATH, NUMBER):
         text = rx.sub(" 0 ", text)
     return text

@@ -14,7 +14,8 @@ from consolidate import metrics as cm
 from consolidate import pipeline
 from consolidate.checks.claims import parse_page
 from consolidate.checks.facts import contains, extract, normalise_span
-from consolidate.evaluate.metrics import LINK_KINDS, body
+from consolidate import tokens
+from consolidate.evaluate.metrics import LINK_KINDS, body, duplicate_rate
 from consolidate.records import Chunk, Plan
 from consolidate.settings import Settings
 
@@ -86,13 +87,16 @@ def compare(case_before: Path, case_after: Path, out: Path, manifest: dict, chun
     facts = human_facts(case_after, human["findings"])
     hay = normalise_span("\n".join(body(t) for t in _md(ours_pages).values()))
     kept = [f for f in facts if contains(hay, f)]
+    theirs = _md(case_after)
     return doc_topic_scores(manifest, chunks, plan) | {
-        "human_pages": len(_md(case_after)), "human_claims": human["claims"],
+        "human_pages": len(theirs), "human_claims": human["claims"],
+        "human_tokens": sum(tokens.count(body(t)) for t in theirs.values()),
+        "human_dup_rate": duplicate_rate([body(t) for t in theirs.values()]),
         "human_traced_facts": len(facts),
         "human_facts_kept": round(len(kept) / len(facts), 4) if facts else None,
         "human_dead_links": human["dead_links"], "human_untraceable": human["untraceable"],
         "our_dead_links_standalone": ours["dead_links"], "our_untraceable": ours["untraceable"],
-        "human_titles": [_title(t, n) for n, t in _md(case_after).items()],
+        "human_titles": [_title(t, n) for n, t in theirs.items()],
         "manifest_notes": manifest.get("notes", ""),
     }
 

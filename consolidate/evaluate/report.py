@@ -68,19 +68,31 @@ def markdown(results: dict) -> str:
         out += ["", "## Skipped backends", ""] + [f"- **{b}**: {why}" for b, why in sorted(results["skipped"].items())]
     cases = [r for r in results["rows"] if r["kind"] == "case"]
     if cases:
-        out += ["", "## Side by side: our pages and the pages people made", ""]
+        out += ["", "## Side by side: our pages and the pages people made", "",
+                "Rows are the metrics that differ; the pages themselves are side by side in latest.html.", ""]
     for r in cases:
-        out += [f"### {r['name']} ({r['backend']})", "",
-                "| | ours | people's |", "|---|---|---|",
-                f"| pages | {r['pages']} | {r['human_pages']} |",
-                f"| dead links (standalone check) | {r['our_dead_links_standalone']} | {r['human_dead_links']} |",
-                f"| untraceable facts | {r['our_untraceable']} | {r['human_untraceable']} |",
-                f"| traced human facts we keep | {_fmt(r['human_facts_kept'])} of {r['human_traced_facts']} | all |", "",
-                "Our pages: " + "; ".join(r["our_titles"]), "",
-                "Their pages: " + "; ".join(r["human_titles"]), ""]
+        differ = [c for c in side_by_side(r) if c[3]]
+        same = [c[0] for c in side_by_side(r) if not c[3]]
+        out += [f"### {r['name']} ({r['backend']})", "", "| | ours | people's |", "|---|---|---|"]
+        out += [f"| {label} | {ours} | {theirs} |" for label, ours, theirs, _ in differ]
+        out += ["", f"Same in both: {', '.join(same) or 'nothing'}.", "",
+                "Our pages: " + "; ".join(r["our_titles"]), "", "Their pages: " + "; ".join(r["human_titles"]), ""]
         if r.get("manifest_notes"):
             out += [f"MANIFEST notes: {r['manifest_notes']}", ""]
     return "\n".join(out) + "\n"
+
+
+def side_by_side(r: dict) -> list[tuple[str, str, str, bool]]:
+    """(metric, ours, people's, differs) for a real case's row."""
+    pairs = [
+        ("pages", r.get("pages"), r.get("human_pages")),
+        ("tokens (citations stripped)", r.get("tokens_after"), r.get("human_tokens")),
+        ("duplicate-sentence rate", r.get("dup_rate_after"), r.get("human_dup_rate")),
+        ("dead links (checked against before/)", r.get("our_dead_links_standalone"), r.get("human_dead_links")),
+        ("facts traced to no input", r.get("our_untraceable"), r.get("human_untraceable")),
+        ("people's traced facts kept", r.get("human_facts_kept"), 1.0 if r.get("human_traced_facts") else None),
+    ]
+    return [(label, _fmt(a), _fmt(b), _fmt(a) != _fmt(b)) for label, a, b in pairs]
 
 
 def write_results(results: dict, folder: Path) -> tuple[Path, Path, Path]:

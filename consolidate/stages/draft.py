@@ -346,7 +346,7 @@ def _block(u: Unit, text: str, para: int) -> DraftBlock:
 
 def _originals(u: Unit) -> dict[str, str]:
     """Fact keys (lower-cased, for comparing) -> the values as the source writes them."""
-    return {f"{f.kind}:{f.value.lower()}": f.value for f in F.extract(u.text)}
+    return {f"{f.kind}:{f.value.lower()}": f.value for f in F.extract(F.statement(u.text))}
 
 
 def _facts_of(u: Unit) -> str:
