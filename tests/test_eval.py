@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import write
 from consolidate.evaluate.fixtures import EvalError, load_fixtures, load_gold
 from consolidate.evaluate.report import markdown, regressions, text_table
 from consolidate.evaluate.runner import evaluate
@@ -58,3 +59,38 @@ def test_skipped_backend_is_reported_with_why(monkeypatch):
         monkeypatch.delenv(var, raising=False)
     r = evaluate([], [], ["openai"])
     assert "OPENAI_BASE_URL" in r["skipped"]["openai"] and r["rows"] == []
+
+
+def test_extractive_and_an_openai_server_in_one_table_with_pages_side_by_side(tmp_path, monkeypatch):
+    """Both backends over the same fixture and a real case in one run; the model is a real HTTP
+    server on 127.0.0.1. The HTML puts each backend's pages beside the people's."""
+    from llm_server import LLMServer, echo_page
+
+    from consolidate.evaluate.html import eval_html
+    from consolidate.evaluate.main import eval_command
+
+    case = tmp_path / "cases" / "tiny"
+    write(case / "before", "install.md", "# Install\n\nRun `make install` on Linux. It takes 2 minutes.\n")
+    write(case / "before", "setup.md", "# Setup\n\nRun `make install` on Linux. Then start the server on port 8080.\n")
+    write(case / "after", "install.md", "# Install\n\nRun `make install` on Linux, then start the server on port 8080.\n")
+    with LLMServer() as server:
+        server.default = echo_page
+        monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+        monkeypatch.setenv("OPENAI_MODEL", "test-model")
+        text = eval_command(ROOT / "eval" / "fixtures", tmp_path / "cases", "extractive,openai", tmp_path / "res",
+                            None, False, lambda m: None, tmp_path / "work", "api-split,tiny")
+        calls = len([r for r in server.requests if r[0].endswith("/chat/completions")])
+    results = json.loads((tmp_path / "res" / "latest.json").read_text())
+    rows = {(r["backend"], r["name"]): r for r in results["rows"]}
+    assert set(rows) == {(b, n) for b in ("extractive", "openai") for n in ("api-split", "tiny")}  # --only
+    assert sum(r["model_calls"] for r in results["rows"]) == calls > 0
+    assert rows[("openai", "api-split")]["model_pages"] == 1.0  # drafted by the model, none fell back
+    assert rows[("extractive", "api-split")]["model_pages"] is None
+    assert "backend openai:" in text and "backend extractive:" in text
+    assert (tmp_path / "work" / "openai" / "api-split" / "pages").is_dir()  # runs are kept per backend
+    html = (tmp_path / "res" / "latest.html").read_text()
+    assert html == eval_html(results, tmp_path / "res")  # a pure function of the results and the kept runs
+    tiny = html[html.index('id="case-tiny"'):]
+    assert tiny.count('<div class="col">') == 3  # extractive, openai, people's
+    assert "ours (openai)" in tiny and "people&#x27;s (after/)" in tiny and 'class="differs"' in tiny
+    assert "<script" not in html and "Content-Security-Policy" in html

@@ -72,17 +72,21 @@ def _run_scored(fx: Fixture, settings: Settings, out: Path) -> dict:
 
 
 def evaluate(fixtures: list[Fixture], cases: list[Fixture], backends: list[str], config: Path | None = None,
-             progress=lambda msg: None, work: Path | None = None) -> dict:
+             progress=lambda msg: None, work: Path | None = None, fixtures_only: dict[str, str] | None = None) -> dict:
     """One row per (backend, fixture or case). With `work`, each run is kept in
-    work/<backend>/<name>/ (rerunnable, reviewable, model responses cached)."""
+    work/<backend>/<name>/ (rerunnable, reviewable, model responses cached). `fixtures_only`:
+    backends to run on the fixtures only, with why (reported as skipped on the real cases)."""
     rows, skipped = [], {}
+    fixtures_only = fixtures_only or {}
     for b in backends:
         why = availability(b, config)
         if why:
             skipped[b] = why
             continue
         settings = backend_settings(b, config)
-        for kind, items in (("fixture", fixtures), ("case", cases)):
+        if cases and b in fixtures_only:
+            skipped[f"{b} on the real cases"] = fixtures_only[b]
+        for kind, items in (("fixture", fixtures), ("case", [] if b in fixtures_only else cases)):
             for fx in items:
                 progress(f"{b}: {kind} {fx.name}")
                 row = run_one(fx, settings, work / b / fx.name if work is not None else None)
