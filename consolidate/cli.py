@@ -269,6 +269,7 @@ def eval_cmd(fixtures: Annotated[Path, typer.Option("--fixtures", help="Fixture 
              only: Annotated[str, typer.Option("--only", help="Comma-separated fixture or case names to run (default: all).", show_default=False)] = "",
              out_dir: Annotated[Path, typer.Option("--out", "-o", help="Where latest.json, latest.md and latest.html go.")] = Path("eval/results"),
              work: Annotated[Path, typer.Option("--work", help="Where each run is kept (rerunnable, reviewable; model replies cached).")] = Path("eval/out"),
+             fresh: Annotated[bool, typer.Option("--fresh", help="Delete each kept run first (times from scratch; the model is asked again).")] = False,
              config: Config = None,
              write_baseline: Annotated[bool, typer.Option("--write-baseline", help="Record these extractive fixture numbers as eval/results/baseline.json (a reviewed change).")] = False) -> None:
     """Score merges against gold fixtures and real consolidations; one table for every backend."""
@@ -276,7 +277,7 @@ def eval_cmd(fixtures: Annotated[Path, typer.Option("--fixtures", help="Fixture 
 
     try:
         text = eval_command(fixtures, cases, backends, out_dir, config, write_baseline,
-                            lambda m: err.print(m, markup=False, highlight=False), work, only)
+                            lambda m: err.print(m, markup=False, highlight=False), work, only, fresh)
     except ConsolidateError as exc:
         _fail(exc)
     out.print(text, markup=False, highlight=False, soft_wrap=True)

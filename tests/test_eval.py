@@ -94,3 +94,13 @@ def test_extractive_and_an_openai_server_in_one_table_with_pages_side_by_side(tm
     assert tiny.count('<div class="col">') == 3  # extractive, openai, people's
     assert "ours (openai)" in tiny and "people&#x27;s (after/)" in tiny and 'class="differs"' in tiny
     assert "<script" not in html and "Content-Security-Policy" in html
+
+
+def test_a_kept_run_is_recomputed_not_resumed(tmp_path):
+    """Saved stages are fingerprinted by settings and inputs, not code; an eval rerun after a code
+    change must not score the old topics."""
+    fx = [f for f in load_fixtures(ROOT / "eval" / "fixtures") if f.name == "api-split"]
+    first = evaluate(fx, [], ["extractive"], work=tmp_path)
+    again = evaluate(fx, [], ["extractive"], work=tmp_path)
+    assert again["rows"][0]["reused_stages"] == [] and again["rows"][0]["out"] == first["rows"][0]["out"]
+    assert (tmp_path / "extractive" / "api-split" / "pages").is_dir()

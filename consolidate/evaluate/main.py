@@ -30,7 +30,7 @@ def pick(items: list[Fixture], only: set[str]) -> list[Fixture]:
 
 
 def eval_command(fixtures: Path, cases: Path | None, backends: str, out: Path, config: Path | None,
-                 baseline: bool, progress, work: Path | None = None, only: str = "") -> str:
+                 baseline: bool, progress, work: Path | None = None, only: str = "", fresh: bool = False) -> str:
     fx = load_fixtures(fixtures)
     if cases is None:
         cases = DEFAULT_CASES if DEFAULT_CASES.is_dir() else None
@@ -47,12 +47,13 @@ def eval_command(fixtures: Path, cases: Path | None, backends: str, out: Path, c
         why = availability(b, config)
         progress(f"backend {b}: " + ("runs" if not why else f"SKIPPED: {why}"))
     slow = {} if backends.strip() else {"local": LOCAL_CASES}
-    results = evaluate(pick(fx, wanted), pick(real, wanted), names, config, progress, work, slow)
+    results = evaluate(pick(fx, wanted), pick(real, wanted), names, config, progress, work, slow, fresh)
     results["cases_folder"] = str(cases) if cases else None
     j, md, html = write_results(results, out)
     lines = [text_table(results), f"results: {j}, {md}, {html}"]
     if work is not None:
-        lines.append(f"runs kept in {work}/<backend>/<name>/ (review one with: consolidate review {work}/extractive/<name>)")
+        lines.append(f"runs kept in {work}/<backend>/<name>/ (review one with: consolidate review {work}/extractive/<name>); "
+                     "a rerun reuses their model replies (cache hits are in the JSON); --fresh asks the model again")
     if baseline:
         lines.append(f"baseline written: {write_baseline(results, out / 'baseline.json')} (commit it as a reviewed change)")
     if not results["rows"]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -15,6 +16,7 @@ from consolidate.evaluate.realcases import compare
 from consolidate.fsio import read_json
 from consolidate.llm.base import openai_config
 from consolidate.settings import Settings, load_settings
+from consolidate.state import MARKER, OutputDir
 
 BACKENDS = ("extractive", "local", "openai")
 
@@ -47,9 +49,17 @@ def _texts(res) -> list[str]:
     return ["\n".join(v) for _, v in sorted(pipeline.load_texts(res.docs)[0].items())]
 
 
-def run_one(fx: Fixture, settings: Settings, out: Path | None = None) -> dict:
-    """Run the pipeline on one fixture or case and score it. `out` keeps the run (its model
-    responses are cached there, so a rerun asks the model nothing); None runs in a temp folder."""
+def run_one(fx: Fixture, settings: Settings, out: Path | None = None, fresh: bool = False) -> dict:
+    """Run the pipeline on one fixture or case and score it; None runs in a temp folder.
+
+    `out` keeps the run for review and keeps its model replies, so a rerun asks the model nothing.
+    Its saved stages and embeddings are always deleted first: they are fingerprinted by settings
+    and inputs, not by the code, and an eval exists to measure code changes. `fresh` deletes the
+    model replies too."""
+    if out is not None and (out / MARKER).is_file():  # only a folder consolidate made
+        od = OutputDir(out)
+        for stale in ([out] if fresh else [od.state, od.cache / "embeddings"]):
+            shutil.rmtree(stale, ignore_errors=True)
     if out is None:
         with tempfile.TemporaryDirectory(prefix="consolidate-eval-") as tmp:
             return _run_scored(fx, settings, Path(tmp) / "out")
@@ -59,7 +69,7 @@ def run_one(fx: Fixture, settings: Settings, out: Path | None = None) -> dict:
 def _run_scored(fx: Fixture, settings: Settings, out: Path) -> dict:
     t = time.perf_counter()
     res = pipeline.run([fx.root], out, settings)
-    row = {"wall_s": round(time.perf_counter() - t, 3)}
+    row = {"wall_s": round(time.perf_counter() - t, 3), "reused_stages": list(res.report.get("reused_stages") or [])}
     pages = m.read_pages(out)
     row |= m.run_scores(res.report, pages, _texts(res), read_json(out / "ledger.json"))
     row["our_titles"] = [f"{n}: {(res.report['page_details'].get(n) or {}).get('title', '')}" for n in pages]
@@ -72,7 +82,8 @@ def _run_scored(fx: Fixture, settings: Settings, out: Path) -> dict:
 
 
 def evaluate(fixtures: list[Fixture], cases: list[Fixture], backends: list[str], config: Path | None = None,
-             progress=lambda msg: None, work: Path | None = None, fixtures_only: dict[str, str] | None = None) -> dict:
+             progress=lambda msg: None, work: Path | None = None, fixtures_only: dict[str, str] | None = None,
+             fresh: bool = False) -> dict:
     """One row per (backend, fixture or case). With `work`, each run is kept in
     work/<backend>/<name>/ (rerunnable, reviewable, model responses cached). `fixtures_only`:
     backends to run on the fixtures only, with why (reported as skipped on the real cases)."""
@@ -89,7 +100,7 @@ def evaluate(fixtures: list[Fixture], cases: list[Fixture], backends: list[str],
         for kind, items in (("fixture", fixtures), ("case", [] if b in fixtures_only else cases)):
             for fx in items:
                 progress(f"{b}: {kind} {fx.name}")
-                row = run_one(fx, settings, work / b / fx.name if work is not None else None)
+                row = run_one(fx, settings, work / b / fx.name if work is not None else None, fresh)
                 if b == "extractive":
                     row["model_pages"] = None
                 progress(f"{b}: {kind} {fx.name}: {row['pages']} pages, {row['model_calls']} model calls, "
