@@ -147,7 +147,8 @@ def prepare(roots: list[Path], out: Path, settings: Settings, progress: Progress
             res.plan, pf = read_plan_file(plan_file, res.chunks, docs)
             res.findings += pf
         else:
-            res.plan = plan_pages(res.topics, res.chunks, docs)
+            res.stale = find_stale(docs, texts)
+            res.plan = plan_pages(res.topics, res.chunks, docs, frozenset(s["doc"] for s in res.stale))
         write_json(out / "plan.json", plan_to_json(res.plan))
     return res, texts
 
@@ -170,7 +171,7 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
     llm = settings.llm
     kept = review_decisions.kept_pages(res.out, res.plan, res.docs)  # accepted/edited in review, sources unchanged
     with _Timer(res, "draft"):
-        res.stale = find_stale(res.docs, texts)
+        res.stale = res.stale or find_stale(res.docs, texts)
         for s in res.stale:
             res.findings.append(Finding(severity="warning", kind="stale-source", page="", line=s["line"],
                                         message=f"{s['doc']}:{s['line']}: stale or point-in-time source ({'; '.join(s['reasons'])})"

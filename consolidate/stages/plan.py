@@ -18,24 +18,26 @@ def slugify(title: str) -> str:
     return s[:60].rstrip("-") or "page"
 
 
-def _title(topic: Topic, by_id: dict[str, Chunk], docs: dict[str, Document]) -> str:
+def _rank(chunk_ids, by_id: dict[str, Chunk], stale: frozenset) -> list[str]:
+    """Documents of a topic, the one holding most of it first; stale or point-in-time sources
+    (a dated verification report) last, so they never name or lead a page of current docs."""
     weight: Counter[str] = Counter()
-    for cid in topic.chunk_ids:
-        c = by_id[cid]
-        weight[c.doc] += c.tokens
-    for doc, _ in sorted(weight.items(), key=lambda kv: (-kv[1], kv[0])):
+    for cid in chunk_ids:
+        weight[by_id[cid].doc] += by_id[cid].tokens
+    return [d for d, _ in sorted(weight.items(), key=lambda kv: (kv[0] in stale, -kv[1], kv[0]))]
+
+
+def _title(topic: Topic, by_id: dict[str, Chunk], docs: dict[str, Document], stale: frozenset = frozenset()) -> str:
+    for doc in _rank(topic.chunk_ids, by_id, stale):
         t = docs[doc].title.strip()
         if t and t.lower() not in GENERIC:
             return t
     return topic.label.replace(" · ", ", ").capitalize()
 
 
-def reading_order(chunk_ids: list[str], by_id: dict[str, Chunk]) -> list[str]:
+def reading_order(chunk_ids: list[str], by_id: dict[str, Chunk], stale: frozenset = frozenset()) -> list[str]:
     """The document holding most of the topic first, then the others by size; lines in order."""
-    weight: Counter[str] = Counter()
-    for cid in chunk_ids:
-        weight[by_id[cid].doc] += by_id[cid].tokens
-    rank = {d: i for i, (d, _) in enumerate(sorted(weight.items(), key=lambda kv: (-kv[1], kv[0])))}
+    rank = {d: i for i, d in enumerate(_rank(chunk_ids, by_id, stale))}
     return sorted(chunk_ids, key=lambda cid: (rank[by_id[cid].doc], by_id[cid].start))
 
 
@@ -48,17 +50,17 @@ def redirects_for(pages: list[PagePlan], by_id: dict[str, Chunk], docs: list[Doc
     return {d.path: [pg for pg, _ in sorted(share[d.path].items(), key=lambda kv: (-kv[1], kv[0]))] for d in docs}
 
 
-def plan_pages(topics: list[Topic], chunks: list[Chunk], docs: list[Document]) -> Plan:
+def plan_pages(topics: list[Topic], chunks: list[Chunk], docs: list[Document], stale: frozenset = frozenset()) -> Plan:
     by_id = {c.id: c for c in chunks}
     doc_by = {d.path: d for d in docs}
     pages, used = [], set()
     for t in topics:
-        title = _title(t, by_id, doc_by)
+        title = _title(t, by_id, doc_by, stale)
         slug, k = slugify(title), 2
         while slug in used:
             slug, k = f"{slugify(title)}-{k}", k + 1
         used.add(slug)
-        order = reading_order(list(t.chunk_ids), by_id)
+        order = reading_order(list(t.chunk_ids), by_id, stale)
         sources = tuple(dict.fromkeys(by_id[c].doc for c in order))
         pages.append(PagePlan(slug=slug, title=title, topic=t.id, chunk_ids=tuple(order), sources=sources))
     return Plan(pages=tuple(pages), redirects=redirects_for(pages, by_id, docs))
