@@ -266,6 +266,7 @@ def publish(out_dir: Annotated[Path, typer.Argument(help="A reviewed run's outpu
 def eval_cmd(fixtures: Annotated[Path, typer.Option("--fixtures", help="Fixture folders, each with gold.json.")] = Path("eval/fixtures"),
              cases: Annotated[Optional[Path], typer.Option("--cases", help="Real cases (<case>/before, after); default ../shared/corpora/real when present.", show_default=False)] = None,
              backends: Annotated[str, typer.Option("--backends", help="Comma-separated: extractive, local, openai (default: all; those that cannot run here are reported as skipped).", show_default=False)] = "",
+             labels: Annotated[Path, typer.Option("--labels", help="Hand-resolved labels of the real cases, one <case>.json each.")] = Path("eval/cases"),
              only: Annotated[str, typer.Option("--only", help="Comma-separated fixture or case names to run (default: all).", show_default=False)] = "",
              out_dir: Annotated[Path, typer.Option("--out", "-o", help="Where latest.json, latest.md and latest.html go.")] = Path("eval/results"),
              work: Annotated[Path, typer.Option("--work", help="Where each run is kept (rerunnable, reviewable; model replies cached).")] = Path("eval/out"),
@@ -277,7 +278,7 @@ def eval_cmd(fixtures: Annotated[Path, typer.Option("--fixtures", help="Fixture 
 
     try:
         text = eval_command(fixtures, cases, backends, out_dir, config, write_baseline,
-                            lambda m: err.print(m, markup=False, highlight=False), work, only, fresh)
+                            lambda m: err.print(m, markup=False, highlight=False), work, only, fresh, labels)
     except ConsolidateError as exc:
         _fail(exc)
     out.print(text, markup=False, highlight=False, soft_wrap=True)

@@ -142,6 +142,22 @@ def test_conflicts_settings_versions_and_negations():
     assert found[("value", "concurrency")].resolution == ""
 
 
+def test_absences_as_report_labels_and_contractions_but_not_error_states():
+    describes = [U("a.md", 7, "A background worker processes each job."), U("b.md", 3, "Restart the background worker."),
+                 U("b.md", 5, "Tidewater requires Redis 6.2 or later.")]
+    for said in ("1. **No Background Worker**: jobs are created but nothing runs them",
+                 "There's no background worker yet.", "Tidewater doesn't have a background worker."):
+        found = find_conflicts([U("r.md", 4, said, "list_item")] + describes)
+        assert [(c.kind, c.subject, sorted({s.doc for s in c.sides})) for c in found] == \
+            [("negation", "background worker", ["a.md", "b.md", "r.md"])], said
+    redis = find_conflicts([U("m.md", 2, "There is no separate Redis dependency.")] + describes)
+    assert [(c.subject, sorted({s.doc for s in c.sides})) for c in redis] == [("separate Redis", ["b.md", "m.md"])]
+    # an error state, and a common last word alone, are not claims that a thing does not exist
+    assert find_conflicts([U("r.md", 4, "The page says there are no workers available."),
+                           U("a.md", 2, "Two workers available at night.")]) == []
+    assert find_conflicts([U("r.md", 4, "There's no background service."), U("a.md", 2, "The service restarts.")]) == []
+
+
 def test_step_numbers_are_not_values_and_a_subject_is_plain_words():
     # the same step numbered 2 on one page and 3 on another is no disagreement (a real case had it)
     same = [U("a.md", 5, "2. **[Deploy guide](DEPLOY.md)** - local setup (10 min)", "list_item"),

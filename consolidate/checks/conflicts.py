@@ -19,7 +19,7 @@ from consolidate.checks import facts as F
 from consolidate.dedupe import jaccard, shingles
 from consolidate.records import Conflict, ConflictSide, Finding
 
-MAX_SIDES = 4
+MAX_SIDES = 6
 SETTING_LINE = re.compile(r"^\s*(?:export\s+|-\s+)?([A-Za-z_][\w.-]*)\s*(?:=|:)\s*[\"']?([\w.:/-]+?)[\"']?\s*,?\s*(?:#.*)?$")
 SETTING_PROSE = re.compile(r"\bset\s+`?([A-Za-z_][\w.-]*)`?\s+to\s+`?([\w.:/-]+?)`?(?=[\s.,;)]|$)|"
                            r"`?([A-Za-z_][\w.-]*)`?\s+(?:defaults\s+to|(?:is\s+|was\s+)?set\s+to)\s+`?([\w.:/-]+?)`?(?=[\s.,;)]|$)",
@@ -27,12 +27,20 @@ SETTING_PROSE = re.compile(r"\bset\s+`?([A-Za-z_][\w.-]*)`?\s+to\s+`?([\w.:/-]+?
 MIN_VERSION = re.compile(r"\b([A-Z][A-Za-z]+(?:\.js)?)\s+v?(\d+(?:\.\d+)*)\+?\s+(?:or\s+(?:later|newer|higher|above)|and\s+(?:later|up|above))"
                          r"|\brequires\s+([A-Z][A-Za-z]+(?:\.js)?)\s+v?(\d+(?:\.\d+)*)\b")
 RATE = re.compile(r"(?<![\w.,])(\d[\d,.]*)\s+((?:[a-z]+\s+){1,2}per\s+(?:second|minute|hour|day|week|month|client|user|request))\b", re.I)
-NO_THING = re.compile(r"\b(?:has no|have no|there (?:is|are) no|no separate)\s+([a-z][a-z-]+(?:\s+[a-z][a-z-]+)?)", re.I)
+# "has no background worker", "there's no ...", "doesn't have a ...", and a bold label that starts a
+# line or list item ("1. **No Background Worker**: ..."), as verification reports write their findings
+NO_THING = re.compile(r"\b(?:has no|have no|there(?: is|'s|’s| are) no|no separate|(?:does not|doesn't|doesn’t) have an?)"
+                      r"\s+([a-z][a-z-]+(?:\s+[a-z][a-z-]+)?)"
+                      r"|^[ \t]*(?:[-*+]|\d{1,9}[.)])?[ \t]*\*\*no\s+([a-z][a-z-]+(?:\s+[a-z][a-z-]+)?)\*\*", re.I | re.M)
 DATA_KEY = re.compile(r"(?:^|[_.-])(?:id|at|time|timestamp|date|name|email|created|updated|count|total)$|[a-z](?:Id|At|Time|Name|Count)$", re.I)
 DATA_LANGS = ("json", "js", "javascript", "ts", "typescript", "jsx", "tsx", "python", "py", "go", "sql", "rust", "java", "graphql")
 GENERIC_KEYS = frozenset("name id type kind description title image label value key path url file version tags tag "
                          "date owner author slug sidebar_position layout status summary example default".split())
-STOP_TAIL = frozenset("and or but the a an is are was were to of in on for with".split())
+STOP_TAIL = frozenset("and or but the a an is are was were to of in on for with during before after until when while "
+                      "if yet at from by as".split())
+# "there are no workers available" is an error state, not a claim that a thing does not exist
+STATE_TAIL = frozenset("available found left running needed required configured connected registered online ready "
+                       "pending active more longer".split())
 
 
 class UnitLike(Protocol):
@@ -154,17 +162,25 @@ def _negations(units: list[UnitLike], stale: frozenset) -> list[Conflict]:
     prose = [u for u in units if u.kind in ("sentence", "list_item", "quote")]
     for u in prose:
         for m in NO_THING.finditer(u.text):
-            words = m.group(1).lower().split()
-            while words and words[-1] in STOP_TAIL:
-                words.pop()
-            if len(words) < 2:
+            written = (m.group(1) or m.group(2)).split()
+            while written and written[-1].lower() in STOP_TAIL:
+                written.pop()
+            words = [w.lower() for w in written]
+            if len(words) < 2 or words[-1] in STATE_TAIL:
                 continue  # "drafts have no number": too generic to hold against other pages
             phrase = " ".join(words)
-            rx = re.compile(rf"\b(?:{re.escape(phrase)}|{re.escape(words[-1])})s?\b", re.I)
-            others = [o for o in prose if o.doc != u.doc and rx.search(o.text) and not NO_THING.search(o.text)]
-            if len({o.doc for o in others}) >= 1 and len(others) >= 2:
-                sides = [_side(u, ("no " + phrase,), stale)] + [_side(o, (phrase,), stale) for o in others[:MAX_SIDES - 1]]
-                out.append(_conflict("negation", phrase, sides))
+            # the whole phrase ("service" alone is too common), or a name capitalised in running text
+            # ("no separate Redis dependency" against pages that require Redis)
+            names = [re.escape(w) for w in written if m.group(1) and w[:1].isupper() and w.lower() not in ("no", "separate")]
+            rx = re.compile(rf"(?i:\b{re.escape(phrase)}s?\b)" + "".join(rf"|\b{n}\b" for n in names))
+            others: dict[str, UnitLike] = {}  # one statement per document that describes the thing
+            for o in prose:
+                if o.doc != u.doc and o.doc not in others and rx.search(o.text) and not NO_THING.search(o.text):
+                    others[o.doc] = o
+            if others:
+                sides = [_side(u, ("no " + phrase,), stale)] + [_side(others[d], (phrase,), stale)
+                                                                 for d in sorted(others)[:MAX_SIDES - 1]]
+                out.append(_conflict("negation", " ".join(written) if m.group(1) else phrase, sides))
     return out
 
 

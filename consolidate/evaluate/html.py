@@ -67,11 +67,20 @@ def _metrics(r: dict) -> str:
     return f"<table><tr><th>metric</th><th>ours</th><th>people's</th></tr>{rows}</table>"
 
 
+def _labels(r: dict) -> str:
+    items = [f"conflicts found {_e(r.get('conflicts_found'))}, stale found {_e(r.get('stale_found'))}"]
+    items += [f"missed conflict: {_e(m)}" for m in r.get("conflicts_missed", [])]
+    items += [f"flagged stale beyond the labels: {_e(d)}" for d in r.get("stale_extra", [])]
+    return f"<ul>{''.join(f'<li>{i}</li>' for i in items)}</ul>"
+
+
 def _case(name: str, rows: list[dict], folder: Path) -> str:
     parts = [f'<section id="case-{_e(name)}"><h2>{_e(name)}</h2>']
-    for r in rows:
-        parts.append(f"<h4>{_e(r['backend'])}: metrics (highlighted where ours and people's differ)</h4>{_metrics(r)}")
     after = rows[0].get("after")
+    for r in rows:
+        parts.append(f"<h4>{_e(r['backend'])}: against the labels (eval/cases/{_e(name)}.json)</h4>{_labels(r)}")
+        if after:
+            parts.append(f"<h4>{_e(r['backend'])}: metrics (highlighted where ours and people's differ)</h4>{_metrics(r)}")
     cols = [_ours(r, folder) for r in rows]
     if after:
         cols.append(_column("people's (after/)", _e(after), _read_pages(Path(after), strip=False)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from consolidate.evaluate.fixtures import EvalError, Fixture, load_cases, load_fixtures
+from consolidate.evaluate.fixtures import DEFAULT_LABELS, EvalError, Fixture, load_cases, load_fixtures
 from consolidate.evaluate.report import text_table, write_baseline, write_results
 from consolidate.evaluate.runner import BACKENDS, availability, evaluate
 
@@ -30,11 +30,12 @@ def pick(items: list[Fixture], only: set[str]) -> list[Fixture]:
 
 
 def eval_command(fixtures: Path, cases: Path | None, backends: str, out: Path, config: Path | None,
-                 baseline: bool, progress, work: Path | None = None, only: str = "", fresh: bool = False) -> str:
+                 baseline: bool, progress, work: Path | None = None, only: str = "", fresh: bool = False,
+                 labels: Path = DEFAULT_LABELS) -> str:
     fx = load_fixtures(fixtures)
     if cases is None:
         cases = DEFAULT_CASES if DEFAULT_CASES.is_dir() else None
-    real = load_cases(cases) if cases is not None else []
+    real = load_cases(cases, labels) if cases is not None else []
     wanted = {n.strip() for n in only.split(",") if n.strip()}
     unknown = sorted(wanted - {f.name for f in fx + real})
     if unknown:

@@ -2,7 +2,9 @@
 
 Both page sets are checked the same way, standalone against before/ (`consolidate check PAGES
 --sources BEFORE`). A human fact is *traceable* when its claim has no `untraceable-fact` finding;
-we *keep* it when the fact is found in our pages (the checker's own fact matching)."""
+we *keep* it when the fact is found in our pages (the checker's own fact matching). Topics,
+conflicts and stale pages are scored against the case's hand-resolved label file (label_scores),
+with or without after/."""
 
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ from consolidate import pipeline
 from consolidate.checks.claims import parse_page
 from consolidate.checks.facts import contains, extract, normalise_span
 from consolidate import tokens
-from consolidate.evaluate.metrics import LINK_KINDS, body, duplicate_rate
+from consolidate.evaluate.fixtures import CaseLabels
+from consolidate.evaluate.metrics import LINK_KINDS, body, conflict_scores, duplicate_rate, stale_scores
 from consolidate.records import Chunk, Plan
 from consolidate.settings import Settings
 
@@ -50,37 +53,38 @@ def human_facts(after: Path, findings: list) -> list:
     return [facts[k] for k in sorted(facts)]
 
 
-def _expand(spec: str) -> list[str]:
-    m = re.search(r"\{([^}]*)\}", spec)
-    if not m:
-        return [spec.strip()]
-    return [x for alt in m.group(1).split(",") for x in _expand(spec[: m.start()] + alt + spec[m.end():])]
-
-
-def doc_topic_scores(manifest: dict, chunks: list[Chunk], plan: Plan) -> dict:
-    """Document-level ARI/NMI against MANIFEST merge_groups (merged documents share a label)."""
-    groups = [g for g in manifest.get("merge_groups", []) if "->" in g]
+def doc_topic_scores(groups: list[list[str]], chunks: list[Chunk], plan: Plan) -> dict:
+    """Document-level ARI/NMI against the hand-resolved merge groups: documents people merged share
+    a gold label, every other document is its own. A document's predicted label is the page holding
+    most of its chunks (ties: the first slug), so a document split over pages counts once."""
     if not groups:
         return {"topic_ari": None, "topic_nmi": None}
-    docs = sorted({c.doc for c in chunks})
-    label = {d: d for d in docs}
-    for g in groups:
-        left, right = g.split("->", 1)
-        for part in left.split("+"):
-            for p in _expand(part):
-                for d in docs:
-                    if p and (d == p or d.endswith("/" + p)):
-                        label[d] = right.strip()
+    label = {d: d for d in {c.doc for c in chunks}}
+    label |= {d: f"group:{i}" for i, g in enumerate(groups) for d in g}
     page_of = {cid: p.slug for p in plan.pages for cid in p.chunk_ids}
+    docs = sorted(label)
     pred = {}
     for d in docs:
-        votes = Counter(page_of.get(c.id, "") for c in chunks if c.doc == d)
+        votes = Counter(page_of.get(c.id, f"unplanned:{d}") for c in chunks if c.doc == d) \
+            or Counter({f"unplanned:{d}": 1})  # a labelled document the run did not chunk
         pred[d] = min(votes.items(), key=lambda kv: (-kv[1], kv[0]))[0]
     g, p = [label[d] for d in docs], [pred[d] for d in docs]
     return {"topic_ari": round(cm.ari(g, p), 4), "topic_nmi": round(cm.nmi(g, p), 4)}
 
 
-def compare(case_before: Path, case_after: Path, out: Path, manifest: dict, chunks: list[Chunk], plan: Plan) -> dict:
+def label_scores(labels: CaseLabels | None, report: dict, chunks: list[Chunk], plan: Plan) -> dict:
+    """A case scored against its label file: topics from the groups, conflicts and stale pages the
+    same way as the fixtures. Without a label file every score is None and the row says so."""
+    if labels is None:
+        return {"labels": "missing: no eval/cases/<case>.json", "topic_ari": None, "topic_nmi": None,
+                "conflicts_found": None, "conflicts_missed": [], "stale_found": None, "stale_extra": []}
+    return {"labels": labels.path.as_posix()} | doc_topic_scores(labels.groups, chunks, plan) \
+        | conflict_scores(report, labels.conflicts) | stale_scores(report, labels.stale)
+
+
+def compare(case_before: Path, case_after: Path, out: Path, manifest: dict) -> dict:
+    """Our pages beside the people's: both checked standalone against before/, and the share of
+    the people's traced facts that our pages keep."""
     ours_pages = out / "pages"
     human = standalone(case_after, case_before)
     ours = standalone(ours_pages, case_before)
@@ -88,7 +92,7 @@ def compare(case_before: Path, case_after: Path, out: Path, manifest: dict, chun
     hay = normalise_span("\n".join(body(t) for t in _md(ours_pages).values()))
     kept = [f for f in facts if contains(hay, f)]
     theirs = _md(case_after)
-    return doc_topic_scores(manifest, chunks, plan) | {
+    return {
         "human_pages": len(theirs), "human_claims": human["claims"],
         "human_tokens": sum(tokens.count(body(t)) for t in theirs.values()),
         "human_dup_rate": duplicate_rate([body(t) for t in theirs.values()]),

@@ -68,9 +68,13 @@ def markdown(results: dict) -> str:
         out += ["", "## Skipped backends", ""] + [f"- **{b}**: {why}" for b, why in sorted(results["skipped"].items())]
     cases = [r for r in results["rows"] if r["kind"] == "case"]
     if cases:
+        out += ["", "## Real cases against their labels (eval/cases/<case>.json)", ""]
+        out += [line for r in cases for line in label_lines(r)]
+    compared = [r for r in cases if r.get("after")]
+    if compared:
         out += ["", "## Side by side: our pages and the pages people made", "",
                 "Rows are the metrics that differ; the pages themselves are side by side in latest.html.", ""]
-    for r in cases:
+    for r in compared:
         differ = [c for c in side_by_side(r) if c[3]]
         same = [c[0] for c in side_by_side(r) if not c[3]]
         out += [f"### {r['name']} ({r['backend']})", "", "| | ours | people's |", "|---|---|---|"]
@@ -93,6 +97,17 @@ def side_by_side(r: dict) -> list[tuple[str, str, str, bool]]:
         ("people's traced facts kept", r.get("human_facts_kept"), 1.0 if r.get("human_traced_facts") else None),
     ]
     return [(label, _fmt(a), _fmt(b), _fmt(a) != _fmt(b)) for label, a, b in pairs]
+
+
+def label_lines(r: dict) -> list[str]:
+    """One case's label scores: what we found, what we missed, what we flagged beyond the labels."""
+    if str(r.get("labels", "")).startswith("missing"):
+        return [f"- **{r['name']}** ({r['backend']}): labels {r['labels']}"]
+    out = [f"- **{r['name']}** ({r['backend']}): topic ARI {_fmt(r.get('topic_ari'))}, NMI {_fmt(r.get('topic_nmi'))}; "
+           f"conflicts found {_fmt(r.get('conflicts_found'))}; stale found {_fmt(r.get('stale_found'))}"]
+    out += [f"  - missed conflict: {m}" for m in r.get("conflicts_missed", [])]
+    out += [f"  - flagged stale beyond the labels: {d}" for d in r.get("stale_extra", [])]
+    return out
 
 
 def write_results(results: dict, folder: Path) -> tuple[Path, Path, Path]:

@@ -12,7 +12,7 @@ from consolidate import pipeline
 from consolidate.errors import ConsolidateError
 from consolidate.evaluate import metrics as m
 from consolidate.evaluate.fixtures import EvalError, Fixture
-from consolidate.evaluate.realcases import compare
+from consolidate.evaluate.realcases import compare, label_scores
 from consolidate.fsio import read_json
 from consolidate.llm.base import openai_config
 from consolidate.settings import Settings, load_settings
@@ -75,8 +75,10 @@ def _run_scored(fx: Fixture, settings: Settings, out: Path) -> dict:
     row["our_titles"] = [f"{n}: {(res.report['page_details'].get(n) or {}).get('title', '')}" for n in pages]
     if fx.gold is not None:
         row |= m.gold_scores(res.report, pages, res.chunks, res.plan, read_json(out / "redirects.json"), fx.gold)
+    if fx.gold is None:  # a real case: labels when there is a file, the people's pages when there are some
+        row |= label_scores(fx.labels, res.report, res.chunks, res.plan)
     if fx.after is not None:
-        row |= compare(fx.root, fx.after, out, fx.manifest, res.chunks, res.plan)
+        row |= compare(fx.root, fx.after, out, fx.manifest)
         row["after"] = fx.after.as_posix()
     return row
 
