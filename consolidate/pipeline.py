@@ -138,7 +138,8 @@ def prepare(roots: list[Path], out: Path, settings: Settings, progress: Progress
         with _Timer(res, "cluster"):
             c = settings.cluster
             res.topics = cluster_chunks(res.chunks, vectors, threshold=c.threshold, doc_weight=c.doc_weight,
-                                        min_size=c.min_size, max_direct=c.max_direct, dup_threshold=c.duplicate_threshold)
+                                        min_size=c.min_size, max_direct=c.max_direct, dup_threshold=c.duplicate_threshold,
+                                        centre_docs=c.centre_docs)
             od.save_stage("topics", fp_cluster, [t.model_dump(mode="json") for t in res.topics])
             progress("cluster", len(res.topics), len(res.topics))
     res.report["embedder"] = embedder.model_id

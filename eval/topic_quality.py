@@ -1,92 +1,100 @@
-"""Topic quality of embedders against document-level gold from the real cases' merge groups.
+"""Topic quality: how well the clustering groups what people (or our gold files) group, side by
+side for several embedders and cluster settings in one run.
 
-    python eval/topic_quality.py [--embedders lexical,minilm] [--thresholds 0.7,0.8,0.9]
+    python eval/topic_quality.py [--embedders lexical,minilm] [--thresholds 0.85,0.95,1.05]
+                                 [--doc-weights 1.0] [--centre-docs 0,8]
 
-Each real case's MANIFEST.json lists merge_groups ("a/{x,y}.md -> a/z.md"): documents merged
-into one page share a gold label; every other input document is its own label. A document's
-predicted label is the topic holding most of its chunks. Prints ARI and NMI per case and the
-mean, and embedding throughput, for each embedder and threshold, side by side in one run.
+Three kinds of gold, all read by the eval's own loaders:
+- fixtures (eval/fixtures/*/gold.json): each chunk's topic by document and heading (chunk-level ARI);
+- real cases (../shared/corpora/real with eval/cases/<case>.json): documents people merged share a
+  label, every other document is its own (document-level ARI, the page holding most of a
+  document's chunks is its predicted label); cases without groups are left out;
+- corpus/ (eval/corpus_notes.md, the "Files and topics" table): documents of topics A-D share a
+  label, each "X" document is its own (document-level ARI).
+Prints the mean ARI per kind, the pages made, and embedding throughput.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
+from consolidate import metrics as cm  # noqa: E402
 from consolidate.embedders import make_embedder  # noqa: E402
-from consolidate.metrics import ari, nmi  # noqa: E402
+from consolidate.evaluate.fixtures import load_cases, load_fixtures  # noqa: E402
+from consolidate.evaluate.realcases import doc_topic_scores  # noqa: E402
 from consolidate.stages.chunk import chunk_documents  # noqa: E402
 from consolidate.stages.cluster import cluster_chunks  # noqa: E402
 from consolidate.stages.ingest import ingest  # noqa: E402
+from consolidate.stages.plan import plan_pages  # noqa: E402
 
-CASES = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "real"
-
-
-def expand(spec: str) -> list[str]:
-    m = re.search(r"\{([^}]*)\}", spec)
-    if not m:
-        return [spec.strip()]
-    return [x for alt in m.group(1).split(",") for x in expand(spec[: m.start()] + alt + spec[m.end():])]
+CASES = ROOT.parent / "shared" / "corpora" / "real"
+ROW = re.compile(r"^\|\s*([^|]+?)\s*\|\s*([A-DX])\s*\|", re.M)
 
 
-def gold_labels(case: Path, paths: list[str]) -> dict[str, str]:
-    manifest = json.loads((case / "MANIFEST.json").read_text())
-    label = {p: p for p in paths}
-    for g in manifest.get("merge_groups", []):
-        if "->" not in g:
-            continue
-        left, right = g.split("->", 1)
-        for p in expand(left):
-            if p in label:
-                label[p] = right.strip()
-    return label
+def corpus_groups() -> list[list[str]]:
+    topics: dict[str, list[str]] = {}
+    for path, topic in ROW.findall((ROOT / "eval" / "corpus_notes.md").read_text(encoding="utf-8")):
+        if topic != "X":
+            topics.setdefault(topic, []).append(path)
+    return list(topics.values())
+
+
+def inputs() -> list[tuple[str, str, Path, object]]:
+    """(kind, name, root, gold): gold is a fixture Gold or a list of document groups."""
+    out = [("fixture", f.name, f.root, f.gold) for f in load_fixtures(ROOT / "eval" / "fixtures")]
+    if CASES.is_dir():
+        out += [("case", c.name, c.root, c.labels.groups) for c in load_cases(CASES, ROOT / "eval" / "cases")
+                if c.labels is not None and c.labels.groups]
+    out.append(("corpus", "corpus", ROOT / "corpus", corpus_groups()))
+    return out
+
+
+def score(kind: str, gold, chunks, plan) -> float:
+    if kind == "fixture":
+        page_of = {cid: p.slug for p in plan.pages for cid in p.chunk_ids}
+        return cm.ari([gold.topic_of(c.doc, tuple(c.heading_path)) for c in chunks], [page_of[c.id] for c in chunks])
+    return doc_topic_scores(gold, chunks, plan)["topic_ari"]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--embedders", default="lexical")
-    ap.add_argument("--thresholds", default="0.7,0.8,0.9")
-    ap.add_argument("--doc-weight", type=float, default=0.5)
+    ap.add_argument("--thresholds", default="0.85,0.90,0.95")
+    ap.add_argument("--doc-weights", default="1.0")
+    ap.add_argument("--centre-docs", default="0,8", help="comma-separated; 0 centres fully (the old default)")
     args = ap.parse_args()
-    cases = [c for c in sorted(CASES.iterdir()) if (c / "MANIFEST.json").exists() and json.loads((c / "MANIFEST.json").read_text()).get("merge_groups")]
     data = []
-    for case in cases:
-        docs, texts, _ = ingest([case / "before"], max_bytes=5_000_000)
+    for kind, name, root, gold in inputs():
+        docs, texts, _ = ingest([root], max_bytes=5_000_000)
         chunks, _ = chunk_documents(docs, texts)
-        data.append((case.name, docs, chunks))
-    for name in args.embedders.split(","):
-        emb = make_embedder(name)
-        vecs, secs, count = {}, 0.0, 0
-        for case, _, chunks in data:
-            t = time.perf_counter()
-            vecs[case] = emb.embed([c.text for c in chunks])
-            secs += time.perf_counter() - t
-            count += len(chunks)
-        print(f"\n{name}: {count} chunks embedded at {count / secs:,.0f} chunks/s")
-        for th in [float(x) for x in args.thresholds.split(",")]:
-            aris, nmis = [], []
-            row = []
-            for case, docs, chunks in data:
-                topics = cluster_chunks(chunks, vecs[case], threshold=th, doc_weight=args.doc_weight)
-                where = {cid: t.id for t in topics for cid in t.chunk_ids}
-                pred = {}
-                for d in docs:
-                    votes = Counter(where[c.id] for c in chunks if c.doc == d.path)
-                    pred[d.path] = min(votes.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-                gold = gold_labels(CASES / case, [d.path for d in docs])
-                order = [d.path for d in docs]
-                a, n = ari([gold[p] for p in order], [pred[p] for p in order]), nmi([gold[p] for p in order], [pred[p] for p in order])
-                aris.append(a)
-                nmis.append(n)
-                row.append(f"{case[:18]}={a:.2f}/{len(topics)}t")
-            print(f"  threshold {th:.2f}: mean ARI {sum(aris) / len(aris):.3f}  mean NMI {sum(nmis) / len(nmis):.3f}   " + "  ".join(row))
+        data.append((kind, name, docs, chunks, gold))
+    for emb_name in args.embedders.split(","):
+        emb = make_embedder(emb_name)
+        t, vecs = time.perf_counter(), {}
+        for kind, name, _, chunks, _ in data:
+            vecs[name] = emb.embed([c.text for c in chunks])
+        n = sum(len(d[3]) for d in data)
+        print(f"\n{emb_name}: {n} chunks embedded at {n / (time.perf_counter() - t):,.0f} chunks/s")
+        for centre in (float(x) for x in args.centre_docs.split(",")):
+            for dw in (float(x) for x in args.doc_weights.split(",")):
+                for th in (float(x) for x in args.thresholds.split(",")):
+                    per_kind: dict[str, list[float]] = {}
+                    row = []
+                    for kind, name, docs, chunks, gold in data:
+                        topics = cluster_chunks(chunks, vecs[name], threshold=th, doc_weight=dw, centre_docs=centre)
+                        plan = plan_pages(topics, chunks, docs)
+                        a = score(kind, gold, chunks, plan)
+                        per_kind.setdefault(kind, []).append(a)
+                        row.append(f"{name[:12]}={a:.2f}/{len(plan.pages)}p")
+                    means = "  ".join(f"{k} {sum(v) / len(v):.3f}" for k, v in per_kind.items())
+                    print(f"  centre_docs {centre:g} doc_weight {dw:.2f} threshold {th:.2f}: mean ARI {means}   " + " ".join(row))
 
 
 if __name__ == "__main__":

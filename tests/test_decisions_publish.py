@@ -11,7 +11,7 @@ from consolidate.errors import UsageError
 from consolidate.publish import MANIFEST, publish
 from consolidate.web import decisions as D
 from consolidate.web.runview import RunView
-from reviewkit import DOCS, first_page, make_run
+from reviewkit import DOCS, first_page, make_run, run_args
 
 runner = CliRunner()
 
@@ -23,7 +23,7 @@ def decide(out, name, status, text=None, findings=()):
 
 
 def rerun(tmp_path):
-    r = runner.invoke(app, ["run", str(tmp_path / "docs"), "--out", str(tmp_path / "out"), "--quiet"])
+    r = runner.invoke(app, run_args(tmp_path))
     assert r.exit_code in (0, 1), r.output
     return json.loads((tmp_path / "out" / "report.json").read_text())
 
@@ -31,12 +31,14 @@ def rerun(tmp_path):
 def test_accepted_and_edited_pages_are_kept_by_later_runs_until_sources_change(tmp_path):
     out = make_run(tmp_path, extras=False)
     page = first_page(out)
+    pages = json.loads((out / "report.json").read_text())["pages"]
     original = (out / "pages" / page).read_text()
     edited = original.replace("one by one.[^1]", "one at a time.[^1]")
+    assert edited != original
     decide(out, page, "edited", edited)
     report = rerun(tmp_path)
     assert (out / "pages" / page).read_text() == edited  # kept, not redrafted
-    assert report["page_details"][page]["backend"] == "review (kept)" and report["pages"] == 3
+    assert report["page_details"][page]["backend"] == "review (kept)" and report["pages"] == pages
     assert report["errors"] == 0  # the checker ran over the kept page too
     # a source changes: the decision is stale, the page is redrafted and pending again
     write(tmp_path / "docs", "worker.md", DOCS["worker.md"] + "\nA new line about the worker.\n")

@@ -101,6 +101,9 @@ def test_a_kept_run_is_recomputed_not_resumed(tmp_path):
     change must not score the old topics."""
     fx = [f for f in load_fixtures(ROOT / "eval" / "fixtures") if f.name == "api-split"]
     first = evaluate(fx, [], ["extractive"], work=tmp_path)
+    pages = tmp_path / "extractive" / "api-split" / "pages"
+    (pages / "from-an-older-plan.md").write_text("# Old\n\nA page an earlier run made.\n")
     again = evaluate(fx, [], ["extractive"], work=tmp_path)
     assert again["rows"][0]["reused_stages"] == [] and again["rows"][0]["out"] == first["rows"][0]["out"]
-    assert (tmp_path / "extractive" / "api-split" / "pages").is_dir()
+    assert not (pages / "from-an-older-plan.md").exists()  # not scored as one of this run's pages
+    assert again["rows"][0]["pages"] == first["rows"][0]["pages"] == len(list(pages.glob("*.md")))

@@ -58,7 +58,8 @@ def run_one(fx: Fixture, settings: Settings, out: Path | None = None, fresh: boo
     model replies too."""
     if out is not None and (out / MARKER).is_file():  # only a folder consolidate made
         od = OutputDir(out)
-        for stale in ([out] if fresh else [od.state, od.cache / "embeddings"]):
+        # pages go too: the list of pages to retire on a rerun lives in .state
+        for stale in ([out] if fresh else [od.state, od.cache / "embeddings", od.pages]):
             shutil.rmtree(stale, ignore_errors=True)
     if out is None:
         with tempfile.TemporaryDirectory(prefix="consolidate-eval-") as tmp:

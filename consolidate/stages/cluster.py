@@ -2,7 +2,8 @@
 
 1. Each chunk vector is blended with its document's mean vector (`doc_weight`), so sections
    of one page stay together unless their content pulls them apart; vectors are centred on
-   the corpus mean (this removes what every chunk shares, like IDF) and re-normalised.
+   the corpus mean (this removes what every chunk shares, like IDF), partly for a few documents
+   (`centre_docs`), and re-normalised.
 2. Average-linkage agglomerative clustering on cosine distance, cut at `threshold`. Above
    `max_direct` chunks, a deterministic spherical k-means first reduces them to micro-clusters
    whose centroids are clustered instead (memory stays linear in the chunk count).
@@ -25,13 +26,14 @@ from consolidate.embedders.lexical import LexicalEmbedder
 from consolidate.records import Chunk, Topic
 
 
+
 def _normalise(x: np.ndarray) -> np.ndarray:
     n = np.linalg.norm(x, axis=1, keepdims=True)
     n[n == 0] = 1.0
     return x / n
 
 
-def prepare(vectors: np.ndarray, chunks: list[Chunk], doc_weight: float) -> np.ndarray:
+def prepare(vectors: np.ndarray, chunks: list[Chunk], doc_weight: float, centre_docs: float = 8.0) -> np.ndarray:
     docs = sorted({c.doc for c in chunks})
     index = {d: i for i, d in enumerate(docs)}
     di = np.fromiter((index[c.doc] for c in chunks), dtype=np.int64, count=len(chunks))
@@ -39,7 +41,10 @@ def prepare(vectors: np.ndarray, chunks: list[Chunk], doc_weight: float) -> np.n
     np.add.at(means, di, vectors)
     x = vectors + doc_weight * _normalise(means)[di]
     x = _normalise(x)
-    x = x - x.mean(axis=0, keepdims=True)
+    # Centring removes what every chunk shares (like IDF). In a handful of documents on one subject
+    # that shared part is the subject itself, and removing it all pushes pages that people would
+    # merge apart; so the mean is taken off in proportion n / (n + centre_docs).
+    x = x - (len(docs) / (len(docs) + centre_docs)) * x.mean(axis=0, keepdims=True)
     return _normalise(x).astype(np.float32)
 
 
@@ -125,12 +130,13 @@ def label_topics(groups: list[list[Chunk]], n_terms: int = 3) -> list[str]:
     return labels
 
 
-def cluster_chunks(chunks: list[Chunk], vectors: np.ndarray, *, threshold: float = 0.95, doc_weight: float = 1.0,
-                   min_size: int = 3, max_direct: int = 12000, dup_threshold: float = 0.8) -> list[Topic]:
+def cluster_chunks(chunks: list[Chunk], vectors: np.ndarray, *, threshold: float = 0.90, doc_weight: float = 1.0,
+                   min_size: int = 3, max_direct: int = 12000, dup_threshold: float = 0.8,
+                   centre_docs: float = 8.0) -> list[Topic]:
     if not chunks:
         return []
     order = {c.id: i for i, c in enumerate(chunks)}  # chunks arrive sorted by doc path, then line
-    x = prepare(vectors, chunks, doc_weight)
+    x = prepare(vectors, chunks, doc_weight, centre_docs)
     labels = agglomerate(x, threshold, max_direct)
     labels, attached_idx = _attach_small(labels, x, min_size, _whole_documents(labels, chunks))
     members: dict[int, list[int]] = defaultdict(list)
