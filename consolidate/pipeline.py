@@ -34,7 +34,7 @@ from consolidate.settings import Settings
 from consolidate.state import OutputDir, fingerprint, load_texts
 from consolidate.stages.check import check_pages
 from consolidate.stages.chunk import chunk_documents
-from consolidate.stages.cluster import cluster_chunks
+from consolidate.stages.cluster import cluster_chunks, cut_settings
 from consolidate.stages.draft import units_of_chunk
 from consolidate.stages.draft_model import (draft_for_run, estimate, load_drafting, planned_backend, strict_filter,
                                             usage_totals)
@@ -137,9 +137,10 @@ def prepare(roots: list[Path], out: Path, settings: Settings, progress: Progress
             res.report["embedding_cache_hits"] = hits
         with _Timer(res, "cluster"):
             c = settings.cluster
-            res.topics = cluster_chunks(res.chunks, vectors, threshold=c.threshold, doc_weight=c.doc_weight,
+            threshold, centre_docs = cut_settings(settings.embed.kind, c.threshold, c.centre_docs)
+            res.topics = cluster_chunks(res.chunks, vectors, threshold=threshold, doc_weight=c.doc_weight,
                                         min_size=c.min_size, max_direct=c.max_direct, dup_threshold=c.duplicate_threshold,
-                                        centre_docs=c.centre_docs)
+                                        centre_docs=centre_docs)
             od.save_stage("topics", fp_cluster, [t.model_dump(mode="json") for t in res.topics])
             progress("cluster", len(res.topics), len(res.topics))
     res.report["embedder"] = embedder.model_id

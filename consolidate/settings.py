@@ -33,9 +33,10 @@ class EmbedSettings(Section):
 
 
 class ClusterSettings(Section):
-    threshold: float = Field(0.90, gt=0, le=2)
+    # None: the measured default for the embedder (cluster.CUT_DEFAULTS)
+    threshold: float | None = Field(None, gt=0, le=2)
     doc_weight: float = Field(1.0, ge=0)
-    centre_docs: float = Field(8.0, ge=0)  # the corpus mean is taken off in proportion n_docs / (n_docs + this)
+    centre_docs: float | None = Field(None, ge=0)  # mean taken off in proportion n_docs / (n_docs + this)
     min_size: int = Field(3, ge=1)
     max_direct: int = Field(12000, ge=2)
     duplicate_threshold: float = Field(0.8, gt=0, le=1)

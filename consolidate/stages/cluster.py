@@ -25,6 +25,17 @@ from consolidate.dedupe import near_duplicate_groups
 from consolidate.embedders.lexical import LexicalEmbedder
 from consolidate.records import Chunk, Topic
 
+# (threshold, centre_docs) per embedder kind, picked with eval/topic_quality.py (docs/design.md):
+# sparse lexical vectors share little, so a few documents on one subject need only part of the
+# mean taken off; dense vectors share a lot and need all of it, and a lower cut.
+CUT_DEFAULTS = {"lexical": (0.90, 8.0), "minilm": (0.85, 0.0), "openai": (0.85, 0.0)}
+
+
+def cut_settings(kind: str, threshold: float | None, centre_docs: float | None) -> tuple[float, float]:
+    """The settings' threshold and centre_docs, each defaulting to the embedder's measured value."""
+    t, c = CUT_DEFAULTS.get(kind, CUT_DEFAULTS["lexical"])
+    return (t if threshold is None else threshold), (c if centre_docs is None else centre_docs)
+
 
 
 def _normalise(x: np.ndarray) -> np.ndarray:
