@@ -72,7 +72,8 @@ def test_extractive_and_an_openai_server_in_one_table_with_pages_side_by_side(tm
     case = tmp_path / "cases" / "tiny"
     write(case / "before", "install.md", "# Install\n\nRun `make install` on Linux. It takes 2 minutes.\n")
     write(case / "before", "setup.md", "# Setup\n\nRun `make install` on Linux. Then start the server on port 8080.\n")
-    write(case / "after", "install.md", "# Install\n\nRun `make install` on Linux, then start the server on port 8080.\n")
+    write(case / "after", "install.md", "# Install\n\nRun `make install` on Linux, then start the server on port 8080.\n\n"
+                                        "<script>alert(1)</script> [x](javascript:alert(1))\n")
     with LLMServer() as server:
         server.default = echo_page
         monkeypatch.setenv("OPENAI_BASE_URL", server.url)
@@ -93,7 +94,7 @@ def test_extractive_and_an_openai_server_in_one_table_with_pages_side_by_side(tm
     tiny = html[html.index('id="case-tiny"'):]
     assert tiny.count('<div class="col">') == 3  # extractive, openai, people's
     assert "ours (openai)" in tiny and "people&#x27;s (after/)" in tiny and 'class="differs"' in tiny
-    assert "<script" not in html and "Content-Security-Policy" in html
+    assert "<script" not in html and 'href="javascript' not in html and "Content-Security-Policy" in html
 
 
 def test_a_kept_run_is_recomputed_not_resumed(tmp_path):
