@@ -95,8 +95,14 @@ def found_conflicts(report: dict, gold: list[dict]) -> tuple[int, list[str]]:
 
 
 def conflict_scores(report: dict, gold: list[dict]) -> dict:
+    """Recall against the gold conflicts, and how many conflicts we report that no gold entry
+    covers (`conflicts_unlabelled`: false alarms, or disagreements the gold does not list)."""
     found, missed = found_conflicts(report, gold)
-    return {"conflicts_found": _ratio(found, len(gold)), "conflicts_missed": missed}
+    reported = {c.get("id") or repr(c): c for c in report.get("conflicts", [])}  # one per id, not per page
+    unlabelled = [c for c in reported.values()
+                  if not any({s["doc"] for s in c.get("sides", [])} >= set(g["docs"]) for g in gold)]
+    return {"conflicts_found": _ratio(found, len(gold)), "conflicts_missed": missed,
+            "conflicts_reported": len(reported), "conflicts_unlabelled": len(unlabelled)}
 
 
 def stale_scores(report: dict, gold: list[str]) -> dict:

@@ -10,7 +10,7 @@ COLUMNS = [  # (key, header)
     ("topic_ari", "ARI"), ("topic_nmi", "NMI"), ("fact_coverage", "facts"), ("supported", "supp"),
     ("citation_precision", "c.prec"), ("citation_recall", "c.rec"), ("dead_links", "dead"),
     ("dup_rate_before", "dup0"), ("dup_rate_after", "dup1"), ("tokens_before", "tok0"), ("tokens_after", "tok1"),
-    ("conflicts_found", "confl"), ("stale_found", "stale"), ("pages", "pages"), ("human_pages", "hpages"),
+    ("conflicts_found", "confl"), ("conflicts_unlabelled", "c.new"), ("stale_found", "stale"), ("pages", "pages"), ("human_pages", "hpages"),
     ("human_facts_kept", "hkept"), ("model_pages", "mdl"), ("wall_s", "sec"), ("model_calls", "calls"),
     ("cost", "cost"),
 ]
@@ -104,7 +104,8 @@ def label_lines(r: dict) -> list[str]:
     if str(r.get("labels", "")).startswith("missing"):
         return [f"- **{r['name']}** ({r['backend']}): labels {r['labels']}"]
     out = [f"- **{r['name']}** ({r['backend']}): topic ARI {_fmt(r.get('topic_ari'))}, NMI {_fmt(r.get('topic_nmi'))}; "
-           f"conflicts found {_fmt(r.get('conflicts_found'))}; stale found {_fmt(r.get('stale_found'))}"]
+           f"conflicts found {_fmt(r.get('conflicts_found'))}, {_fmt(r.get('conflicts_reported'))} reported, "
+           f"{_fmt(r.get('conflicts_unlabelled'))} of them not in the labels; stale found {_fmt(r.get('stale_found'))}"]
     out += [f"  - missed conflict: {m}" for m in r.get("conflicts_missed", [])]
     out += [f"  - flagged stale beyond the labels: {d}" for d in r.get("stale_extra", [])]
     return out
