@@ -242,7 +242,7 @@ def run_one(tree: Path, target: int) -> dict:
     from consolidate.settings import load_settings
     from consolidate.stages.check import check_pages
     from consolidate.stages.chunk import chunk_documents
-    from consolidate.stages.cluster import cluster_chunks
+    from consolidate.stages.cluster import cluster_chunks, cut_settings
     from consolidate.stages.draft import draft_pages
     from consolidate.stages.ingest import ingest
     from consolidate.stages.plan import plan_pages
@@ -278,8 +278,9 @@ def run_one(tree: Path, target: int) -> dict:
 
     t = time.perf_counter()
     c = s.cluster
-    topics = cluster_chunks(chunks, vectors, threshold=c.threshold, doc_weight=c.doc_weight, min_size=c.min_size,
-                            max_direct=c.max_direct, dup_threshold=c.duplicate_threshold)
+    threshold, centre_docs = cut_settings(s.embed.kind, c.threshold, c.centre_docs)
+    topics = cluster_chunks(chunks, vectors, threshold=threshold, doc_weight=c.doc_weight, min_size=c.min_size,
+                            max_direct=c.max_direct, dup_threshold=c.duplicate_threshold, centre_docs=centre_docs)
     done("cluster", t, f"{len(topics)} topics")
 
     t = time.perf_counter()
