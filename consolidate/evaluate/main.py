@@ -9,10 +9,10 @@ from consolidate.evaluate.report import text_table, write_baseline, write_result
 from consolidate.evaluate.runner import BACKENDS, availability, evaluate
 
 DEFAULT_CASES = Path("../shared/corpora/real")
-# Measured here (2 cores): the packaged 0.5B model drafts a fixture in about 80 s, but one real
-# case's page took over 15 minutes (it copies its sources until the token limit), so by default it
-# only runs on the fixtures; naming it in --backends runs it everywhere.
-LOCAL_CASES = ("the local model takes 15+ minutes per real-case page on a small CPU; "
+# Measured here (2 cores): the packaged 0.5B model drafts a fixture in 1-3 minutes, but one page of
+# a real case (govuk) ran past 15 minutes (it copies its sources until the token limit), so by default
+# it only runs on the fixtures; naming it in --backends runs it everywhere.
+LOCAL_CASES = ("one real-case page took the local model over 15 minutes on this 2-core machine; "
                "pass --backends extractive,local to run it on the real cases too")
 
 

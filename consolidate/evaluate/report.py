@@ -50,9 +50,9 @@ def text_table(results: dict) -> str:
 def backend_lines(results: dict) -> list[str]:
     out = []
     for b, t in results.get("backends", {}).items():
-        share = "-" if t["model_pages"] is None else f"{t['model_pages']:.0%}"
-        out.append(f"backend {b}: {t['pages']:.0f} pages ({share} drafted by the model, the rest fell back to "
-                   f"extractive), {t['model_calls']:.0f} model calls, {t['cache_hits']:.0f} cache hits, "
+        share = ("no pages" if t["model_pages"] is None else "all drafted by the model" if t["model_pages"] == 1
+                 else f"{t['model_pages']:.0%} drafted by the model, the rest fell back to extractive")
+        out.append(f"backend {b}: {t['pages']:.0f} pages ({share}), {t['model_calls']:.0f} model calls, {t['cache_hits']:.0f} cache hits, "
                    f"{t['tokens_in']:.0f} tokens in, {t['tokens_out']:.0f} out, {t['cost']:.4f} USD, {t['wall_s']:.1f}s"
                    if b != "extractive" else f"backend {b}: {t['pages']:.0f} pages, no model, {t['wall_s']:.1f}s")
     return out
