@@ -9,6 +9,7 @@ from consolidate.markdown.links import mask_code_spans
 _BOUNDARY = re.compile(r"[.!?][\"')\]*_]*\s+(?=[A-Z0-9`*\[(_\"'])")
 _ABBREV = {"e.g", "i.e", "etc", "vs", "cf", "mr", "mrs", "dr", "no", "fig", "approx", "incl", "eg", "ie", "st"}
 _LINKISH = re.compile(r"\[[^\]]*\]\([^)]*\)|<[^>]+>")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 
 
 def _masked(text: str) -> str:
@@ -29,6 +30,8 @@ def split(text: str) -> list[tuple[int, int]]:
             if m.start() - len(word.group(1)) == 0:
                 continue
         cuts.append(m.end())
+    # a blank line always ends a sentence (a list item that goes on with a nested quote or code)
+    cuts = sorted(set(cuts + [m.end() for m in _BLANK_LINE.finditer(masked)]))
     cuts.append(len(text))
     out = []
     for s, e in zip(cuts, cuts[1:]):

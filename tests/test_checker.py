@@ -158,6 +158,32 @@ def test_absences_as_report_labels_and_contractions_but_not_error_states():
     assert find_conflicts([U("r.md", 4, "There's no background service."), U("a.md", 2, "The service restarts.")]) == []
 
 
+def test_a_note_whose_subject_holds_a_colon_and_a_number_checks_clean(tmp_path):
+    # at 10k chunks a note read "`ascii`: Uses ... (8-bit): ascii, 7 vs ascii, 8" and the checker
+    # took the subject's 8 for the first side's value (a model writes such subjects too)
+    line = "- `ascii`: Uses the encoding for the ASCII ({}-bit) character set.\n"
+    write(tmp_path / "src", "a.md", "# Encodings\n\n" + line.format(7))
+    write(tmp_path / "src", "b.md", "# Encodings\n\n" + line.format(8))
+    note = ("> **Sources disagree:** `ascii`: Uses the encoding for the ASCII (8-bit): ascii, {} vs ascii, {}. "
+            "Check which is current before relying on either.[^1][^2]\n\n[^1]: `a.md:3-3`\n[^2]: `b.md:3-3`\n")
+    for values, errors in (((7, 8), 0), ((8, 7), 2)):  # the right sides check clean; swapped ones do not
+        write(tmp_path / "pages", "p.md", "# Encodings\n\n" + note.format(*values))
+        r = runner.invoke(app, ["check", str(tmp_path / "pages"), "-s", str(tmp_path / "src"), "--json"])
+        found = [f for f in json.loads(r.output)["findings"] if f["severity"] == "error"]
+        assert len(found) == errors, (values, found)
+
+
+def test_a_list_item_going_on_after_a_blank_line_is_two_sentences(tmp_path):
+    # at 10k chunks: an item's NOT and its nested note's "not" were read as one sentence against
+    # a cited sentence with one negation, a false `negation` error
+    item = ("- The attribute is NOT valid for Create operations and should be set to false.\n\n"
+            "  > This operation is not valid for a URI if Shell operations are also supported.\n")
+    write(tmp_path / "src", "a.md", "# Create\n\n" + item)
+    write(tmp_path / "pages", "p.md", "# Create\n\n" + item.rstrip("\n") + "[^1]\n\n[^1]: `a.md:3-5`\n")
+    r = runner.invoke(app, ["check", str(tmp_path / "pages"), "-s", str(tmp_path / "src"), "--json"])
+    assert [f for f in json.loads(r.output)["findings"] if f["severity"] == "error"] == []
+
+
 def test_step_numbers_are_not_values_and_a_subject_is_plain_words():
     # the same step numbered 2 on one page and 3 on another is no disagreement (a real case had it)
     same = [U("a.md", 5, "2. **[Deploy guide](DEPLOY.md)** - local setup (10 min)", "list_item"),

@@ -156,7 +156,8 @@ def _note_values(text: str) -> str:
 def _check_note_sides(claim: Claim, refs: list[Ref], index: SourceIndex, add) -> None:
     """`**Sources disagree:** subject: A vs B.` — value i must be in cited side i."""
     body = _note_values(claim.text)
-    parts = body.split(":", 1)[-1].split(" vs ") if " vs " in body else []
+    # the values follow the subject's last ": " (a subject may hold colons: "`ascii`: Uses the ...")
+    parts = body.rsplit(": ", 1)[-1].split(" vs ") if " vs " in body else []
     if len(parts) != len(refs):
         return
     for part, ref in zip(parts, refs):

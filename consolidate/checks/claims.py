@@ -94,12 +94,14 @@ def parse_page(text: str) -> ParsedPage:
             start = b.start
             for no, ln in enumerate(block_lines, start=b.start):
                 if re.match(r"^\s*([-*+]|\d{1,9}[.)])(\s+|$)", ln) and item:
-                    claims += _segments(" ".join(item), start, "list_item")
+                    claims += _segments(" ".join(item).strip(), start, "list_item")
                     item, start = [], no
                 if ln.strip():
                     item.append(ln.strip())
+                elif item and item[-1] != "\n\n":
+                    item.append("\n\n")  # a paragraph break inside the item ends its sentence
             if item:
-                claims += _segments(" ".join(item), start, "list_item")
+                claims += _segments(" ".join(item).strip(), start, "list_item")
             for c in claims:
                 if c.kind == "list_item":
                     c.text = LIST_MARK.sub("", c.text, count=1)

@@ -399,7 +399,8 @@ def _side_note(c: Conflict, para: int) -> DraftBlock:
         text = (f"**Sources disagree:** one source says there is no {c.subject}; others describe one. "
                 "Check which is current before relying on either.")
     else:
-        text = (f"**Sources disagree:** {c.subject.rstrip('.:;, ')}: " + " vs ".join(", ".join(s.values) for s in live)
+        subject = c.subject.rstrip(".:;, ").replace(": ", " - ")  # one ": ", before the values
+        text = (f"**Sources disagree:** {subject}: " + " vs ".join(", ".join(s.values) for s in live)
                 + ". Check which is current before relying on either.")
     return DraftBlock(kind="note", text=text, para=para,
                       citations=tuple(Citation(chunk=s.chunk, doc=s.doc, start=s.start, end=s.end) for s in live))
