@@ -270,6 +270,10 @@ def build_report(res: RunResult, drafts: list[DraftPage], claims: dict[str, int]
                           "claims": claims.get(name, 0), "errors": sum(f.severity == "error" for f in mine),
                           "coverage": ((ledger or {}).get("pages", {}).get(name) or {}).get("coverage"),
                           "warnings": sum(f.severity == "warning" for f in mine)}
+    silent: dict[str, list[str]] = {}  # silent-resolution messages by page (they name the conflict id)
+    for f in findings:
+        if f.kind == "silent-resolution":
+            silent.setdefault(f.page, []).append(f.message)
     return {
         "tool": f"consolidate {__version__}",
         "generated": generated,
@@ -286,7 +290,7 @@ def build_report(res: RunResult, drafts: list[DraftPage], claims: dict[str, int]
                           for t in res.topics],
         "coverage": (ledger or {}).get("coverage", {}),
         "conflicts": [dict(c.model_dump(mode="json"), page=f"{d.slug}.md", topic=d.topic,
-                           silently_resolved=any(f.kind == "silent-resolution" and c.id in f.message for f in findings))
+                           silently_resolved=any(c.id in m for m in silent.get(f"{d.slug}.md", ())))
                       for d in drafts for c in d.conflicts],
         "stale": res.stale,
         "reused_stages": res.reused,

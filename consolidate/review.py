@@ -204,14 +204,16 @@ def render_review(pages: list[tuple[str, str]], sources: dict[str, list[str]], f
         mine = [f for f in findings if f.get("page") == name]
         blocks = page.blocks()
         placed: set[int] = set()
+        by_line: dict[int, list[int]] = {}
+        for k, f in enumerate(mine):
+            if isinstance(f.get("line"), int):
+                by_line.setdefault(f["line"], []).append(k)
         body = []
         for start, end, html in blocks:
             body.append(f'<div class="blk" data-line="{start}">{html}')
-            for k, f in enumerate(mine):
-                ln = f.get("line")
-                if k not in placed and isinstance(ln, int) and start <= ln <= end:
-                    placed.add(k)
-                    body.append(_finding(f))
+            here = sorted(k for ln in range(start, end + 1) for k in by_line.get(ln, ()) if k not in placed)
+            placed.update(here)
+            body += [_finding(mine[k]) for k in here]
             body.append("</div>")
         top = [_finding(f) for k, f in enumerate(mine) if k not in placed]
         refs = "".join(f"<li>{page.cite(n)} <code>{_e(d)}:{s}-{e}</code></li>"

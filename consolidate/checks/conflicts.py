@@ -135,8 +135,9 @@ def similar_value_pairs(units: list[UnitLike], stale: frozenset = frozenset(), m
     for u in units:
         if u.kind not in ("sentence", "list_item"):
             continue
-        facts = F.fact_key(u.text)
-        masked = shingles(F.mask(u.text))
+        # the drafter has worked these out for most statements already (Unit.facts, Unit.masked)
+        facts = getattr(u, "facts", None) or F.fact_key(u.text)
+        masked = getattr(u, "masked", None) or shingles(F.mask(u.text))
         if not facts or len(masked) < 3:
             continue
         seen: dict[int, tuple] = {}
@@ -157,9 +158,13 @@ def _values(u: UnitLike) -> tuple[str, ...]:
     return tuple(f.value for f in F.extract(F.statement(u.text)) if f.kind not in ("product", "initial"))
 
 
+_WORD = re.compile(r"[a-z0-9]+")
+
+
 def _negations(units: list[UnitLike], stale: frozenset) -> list[Conflict]:
     out = []
     prose = [u for u in units if u.kind in ("sentence", "list_item", "quote")]
+    having: dict[str, list[int]] = defaultdict(list)  # word -> statements holding it, built on first use
     for u in prose:
         for m in NO_THING.finditer(u.text):
             written = (m.group(1) or m.group(2)).split()
@@ -173,8 +178,16 @@ def _negations(units: list[UnitLike], stale: frozenset) -> list[Conflict]:
             # ("no separate Redis dependency" against pages that require Redis)
             names = [re.escape(w) for w in written if m.group(1) and w[:1].isupper() and w.lower() not in ("no", "separate")]
             rx = re.compile(rf"(?i:\b{re.escape(phrase)}s?\b)" + "".join(rf"|\b{n}\b" for n in names))
+            if not having:
+                for i, o in enumerate(prose):
+                    for w in set(_WORD.findall(o.text.lower())):
+                        having[w].append(i)
+            # only statements holding the phrase's last word or one of its names can match
+            last = (_WORD.findall(phrase) or [""])[-1]
+            keys = {last, last + "s"} | {t for w in written if m.group(1) and w[:1].isupper() for t in _WORD.findall(w.lower())}
             others: dict[str, UnitLike] = {}  # one statement per document that describes the thing
-            for o in prose:
+            for i in sorted({i for k in keys for i in having.get(k, ())}):
+                o = prose[i]
                 if o.doc != u.doc and o.doc not in others and rx.search(o.text) and not NO_THING.search(o.text):
                     others[o.doc] = o
             if others:
