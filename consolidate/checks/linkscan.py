@@ -21,10 +21,14 @@ from consolidate.linkmap import path_candidates
 from consolidate.markdown.slugs import Slugger
 
 LINK = re.compile(r"\]\(\s*<?([^)\s>]*)")  # the target of an inline link or image
-DEFN = re.compile(r"(?<=\n) {0,3}\[(?!\^)[^\]\n]+\]:\s*<?([^\s>]+)")
+# Patterns run over "\n" + text and start with that literal newline, so the regex engine jumps from
+# line to line instead of trying every character (3-5x faster than `^` with re.M on 33 MB).
+DEFN = re.compile(r"\n {0,3}\[(?!\^)[^\]\n]+\]:\s*<?([^\s>]+)")
 AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^\s<>]+)>")
-HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$", re.M)
-SETEXT = re.compile(r"^([^\n#>\-*=|][^\n]*)\n {0,3}(=+|-+)[ \t]*$", re.M)
+HEADING = re.compile(r"\n {0,3}(#{1,6})[ \t]+([^\n]+)")
+HEADING_TAIL = re.compile(r"(.+?)[ \t]*#*[ \t]*$")  # the closing #s and spaces of an ATX heading
+UNDERLINE = re.compile(r"\n {0,3}(?:=+|-+)[ \t]*(?=\n|$)")  # a setext heading's underline
+SETEXT_FIRST = set("#>-*=|")  # a setext heading's text line cannot start with these
 HTML_ID = re.compile(r"<[a-zA-Z][^>]*\b(?:id|name)\s*=\s*[\"']([^\"']+)[\"']")
 EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.I)
 MD_EXT = (".md", ".mdx", ".markdown")
@@ -77,7 +81,7 @@ def scan_links(text: str) -> list[tuple[int, str]]:
     starts = [a for a, _ in fenced]
     found = sorted((m.start(), m.group(1)) for rx in (LINK, AUTOLINK) for m in rx.finditer(text))
     if "]:" in text:
-        found = sorted(found + [(m.start() - 1, m.group(1)) for m in DEFN.finditer("\n" + text)])
+        found = sorted(found + [(m.start(), m.group(1)) for m in DEFN.finditer("\n" + text)])
     links, line, last = [], 1, 0
     for pos, target in found:  # line numbers, counted once through the text
         line += text.count("\n", last, pos)
@@ -87,12 +91,27 @@ def scan_links(text: str) -> list[tuple[int, str]]:
     return links
 
 
+def _headings(text: str) -> list[tuple[int, str]]:
+    """(offset of the line, text) of ATX and setext headings, code not yet excluded."""
+    nl = "\n" + text  # an offset in nl is the offset of the matched line's start in text
+    heads = [(m.start(), t.group(1)) for m in HEADING.finditer(nl) for t in [HEADING_TAIL.match(m.group(2))] if t]
+    taken = 0  # a setext heading uses up its text line and underline
+    for m in UNDERLINE.finditer(nl):
+        if m.start() == 0:
+            continue  # an underline on the first line has no text line
+        first = text.rfind("\n", 0, m.start() - 1) + 1
+        line = text[first:m.start() - 1]
+        if first >= taken and line and line[0] not in SETEXT_FIRST:
+            heads.append((first, line))
+            taken = m.end() - 1
+    return heads
+
+
 def anchors_in(text: str, style: str) -> set[str]:
     """Anchors a page offers: its headings slugged by the generator's rules, explicit ids, HTML ids."""
     fenced = _fences(text)
     starts = [a for a, _ in fenced]
-    heads = [(m.start(), m.group(2)) for m in HEADING.finditer(text) if not _in_code(text, m.start(), fenced, starts)]
-    heads += [(m.start(), m.group(1)) for m in SETEXT.finditer(text) if not _in_code(text, m.start(), fenced, starts)]
+    heads = [(pos, h) for pos, h in _headings(text) if not _in_code(text, pos, fenced, starts)]
     slug = Slugger(style)
     return {slug(h) for _, h in sorted(heads)} | set(HTML_ID.findall(text))
 
