@@ -275,6 +275,15 @@ def test_inbound_links_to_retired_pages_are_listed(tmp_path):
     assert "rewrite '../docs/deploy-old.md#deploy' to 'deploy.md'" in inbound[0]["message"]
 
 
+def test_links_only_reads_atx_and_setext_headings_outside_code():
+    from consolidate.checks.linkscan import anchors_in
+
+    text = ("Title\n===\n\nSub heading\n---\n---\n# Closing hashes #\n  ## Two words ##  \n"
+            "```\n# not a heading\nnor this\n---\n```\n- item\n---\nA\n ===\n ---\n")
+    # "---" under a list item or under another underline is a rule; an underline cannot be reused
+    assert sorted(anchors_in(text, "github")) == ["a", "closing-hashes", "sub-heading", "title", "two-words"]
+
+
 def test_links_only_checks_any_tree_offline(tmp_path):
     tree = tmp_path / "site"
     write(tree, "index.md", "# Home\n\n## Get started\n\nSee [setup](guide/setup.md#install), [missing](guide/gone.md),\n"
