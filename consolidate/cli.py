@@ -265,12 +265,12 @@ def publish(out_dir: Annotated[Path, typer.Argument(help="A reviewed run's outpu
 @app.command("eval")
 def eval_cmd(fixtures: Annotated[Path, typer.Option("--fixtures", help="Fixture folders, each with gold.json.")] = Path("eval/fixtures"),
              cases: Annotated[Optional[Path], typer.Option("--cases", help="Real cases (<case>/before, after); default ../shared/corpora/real when present.", show_default=False)] = None,
-             backends: Annotated[str, typer.Option("--backends", help="Comma-separated: extractive, local, openai (default: all; those that cannot run here are reported as skipped).", show_default=False)] = "",
+             backends: Annotated[str, typer.Option("--backends", help="Comma-separated: extractive, local, openai (default: all, the local model on the fixtures only; those that cannot run here are reported as skipped).", show_default=False)] = "",
              labels: Annotated[Path, typer.Option("--labels", help="Hand-resolved labels of the real cases, one <case>.json each.")] = Path("eval/cases"),
              only: Annotated[str, typer.Option("--only", help="Comma-separated fixture or case names to run (default: all).", show_default=False)] = "",
              out_dir: Annotated[Path, typer.Option("--out", "-o", help="Where latest.json, latest.md and latest.html go.")] = Path("eval/results"),
              work: Annotated[Path, typer.Option("--work", help="Where each run is kept (rerunnable, reviewable; model replies cached).")] = Path("eval/out"),
-             fresh: Annotated[bool, typer.Option("--fresh", help="Delete each kept run first (times from scratch; the model is asked again).")] = False,
+             fresh: Annotated[bool, typer.Option("--fresh", help="Delete each kept run first, model replies included (the model is asked again).")] = False,
              config: Config = None,
              write_baseline: Annotated[bool, typer.Option("--write-baseline", help="Record these extractive fixture numbers as eval/results/baseline.json (a reviewed change).")] = False) -> None:
     """Score merges against gold fixtures and real consolidations; one table for every backend."""
