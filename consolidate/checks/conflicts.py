@@ -11,8 +11,9 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Protocol
 
 from consolidate.checks import facts as F
@@ -129,27 +130,34 @@ def find_conflicts(units: list[UnitLike], pairs: list[tuple[UnitLike, UnitLike]]
 
 
 def similar_value_pairs(units: list[UnitLike], stale: frozenset = frozenset(), min_sim: float = 0.85) -> list[Conflict]:
-    """Statements from different documents that read the same once their facts are masked, with different facts."""
-    index: dict[str, list[tuple]] = defaultdict(list)
-    out = []
+    """Statements from different documents that read the same once their facts are masked, with different facts.
+
+    Exact and linear in practice (prefix filtering, as in All-Pairs similarity search): with
+    shingles ordered rarest first, two sets with Jaccard >= t share a shingle among the first
+    |s| - ceil(t|s|) + 1 of each, so only those are indexed and probed, and common shingles
+    never build long candidate lists. Pairs come out in statement order."""
+    items = []
     for u in units:
         if u.kind not in ("sentence", "list_item"):
             continue
         # the drafter has worked these out for most statements already (Unit.facts, Unit.masked)
         facts = getattr(u, "facts", None) or F.fact_key(u.text)
         masked = getattr(u, "masked", None) or shingles(F.mask(u.text))
-        if not facts or len(masked) < 3:
-            continue
-        seen: dict[int, tuple] = {}
-        for sh in masked:
-            for entry in index.get(sh, ())[:200]:
-                seen.setdefault(id(entry[0]), entry)
-        for v, vmasked, vfacts in seen.values():
+        if facts and len(masked) >= 3:
+            items.append((u, masked, facts))
+    freq = Counter(sh for _, masked, _ in items for sh in masked)
+    index: dict[str, list[int]] = defaultdict(list)
+    out = []
+    for i, (u, masked, facts) in enumerate(items):
+        ordered = sorted(masked, key=lambda sh: (freq[sh], sh))
+        prefix = ordered[:len(ordered) - math.ceil(min_sim * len(ordered) - 1e-9) + 1]
+        for j in sorted({j for sh in prefix for j in index.get(sh, ())}):
+            v, vmasked, vfacts = items[j]
             if v.doc != u.doc and vfacts != facts and jaccard(masked, vmasked) >= min_sim:
                 out.append(_conflict("value", F.plain(v.text, 8),
                                      [_side(v, _values(v), stale), _side(u, _values(u), stale)]))
-        for sh in masked:
-            index[sh].append((u, masked, facts))
+        for sh in prefix:
+            index[sh].append(i)
     return out
 
 
