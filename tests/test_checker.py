@@ -184,6 +184,15 @@ def test_a_list_item_going_on_after_a_blank_line_is_two_sentences(tmp_path):
     assert [f for f in json.loads(r.output)["findings"] if f["severity"] == "error"] == []
 
 
+def test_one_statement_in_many_documents_is_one_conflict_with_a_side_per_value():
+    # six versions of a page saying the same with three different numbers: one disagreement
+    versions = [U(f"v{i}.md", 4, f"The worker keeps up to {n} jobs in memory before it writes them out.")
+                for i, n in enumerate((7, 7, 8, 8, 9, 7))]
+    (c,) = find_conflicts(versions, similar=True)
+    assert sorted(v for s in c.sides for v in s.values) == ["7", "8", "9"]
+    assert c.subject.startswith("The worker keeps")
+
+
 def test_step_numbers_are_not_values_and_a_subject_is_plain_words():
     # the same step numbered 2 on one page and 3 on another is no disagreement (a real case had it)
     same = [U("a.md", 5, "2. **[Deploy guide](DEPLOY.md)** - local setup (10 min)", "list_item"),

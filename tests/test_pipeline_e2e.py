@@ -115,6 +115,25 @@ def test_two_runs_give_byte_identical_pages(corpus_run, tmp_path):
     assert a == b
 
 
+def test_runs_in_processes_with_other_string_hashes_give_the_same_bytes(corpus_run, tmp_path):
+    """Set and dict order of strings follows a per-process hash seed; no output may depend on it."""
+    import os
+    import subprocess
+    import sys
+
+    out, _ = corpus_run
+    for seed in ("1", "2"):
+        other = tmp_path / f"seed{seed}"
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        done = subprocess.run([sys.executable, "-m", "consolidate", "run", str(CORPUS), "--out", str(other), "-q"],
+                              env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        for name in ("redirects.json", "plan.json", "review.html", "ledger.json"):
+            assert (out / name).read_bytes() == (other / name).read_bytes(), (seed, name)
+        assert {p.name: p.read_bytes() for p in (out / "pages").glob("*.md")} == \
+            {p.name: p.read_bytes() for p in (other / "pages").glob("*.md")}, seed
+
+
 def test_rerun_reuses_stages_and_an_edit_recomputes(tmp_path):
     docs = tmp_path / "docs"
     shutil.copytree(CORPUS, docs)

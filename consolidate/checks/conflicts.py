@@ -147,17 +147,40 @@ def similar_value_pairs(units: list[UnitLike], stale: frozenset = frozenset(), m
             items.append((u, masked, facts))
     freq = Counter(sh for _, masked, _ in items for sh in masked)
     index: dict[str, list[int]] = defaultdict(list)
-    out = []
+    group = list(range(len(items)))  # union-find over statements linked by a disagreement
+
+    def root(i: int) -> int:
+        while group[i] != i:
+            group[i] = group[group[i]]
+            i = group[i]
+        return i
+
     for i, (u, masked, facts) in enumerate(items):
         ordered = sorted(masked, key=lambda sh: (freq[sh], sh))
         prefix = ordered[:len(ordered) - math.ceil(min_sim * len(ordered) - 1e-9) + 1]
         for j in sorted({j for sh in prefix for j in index.get(sh, ())}):
             v, vmasked, vfacts = items[j]
             if v.doc != u.doc and vfacts != facts and jaccard(masked, vmasked) >= min_sim:
-                out.append(_conflict("value", F.plain(v.text, 8),
-                                     [_side(v, _values(v), stale), _side(u, _values(u), stale)]))
+                a, b = root(i), root(j)
+                group[max(a, b)] = min(a, b)
         for sh in prefix:
             index[sh].append(i)
+    # one conflict per group of statements (a sentence in six versions of a page is one
+    # disagreement, not fifteen pairs), a side per distinct set of facts, first statement first
+    members: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(items)):
+        members[root(i)].append(i)
+    out = []
+    for _, idx in sorted(members.items()):
+        if len(idx) < 2:
+            continue
+        by_facts: dict[tuple, int] = {}
+        for i in idx:
+            by_facts.setdefault(items[i][2], i)
+        sides = sorted((_side(items[i][0], _values(items[i][0]), stale) for i in by_facts.values()),
+                       key=lambda s: (s.stale, s.doc, s.start))[:MAX_SIDES]  # as _conflict keeps them
+        named = next((s for s in sides if not s.stale), sides[0])  # the note names a side it cites
+        out.append(_conflict("value", F.plain(named.text, 8), sides))
     return out
 
 

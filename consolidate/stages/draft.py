@@ -165,7 +165,7 @@ def _merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, st
 
 def _similar(u: Unit, index: dict[str, list[Unit]]) -> tuple[Unit, bool] | None:
     seen: dict[int, Unit] = {}
-    for s in u.masked:
+    for s in sorted(u.masked):  # a set's order follows the process's string hashes; ties must not
         for other in index.get(s, ())[:200]:
             seen.setdefault(id(other), other)
     best = None
