@@ -34,22 +34,24 @@ def jaccard(a: frozenset, b: frozenset) -> float:
 
 
 class UnionFind:
-    def __init__(self, items: Iterable[str]):
+    """Groups of hashable, ordered items; a group's root is its smallest member."""
+
+    def __init__(self, items: Iterable[str | int]):
         self.parent = {x: x for x in items}
 
-    def find(self, x: str) -> str:
+    def find(self, x: str | int) -> str | int:
         while self.parent[x] != x:
             self.parent[x] = self.parent[self.parent[x]]
             x = self.parent[x]
         return x
 
-    def union(self, a: str, b: str) -> None:
+    def union(self, a: str | int, b: str | int) -> None:
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
             self.parent[max(ra, rb)] = min(ra, rb)
 
-    def groups(self) -> list[list[str]]:
-        out: dict[str, list[str]] = defaultdict(list)
+    def groups(self) -> list[list[str | int]]:
+        out: dict[str | int, list[str | int]] = defaultdict(list)
         for x in self.parent:
             out[self.find(x)].append(x)
         return [g for g in out.values() if len(g) > 1]

@@ -64,7 +64,7 @@ class RunResult:
     findings: list[Finding] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     reused: list[str] = field(default_factory=list)
-    stale: list[dict] = field(default_factory=list)
+    stale: list[dict] | None = None  # found once docs are read; None when resumed from saved state
     report: dict = field(default_factory=dict)
 
     @property
@@ -145,11 +145,11 @@ def prepare(roots: list[Path], out: Path, settings: Settings, progress: Progress
             progress("cluster", len(res.topics), len(res.topics))
     res.report["embedder"] = embedder.model_id
     with _Timer(res, "plan"):
+        res.stale = find_stale(docs, texts)
         if plan_file is not None:
             res.plan, pf = read_plan_file(plan_file, res.chunks, docs)
             res.findings += pf
         else:
-            res.stale = find_stale(docs, texts)
             res.plan = plan_pages(res.topics, res.chunks, docs, frozenset(s["doc"] for s in res.stale))
         write_json(out / "plan.json", plan_to_json(res.plan))
     return res, texts
@@ -173,7 +173,8 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
     llm = settings.llm
     kept = review_decisions.kept_pages(res.out, res.plan, res.docs)  # accepted/edited in review, sources unchanged
     with _Timer(res, "draft"):
-        res.stale = res.stale or find_stale(res.docs, texts)
+        if res.stale is None:
+            res.stale = find_stale(res.docs, texts)
         for s in res.stale:
             res.findings.append(Finding(severity="warning", kind="stale-source", page="", line=s["line"],
                                         message=f"{s['doc']}:{s['line']}: stale or point-in-time source ({'; '.join(s['reasons'])})"

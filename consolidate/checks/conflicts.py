@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from typing import Protocol
 
 from consolidate.checks import facts as F
-from consolidate.dedupe import jaccard, shingles
+from consolidate.dedupe import UnionFind, jaccard, shingles
 from consolidate.records import Conflict, ConflictSide, Finding
 
 MAX_SIDES = 6
@@ -147,33 +147,20 @@ def similar_value_pairs(units: list[UnitLike], stale: frozenset = frozenset(), m
             items.append((u, masked, facts))
     freq = Counter(sh for _, masked, _ in items for sh in masked)
     index: dict[str, list[int]] = defaultdict(list)
-    group = list(range(len(items)))  # union-find over statements linked by a disagreement
-
-    def root(i: int) -> int:
-        while group[i] != i:
-            group[i] = group[group[i]]
-            i = group[i]
-        return i
-
+    linked = UnionFind(range(len(items)))  # statements joined by a disagreement; a group's root is its first
     for i, (u, masked, facts) in enumerate(items):
         ordered = sorted(masked, key=lambda sh: (freq[sh], sh))
         prefix = ordered[:len(ordered) - math.ceil(min_sim * len(ordered) - 1e-9) + 1]
         for j in sorted({j for sh in prefix for j in index.get(sh, ())}):
             v, vmasked, vfacts = items[j]
             if v.doc != u.doc and vfacts != facts and jaccard(masked, vmasked) >= min_sim:
-                a, b = root(i), root(j)
-                group[max(a, b)] = min(a, b)
+                linked.union(i, j)
         for sh in prefix:
             index[sh].append(i)
     # one conflict per group of statements (a sentence in six versions of a page is one
     # disagreement, not fifteen pairs), a side per distinct set of facts, first statement first
-    members: dict[int, list[int]] = defaultdict(list)
-    for i in range(len(items)):
-        members[root(i)].append(i)
     out = []
-    for _, idx in sorted(members.items()):
-        if len(idx) < 2:
-            continue
+    for idx in linked.groups():  # in order of their first statement
         by_facts: dict[tuple, int] = {}
         for i in idx:
             by_facts.setdefault(items[i][2], i)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from consolidate.evaluate.metrics import body
+from consolidate.evaluate.metrics import body, markdown_files
 from consolidate.evaluate.report import COLUMNS, backend_lines, side_by_side, table_rows
 
 _md = MarkdownIt("commonmark", {"html": False}).enable("table")
@@ -35,11 +35,7 @@ def _e(s) -> str:
 
 
 def _read_pages(folder: Path, strip: bool) -> list[tuple[str, str]]:
-    if not folder.is_dir():
-        return []
-    files = sorted(p for p in folder.rglob("*.md") if p.is_file())
-    return [(p.relative_to(folder).as_posix(), body(t) if strip else t)
-            for p in files for t in [p.read_text(encoding="utf-8", errors="replace")]]
+    return [(name, body(t) if strip else t) for name, t in markdown_files(folder).items()] if folder.is_dir() else []
 
 
 def _column(title: str, note: str, pages: list[tuple[str, str]]) -> str:

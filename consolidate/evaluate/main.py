@@ -6,7 +6,7 @@ from pathlib import Path
 
 from consolidate.evaluate.fixtures import DEFAULT_LABELS, EvalError, Fixture, load_cases, load_fixtures
 from consolidate.evaluate.report import text_table, write_baseline, write_results
-from consolidate.evaluate.runner import BACKENDS, availability, evaluate
+from consolidate.evaluate.runner import BACKENDS, evaluate
 
 DEFAULT_CASES = Path("../shared/corpora/real")
 # Measured here (2 cores): the packaged 0.5B model drafts a fixture in 1-3 minutes, but one page of
@@ -44,9 +44,6 @@ def eval_command(fixtures: Path, cases: Path | None, backends: str, out: Path, c
     if baseline and wanted:
         raise EvalError("--write-baseline records every fixture; run it without --only")
     names = pick_backends(backends)
-    for b in names:
-        why = availability(b, config)
-        progress(f"backend {b}: " + ("runs" if not why else f"SKIPPED: {why}"))
     slow = {} if backends.strip() else {"local": LOCAL_CASES}
     results = evaluate(pick(fx, wanted), pick(real, wanted), names, config, progress, work, slow, fresh)
     results["cases_folder"] = str(cases) if cases else None

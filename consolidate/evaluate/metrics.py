@@ -8,6 +8,7 @@ from pathlib import Path
 
 from consolidate import metrics as cm
 from consolidate import sentences, tokens
+from consolidate.checks import facts as F
 from consolidate.checks.claims import MARKS, NOTE_PREFIX
 from consolidate.evaluate.fixtures import Gold
 from consolidate.records import Chunk, Plan
@@ -17,7 +18,6 @@ CITATION_KINDS = {"unsupported-fact", "bad-citation", "irrelevant-citation", "co
 LINK_KINDS = {"dead-link", "dead-anchor"}
 _FRONT = re.compile(r"\A---\n.*?\n---\n", re.S)
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
-_LIST = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+")
 
 
 def body(page: str) -> str:
@@ -37,7 +37,7 @@ def sentence_list(text: str) -> list[str]:
             continue
         if fence or not ln.strip() or _HEADING.match(ln) or ln.lstrip().startswith("|"):
             continue
-        ln = _LIST.sub("", ln)
+        ln = F.statement(ln)
         out += [" ".join(re.sub(r"[^\w\s]", "", ln[a:b].lower()).split()) for a, b in sentences.split(ln)]
     return [s for s in out if s]
 
@@ -153,5 +153,7 @@ def gold_scores(report: dict, pages: dict[str, str], chunks: list[Chunk], plan: 
     } | conflict_scores(report, gold.conflicts) | stale_scores(report, gold.stale)
 
 
-def read_pages(out: Path) -> dict[str, str]:
-    return {p.name: p.read_text(encoding="utf-8") for p in sorted((out / "pages").glob("*.md"))}
+def markdown_files(folder: Path) -> dict[str, str]:
+    """Every .md file under folder by its path relative to it (a run's pages, or people's pages)."""
+    return {p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8", errors="replace")
+            for p in sorted(folder.rglob("*.md")) if p.is_file()}

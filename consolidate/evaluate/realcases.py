@@ -18,17 +18,13 @@ from consolidate.checks.claims import parse_page
 from consolidate.checks.facts import contains, extract, normalise_span
 from consolidate import tokens
 from consolidate.evaluate.fixtures import CaseLabels
-from consolidate.evaluate.metrics import LINK_KINDS, body, conflict_scores, duplicate_rate, stale_scores
+from consolidate.evaluate.metrics import (LINK_KINDS, body, conflict_scores, duplicate_rate, markdown_files,
+                                          stale_scores)
 from consolidate.records import Chunk, Plan
 from consolidate.settings import Settings
 
 UNTRACEABLE = {"untraceable-fact", "unsupported-fact"}
 SKIP_FACTS = {"product", "initial"}  # names and first words: too loose to count as a kept fact
-
-
-def _md(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8", errors="replace")
-            for p in sorted(folder.rglob("*.md")) if p.is_file()}
 
 
 def standalone(pages_dir: Path, before: Path) -> dict:
@@ -39,11 +35,11 @@ def standalone(pages_dir: Path, before: Path) -> dict:
             "untraceable": sum(f.kind in UNTRACEABLE for f in mine)}
 
 
-def human_facts(after: Path, findings: list) -> list:
+def human_facts(pages: dict[str, str], findings: list) -> list:
     """Facts of the human pages' claims that the checker traced to the inputs."""
     bad = {(f.page, f.line) for f in findings if f.kind in UNTRACEABLE}
     facts = {}
-    for name, text in _md(after).items():
+    for name, text in pages.items():
         for claim in parse_page(text).claims:
             if (name, claim.line) in bad:
                 continue
@@ -88,10 +84,10 @@ def compare(case_before: Path, case_after: Path, out: Path, manifest: dict) -> d
     ours_pages = out / "pages"
     human = standalone(case_after, case_before)
     ours = standalone(ours_pages, case_before)
-    facts = human_facts(case_after, human["findings"])
-    hay = normalise_span("\n".join(body(t) for t in _md(ours_pages).values()))
+    theirs = markdown_files(case_after)
+    facts = human_facts(theirs, human["findings"])
+    hay = normalise_span("\n".join(body(t) for t in markdown_files(ours_pages).values()))
     kept = [f for f in facts if contains(hay, f)]
-    theirs = _md(case_after)
     return {
         "human_pages": len(theirs), "human_claims": human["claims"],
         "human_tokens": sum(tokens.count(body(t)) for t in theirs.values()),

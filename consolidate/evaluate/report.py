@@ -75,8 +75,9 @@ def markdown(results: dict) -> str:
         out += ["", "## Side by side: our pages and the pages people made", "",
                 "Rows are the metrics that differ; the pages themselves are side by side in latest.html.", ""]
     for r in compared:
-        differ = [c for c in side_by_side(r) if c[3]]
-        same = [c[0] for c in side_by_side(r) if not c[3]]
+        pairs = side_by_side(r)
+        differ = [c for c in pairs if c[3]]
+        same = [c[0] for c in pairs if not c[3]]
         out += [f"### {r['name']} ({r['backend']})", "", "| | ours | people's |", "|---|---|---|"]
         out += [f"| {label} | {ours} | {theirs} |" for label, ours, theirs, _ in differ]
         out += ["", f"Same in both: {', '.join(same) or 'nothing'}.", "",

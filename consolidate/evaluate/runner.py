@@ -71,7 +71,7 @@ def _run_scored(fx: Fixture, settings: Settings, out: Path) -> dict:
     t = time.perf_counter()
     res = pipeline.run([fx.root], out, settings)
     row = {"wall_s": round(time.perf_counter() - t, 3), "reused_stages": list(res.report.get("reused_stages") or [])}
-    pages = m.read_pages(out)
+    pages = m.markdown_files(out / "pages")
     row |= m.run_scores(res.report, pages, _texts(res), read_json(out / "ledger.json"))
     row["our_titles"] = [f"{n}: {(res.report['page_details'].get(n) or {}).get('title', '')}" for n in pages]
     if fx.gold is not None:
@@ -90,12 +90,13 @@ def evaluate(fixtures: list[Fixture], cases: list[Fixture], backends: list[str],
     """One row per (backend, fixture or case). With `work`, each run is kept in
     work/<backend>/<name>/ (rerunnable, reviewable, model responses cached). `fixtures_only`:
     backends to run on the fixtures only, with why (reported as skipped on the real cases)."""
-    rows, skipped = [], {}
+    rows = []
     fixtures_only = fixtures_only or {}
+    skipped = {b: why for b in backends if (why := availability(b, config))}
     for b in backends:
-        why = availability(b, config)
-        if why:
-            skipped[b] = why
+        progress(f"backend {b}: " + (f"SKIPPED: {skipped[b]}" if b in skipped else "runs"))
+    for b in backends:
+        if b in skipped:
             continue
         settings = backend_settings(b, config)
         if cases and b in fixtures_only:
