@@ -35,7 +35,7 @@ from consolidate.state import OutputDir, fingerprint, load_texts
 from consolidate.stages.check import check_pages
 from consolidate.stages.chunk import chunk_documents
 from consolidate.stages.cluster import cluster_chunks, cut_settings
-from consolidate.stages.draft import units_of_chunk
+from consolidate.units import units_of_chunk
 from consolidate.stages.draft_model import (draft_for_run, estimate, load_drafting, planned_backend, strict_filter,
                                             usage_totals)
 from consolidate.stages.ingest import ingest
@@ -208,7 +208,8 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
                                      message=f"--strict dropped {x['text'][:80]!r}: {x['message']}") for x in dropped]
         cf, claims = check(pages)
         res.findings += cf
-        ledger = make_ledger(res, texts, drafts, pages)
+        ledger, lf = make_ledger(res, texts, drafts, pages)
+        res.findings += lf
         progress("check", len(pages), len(pages))
     with _Timer(res, "write"):
         prev = od.load_stage("written", "pages") or []
@@ -229,8 +230,9 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
     return res
 
 
-def make_ledger(res: RunResult, texts: dict[str, list[str]], drafts: list[DraftPage], pages: dict[str, str]) -> dict:
-    """Every input unit -> kept / merged / dropped (ledger.json)."""
+def make_ledger(res: RunResult, texts: dict[str, list[str]], drafts: list[DraftPage],
+                pages: dict[str, str]) -> tuple[dict, list[Finding]]:
+    """Every input unit and line -> kept / merged / dropped (ledger.json), and what is unaccounted."""
     by_id = {c.id: c for c in res.chunks}
     doc_by = {d.path: d for d in res.docs}
     planned = set()
@@ -240,7 +242,9 @@ def make_ledger(res: RunResult, texts: dict[str, list[str]], drafts: list[DraftP
         planned.update(p.chunk_ids)
     unplanned = [u for c in res.chunks if c.id not in planned for u in _units(c, doc_by, texts)]
     reasons = {(doc, start): why for d in drafts for doc, start, _, why in d.dropped}
-    return build_ledger(units_by_page, unplanned, {n: parse_page(t) for n, t in pages.items()}, reasons)
+    verbatim = {f"{d.slug}.md" for d in drafts if d.backend == "extractive"}
+    return build_ledger(units_by_page, unplanned, {n: parse_page(t) for n, t in pages.items()}, reasons,
+                        res.docs, texts, verbatim)
 
 
 def _units(chunk: Chunk, doc_by: dict[str, Document], texts: dict[str, list[str]]) -> list:

@@ -23,7 +23,7 @@ class IngestSettings(Section):
 
 
 class ChunkSettings(Section):
-    max_tokens: int = Field(400, ge=32)
+    max_tokens: int = Field(400, ge=20)
     encoding: str = "cl100k_base"
 
 

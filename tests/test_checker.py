@@ -256,8 +256,12 @@ def test_silent_resolution_is_flagged(corpus_out, tmp_path):
 def test_ledger_accounts_for_every_unit(corpus_out):
     ledger = json.loads((corpus_out / "ledger.json").read_text())
     cov = ledger["coverage"]
-    assert cov["accounted"] == 1.0 and cov["units"] == len(ledger["entries"]) > 500
-    assert cov["kept"] + cov["merged"] + cov["dropped"] == cov["units"]
+    assert cov["accounted"] == 1.0 and cov["unaccounted"] == 0 and cov["units"] == len(ledger["entries"]) > 500
+    assert cov["kept"] + cov["merged"] + cov["dropped"] == cov["lines"] > 1000
+    nonblank = sum(1 for p in CORPUS.rglob("*") if p.is_file() and p.suffix in (".md", ".mdx", ".markdown")
+                   for ln in p.read_text(encoding="utf-8").splitlines() if ln.strip())
+    assert cov["lines"] == nonblank  # every non-blank line of every input, counted from the files
+    assert sum(r["lines"] for runs in ledger["lines"].values() for r in runs) == nonblank
     statuses = {e["status"] for e in ledger["entries"]}
     assert statuses == {"kept", "merged", "dropped"}
     merged = next(e for e in ledger["entries"] if e["status"] == "merged")

@@ -224,13 +224,28 @@ def contains(span: str, fact: Fact) -> bool:
     return v in span
 
 
-_LIST_MARK = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+", re.M)
+_LIST_MARK = re.compile(r"^[ \t]*([-*+]|\d{1,9}[.)])[ \t]+", re.M)
 
 
 def statement(text: str) -> str:
     """A list item or sentence without its list markers: a step's ordinal (`3.`) is its place in one
     page's list, not a fact, so two pages numbering the same step differently do not disagree."""
-    return _LIST_MARK.sub("", text) if _LIST_MARK.search(text) else text
+    return strip_list_marks(text) if _LIST_MARK.search(text) else text
+
+
+def strip_list_marks(text: str) -> str:
+    """List markers removed from the start of each line. As in CommonMark, an ordered marker other
+    than `1.` right after a line of running text does not start a list: it is a wrapped line of
+    the same paragraph ("... number\n7. To ..."), so its number stays."""
+    out, prev = [], ""
+    for line in text.split("\n"):
+        m = _LIST_MARK.match(line)
+        if m and not (m.group(1)[0].isdigit() and prev.strip() and not prev[:1].isspace()
+                      and not _LIST_MARK.match(prev) and m.group(1)[:-1] != "1"):
+            line = line[m.end():]
+        out.append(line)
+        prev = line if not m else "- "  # a stripped item counts as a list line
+    return "\n".join(out)
 
 
 def plain(text: str, words: int = 0) -> str:

@@ -1,4 +1,4 @@
-"""The coverage ledger: where every input sentence or block went.
+"""The coverage ledger: where every input sentence or block went, and (lines.py) every line.
 
 Each unit the drafter reads (a sentence, list item, code block, table, quote or HTML block of an
 input, with its exact lines) gets one status:
@@ -8,8 +8,11 @@ input, with its exact lines) gets one status:
 - `dropped`, with a reason: `stale` (a stale source left out), `off-topic` (its chunk is in no
   page of the plan), `boilerplate` (a line with no words, such as a lone rule or an empty item),
   `unsupported-removed` (removed by --strict), or `not-drafted` (the page simply does not cite it).
-Nothing is left without a status, so `accounted` is 1.0 by construction; `coverage` of a page or
-document is (kept + merged) / units, and the dropped list is what a reviewer reads.
+The units are the drafter's; the line ledger (checks/lines.py) then reads every non-blank line of
+every input and reports a line no unit or reason accounts for as `unaccounted`, an error. Coverage,
+of the run, a page or a document, is counted in lines: (kept + merged) / non-blank lines. On a page
+drafted extractively, a kept unit whose words are not in the claim that cites it is an error
+(`kept-not-shown`): the ledger would otherwise claim what the page does not say.
 """
 
 from __future__ import annotations
@@ -17,7 +20,13 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from consolidate.checks import facts as F
 from consolidate.checks.claims import ParsedPage
+from consolidate.checks.lines import account_lines, tally
+from consolidate.checks.support import TASK_BOX
+from consolidate.dedupe import normalise
+from consolidate.markdown.links import AUTOLINK, INLINE, REFERENCE, mask_code_spans
+from consolidate.records import Document, Finding
 
 _WORD = re.compile(r"[A-Za-z0-9]")
 
@@ -28,24 +37,34 @@ def _short(text: str) -> str:
 
 
 def build_ledger(units_by_page: dict[str, list], unplanned: list, parsed: dict[str, ParsedPage],
-                 reasons: dict[tuple[str, int], str]) -> dict:
+                 reasons: dict[tuple[str, int], str], docs: list[Document], texts: dict[str, list[str]],
+                 verbatim: set[str] = frozenset()) -> tuple[dict, list[Finding]]:
     """units_by_page: page file -> units of its chunks; unplanned: units of chunks in no page;
-    reasons: (doc, start line) -> why the drafter left a unit out on purpose."""
+    reasons: (doc, start line) -> why the drafter left a unit out on purpose; verbatim: the pages
+    drafted extractively, whose kept units must show their words in the claim citing them."""
     entries = []
+    findings: list[Finding] = []
     for page in sorted(units_by_page):
         p = parsed.get(page)
-        cites: dict[tuple[str, int], list[tuple[bool, object]]] = defaultdict(list)
+        cites: dict[tuple[str, int], list[tuple[bool, object, object]]] = defaultdict(list)
         if p is not None:
             for claim in p.claims:
                 refs = [p.refs[label] for label in claim.labels if label in p.refs]
                 for i, r in enumerate(refs):
                     for line in range(r.start, r.end + 1):
-                        cites[(r.doc, line)].append((i == 0, refs[0]))
+                        cites[(r.doc, line)].append((i == 0, refs[0], claim, r))
         for u in units_by_page[page]:
             hits = [h for line in range(u.start, u.end + 1) for h in cites.get((u.doc, line), ())]
+            # a citation of the unit's whole span speaks for it; one that only shares a line with it
+            # (the next sentence starts on its last line) only when nothing cites the whole unit
+            hits = [h for h in hits if h[3].start <= u.start and u.end <= h[3].end] or hits
             e = {"doc": u.doc, "start": u.start, "end": u.end, "kind": u.kind, "page": page}
-            if any(primary for primary, _ in hits):
+            primary = [claim for first, _, claim, _ in hits if first]
+            if primary:
                 e["status"] = "kept"
+                if page in verbatim and not any(_shown(u, c) for c in primary):
+                    findings.append(Finding(severity="error", kind="kept-not-shown", page=page, line=primary[0].line,
+                                            message=f"{u.doc}:{u.start}-{u.end} is cited as kept, but its words are not in the claim citing it: {_short(u.text)!r}"))
             elif hits:
                 first = hits[0][1]
                 e |= {"status": "merged", "duplicate_of": {"doc": first.doc, "start": first.start, "end": first.end}}
@@ -57,9 +76,36 @@ def build_ledger(units_by_page: dict[str, list], unplanned: list, parsed: dict[s
         entries.append({"doc": u.doc, "start": u.start, "end": u.end, "kind": u.kind, "page": None,
                         "status": "dropped", "reason": reasons.get((u.doc, u.start), "off-topic"), "text": _short(u.text)})
     entries.sort(key=lambda e: (e["doc"], e["start"], e["end"], e["kind"]))
-    return {"coverage": _tally(entries) | {"accounted": 1.0 if entries else 0.0},
-            "documents": _group(entries, "doc"), "pages": _group([e for e in entries if e["page"]], "page"),
-            "entries": entries}
+    headings = {normalise(h[2]) for p in parsed.values() for h in p.headings}
+    lines, lost = account_lines(docs, texts, entries, headings)
+    return {"coverage": lines["summary"] | {"units": len(entries)},
+            "documents": _group_lines(lines["documents"], lambda doc, r: doc),
+            "pages": _group_lines(lines["documents"], lambda doc, r: r.get("page")),
+            "lines": lines["documents"], "entries": entries}, findings + lost
+
+
+def _plain(text: str) -> str:
+    """A unit's or a claim's words, without link targets, citations or list markers."""
+    text = TASK_BOX.sub("", F.strip_list_marks(text))
+    masked = mask_code_spans(text)
+    spans = [(m.start(), m.end(), m.group(2)) for m in INLINE.finditer(masked)]
+    spans += [(m.start(), m.end(), m.group(2)) for m in REFERENCE.finditer(masked)
+              if not any(s <= m.start() < e for s, e, _ in spans)]
+    spans += [(m.start(), m.end(), m.group(1)) for m in AUTOLINK.finditer(masked)]
+    out, last = [], 0
+    for s, e, label in sorted(spans):
+        if s < last:
+            continue
+        out += [text[last:s], label]
+        last = e
+    out.append(text[last:])
+    return normalise("".join(out))
+
+
+def _shown(u, claim) -> bool:
+    if u.kind in ("code", "html", "table"):
+        return True  # blocks are checked by the checker's code-mismatch rule
+    return _plain(u.text) in _plain(claim.text)
 
 
 def _why(u, reasons: dict[tuple[str, int], str]) -> str:
@@ -70,16 +116,12 @@ def _why(u, reasons: dict[tuple[str, int], str]) -> str:
     return "not-drafted"
 
 
-def _tally(entries: list[dict]) -> dict:
-    n = len(entries)
-    kept = sum(e["status"] == "kept" for e in entries)
-    merged = sum(e["status"] == "merged" for e in entries)
-    return {"units": n, "kept": kept, "merged": merged, "dropped": n - kept - merged,
-            "coverage": round((kept + merged) / n, 4) if n else 1.0}
-
-
-def _group(entries: list[dict], key: str) -> dict:
+def _group_lines(runs: dict[str, list[dict]], key) -> dict:
+    """Line coverage per document or per page, from the line runs."""
     by: dict[str, list[dict]] = defaultdict(list)
-    for e in entries:
-        by[e[key]].append(e)
-    return {k: _tally(v) for k, v in sorted(by.items())}
+    for doc, rs in runs.items():
+        for r in rs:
+            k = key(doc, r)
+            if k is not None:
+                by[k].append(r)
+    return {k: tally(v) for k, v in sorted(by.items())}

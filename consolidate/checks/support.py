@@ -14,12 +14,12 @@ import re
 from dataclasses import dataclass
 
 from consolidate import sentences
-from consolidate.checks.facts import prose
+from consolidate.checks.facts import prose, strip_list_marks
 
 MIN_OVERLAP = 0.5  # below: weak support (a warning)
 NO_OVERLAP = 0.2  # below: the cited spans do not hold the claim at all (an error)
 HEADING = re.compile(r"^ {0,3}#{1,6}\s+")
-LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+(?:\[[ xX]\]\s+)?", re.M)
+TASK_BOX = re.compile(r"^\s*\[[ xX]\]\s+", re.M)
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_'’-]*")
 NEGATION = frozenset(
     "no not never none nothing nobody neither nor cannot without "
@@ -81,7 +81,7 @@ class SpanText:
 
     def __init__(self, text: str):
         self.sentences = []
-        for part in _paragraphs(LIST_MARK.sub("", prose(text))):
+        for part in _paragraphs(TASK_BOX.sub("", strip_list_marks(prose(text)))):
             self.sentences += [" ".join(part[s:e].split()) for s, e in sentences.split(part)] or [" ".join(part.split())]
         self.sentences = [x for x in self.sentences if x] or [" ".join(text.split())]
         words = [words_of(s, plain=True) for s in self.sentences]

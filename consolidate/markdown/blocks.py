@@ -45,6 +45,15 @@ def is_table_start(lines: list[str], i: int) -> bool:
     ) and "|" in lines[i + 1] + lines[i]
 
 
+def _interrupts(line: str) -> bool:
+    """A list item that may interrupt a paragraph (CommonMark): unindented, not empty, and if
+    ordered, numbered 1 (so a wrapped line that starts with "7. " stays in its paragraph)."""
+    m = LIST_ITEM.match(line)
+    if not m or line.startswith(" ") or not line[m.end():].strip():
+        return False
+    return not m.group(2)[0].isdigit() or m.group(2)[:-1] == "1"
+
+
 def _closes(line: str, ch: str, n: int) -> bool:
     s = line.strip()
     return len(s) >= n and set(s) == {ch}
@@ -159,7 +168,7 @@ def scan_blocks(lines: list[str], body_start: int = 1, mdx: bool = False) -> Sca
                 break
             if SETEXT.match(cur):
                 break
-            if LIST_ITEM.match(cur) and not cur.startswith(" "):
+            if _interrupts(cur):
                 break
             if is_table_start(lines, j):
                 break

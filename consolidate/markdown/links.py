@@ -84,3 +84,11 @@ def links_in_line(line: str, lineno: int, defs: dict[str, tuple[str, int]]) -> l
             found.append(RawLink("autolink", m.group(0), m.group(0), lineno, m.start()))
     found.sort(key=lambda r: r.col)
     return found
+
+
+def targets(text: str) -> tuple[str, ...]:
+    """The inline link and autolink targets of a text, in order (code spans left out): two
+    statements that differ only in where they link are not the same statement."""
+    masked = mask_code_spans(text)
+    out = [text[m.start(3):m.end(3)] for m in INLINE.finditer(masked) if m.group(3) is not None]
+    return tuple(out + [m.group(1) for m in AUTOLINK.finditer(masked)])

@@ -1,8 +1,9 @@
 """Chunk: heading-aware, token-bounded chunks with exact line spans.
 
 A chunk never crosses a heading (a heading with no body joins the next section) and never
-splits a code fence or a table. Blocks are packed greedily up to `max_tokens`; a prose block
-larger than that is split at line boundaries by langchain's RecursiveCharacterTextSplitter.
+splits a unit (a sentence, a list item, a code fence, a table, a quote: see units.py). Blocks are
+packed greedily up to `max_tokens`; a list or paragraph larger than that is cut between two of
+its units, at a line no unit crosses, so every line of the block is in exactly one chunk.
 """
 
 from __future__ import annotations
@@ -10,10 +11,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from langchain_text_splitters import RecursiveCharacterTextSplitter
-
 from consolidate import tokens
 from consolidate.records import Block, Chunk, Document, Finding
+from consolidate.units import block_spans
 
 ATOMIC = {"code", "table"}
 
@@ -30,12 +30,8 @@ def chunk_documents(docs: list[Document], texts: dict[str, list[str]], *, max_to
                     encoding: str = "cl100k_base") -> tuple[list[Chunk], list[Finding]]:
     chunks: list[Chunk] = []
     findings: list[Finding] = []
-    enc = tokens.encoding(encoding)  # offline tiktoken (see tokens.py)
-    splitter = RecursiveCharacterTextSplitter(
-        chunk_size=max_tokens, chunk_overlap=0, separators=["\n\n", "\n"], keep_separator=False,
-        add_start_index=True, length_function=lambda t: len(enc.encode(t, disallowed_special=())))
     for doc in docs:
-        cs, fs = chunk_document(doc, texts[doc.path], max_tokens, encoding, splitter)
+        cs, fs = chunk_document(doc, texts[doc.path], max_tokens, encoding)
         chunks.extend(cs)
         findings.extend(fs)
     return chunks, findings
@@ -54,9 +50,9 @@ def _sections(blocks: tuple[Block, ...]) -> list[list[Block]]:
     return sections
 
 
-def chunk_document(doc: Document, lines: list[str], max_tokens: int, encoding: str,
-                   splitter: RecursiveCharacterTextSplitter) -> tuple[list[Chunk], list[Finding]]:
-    enc = tokens.encoding(encoding)
+def chunk_document(doc: Document, lines: list[str], max_tokens: int,
+                   encoding: str = "cl100k_base") -> tuple[list[Chunk], list[Finding]]:
+    enc = tokens.encoding(encoding)  # offline tiktoken (see tokens.py)
     findings: list[Finding] = []
     pieces: list[list[_Piece]] = []
     for section in _sections(doc.blocks):
@@ -66,13 +62,14 @@ def chunk_document(doc: Document, lines: list[str], max_tokens: int, encoding: s
             text = "\n".join(lines[b.start - 1:b.end])
             n = len(enc.encode(text, disallowed_special=()))
             hp = b.heading_path
-            if n > max_tokens and b.kind not in ATOMIC and b.end > b.start:
+            parts = _split_block(b, lines, max_tokens, enc) if n > max_tokens and b.kind not in ATOMIC else []
+            if len(parts) > 1:
                 if cur:
                     packed.append(cur)
                     cur = None
-                packed.extend(_split_block(b, text, lines, splitter, enc))
+                packed.extend(parts)
                 continue
-            if n > max_tokens and b.kind in ATOMIC:
+            if n > max_tokens:
                 findings.append(Finding(severity="warning", kind="oversized-block", page=doc.path, line=b.start,
                                         message=f"{doc.path}:{b.start}-{b.end}: {b.kind} block of {n} tokens kept whole (over chunk.max_tokens={max_tokens})"))
             if cur and cur.tokens + n <= max_tokens:
@@ -98,22 +95,17 @@ def chunk_document(doc: Document, lines: list[str], max_tokens: int, encoding: s
     return out, findings
 
 
-def _split_block(b: Block, text: str, lines: list[str], splitter, enc) -> list[_Piece]:
-    """Split an oversized prose block at line boundaries; offsets map back to exact lines."""
-    starts = [0]
-    for ln in lines[b.start - 1:b.end - 1]:
-        starts.append(starts[-1] + len(ln) + 1)
-    out = []
-    for d in splitter.create_documents([text]):
-        off = d.metadata["start_index"]
-        first = max(i for i, s in enumerate(starts) if s <= off)
-        last = first + d.page_content.count("\n")
-        last = min(last, b.end - b.start)
-        s, e = b.start + first, b.start + last
-        if out and s <= out[-1].end:
-            s = out[-1].end + 1
-        if s > e:
-            continue
-        piece_text = "\n".join(lines[s - 1:e])
-        out.append(_Piece(s, e, len(enc.encode(piece_text, disallowed_special=())), b.heading_path))
-    return out
+def _split_block(b: Block, lines: list[str], max_tokens: int, enc) -> list[_Piece]:
+    """Cut an oversized list or paragraph between its units, at lines no unit crosses. The pieces
+    cover the block's lines without a gap; a single unit over `max_tokens` stays whole."""
+    spans = block_spans(b, lines)
+    pieces: list[_Piece] = []
+    start, size = b.start, 0
+    for i, sp in enumerate(spans):
+        n = len(enc.encode(sp.text, disallowed_special=()))
+        if size and size + n > max_tokens and sp.start > spans[i - 1].end:
+            pieces.append(_Piece(start, sp.start - 1, size, b.heading_path))
+            start, size = sp.start, 0
+        size += n
+    pieces.append(_Piece(start, b.end, size, b.heading_path))
+    return pieces

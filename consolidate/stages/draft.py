@@ -15,102 +15,20 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from consolidate.checks import facts as F
 from consolidate.dedupe import jaccard, normalise, shingles
 from consolidate.linkmap import LinkResolver
-from consolidate.markdown.links import DEFINITION, INLINE, REFERENCE, mask_code_spans, norm_label
+from consolidate.markdown.links import INLINE, REFERENCE, mask_code_spans, norm_label, targets
 from consolidate.markdown.slugs import Slugger
-from consolidate.markdown.blocks import LIST_ITEM, MDX_ESM
 from consolidate.checks.conflicts import find_conflicts
 from consolidate.records import (Chunk, Citation, Conflict, Document, DraftBlock, DraftPage, DraftSection, Finding,
                                  PagePlan, Plan)
-from consolidate import sentences
+from consolidate.units import INTRO, Unit, units_of_chunk
 
-INTRO = "Overview"
 DUP_SIM = 0.85
-
-
-@dataclass
-class Unit:
-    kind: str
-    text: str
-    doc: str
-    chunk: str
-    start: int
-    end: int
-    section: str
-    para: tuple[str, int]  # (doc, first line of the source block)
-    citations: list[Citation] = field(default_factory=list)
-    conflicts: list["Unit"] = field(default_factory=list)
-    notes: list[Conflict] = field(default_factory=list)  # other conflicts to note after this unit
-    sh: frozenset = frozenset()
-    masked: frozenset = frozenset()
-    facts: tuple[str, ...] = ()
-
-    def cite(self) -> Citation:
-        return Citation(chunk=self.chunk, doc=self.doc, start=self.start, end=self.end)
-
-
-def _section_of(heading_path: tuple[str, ...], doc_title: str) -> str:
-    for h in reversed(heading_path):
-        if h.strip().lower() != doc_title.strip().lower():
-            return h
-    return INTRO
-
-
-def _list_items(lines: list[str], start: int, end: int) -> list[tuple[int, int]]:
-    items, cur = [], None
-    for no in range(start, end + 1):
-        if LIST_ITEM.match(lines[no - 1]):
-            if cur:
-                items.append(cur)
-            cur = [no, no]
-        elif cur and lines[no - 1].strip():
-            cur[1] = no
-    if cur:
-        items.append(cur)
-    return [tuple(x) for x in items]
-
-
-def units_of_chunk(chunk: Chunk, doc: Document, lines: list[str]) -> tuple[list[Unit], list[tuple[int, str]]]:
-    """Units in a chunk, and the (line, section) of each heading it holds."""
-    units: list[Unit] = []
-    heads: list[tuple[int, str]] = []
-    for b in doc.blocks:
-        if b.start < chunk.start or b.start > chunk.end:
-            continue
-        section = _section_of(b.heading_path, doc.title)
-        end = min(b.end, chunk.end)
-        para = (doc.path, b.start)
-        if b.kind == "heading":
-            heads.append((b.start, section))
-            continue
-        if b.kind == "rule":
-            continue
-        if b.kind == "html" and MDX_ESM.match(lines[b.start - 1]):
-            continue  # MDX import/export statements are build plumbing, not content
-        if b.kind == "paragraph":
-            if all(DEFINITION.match(lines[n - 1]) for n in range(b.start, end + 1)):
-                continue  # link reference definitions: their targets are inlined where used
-            text = "\n".join(lines[b.start - 1:end])
-            starts = [0]
-            for ln in lines[b.start - 1:end]:
-                starts.append(starts[-1] + len(ln) + 1)
-            for s, e in sentences.split(text):
-                first = max(i for i, x in enumerate(starts) if x <= s)
-                last = max(i for i, x in enumerate(starts) if x <= max(s, e - 1))
-                units.append(Unit("sentence", " ".join(text[s:e].split()), doc.path, chunk.id,
-                                  b.start + first, b.start + last, section, para))
-        elif b.kind == "list":
-            for s, e in _list_items(lines, b.start, end):
-                units.append(Unit("list_item", "\n".join(lines[s - 1:e]), doc.path, chunk.id, s, e, section, para))
-        else:
-            kind = b.kind if b.kind in ("code", "table", "quote", "html") else "sentence"
-            units.append(Unit(kind, "\n".join(lines[b.start - 1:end]), doc.path, chunk.id, b.start, end, section, para))
-    return units, heads
 
 
 def _block_key(text: str) -> str:
@@ -139,7 +57,7 @@ def _merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, st
         if u.kind in ("code", "table", "html", "quote"):
             k = (u.kind, _block_key(u.text))
         else:
-            k = ("text", normalise(u.text))
+            k = ("text", normalise(u.text), targets(u.text))
         hit = exact.get(k)
         if hit is not None:
             if u.cite() not in hit.citations:
@@ -175,7 +93,7 @@ def _similar(u: Unit, index: dict[str, list[Unit]]) -> tuple[Unit, bool] | None:
         sim = jaccard(u.masked, other.masked)
         if sim < DUP_SIM or len(u.masked) < 3:
             continue
-        same = other.facts == u.facts and jaccard(u.sh, other.sh) >= DUP_SIM
+        same = other.facts == u.facts and jaccard(u.sh, other.sh) >= DUP_SIM and targets(other.text) == targets(u.text)
         # one page listing tiers or steps with different numbers is not a disagreement
         conflicting = other.facts != u.facts and bool(u.facts) and bool(other.facts) and other.doc != u.doc
         if same or conflicting:

@@ -23,7 +23,8 @@ from consolidate.markdown.links import INLINE, mask_code_spans
 from consolidate.records import Chunk, Citation, Document, Finding, PagePlan, Plan
 from consolidate.checks.conflicts import find_conflicts
 from consolidate.records import Conflict
-from consolidate.stages.draft import Unit, _merge_units, units_of_chunk
+from consolidate.stages.draft import _merge_units
+from consolidate.units import Unit, units_of_chunk
 
 DUP_CHUNK_SIM = 0.8
 

@@ -1,0 +1,137 @@
+"""Units: the sentences, list items and blocks of a document, each with its exact lines.
+
+One definition of a unit serves the chunker (a chunk boundary may only fall between two units,
+never inside one), the drafter (which merges units) and the ledger (which accounts for every
+source line through them). A paragraph's units are its sentences, a list's its items (a nested
+item is an item of its own), and any other block (code, table, quote, HTML) is one unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from consolidate import sentences
+from consolidate.markdown.blocks import FENCE, LIST_ITEM, MDX_ESM
+from consolidate.markdown.links import DEFINITION
+from consolidate.records import Block, Chunk, Citation, Conflict, Document
+
+INTRO = "Overview"
+
+
+@dataclass(frozen=True)
+class Span:
+    kind: str  # sentence | list_item | code | table | quote | html
+    start: int  # 1-based, inclusive
+    end: int
+    text: str
+
+
+@dataclass
+class Unit:
+    kind: str
+    text: str
+    doc: str
+    chunk: str
+    start: int
+    end: int
+    section: str
+    para: tuple[str, int]  # (doc, first line of the source block)
+    citations: list[Citation] = field(default_factory=list)
+    conflicts: list["Unit"] = field(default_factory=list)
+    notes: list[Conflict] = field(default_factory=list)  # other conflicts to note after this unit
+    sh: frozenset = frozenset()
+    masked: frozenset = frozenset()
+    facts: tuple[str, ...] = ()
+
+    def cite(self) -> Citation:
+        return Citation(chunk=self.chunk, doc=self.doc, start=self.start, end=self.end)
+
+
+def list_items(lines: list[str], start: int, end: int) -> list[tuple[int, int]]:
+    """(first, last) line of each item of a list block; a nested item is an item of its own."""
+    items, cur = [], None
+    for no in range(start, end + 1):
+        if LIST_ITEM.match(lines[no - 1]):
+            if cur:
+                items.append(cur)
+            cur = [no, no]
+        elif cur and lines[no - 1].strip():
+            cur[1] = no
+    if cur:
+        items.append(cur)
+    return [tuple(x) for x in items]
+
+
+def close_fence(text: str) -> str:
+    """A code block whose fence the source never closed, closed where its source block ends, so
+    that it cannot swallow what follows it on a merged page."""
+    lines = text.split("\n")
+    m = FENCE.match(lines[0])
+    if not m:
+        return text
+    mark = m.group(2)
+    last = lines[-1].strip() if len(lines) > 1 else ""
+    if len(lines) > 1 and len(last) >= len(mark) and set(last) == {mark[0]}:
+        return text
+    return text + "\n" + m.group(1) + mark
+
+
+def is_plumbing(block: Block, lines: list[str]) -> str:
+    """Why a block holds no content to merge ('' when it does): rules, link reference
+    definitions (their targets are inlined where used) and MDX import/export statements."""
+    if block.kind == "rule":
+        return "boilerplate"
+    if block.kind == "html" and MDX_ESM.match(lines[block.start - 1]):
+        return "mdx-plumbing"
+    if block.kind == "paragraph" and all(DEFINITION.match(lines[n - 1]) for n in range(block.start, block.end + 1)):
+        return "link-definition"
+    return ""
+
+
+def block_spans(block: Block, lines: list[str]) -> list[Span]:
+    """The units of one block, in order, each with its exact lines (headings and plumbing: none)."""
+    if block.kind == "heading" or is_plumbing(block, lines):
+        return []
+    if block.kind == "paragraph":
+        text = "\n".join(lines[block.start - 1:block.end])
+        starts = [0]
+        for ln in lines[block.start - 1:block.end]:
+            starts.append(starts[-1] + len(ln) + 1)
+        out = []
+        for s, e in sentences.split(text):
+            first = max(i for i, x in enumerate(starts) if x <= s)
+            last = max(i for i, x in enumerate(starts) if x <= max(s, e - 1))
+            out.append(Span("sentence", block.start + first, block.start + last, " ".join(text[s:e].split())))
+        return out
+    if block.kind == "list":
+        return [Span("list_item", s, e, "\n".join(lines[s - 1:e])) for s, e in list_items(lines, block.start, block.end)]
+    kind = block.kind if block.kind in ("code", "table", "quote", "html") else "sentence"
+    text = "\n".join(lines[block.start - 1:block.end])
+    return [Span(kind, block.start, block.end, close_fence(text) if kind == "code" else text)]
+
+
+def section_of(heading_path: tuple[str, ...], doc_title: str) -> str:
+    for h in reversed(heading_path):
+        if h.strip().lower() != doc_title.strip().lower():
+            return h
+    return INTRO
+
+
+def units_of_chunk(chunk: Chunk, doc: Document, lines: list[str]) -> tuple[list[Unit], list[tuple[int, str]]]:
+    """Units in a chunk, and the (line, section) of each heading it holds. A block longer than one
+    chunk (a long list or paragraph) gives each chunk the units that start in it: the chunker
+    only cuts between units, so none is cut in two and none is lost."""
+    units: list[Unit] = []
+    heads: list[tuple[int, str]] = []
+    for b in doc.blocks:
+        if b.end < chunk.start or b.start > chunk.end:
+            continue
+        section = section_of(b.heading_path, doc.title)
+        if b.kind == "heading":
+            heads.append((b.start, section))
+            continue
+        para = (doc.path, b.start)
+        for sp in block_spans(b, lines):
+            if chunk.start <= sp.start <= chunk.end:
+                units.append(Unit(sp.kind, sp.text, doc.path, chunk.id, sp.start, sp.end, section, para))
+    return units, heads
