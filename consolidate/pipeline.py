@@ -19,7 +19,7 @@ from consolidate import __version__
 from consolidate.checks.citations import SourceIndex
 from consolidate.checks.inbound import list_inbound
 from consolidate.checks.claims import parse_page
-from consolidate.checks.ledger import build_ledger
+from consolidate.checks.ledger import make_ledger
 from consolidate.checks.links import input_urls
 from consolidate.checks.stale import find_stale
 from consolidate.checks.tree import check_tree
@@ -35,7 +35,6 @@ from consolidate.state import OutputDir, fingerprint, load_texts
 from consolidate.stages.check import check_pages
 from consolidate.stages.chunk import chunk_documents
 from consolidate.stages.cluster import cluster_chunks, cut_settings
-from consolidate.units import units_of_chunk
 from consolidate.stages.draft_model import (draft_for_run, estimate, load_drafting, planned_backend, strict_filter,
                                             usage_totals)
 from consolidate.stages.ingest import ingest
@@ -208,7 +207,7 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
                                      message=f"--strict dropped {x['text'][:80]!r}: {x['message']}") for x in dropped]
         cf, claims = check(pages)
         res.findings += cf
-        ledger, lf = make_ledger(res, texts, drafts, pages)
+        ledger, lf = make_ledger(res.plan, res.chunks, res.docs, texts, drafts, pages)
         res.findings += lf
         progress("check", len(pages), len(pages))
     with _Timer(res, "write"):
@@ -228,27 +227,6 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
         res.report["pages"] += len(kept)
     write_json(res.out / "report.json", res.report)  # last, so it carries every stage's time
     return res
-
-
-def make_ledger(res: RunResult, texts: dict[str, list[str]], drafts: list[DraftPage],
-                pages: dict[str, str]) -> tuple[dict, list[Finding]]:
-    """Every input unit and line -> kept / merged / dropped (ledger.json), and what is unaccounted."""
-    by_id = {c.id: c for c in res.chunks}
-    doc_by = {d.path: d for d in res.docs}
-    planned = set()
-    units_by_page = {}
-    for p in res.plan.pages:
-        units_by_page[f"{p.slug}.md"] = [u for cid in p.chunk_ids for u in _units(by_id[cid], doc_by, texts)]
-        planned.update(p.chunk_ids)
-    unplanned = [u for c in res.chunks if c.id not in planned for u in _units(c, doc_by, texts)]
-    reasons = {(doc, start): why for d in drafts for doc, start, _, why in d.dropped}
-    verbatim = {f"{d.slug}.md" for d in drafts if d.backend == "extractive"}
-    return build_ledger(units_by_page, unplanned, {n: parse_page(t) for n, t in pages.items()}, reasons,
-                        res.docs, texts, verbatim)
-
-
-def _units(chunk: Chunk, doc_by: dict[str, Document], texts: dict[str, list[str]]) -> list:
-    return units_of_chunk(chunk, doc_by[chunk.doc], texts[chunk.doc])[0]
 
 
 def estimate_run(res: RunResult, texts: dict[str, list[str]], settings: Settings) -> dict:

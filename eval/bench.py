@@ -1,6 +1,7 @@
 """Benchmark the offline pipeline (no model) on synthetic docs trees of about N chunks.
 
     python eval/bench.py [--sizes 1000,10000,100000] [--workdir DIR] [--seed 0] [--timeout S]
+    python eval/bench.py --tree ../shared/corpora/large   # a real tree as it is: times, errors, unaccounted lines
     python eval/bench.py --one N [--tree DIR]      # one size, in this process (used by the above)
 
 For each size the parent builds a tree of about N chunks, then runs the stages ingest ->
@@ -43,7 +44,7 @@ sys.path.insert(0, str(REPO))
 
 SHARED = REPO.parent / "shared" / "corpora"
 TARGETS = {"total_s": 60.0, "peak_mib": 2048.0, "embed_cps": 5000.0}  # checked at ~10k chunks
-STAGES = ["ingest", "chunk", "embed", "cluster", "plan", "draft", "render", "check"]
+STAGES = ["ingest", "chunk", "embed", "cluster", "plan", "draft", "render", "check", "ledger"]
 MAX_BYTES = 2_000_000
 EMBED_BATCH = 4096
 
@@ -236,6 +237,7 @@ def run_one(tree: Path, target: int) -> dict:
     import numpy as np
 
     from consolidate.checks.citations import SourceIndex
+    from consolidate.checks.ledger import make_ledger
     from consolidate.checks.links import input_urls
     from consolidate.embedders import make_embedder
     from consolidate.render import render_page
@@ -304,6 +306,11 @@ def run_one(tree: Path, target: int) -> dict:
     n_claims = sum(claims.values())
     done("check", t, f"{n_claims} claims")
 
+    t = time.perf_counter()
+    ledger, fs = make_ledger(plan, chunks, docs, texts, drafts, pages)
+    findings += fs
+    done("ledger", t, f"{ledger['coverage']['lines']} lines, {ledger['coverage']['unaccounted']} unaccounted")
+
     total = sum(times.values())
     errors = Counter(f.kind for f in findings if f.severity == "error")
     return {
@@ -314,6 +321,8 @@ def run_one(tree: Path, target: int) -> dict:
         "claims": n_claims, "claims_per_s": round(n_claims / times["check"], 1) if times["check"] else 0.0,
         "errors": sum(errors.values()), "error_kinds": dict(errors.most_common()),
         "warnings": sum(f.severity == "warning" for f in findings),
+        "lines": ledger["coverage"]["lines"], "unaccounted": ledger["coverage"]["unaccounted"],
+        "line_coverage": ledger["coverage"]["coverage"],
     }
 
 
@@ -323,7 +332,7 @@ def run_one(tree: Path, target: int) -> dict:
 
 def fmt_table(rows: list[dict]) -> str:
     head = ["target", "docs", "chunks"] + [f"{s} s" for s in STAGES] + ["total s", "peak MiB", "embed ch/s",
-                                                                         "claims", "claims/s", "errors"]
+                                                                         "claims", "claims/s", "errors", "unaccounted"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         if "error" in r:
@@ -332,7 +341,7 @@ def fmt_table(rows: list[dict]) -> str:
         cells = [f"{r['target']:,}", f"{r['docs']:,}", f"{r['chunks']:,}"]
         cells += [f"{r['times'].get(s, 0):.2f}" for s in STAGES]
         cells += [f"{r['total_s']:.2f}", f"{r['peak_mib']:.0f}", f"{r['embed_cps']:,.0f}", f"{r['claims']:,}",
-                  f"{r['claims_per_s']:,.0f}", f"{r['errors']:,}"]
+                  f"{r['claims_per_s']:,.0f}", f"{r['errors']:,}", f"{r['unaccounted']:,}"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -363,8 +372,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=None, help="seconds allowed per size (child is killed)")
     ap.add_argument("--json", type=Path, help="also write the results as JSON here")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
-    ap.add_argument("--tree", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--tree", type=Path, help="run on this tree as it is (e.g. ../shared/corpora/large) instead of built ones")
     a = ap.parse_args(argv)
+
+    if a.tree is not None and a.one is None:  # a real tree, as it is
+        r = run_child(0, a.tree, a.timeout)
+        print(fmt_table([r]), flush=True)
+        if "error" not in r:
+            print(f"{a.tree}: {r['lines']:,} non-blank lines, {r['unaccounted']:,} unaccounted, line coverage "
+                  f"{r['line_coverage']:.4f}; errors by kind: {r['error_kinds']}", flush=True)
+        return 0 if "error" not in r and not r["unaccounted"] else 1
 
     if a.one is not None:  # child: time one tree
         if a.tree is None:

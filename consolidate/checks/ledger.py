@@ -21,12 +21,13 @@ import re
 from collections import defaultdict
 
 from consolidate.checks import facts as F
-from consolidate.checks.claims import ParsedPage
+from consolidate.checks.claims import ParsedPage, parse_page
 from consolidate.checks.lines import account_lines, tally
 from consolidate.checks.support import TASK_BOX
 from consolidate.dedupe import normalise
 from consolidate.markdown.links import AUTOLINK, INLINE, REFERENCE, mask_code_spans
-from consolidate.records import Document, Finding
+from consolidate.records import Chunk, Document, DraftPage, Finding, Plan
+from consolidate.units import units_of_chunk
 
 _WORD = re.compile(r"[A-Za-z0-9]")
 
@@ -125,3 +126,22 @@ def _group_lines(runs: dict[str, list[dict]], key) -> dict:
             if k is not None:
                 by[k].append(r)
     return {k: tally(v) for k, v in sorted(by.items())}
+
+
+def make_ledger(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: dict[str, list[str]],
+                drafts: list[DraftPage], pages: dict[str, str]) -> tuple[dict, list[Finding]]:
+    """Every input unit and line of a run -> kept / merged / dropped (ledger.json), and what is
+    unaccounted (errors)."""
+    by_id = {c.id: c for c in chunks}
+    doc_by = {d.path: d for d in docs}
+
+    def units(c: Chunk) -> list:
+        return units_of_chunk(c, doc_by[c.doc], texts[c.doc])[0]
+
+    planned = {cid for p in plan.pages for cid in p.chunk_ids}
+    units_by_page = {f"{p.slug}.md": [u for cid in p.chunk_ids for u in units(by_id[cid])] for p in plan.pages}
+    unplanned = [u for c in chunks if c.id not in planned for u in units(c)]
+    reasons = {(doc, start): why for d in drafts for doc, start, _, why in d.dropped}
+    verbatim = {f"{d.slug}.md" for d in drafts if d.backend == "extractive"}
+    return build_ledger(units_by_page, unplanned, {n: parse_page(t) for n, t in pages.items()}, reasons,
+                        docs, texts, verbatim)

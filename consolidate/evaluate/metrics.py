@@ -125,6 +125,7 @@ def run_scores(report: dict, pages: dict[str, str], source_texts: list[str], led
         "supported": _ratio(claims - len(bad), claims),
         "citation_precision": _ratio(claims - len(bad_cite), claims),
         "citation_recall": (ledger.get("coverage") or {}).get("coverage"),
+        "unaccounted": (ledger.get("coverage") or {}).get("unaccounted"),  # input lines the line ledger could not place
         # dead links a reader of our pages would hit (checker errors); the sources' own dead links,
         # reduced to their text by the drafter, are warnings and counted apart
         "dead_links": sum(f["kind"] in LINK_KINDS and f["severity"] == "error" for f in page_findings),
