@@ -24,6 +24,7 @@ class Span:
     start: int  # 1-based, inclusive
     end: int
     text: str
+    parent: str = ""  # a nested list item: the first line of the item it is nested under
 
 
 @dataclass
@@ -36,6 +37,7 @@ class Unit:
     end: int
     section: str
     para: tuple[str, int]  # (doc, first line of the source block)
+    parent: str = ""  # a nested list item: the item it is nested under (it means nothing apart from it)
     citations: list[Citation] = field(default_factory=list)
     conflicts: list["Unit"] = field(default_factory=list)
     notes: list[Conflict] = field(default_factory=list)  # other conflicts to note after this unit
@@ -104,7 +106,13 @@ def block_spans(block: Block, lines: list[str]) -> list[Span]:
             out.append(Span("sentence", block.start + first, block.start + last, " ".join(text[s:e].split())))
         return out
     if block.kind == "list":
-        return [Span("list_item", s, e, "\n".join(lines[s - 1:e])) for s, e in list_items(lines, block.start, block.end)]
+        out, open_items = [], []  # (indent, first line) of the items a nested one may sit under
+        for s, e in list_items(lines, block.start, block.end):
+            indent = len(lines[s - 1]) - len(lines[s - 1].lstrip())
+            open_items = [(i, t) for i, t in open_items if i < indent]
+            out.append(Span("list_item", s, e, "\n".join(lines[s - 1:e]), open_items[-1][1] if open_items else ""))
+            open_items.append((indent, LIST_ITEM.sub("", lines[s - 1], count=1).strip()))  # its words, not its marker
+        return out
     kind = block.kind if block.kind in ("code", "table", "quote", "html") else "sentence"
     text = "\n".join(lines[block.start - 1:block.end])
     return [Span(kind, block.start, block.end, close_fence(text) if kind == "code" else text)]
@@ -133,5 +141,5 @@ def units_of_chunk(chunk: Chunk, doc: Document, lines: list[str]) -> tuple[list[
         para = (doc.path, b.start)
         for sp in block_spans(b, lines):
             if chunk.start <= sp.start <= chunk.end:
-                units.append(Unit(sp.kind, sp.text, doc.path, chunk.id, sp.start, sp.end, section, para))
+                units.append(Unit(sp.kind, sp.text, doc.path, chunk.id, sp.start, sp.end, section, para, sp.parent))
     return units, heads

@@ -133,3 +133,46 @@ def test_chunks_cover_every_line_once(tmp_path_factory, n, max_tokens):
             seen[line] = c.id
     lines = texts["a.md"]
     assert all(n in seen for n, ln in enumerate(lines, 1) if ln.strip() and not ln.startswith("# "))
+
+
+def _run(tmp_path, files: dict[str, str], **settings):
+    root = tmp_path / "docs"
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    res = run([root], out, Settings.model_validate(settings))
+    return res, _page_text(out), json.loads((out / "ledger.json").read_text())
+
+
+def test_items_differing_only_in_link_are_both_kept(tmp_path):
+    res, page, _ = _run(tmp_path, {
+        "a.md": "# Deploy\n\nDeploy the service to the cluster.\n\n- See the [runbook](https://a.example/run) first\n",
+        "b.md": "# Deploy\n\nDeploy the service to the cluster.\n\n- See the [runbook](https://b.example/run) first\n"})
+    assert "https://a.example/run" in page and "https://b.example/run" in page
+    assert res.errors == 0
+
+
+def test_a_sub_item_is_merged_only_under_the_same_item(tmp_path):
+    res, page, _ = _run(tmp_path, {
+        "a.md": "# Deploy steps\n\nDeploy the service.\n\n- Build the image\n  - run make build\n- Push it\n",
+        "b.md": "# Deploying\n\nDeploy the service.\n\n- Prepare the host\n  - run make build\n- Push it\n"})
+    assert page.count("run make build") == 2  # under "Build the image" and under "Prepare the host"
+    assert page.count("- Push it") == 1
+    assert res.errors == 0
+
+
+def test_unclosed_fence_is_closed_where_its_source_ends(tmp_path):
+    res, page, ledger = _run(tmp_path, {
+        "a.md": "# Deploy\n\nRun the deploy script on the host.\n\n```bash\n./deploy.sh --prod\n\nAfter deploy, check logs.\n",
+        "b.md": "# Deploy\n\nRun the deploy script on the host first.\n\nThe deploy takes five minutes.\n"})
+    assert sum(1 for ln in page.splitlines() if ln.startswith("```")) % 2 == 0
+    assert "\n## Sources" in page and "The deploy takes five minutes." in page
+    assert res.errors == 0 and ledger["coverage"]["unaccounted"] == 0
+
+
+def test_a_wrapped_line_starting_with_a_number_stays_in_its_paragraph(tmp_path):
+    text = "# Limits\n\nThe queue holds at most 500 jobs and the retry count is\n7. Jobs past that are dropped.\n"
+    res, page, _ = _run(tmp_path, {"a.md": text})
+    assert "retry count is 7. Jobs past that are dropped." in page
+    assert res.errors == 0

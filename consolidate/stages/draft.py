@@ -57,7 +57,7 @@ def _merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, st
         if u.kind in ("code", "table", "html", "quote"):
             k = (u.kind, _block_key(u.text))
         else:
-            k = ("text", normalise(u.text), targets(u.text))
+            k = ("text", normalise(u.text), targets(u.text), normalise(u.parent))
         hit = exact.get(k)
         if hit is not None:
             if u.cite() not in hit.citations:
@@ -93,7 +93,8 @@ def _similar(u: Unit, index: dict[str, list[Unit]]) -> tuple[Unit, bool] | None:
         sim = jaccard(u.masked, other.masked)
         if sim < DUP_SIM or len(u.masked) < 3:
             continue
-        same = other.facts == u.facts and jaccard(u.sh, other.sh) >= DUP_SIM and targets(other.text) == targets(u.text)
+        same = (other.facts == u.facts and jaccard(u.sh, other.sh) >= DUP_SIM and targets(other.text) == targets(u.text)
+                and normalise(other.parent) == normalise(u.parent))  # a sub-item means nothing apart from its item
         # one page listing tiers or steps with different numbers is not a disagreement
         conflicting = other.facts != u.facts and bool(u.facts) and bool(other.facts) and other.doc != u.doc
         if same or conflicting:
