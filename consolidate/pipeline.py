@@ -18,7 +18,6 @@ from typing import Callable
 from consolidate import __version__
 from consolidate.checks.citations import SourceIndex
 from consolidate.checks.inbound import list_inbound
-from consolidate.checks.claims import parse_page
 from consolidate.checks.ledger import make_ledger
 from consolidate.checks.links import input_urls
 from consolidate.checks.stale import find_stale

@@ -56,19 +56,32 @@ def build_ledger(units_by_page: dict[str, list], unplanned: list, parsed: dict[s
                         cites[(r.doc, line)].append((i == 0, refs[0], claim, r))
         for u in units_by_page[page]:
             hits = [h for line in range(u.start, u.end + 1) for h in cites.get((u.doc, line), ())]
-            # a citation of the unit's whole span speaks for it; one that only shares a line with it
-            # (the next sentence starts on its last line) only when nothing cites the whole unit
-            hits = [h for h in hits if h[3].start <= u.start and u.end <= h[3].end] or hits
+            # a citation of exactly the unit's span speaks for it, else one of a span holding it; one that
+            # only shares a line with it (the next sentence starts on its last line) only when no other does
+            hits = ([h for h in hits if (h[3].start, h[3].end) == (u.start, u.end)]
+                    or [h for h in hits if h[3].start <= u.start and u.end <= h[3].end] or hits)
             e = {"doc": u.doc, "start": u.start, "end": u.end, "kind": u.kind, "page": page}
             primary = [claim for first, _, claim, _ in hits if first]
+            secondary = [h for h in hits if not h[0]]
+            if page in verbatim:  # two units on one line share a citation: the words tell which claim is whose
+                shown = [c for c in primary if _shown(u, c)]
+                if shown or not secondary:
+                    primary = shown or primary
+                else:
+                    primary = []
             if primary:
                 e["status"] = "kept"
                 if page in verbatim and not any(_shown(u, c) for c in primary):
                     findings.append(Finding(severity="error", kind="kept-not-shown", page=page, line=primary[0].line,
                                             message=f"{u.doc}:{u.start}-{u.end} is cited as kept, but its words are not in the claim citing it: {_short(u.text)!r}"))
             elif hits:
-                first = hits[0][1]
+                _, first, claim, _ = secondary[0] if secondary else hits[0]
                 e |= {"status": "merged", "duplicate_of": {"doc": first.doc, "start": first.start, "end": first.end}}
+                lost = _lost_facts(u, claim) if page in verbatim else []
+                if lost:
+                    findings.append(Finding(severity="error", kind="merge-lost-fact", page=page, line=claim.line,
+                                            message=f"{u.doc}:{u.start}-{u.end} is merged into a claim that lacks its "
+                                                    f"{', '.join(lost)}: {_short(u.text)!r}"))
             else:
                 e |= {"status": "dropped", "reason": _why(u, reasons)}
             e["text"] = _short(u.text)
@@ -101,6 +114,16 @@ def _plain(text: str) -> str:
         last = e
     out.append(text[last:])
     return normalise("".join(out))
+
+
+def _lost_facts(u, claim) -> list[str]:
+    """The hard facts of a merged unit that the claim it was merged into does not hold (a note, which
+    names each side's values, is checked by the checker's own note rules)."""
+    if claim.kind == "note" or u.kind in ("code", "html", "table"):
+        return []
+    held = F.normalise_span(claim.text)
+    return [f"{f.kind} {f.value!r}" for f in F.extract(F.statement(u.text))
+            if f.kind not in ("product", "initial") and not F.contains(held, f)]
 
 
 def _shown(u, claim) -> bool:

@@ -14,26 +14,19 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from consolidate.checks import facts as F
-from consolidate.dedupe import jaccard, normalise, shingles
+from consolidate.dedupe import normalise
 from consolidate.linkmap import LinkResolver
-from consolidate.markdown.links import INLINE, REFERENCE, mask_code_spans, norm_label, targets
+from consolidate.markdown.links import INLINE, REFERENCE, mask_code_spans, norm_label
 from consolidate.markdown.slugs import Slugger
 from consolidate.checks.conflicts import find_conflicts
 from consolidate.records import (Chunk, Citation, Conflict, Document, DraftBlock, DraftPage, DraftSection, Finding,
                                  PagePlan, Plan)
+from consolidate.merge.statements import merge_units
 from consolidate.units import INTRO, Unit, units_of_chunk
-
-DUP_SIM = 0.85
-
-
-def _block_key(text: str) -> str:
-    return "\n".join(" ".join(ln.split()) for ln in text.strip().splitlines())
-
 
 @dataclass
 class _PageBuild:
@@ -42,66 +35,6 @@ class _PageBuild:
     titles: dict[str, str]
     conflicts: tuple[Conflict, ...] = ()
     dropped: tuple[tuple[str, int, int, str], ...] = ()
-
-
-def _merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, str], list[tuple[Unit, Unit]]]:
-    sections: dict[str, list[Unit]] = {}
-    titles: dict[str, str] = {}
-    exact: dict[tuple[str, str], Unit] = {}
-    index: dict[str, list[Unit]] = defaultdict(list)
-    conflicts: list[tuple[Unit, Unit]] = []
-    for u in units:
-        key = normalise(u.section) or INTRO.lower()
-        titles.setdefault(key, u.section)
-        u.citations.append(u.cite())
-        if u.kind in ("code", "table", "html", "quote"):
-            k = (u.kind, _block_key(u.text))
-        else:
-            k = ("text", normalise(u.text), targets(u.text), normalise(u.parent))
-        hit = exact.get(k)
-        if hit is not None:
-            if u.cite() not in hit.citations:
-                hit.citations.append(u.cite())
-            continue
-        if u.kind in ("sentence", "list_item"):
-            u.sh, u.masked, u.facts = shingles(u.text), shingles(F.mask(u.text)), F.fact_key(u.text)
-            match = _similar(u, index)
-            if match is not None:
-                other, same_facts = match
-                if same_facts:
-                    other.citations.append(u.cite())
-                else:
-                    other.conflicts.append(u)
-                    conflicts.append((other, u))
-                continue
-            for s in u.masked:
-                index[s].append(u)
-        exact[k] = u
-        sections.setdefault(key, []).append(u)
-    return sections, titles, conflicts
-
-
-def _similar(u: Unit, index: dict[str, list[Unit]]) -> tuple[Unit, bool] | None:
-    seen: dict[int, Unit] = {}
-    for s in sorted(u.masked):  # a set's order follows the process's string hashes; ties must not
-        for other in index.get(s, ())[:200]:
-            seen.setdefault(id(other), other)
-    best = None
-    for other in seen.values():
-        if other.doc == u.doc and other.start == u.start:
-            continue
-        sim = jaccard(u.masked, other.masked)
-        if sim < DUP_SIM or len(u.masked) < 3:
-            continue
-        same = (other.facts == u.facts and jaccard(u.sh, other.sh) >= DUP_SIM and targets(other.text) == targets(u.text)
-                and normalise(other.parent) == normalise(u.parent))  # a sub-item means nothing apart from its item
-        # one page listing tiers or steps with different numbers is not a disagreement
-        conflicting = other.facts != u.facts and bool(u.facts) and bool(other.facts) and other.doc != u.doc
-        if same or conflicting:
-            cand = (sim, same, other)
-            if best is None or cand[:2] > best[:2]:
-                best = cand
-    return (best[2], best[1]) if best else None
 
 
 class _Links:
@@ -209,7 +142,7 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
             units = [u for u in units if u.doc not in stale]
         else:
             dropped = []
-        sections, titles, conflicts = _merge_units(units)
+        sections, titles, conflicts = merge_units(units)
         paired = tuple(c.model_copy(update={"resolution": "noted"})
                        for c in find_conflicts([], conflicts, stale, facts_of=_fact_values))
         every.append((units + dropped, paired))

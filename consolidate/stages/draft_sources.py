@@ -23,7 +23,7 @@ from consolidate.markdown.links import INLINE, mask_code_spans
 from consolidate.records import Chunk, Citation, Document, Finding, PagePlan, Plan
 from consolidate.checks.conflicts import find_conflicts
 from consolidate.records import Conflict
-from consolidate.stages.draft import _merge_units
+from consolidate.merge.statements import block_key, merge_units
 from consolidate.units import Unit, units_of_chunk
 
 DUP_CHUNK_SIM = 0.8
@@ -90,7 +90,7 @@ def page_jobs(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: dict
                 kept.append((c, sh, fk))
         units = {c.id: units_of_chunk(c, doc_by[c.doc], texts[c.doc])[0] for c in members}
         merged = [u for c in members for u in units_of_chunk(c, doc_by[c.doc], texts[c.doc])[0]]
-        _, _, conflicts = _merge_units(merged)
+        _, _, conflicts = merge_units(merged)
         every_unit = [u for c in every for u in units_of_chunk(c, doc_by[c.doc], texts[c.doc])[0]]
         jobs.append(PageJob(p, [k for k, _, _ in kept], aliases, conflicts, units,
                             find_conflicts(every_unit, (), stale)))
@@ -180,15 +180,11 @@ def narrow(text: str, chunk: Chunk, units: list[Unit], lines: list[str]) -> list
                   key=lambda c: (c.doc, c.start, c.end))
 
 
-def _block_key(text: str) -> str:
-    return "\n".join(" ".join(ln.split()) for ln in text.strip().splitlines())
-
-
 def verbatim(kind: str, text: str, units: list[Unit]) -> str:
     """A code block or table as its source has it (fences included) when the model's text is in one."""
-    want = _block_key(re.sub(r"^```[^\n]*\n|\n?```\s*$", "", text.strip()))
+    want = block_key(re.sub(r"^```[^\n]*\n|\n?```\s*$", "", text.strip()))
     for u in units:
-        if u.kind == kind and want and want in _block_key(u.text):
+        if u.kind == kind and want and want in block_key(u.text):
             return u.text
     if kind == "code" and not text.lstrip().startswith("```"):
         return f"```\n{text.strip()}\n```"

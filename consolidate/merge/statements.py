@@ -1,0 +1,147 @@
+"""Statements said once: the units of a page grouped by what they say.
+
+A unit is merged into another (cited after it, `merged` in the ledger) when it says the same:
+- verbatim (the same words, link targets and parent item; blocks: the same lines);
+- near-verbatim: word-shingle Jaccard >= DUP_SIM with the same hard facts and links;
+- contained: its content words are (nearly) all in a longer statement of the same kind that holds
+  every hard fact and link it has and the same number of negations. The longer one is the most
+  complete: it is kept, in the place of the first of them, and cites every source.
+Two statements alike but for their hard facts are not merged: they are a conflict, both kept.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from consolidate.checks import facts as F
+from consolidate.checks.support import content_words, negations
+from consolidate.dedupe import jaccard, normalise, shingles
+from consolidate.markdown.links import targets
+from consolidate.units import INTRO, Unit
+
+DUP_SIM = 0.85
+CONTAIN = 0.85  # share of the shorter statement's content words the longer one must hold
+MIN_WORDS = 4  # fewer content words than this: too little to say two statements say the same
+BLOCKS = ("code", "table", "html", "quote")
+
+
+def block_key(text: str) -> str:
+    return "\n".join(" ".join(ln.split()) for ln in text.strip().splitlines())
+
+
+def section_key(u: Unit) -> str:
+    return normalise(u.section) or INTRO.lower()
+
+
+def merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, str], list[tuple[Unit, Unit]]]:
+    """Units in source order -> (section key -> units to show, section key -> title, conflicting pairs)."""
+    sections: dict[str, list[Unit]] = {}
+    titles: dict[str, str] = {}
+    exact: dict[tuple, Unit] = {}
+    index: dict[str, list[Unit]] = defaultdict(list)
+    conflicts: list[tuple[Unit, Unit]] = []
+    alias: dict[int, Unit] = {}  # a unit replaced by a more complete one -> that one
+
+    def live(x: Unit) -> Unit:
+        while id(x) in alias:
+            x = alias[id(x)]
+        return x
+
+    for u in units:
+        key = section_key(u)
+        titles.setdefault(key, u.section)
+        u.citations.append(u.cite())
+        if u.kind in BLOCKS:
+            k = (u.kind, block_key(u.text))
+        else:
+            k = ("text", normalise(u.text), targets(u.text), normalise(u.parent))
+        hit = exact.get(k)
+        if hit is not None:
+            hit = live(hit)
+            if u.cite() not in hit.citations:
+                hit.citations.append(u.cite())
+            continue
+        if u.kind in ("sentence", "list_item"):
+            _prepare(u)
+            match = _similar(u, index, live)
+            if match is not None:
+                other, how = match
+                if how == "same":
+                    other.citations.append(u.cite())
+                elif how == "conflict":
+                    other.conflicts.append(u)
+                    conflicts.append((other, u))
+                else:  # "covers": u says all that other says and more; u takes its place
+                    _replace(sections[section_key(other)], other, u)
+                    alias[id(other)] = u
+                    for s in u.masked:
+                        index[s].append(u)
+                if how != "conflict":
+                    exact[k] = u if how == "covers" else other
+                continue
+            for s in u.masked:
+                index[s].append(u)
+        exact[k] = u
+        sections.setdefault(key, []).append(u)
+    return sections, titles, conflicts
+
+
+def _prepare(u: Unit) -> None:
+    u.sh, u.masked, u.facts = shingles(u.text), shingles(F.mask(u.text)), F.fact_key(u.text)
+
+
+def _replace(shown: list[Unit], old: Unit, new: Unit) -> None:
+    """new, more complete, stands where old stood; old's citations and notes follow it."""
+    shown[next(i for i, x in enumerate(shown) if x is old)] = new
+    new.citations.extend(c for c in old.citations if c not in new.citations)
+    new.conflicts.extend(old.conflicts)
+    new.notes.extend(old.notes)
+
+
+def _similar(u: Unit, index: dict[str, list[Unit]], live) -> tuple[Unit, str] | None:
+    """The unit u repeats (same), contradicts (conflict), is contained in (same) or contains
+    (covers), best first; None when it says something new."""
+    seen: dict[int, Unit] = {}
+    for s in sorted(u.masked):  # a set's order follows the process's string hashes; ties must not
+        for other in index.get(s, ())[:200]:
+            other = live(other)
+            seen.setdefault(id(other), other)
+    best = None
+    words = None
+    for other in seen.values():
+        if other.doc == u.doc and other.start == u.start:
+            continue
+        same_context = targets(other.text) == targets(u.text) and normalise(other.parent) == normalise(u.parent)
+        sim = jaccard(u.masked, other.masked)
+        if sim >= DUP_SIM and len(u.masked) >= 3:
+            same = other.facts == u.facts and jaccard(u.sh, other.sh) >= DUP_SIM and same_context
+            # one page listing tiers or steps with different numbers is not a disagreement
+            conflicting = other.facts != u.facts and bool(u.facts) and bool(other.facts) and other.doc != u.doc
+            if same or conflicting:
+                cand = (2, sim, same, other, "same" if same else "conflict")
+                best = cand if best is None or cand[:3] > best[:3] else best
+            continue
+        if other.kind != u.kind or normalise(other.parent) != normalise(u.parent):
+            continue
+        words = words if words is not None else (content_words(u.text), negations(u.text))
+        how = _contains(words, u, other)
+        if how:
+            cand = (1, sim, False, other, how)
+            best = cand if best is None or cand[:3] > best[:3] else best
+    return (best[3], best[4]) if best else None
+
+
+def _contains(words: tuple[frozenset, int], u: Unit, other: Unit) -> str:
+    """'same' when other holds all u says, 'covers' when u holds all other says, else ''."""
+    cu, nu = words
+    co, no = content_words(other.text), negations(other.text)
+    if nu != no or min(len(cu), len(co)) < MIN_WORDS:
+        return ""
+    shared = len(cu & co)
+    fu, fo = set(u.facts), set(other.facts)
+    tu, to = set(targets(u.text)), set(targets(other.text))
+    if shared >= CONTAIN * len(cu) and fu <= fo and tu <= to and len(co) >= len(cu):
+        return "same"
+    if shared >= CONTAIN * len(co) and fo <= fu and to <= tu and len(cu) > len(co):
+        return "covers"
+    return ""
