@@ -211,6 +211,7 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
         ledger = make_ledger(res, texts, drafts, pages)
         progress("check", len(pages), len(pages))
     with _Timer(res, "write"):
+        od.remove_stale_temps()  # a run killed while writing left them
         prev = od.load_stage("written", "pages") or []
         written = write_pages(od.pages, pages, assets, prev)
         od.save_stage("written", "pages", written)
