@@ -214,6 +214,9 @@ def draft_pages_with_model(plan: Plan, chunks: list[Chunk], docs: list[Document]
                            d: Drafting, stale: frozenset = frozenset(), drop_stale: bool = True,
                            ) -> tuple[list[DraftPage], list[Finding], dict[str, PageUsage]]:
     """Model drafts for every page (extractive where the model fails), findings, and usage per page file."""
+    resolve = getattr(d.backend, "resolve_model", None)
+    if resolve is not None:  # a server named by URL only: its model, asked once before any page starts, so
+        resolve()            # every page's cache key and report name it (pages drafted in parallel saw '')
     fallback, ex_findings = draft_pages(plan, chunks, docs, texts, stale=stale, drop_stale=drop_stale)
     jobs = page_jobs(plan, chunks, docs, texts, stale if drop_stale else frozenset())
     for job, fb in zip(jobs, fallback):  # every conflict the drafter found for the page, other pages' sides too
