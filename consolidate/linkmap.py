@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from consolidate.records import Document
+from consolidate.stages.ingest import EXTENSIONS
 
 EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.I)
 
@@ -21,11 +22,20 @@ class Resolved:
     asset: str = ""  # for asset: absolute file path
 
 
+def strip_ext(path: str) -> str:
+    """A markdown path without its extension: `.md`, `.mdx`, `.markdown`, a templated `.md.erb` and
+    the like, and an `.html` before them (`guide.html.md.erb` -> `guide`)."""
+    lower = path.lower()
+    ext = next((e for e in sorted(EXTENSIONS, key=len, reverse=True) if lower.endswith(e)), "")
+    if ext:
+        path = path[: -len(ext)]
+        if path.lower().endswith(".html"):
+            path = path[:-5]
+    return path
+
+
 def _stem(path: str) -> str:
-    for ext in (".html.md", ".md", ".mdx", ".markdown"):
-        if path.lower().endswith(ext):
-            path = path[: -len(ext)]
-            break
+    path = strip_ext(path)
     for idx in ("/index", "/readme", "/README"):
         if path.endswith(idx):
             return path[: -len(idx)]
@@ -34,11 +44,12 @@ def _stem(path: str) -> str:
 
 def path_candidates(path: str) -> list[str]:
     """The files a relative link path may mean on a docs site, most literal first: the path itself,
-    with a markdown extension, as a folder's index page, and `x.html` as `x.html.md`, `x.md` or `x.mdx`."""
+    with a markdown extension (templated ones too), as a folder's index page, and `x.html` as
+    `x.html.md`, `x.md` or `x.mdx` (or templated: `x.html.md.erb`)."""
     p = path.rstrip("/")
-    cands = [p, p + ".md", p + ".mdx", p + ".markdown", p + "/index.md", p + "/README.md", p + "/index.mdx"]
+    cands = [p] + [p + e for e in EXTENSIONS] + [p + "/index.md", p + "/README.md", p + "/index.mdx"]
     if p.endswith(".html"):
-        cands += [p + ".md", p[:-5] + ".md", p[:-5] + ".mdx"]
+        cands += [p[:-5] + e for e in EXTENSIONS]
     return cands
 
 

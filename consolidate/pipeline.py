@@ -65,6 +65,7 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
     reused: list[str] = field(default_factory=list)
     stale: list[dict] | None = None  # found once docs are read; None when resumed from saved state
+    skipped: list[dict] = field(default_factory=list)  # files under the roots not read: {path, reason, file}
     report: dict = field(default_factory=dict)
 
     @property
@@ -97,11 +98,12 @@ def prepare(roots: list[Path], out: Path, settings: Settings, progress: Progress
     od.claim()
     res = RunResult(out)
     with _Timer(res, "ingest"):
-        docs, texts, fs = ingest(roots, max_bytes=settings.ingest.max_file_bytes, exclude=[out])
+        docs, texts, fs = ingest(roots, max_bytes=settings.ingest.max_file_bytes, exclude=[out], skipped=res.skipped)
         res.docs, res.findings = docs, fs
         progress("ingest", len(docs), len(docs))
         fp_ingest = fingerprint([(d.path, d.sha256) for d in docs], settings.ingest.model_dump(), __version__)
         od.save_stage("documents", fp_ingest, [d.model_dump(mode="json") for d in docs])
+        od.save_stage("skipped", fp_ingest, res.skipped)
     with _Timer(res, "chunk"):
         fp_chunk = fingerprint(fp_ingest, settings.chunk.model_dump())
         saved = od.load_stage("chunks", fp_chunk)
@@ -219,7 +221,8 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
         write_json(res.out / "ledger.json", ledger)
         review = render_review(list(pages.items()), texts, [f.model_dump(mode="json") for f in res.findings])
         write_outputs(res.out, res.plan, review)
-    res.report = build_report(res, drafts, claims, generated, ledger) | {"embedder": res.report.get("embedder", "")}
+    res.report = build_report(res, drafts, claims, generated, ledger) | {"embedder": res.report.get("embedder", ""),
+                                                                          "skipped": not_used(res.skipped, assets)}
     res.report |= usage_totals(usage) | {"strict_dropped": dropped}
     for name, u in usage.items():
         res.report["page_details"].get(name, {}).update(u.as_dict())
@@ -228,6 +231,12 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
         res.report["pages"] += len(kept)
     write_json(res.out / "report.json", res.report)  # last, so it carries every stage's time
     return res
+
+
+def not_used(skipped: list[dict], assets: dict[str, str]) -> list[dict]:
+    """The files not read that no page uses as an asset: {path, reason} (report.json `skipped`)."""
+    used = {str(Path(a).resolve()) for a in assets.values()}
+    return [{"path": e["path"], "reason": e["reason"]} for e in skipped if str(Path(e["file"]).resolve()) not in used]
 
 
 def make_ledger(res: RunResult, texts: dict[str, list[str]], drafts: list[DraftPage], pages: dict[str, str]) -> dict:
@@ -313,6 +322,7 @@ def resume_from_state(out: Path, plan_file: Path | None = None) -> tuple[RunResu
     res.docs = od.documents()
     res.chunks = od.chunks()
     res.topics = [Topic.model_validate(t) for t in od.read_stage("topics")]
+    res.skipped = od.read_stage("skipped") if (od.state / "skipped.json").exists() else []
     texts, changed = load_texts(res.docs)
     for msg in changed:
         res.findings.append(Finding(severity="error", kind="source-changed", page="", message=f"{msg}; rerun `consolidate run`"))
