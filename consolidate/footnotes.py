@@ -15,7 +15,7 @@ _UNSAFE = re.compile(r"[%`\x00-\x1f\x7f\x85\u2028\u2029]")
 _ENCODED = re.compile(r"%([0-9A-Fa-f]{2})|%u([0-9A-Fa-f]{4})")
 # the doc in a code span as written here, or bare (no spaces) as people may write it by hand
 DEFN = re.compile(r"^\[\^([^\]\s]+)\]:\s*(?:`([^`]+):(\d+)-(\d+)`|([^`\s]+?):(\d+)-(\d+))"
-                  r"(?:\s*\(chunk\s*`?(c[0-9a-f]+)`?\))?\s*$")
+                  r"(?:\s*\(chunk\s*`?([^`\s()]*)`?\))?\s*$")
 
 
 @dataclass(frozen=True)

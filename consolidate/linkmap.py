@@ -1,7 +1,15 @@
-"""Resolve a link found in an input document to an input document, an asset, a URL, or nothing."""
+"""Resolve a link found in an input document to an input document, an asset, a URL, a place
+outside the input set (kept as a link), or nothing (dead).
+
+Only a relative link that stays inside its root and reaches no file there is dead. A relative
+link that leaves the roots, and a site-root route (`/docs/install/`) that matches no input, are
+`outside`: kept verbatim, not verified. With a site root (`--site-root DIR`, like lychee's
+`--root-dir`) a route is looked up in that folder instead: `site` when a file is there, else dead.
+"""
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from dataclasses import dataclass
@@ -16,7 +24,7 @@ EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.I)
 
 @dataclass(frozen=True)
 class Resolved:
-    kind: str  # external | doc | asset | dead
+    kind: str  # external | doc | asset | outside | site | dead
     doc: str = ""  # for doc: the input document path
     anchor: str = ""  # fragment, without '#'
     asset: str = ""  # for asset: absolute file path
@@ -53,8 +61,17 @@ def path_candidates(path: str) -> list[str]:
     return cands
 
 
+def site_route_exists(site_root: Path, route: str) -> bool:
+    """Whether a site-root route names a file under site_root: the path itself, a markdown page,
+    a folder's index page, or a built `x.html` / `x/index.html`."""
+    p = posixpath.normpath("/" + route).strip("/")  # no way above the site root
+    cands = (path_candidates(p) + [p + ".html", p + "/index.html"]) if p else ["index.html", "index.md", "README.md"]
+    return any((site_root / c).is_file() for c in cands)
+
+
 class LinkResolver:
-    def __init__(self, docs: list[Document]):
+    def __init__(self, docs: list[Document], site_root: Path | None = None):
+        self.site_root = site_root
         self.docs = {d.path: d for d in docs}
         self.by_stem: dict[str, list[str]] = {}
         for d in docs:
@@ -70,6 +87,10 @@ class LinkResolver:
             return Resolved("doc", src, anchor)
         if path.startswith("/"):
             hit = self._by_route(path.strip("/"))
+            if hit is None:
+                if self.site_root is None:
+                    return Resolved("outside")
+                return Resolved("site") if site_route_exists(self.site_root, path) else Resolved("dead")
         else:
             joined = posixpath.normpath(posixpath.join(posixpath.dirname(src), path))
             hit = self._by_path(joined) or (self._by_route(joined) if not joined.startswith("..") else None)
@@ -77,7 +98,16 @@ class LinkResolver:
                 asset = self._asset(src, path)
                 if asset:
                     return Resolved("asset", asset=asset)
+                if self._leaves_root(src, path, joined):
+                    return Resolved("outside")
         return Resolved("doc", hit, anchor) if hit else Resolved("dead")
+
+    def _leaves_root(self, src: str, path: str, joined: str) -> bool:
+        doc = self.docs.get(src)
+        if not doc or not doc.file or not doc.root:
+            return joined == ".." or joined.startswith("../")
+        cand, root = Path(os.path.abspath(Path(doc.file).parent / path)), Path(os.path.abspath(doc.root))
+        return cand != root and root not in cand.parents
 
     def _by_path(self, p: str) -> str | None:
         return next((c for c in path_candidates(p) if c in self.docs), None)

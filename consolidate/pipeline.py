@@ -183,7 +183,8 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
                                                 + ("; its text is left out of merged pages" if settings.draft.drop_stale else "")))
         stale = frozenset(s["doc"] for s in res.stale)
         drafts, dfs, usage = draft_for_run(review_decisions.without(res.plan, kept), res.chunks, res.docs, texts, llm,
-                                           od.cache / "llm", od.state / "model_drafts", stale, settings.draft.drop_stale)
+                                           od.cache / "llm", od.state / "model_drafts", stale, settings.draft.drop_stale,
+                                           site_root(settings))
         res.findings += dfs
         progress("draft", len(drafts), len(drafts))
     generated = generated_date()
@@ -201,7 +202,8 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
         urls = input_urls(res.docs, texts)
 
         def check(p: dict[str, str]):
-            return check_pages(p, index, urls, set(assets), conflicts={f"{d.slug}.md": list(d.conflicts) for d in drafts})
+            return check_pages(p, index, urls, set(assets), conflicts={f"{d.slug}.md": list(d.conflicts) for d in drafts},
+                               site_root=site_root(settings))
 
         if llm.strict:  # drop model sentences the checker does not support, then check what is left
             drafts, dropped = strict_filter(drafts, render, lambda p: check(p)[0])
@@ -352,7 +354,18 @@ def load_output(out: Path) -> Output:
     return Output(docs, od.chunks(), texts, pages, assets, changed)
 
 
-def check_only(out: Path, style: str = "github") -> tuple[list[Finding], dict[str, int]]:
+def site_root(settings: Settings) -> Path | None:
+    """links.site_root (--site-root) as a folder, or None when unset."""
+    if not settings.links.site_root:
+        return None
+    root = Path(settings.links.site_root)
+    if not root.is_dir():
+        raise UsageError(f"--site-root {root}: no such folder; pass the folder your site's routes map to "
+                         "(its docs source or its built HTML), or leave it unset")
+    return root
+
+
+def check_only(out: Path, style: str = "github", settings: Settings | None = None) -> tuple[list[Finding], dict[str, int]]:
     od = OutputDir(out)
     if out.is_dir() and not (out / ".consolidate").exists():
         raise UsageError(f"{out}: not a consolidate output folder; to check pages people wrote, pass --sources DIR (the folder they came from)")
@@ -363,7 +376,8 @@ def check_only(out: Path, style: str = "github") -> tuple[list[Finding], dict[st
     conflicts: dict[str, list[Conflict]] = {}
     for c in report.get("conflicts", []):
         conflicts.setdefault(c.get("page", ""), []).append(Conflict.model_validate({k: v for k, v in c.items() if k not in ("page", "topic", "silently_resolved")}))
-    f, claims = check_pages(pages, SourceIndex(chunks, texts), input_urls(docs, texts), assets, style=style, conflicts=conflicts)
+    f, claims = check_pages(pages, SourceIndex(chunks, texts), input_urls(docs, texts), assets, style=style, conflicts=conflicts,
+                            site_root=site_root(settings or Settings()))
     return findings + f, claims
 
 
@@ -378,7 +392,8 @@ def check_standalone(pages_dir: Path, sources: list[Path], settings: Settings, s
     page_docs, page_texts, pf = ingest([pages_dir], max_bytes=mb)
     chunks, _ = chunk_documents(docs, texts, max_tokens=settings.chunk.max_tokens, encoding=settings.chunk.encoding)
     pages = {d.path: "\n".join(page_texts[d.path]) for d in page_docs}
-    f, claims = check_tree(pages, page_docs, docs, SourceIndex(chunks, texts), input_urls(docs, texts), style)
+    f, claims = check_tree(pages, page_docs, docs, SourceIndex(chunks, texts), input_urls(docs, texts), style,
+                           site_root(settings))
     return findings + pf + f, claims
 
 
