@@ -186,7 +186,7 @@ def check(target: Annotated[Path, typer.Argument(help="A run's output folder, or
         if fail_on not in FAIL_ON:
             raise UsageError(f"--fail-on {fail_on}: unknown; choose error, warning or never")
         if links_only:
-            return _links_only(target, site, fail_on, as_json)
+            return _links_only(target, site, fail_on, as_json, site_root)
         from consolidate import pipeline
 
         settings = load_settings(config, _links_overrides(site_root))
@@ -211,24 +211,29 @@ def check(target: Annotated[Path, typer.Argument(help="A run's output folder, or
     raise typer.Exit(1 if worst >= FAIL_ON[fail_on] else 0)
 
 
-def _links_only(target: Path, site: str, fail_on: str, as_json: bool) -> None:
+def _links_only(target: Path, site: str, fail_on: str, as_json: bool, site_root: Path | None = None) -> None:
     from consolidate.checks.linkscan import check_tree_links
     from consolidate.markdown.slugs import STYLES
     if site not in STYLES:
         raise UsageError(f"--site {site}: unknown; choose one of {', '.join(STYLES)}")
     if not target.is_dir():
         raise UsageError(f"{target}: no such folder; pass a folder of markdown pages")
-    dead, stats = check_tree_links(str(target), site, workers=2)  # two processes from 1,000 pages up
-    findings = [{"severity": "error", "kind": "dead-link", "page": d.file, "line": d.line,
-                 "message": f"{d.file}:{d.line}: link {d.target!r} {d.problem}"} for d in dead]
+    if site_root is not None and not site_root.is_dir():
+        raise UsageError(f"--site-root {site_root}: no such folder; pass the folder your site's routes map to, or leave it unset")
+    dead, stats = check_tree_links(str(target), site, workers=2, site_root=site_root)  # two processes from 1,000 pages up
+    findings = [{"severity": "warning" if d.outside else "error", "kind": "outside-link" if d.outside else "dead-link",
+                 "page": d.file, "line": d.line, "message": f"{d.file}:{d.line}: link {d.target!r} {d.problem}"} for d in dead]
+    errors = sum(f["severity"] == "error" for f in findings)
     # plain writes: thousands of findings through rich would cost more than the check itself
     if as_json:
-        sys.stdout.write(json.dumps(stats | {"errors": len(findings), "warnings": 0, "findings": findings}, indent=2) + "\n")
+        sys.stdout.write(json.dumps(stats | {"errors": errors, "warnings": len(findings) - errors, "findings": findings},
+                                    indent=2) + "\n")
     else:
-        sys.stdout.write("".join(f"error: {f['message']}\n" for f in findings))
+        sys.stdout.write("".join(f"{f['severity']}: {f['message']}\n" for f in findings))
         sys.stdout.write(f"{stats['pages']} pages, {stats['links']} links ({stats['external']} URLs not fetched): "
-                         f"{len(findings)} dead links or anchors\n")
-    raise typer.Exit(1 if findings and FAIL_ON[fail_on] <= 2 else 0)
+                         f"{errors} dead links or anchors, {len(findings) - errors} outside links (not verified)\n")
+    worst = max((SEVERITY_RANK[f["severity"]] for f in findings), default=0)
+    raise typer.Exit(1 if worst >= FAIL_ON[fail_on] else 0)
 
 
 @app.command()

@@ -109,3 +109,19 @@ def test_people_pages_keep_outside_links_as_warnings(tree, tmp_path):
     assert _links(r, "outside-link") == ["../../x.md", "/manual/new.html"] and _links(r, "dead-link") == ["nowhere.md"]
     r = json.loads(runner.invoke(app, ["check", str(pages), "-s", str(docs), "--json", "--site-root", str(site)]).output)
     assert _links(r, "outside-link") == ["../../x.md"] and _links(r, "dead-link") == ["/manual/new.html", "nowhere.md"]
+
+
+def test_links_only_treats_outside_links_the_same_way(tree, tmp_path):
+    docs, site = tree
+    r = runner.invoke(app, ["check", str(docs), "--links-only", "--json"])
+    data = json.loads(r.output)
+    assert r.exit_code == 1 and data["errors"] == 1 and data["warnings"] == 4  # missing.md is dead
+    assert _links(data, "outside-link") == ["../CONTRIBUTING.md", "/docs/install/", "/manual/merge-pr.html", "/ops/runbook/"]
+    data = json.loads(runner.invoke(app, ["check", str(docs), "--links-only", "--json", "--site-root", str(site)]).output)
+    assert _links(data, "outside-link") == ["../CONTRIBUTING.md"]
+    assert _links(data, "dead-link") == ["/docs/install/", "missing.md"]
+    (docs / "a.md").write_text(A.replace("[missing page](missing.md)", "missing page"))
+    assert runner.invoke(app, ["check", str(docs), "--links-only"]).exit_code == 0  # warnings only
+    assert runner.invoke(app, ["check", str(docs), "--links-only", "--fail-on", "warning"]).exit_code == 1
+    r = runner.invoke(app, ["check", str(docs), "--links-only", "--site-root", str(tmp_path / "nope")])
+    assert r.exit_code == 2 and "--site-root" in r.output
