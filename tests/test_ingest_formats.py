@@ -91,3 +91,15 @@ def test_templated_names_are_markdown_and_link_like_markdown(name):
 
 def test_a_html_route_finds_a_templated_page():
     assert "guide.html.md.erb" in path_candidates("guide.html") and "guide.md.erb" in path_candidates("guide")
+
+
+def test_inbound_links_find_a_retired_templated_page(tmp_path):
+    site = tmp_path / "site"
+    write(site, "docs/deploy.md", "# Deploy\n\nRun `make deploy` to ship the web app to production.\n")
+    write(site, "docs/guide.html.md.erb", "# Deploy\n\nRun `make deploy` to ship the web app to production today.\n")
+    write(site, "blog/post.md", "# Post\n\nRead [the guide](../docs/guide.html).\n")
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["run", str(site / "docs"), "--out", str(out), "-q"]).exit_code == 0
+    r = runner.invoke(app, ["check", str(out), "--inbound", str(site), "--json"])
+    inbound = [f["message"] for f in json.loads(r.output)["findings"] if f["kind"] == "inbound-link"]
+    assert len(inbound) == 1 and "retired page guide.html.md.erb" in inbound[0]
