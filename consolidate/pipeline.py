@@ -92,6 +92,7 @@ def prepare(roots: list[Path], out: Path, settings: Settings, progress: Progress
             stop_after: str = "write", plan_file: Path | None = None) -> tuple[RunResult, dict]:
     """ingest .. plan. Returns the result so far and the source texts."""
     od = OutputDir(out)
+    site_root(settings)  # a wrong --site-root stops the run before it does any work
     for r in roots:
         if r.resolve() == out.resolve():
             raise UsageError(f"{out}: the output folder cannot be an input root; choose another --out")

@@ -83,6 +83,7 @@ def test_site_root_from_config_and_a_missing_folder_is_a_usage_error(tree, tmp_p
     assert _links(report, "dead-link") == ["/docs/install/", "missing.md"]
     r = runner.invoke(app, ["run", str(docs), "--out", str(tmp_path / "out2"), "-q", "--site-root", str(tmp_path / "nope")])
     assert r.exit_code == 2 and "--site-root" in r.output and "Traceback" not in r.output
+    assert not (tmp_path / "out2").exists()  # stopped before it wrote anything
 
 
 def test_resolver_kinds(tree, tmp_path):

@@ -7,7 +7,8 @@ an earlier one (same words, same facts) is not repeated; the kept one cites ever
 units that say the same thing with different facts (a number, a version, a path) are both kept,
 side by side, with a note that the sources disagree, and a `conflict` finding is reported.
 Links are rewritten through the old -> new map; links that leave the input set are kept as
-they are (the checker reports them, `outside-link`); links to nothing are reduced to their text and reported.
+they are (the checker reports them, `outside-link`); links to nothing are reduced to their
+text and reported.
 """
 
 from __future__ import annotations
