@@ -213,14 +213,13 @@ def check(target: Annotated[Path, typer.Argument(help="A run's output folder, or
 
 def _links_only(target: Path, site: str, fail_on: str, as_json: bool, site_root: Path | None = None) -> None:
     from consolidate.checks.linkscan import check_tree_links
+    from consolidate.linkmap import site_root_dir
     from consolidate.markdown.slugs import STYLES
     if site not in STYLES:
         raise UsageError(f"--site {site}: unknown; choose one of {', '.join(STYLES)}")
     if not target.is_dir():
         raise UsageError(f"{target}: no such folder; pass a folder of markdown pages")
-    if site_root is not None and not site_root.is_dir():
-        raise UsageError(f"--site-root {site_root}: no such folder; pass the folder your site's routes map to, or leave it unset")
-    dead, stats = check_tree_links(str(target), site, workers=2, site_root=site_root)  # two processes from 1,000 pages up
+    dead, stats = check_tree_links(str(target), site, workers=2, site_root=site_root_dir(site_root))  # two processes from 1,000 pages up
     findings = [{"severity": "warning" if d.outside else "error", "kind": "outside-link" if d.outside else "dead-link",
                  "page": d.file, "line": d.line, "message": f"{d.file}:{d.line}: link {d.target!r} {d.problem}"} for d in dead]
     errors = sum(f["severity"] == "error" for f in findings)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
+from consolidate.errors import UsageError
 from consolidate.records import Document
 from consolidate.stages.ingest import EXTENSIONS
 
@@ -59,6 +60,17 @@ def path_candidates(path: str) -> list[str]:
     if p.endswith(".html"):
         cands += [p[:-5] + e for e in EXTENSIONS]
     return cands
+
+
+def site_root_dir(value: str | Path | None) -> Path | None:
+    """--site-root / links.site_root as a folder; None when unset; a usage error when it is no folder."""
+    if value is None or str(value) == "":
+        return None
+    root = Path(value)
+    if not root.is_dir():
+        raise UsageError(f"--site-root {root}: no such folder; pass the folder your site's routes map to "
+                         "(its docs source or its built HTML), or leave it unset")
+    return root
 
 
 def site_route_exists(site_root: Path, route: str) -> bool:

@@ -23,6 +23,7 @@ from consolidate.checks.ledger import build_ledger
 from consolidate.checks.links import input_urls
 from consolidate.checks.stale import find_stale
 from consolidate.checks.tree import check_tree
+from consolidate.linkmap import site_root_dir
 from consolidate.markdown.slugs import STYLES
 from consolidate.embedders import embed_cached, make_embedder
 from consolidate.errors import UsageError
@@ -357,13 +358,7 @@ def load_output(out: Path) -> Output:
 
 def site_root(settings: Settings) -> Path | None:
     """links.site_root (--site-root) as a folder, or None when unset."""
-    if not settings.links.site_root:
-        return None
-    root = Path(settings.links.site_root)
-    if not root.is_dir():
-        raise UsageError(f"--site-root {root}: no such folder; pass the folder your site's routes map to "
-                         "(its docs source or its built HTML), or leave it unset")
-    return root
+    return site_root_dir(settings.links.site_root)
 
 
 def check_only(out: Path, style: str = "github", settings: Settings | None = None) -> tuple[list[Finding], dict[str, int]]:
