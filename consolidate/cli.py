@@ -33,14 +33,19 @@ Strict = Annotated[bool, typer.Option("--strict", help="Drop model sentences the
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Print the estimated model calls, tokens and cost; call no model, write no pages.")]
 MaxCost = Annotated[Optional[float], typer.Option("--max-cost", help="Stop calling the model before spending more than this (USD).", show_default=False)]
 Concurrency = Annotated[Optional[int], typer.Option("--concurrency", help="Pages drafted at once (llm.concurrency).", show_default=False)]
+SiteRoot = Annotated[Optional[Path], typer.Option("--site-root", help="Folder that site-root links (/docs/install/) map to, to verify them (links.site_root); unset, links outside the inputs are kept unverified.", show_default=False)]
 
 
-def _llm_overrides(backend, base_url, model, strict, max_cost, concurrency) -> dict:
+def _llm_overrides(backend, base_url, model, strict, max_cost, concurrency, site_root=None) -> dict:
     llm = {"backend": backend, "base_url": base_url, "model": model, "max_cost": max_cost, "concurrency": concurrency}
     llm = {k: v for k, v in llm.items() if v is not None}
     if strict:
         llm["strict"] = True
-    return {"llm": llm} if llm else {}
+    return ({"llm": llm} if llm else {}) | _links_overrides(site_root)
+
+
+def _links_overrides(site_root: Path | None) -> dict:
+    return {"links": {"site_root": str(site_root)}} if site_root is not None else {}
 
 
 def load_settings(*args, **kwargs):
@@ -98,13 +103,13 @@ def _summary(res, started: float) -> None:
 def run(roots: Roots, out_dir: OutDir = Path("output"), config: Config = None, quiet: Quiet = False,
         plan: Annotated[Optional[Path], typer.Option("--plan", help="Use this (edited) plan.json instead of computing one.")] = None,
         backend: BackendOpt = None, base_url: BaseUrl = None, model: ModelOpt = None, strict: Strict = False,
-        dry_run: DryRun = False, max_cost: MaxCost = None, concurrency: Concurrency = None) -> None:
+        dry_run: DryRun = False, max_cost: MaxCost = None, concurrency: Concurrency = None, site_root: SiteRoot = None) -> None:
     """Run everything: ingest, chunk, embed, cluster, plan, draft, check, write."""
     started = time.perf_counter()
     from consolidate import pipeline
 
     try:
-        settings = load_settings(config, _llm_overrides(backend, base_url, model, strict, max_cost, concurrency))
+        settings = load_settings(config, _llm_overrides(backend, base_url, model, strict, max_cost, concurrency, site_root))
         with _Bars(quiet) as bars:
             if dry_run:
                 res, texts = pipeline.prepare(roots, out_dir, settings, bars, plan_file=plan)
@@ -147,13 +152,13 @@ def _print_estimate(e: dict) -> None:
 def draft(out_dir: OutDir = Path("output"), quiet: Quiet = False, config: Config = None,
           plan: Annotated[Optional[Path], typer.Option("--plan", help="Plan file (default: OUT/plan.json).")] = None,
           backend: BackendOpt = None, base_url: BaseUrl = None, model: ModelOpt = None, strict: Strict = False,
-          max_cost: MaxCost = None, concurrency: Concurrency = None) -> None:
+          max_cost: MaxCost = None, concurrency: Concurrency = None, site_root: SiteRoot = None) -> None:
     """Draft, check and write pages from a previous run's artifacts and its (edited) plan."""
     started = time.perf_counter()
     from consolidate import pipeline
 
     try:
-        settings = load_settings(config, _llm_overrides(backend, base_url, model, strict, max_cost, concurrency))
+        settings = load_settings(config, _llm_overrides(backend, base_url, model, strict, max_cost, concurrency, site_root))
         res, texts = pipeline.resume_from_state(out_dir, plan)
         with _Bars(quiet) as bars:
             res = pipeline.finish(res, texts, bars, settings)
@@ -174,21 +179,21 @@ def check(target: Annotated[Path, typer.Argument(help="A run's output folder, or
           fail_on: Annotated[str, typer.Option("--fail-on", help="Exit 1 when a finding is at least this severe: error, warning or never.")] = "error",
           inbound: Annotated[Optional[Path], typer.Option("--inbound", help="Also list links in this docs tree that point at retired pages, with their rewrite.")] = None,
           links_only: Annotated[bool, typer.Option("--links-only", help="Only links and anchors, in any markdown tree (fast; no sources needed).")] = False,
-          config: Config = None,
+          config: Config = None, site_root: SiteRoot = None,
           as_json: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False) -> None:
     """Check pages: citations, facts, support and links. Exit 0 clean, 1 findings at --fail-on or above, 2 usage error."""
     try:
         if fail_on not in FAIL_ON:
             raise UsageError(f"--fail-on {fail_on}: unknown; choose error, warning or never")
         if links_only:
-            return _links_only(target, site, fail_on, as_json)
+            return _links_only(target, site, fail_on, as_json, site_root)
         from consolidate import pipeline
 
-        settings = load_settings(config)
+        settings = load_settings(config, _links_overrides(site_root))
         if sources:
             findings, claims = pipeline.check_standalone(target, sources, settings, site)
         else:
-            findings, claims = pipeline.check_only(target, site)
+            findings, claims = pipeline.check_only(target, site, settings)
         if inbound is not None:
             findings += pipeline.inbound_links(target, inbound, settings)
     except ConsolidateError as exc:
@@ -206,24 +211,28 @@ def check(target: Annotated[Path, typer.Argument(help="A run's output folder, or
     raise typer.Exit(1 if worst >= FAIL_ON[fail_on] else 0)
 
 
-def _links_only(target: Path, site: str, fail_on: str, as_json: bool) -> None:
+def _links_only(target: Path, site: str, fail_on: str, as_json: bool, site_root: Path | None = None) -> None:
     from consolidate.checks.linkscan import check_tree_links
+    from consolidate.linkmap import site_root_dir
     from consolidate.markdown.slugs import STYLES
     if site not in STYLES:
         raise UsageError(f"--site {site}: unknown; choose one of {', '.join(STYLES)}")
     if not target.is_dir():
         raise UsageError(f"{target}: no such folder; pass a folder of markdown pages")
-    dead, stats = check_tree_links(str(target), site, workers=2)  # two processes from 1,000 pages up
-    findings = [{"severity": "error", "kind": "dead-link", "page": d.file, "line": d.line,
-                 "message": f"{d.file}:{d.line}: link {d.target!r} {d.problem}"} for d in dead]
+    dead, stats = check_tree_links(str(target), site, workers=2, site_root=site_root_dir(site_root))  # two processes from 1,000 pages up
+    findings = [{"severity": "warning" if d.outside else "error", "kind": "outside-link" if d.outside else "dead-link",
+                 "page": d.file, "line": d.line, "message": f"{d.file}:{d.line}: link {d.target!r} {d.problem}"} for d in dead]
+    errors = sum(f["severity"] == "error" for f in findings)
     # plain writes: thousands of findings through rich would cost more than the check itself
     if as_json:
-        sys.stdout.write(json.dumps(stats | {"errors": len(findings), "warnings": 0, "findings": findings}, indent=2) + "\n")
+        sys.stdout.write(json.dumps(stats | {"errors": errors, "warnings": len(findings) - errors, "findings": findings},
+                                    indent=2) + "\n")
     else:
-        sys.stdout.write("".join(f"error: {f['message']}\n" for f in findings))
+        sys.stdout.write("".join(f"{f['severity']}: {f['message']}\n" for f in findings))
         sys.stdout.write(f"{stats['pages']} pages, {stats['links']} links ({stats['external']} URLs not fetched): "
-                         f"{len(findings)} dead links or anchors\n")
-    raise typer.Exit(1 if findings and FAIL_ON[fail_on] <= 2 else 0)
+                         f"{errors} dead links or anchors, {len(findings) - errors} outside links (not verified)\n")
+    worst = max((SEVERITY_RANK[f["severity"]] for f in findings), default=0)
+    raise typer.Exit(1 if worst >= FAIL_ON[fail_on] else 0)
 
 
 @app.command()

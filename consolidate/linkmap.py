@@ -1,31 +1,50 @@
-"""Resolve a link found in an input document to an input document, an asset, a URL, or nothing."""
+"""Resolve a link found in an input document to an input document, an asset, a URL, a place
+outside the input set (kept as a link), or nothing (dead).
+
+Only a relative link that stays inside its root and reaches no file there is dead. A relative
+link that leaves the roots, and a site-root route (`/docs/install/`) that matches no input, are
+`outside`: kept verbatim, not verified. With a site root (`--site-root DIR`, like lychee's
+`--root-dir`) a route is looked up in that folder instead: `site` when a file is there, else dead.
+"""
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
+from consolidate.errors import UsageError
 from consolidate.records import Document
+from consolidate.stages.ingest import EXTENSIONS
 
 EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.I)
 
 
 @dataclass(frozen=True)
 class Resolved:
-    kind: str  # external | doc | asset | dead
+    kind: str  # external | doc | asset | outside | site | dead
     doc: str = ""  # for doc: the input document path
     anchor: str = ""  # fragment, without '#'
     asset: str = ""  # for asset: absolute file path
 
 
+def strip_ext(path: str) -> str:
+    """A markdown path without its extension: `.md`, `.mdx`, `.markdown`, a templated `.md.erb` and
+    the like, and an `.html` before them (`guide.html.md.erb` -> `guide`)."""
+    lower = path.lower()
+    ext = next((e for e in sorted(EXTENSIONS, key=len, reverse=True) if lower.endswith(e)), "")
+    if ext:
+        path = path[: -len(ext)]
+        if path.lower().endswith(".html"):
+            path = path[:-5]
+    return path
+
+
 def _stem(path: str) -> str:
-    for ext in (".html.md", ".md", ".mdx", ".markdown"):
-        if path.lower().endswith(ext):
-            path = path[: -len(ext)]
-            break
+    path = strip_ext(path)
     for idx in ("/index", "/readme", "/README"):
         if path.endswith(idx):
             return path[: -len(idx)]
@@ -34,16 +53,37 @@ def _stem(path: str) -> str:
 
 def path_candidates(path: str) -> list[str]:
     """The files a relative link path may mean on a docs site, most literal first: the path itself,
-    with a markdown extension, as a folder's index page, and `x.html` as `x.html.md`, `x.md` or `x.mdx`."""
+    with a markdown extension (templated ones too), as a folder's index page, and `x.html` as
+    `x.html.md`, `x.md` or `x.mdx` (or templated: `x.html.md.erb`)."""
     p = path.rstrip("/")
-    cands = [p, p + ".md", p + ".mdx", p + ".markdown", p + "/index.md", p + "/README.md", p + "/index.mdx"]
+    cands = [p] + [p + e for e in EXTENSIONS] + [p + "/index.md", p + "/README.md", p + "/index.mdx"]
     if p.endswith(".html"):
-        cands += [p + ".md", p[:-5] + ".md", p[:-5] + ".mdx"]
+        cands += [p[:-5] + e for e in EXTENSIONS]
     return cands
 
 
+def site_root_dir(value: str | Path | None) -> Path | None:
+    """--site-root / links.site_root as a folder; None when unset; a usage error when it is no folder."""
+    if value is None or str(value) == "":
+        return None
+    root = Path(value)
+    if not root.is_dir():
+        raise UsageError(f"--site-root {root}: no such folder; pass the folder your site's routes map to "
+                         "(its docs source or its built HTML), or leave it unset")
+    return root
+
+
+def site_route_exists(site_root: Path, route: str) -> bool:
+    """Whether a site-root route names a file under site_root: the path itself, a markdown page,
+    a folder's index page, or a built `x.html` / `x/index.html`."""
+    p = posixpath.normpath("/" + route).strip("/")  # no way above the site root
+    cands = (path_candidates(p) + [p + ".html", p + "/index.html"]) if p else ["index.html", "index.md", "README.md"]
+    return any((site_root / c).is_file() for c in cands)
+
+
 class LinkResolver:
-    def __init__(self, docs: list[Document]):
+    def __init__(self, docs: list[Document], site_root: Path | None = None):
+        self.site_root = site_root
         self.docs = {d.path: d for d in docs}
         self.by_stem: dict[str, list[str]] = {}
         for d in docs:
@@ -59,6 +99,10 @@ class LinkResolver:
             return Resolved("doc", src, anchor)
         if path.startswith("/"):
             hit = self._by_route(path.strip("/"))
+            if hit is None:
+                if self.site_root is None:
+                    return Resolved("outside")
+                return Resolved("site") if site_route_exists(self.site_root, path) else Resolved("dead")
         else:
             joined = posixpath.normpath(posixpath.join(posixpath.dirname(src), path))
             hit = self._by_path(joined) or (self._by_route(joined) if not joined.startswith("..") else None)
@@ -66,7 +110,16 @@ class LinkResolver:
                 asset = self._asset(src, path)
                 if asset:
                     return Resolved("asset", asset=asset)
+                if self._leaves_root(src, path, joined):
+                    return Resolved("outside")
         return Resolved("doc", hit, anchor) if hit else Resolved("dead")
+
+    def _leaves_root(self, src: str, path: str, joined: str) -> bool:
+        doc = self.docs.get(src)
+        if not doc or not doc.file or not doc.root:
+            return joined == ".." or joined.startswith("../")
+        cand, root = Path(os.path.abspath(Path(doc.file).parent / path)), Path(os.path.abspath(doc.root))
+        return cand != root and root not in cand.parents
 
     def _by_path(self, p: str) -> str | None:
         return next((c for c in path_candidates(p) if c in self.docs), None)

@@ -22,6 +22,7 @@ from consolidate.checks.ledger import make_ledger
 from consolidate.checks.links import input_urls
 from consolidate.checks.stale import find_stale
 from consolidate.checks.tree import check_tree
+from consolidate.linkmap import site_root_dir
 from consolidate.markdown.slugs import STYLES
 from consolidate.embedders import embed_cached, make_embedder
 from consolidate.errors import UsageError
@@ -63,6 +64,7 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
     reused: list[str] = field(default_factory=list)
     stale: list[dict] | None = None  # found once docs are read; None when resumed from saved state
+    skipped: list[dict] = field(default_factory=list)  # files under the roots not read: {path, reason, file}
     report: dict = field(default_factory=dict)
 
     @property
@@ -89,17 +91,19 @@ def prepare(roots: list[Path], out: Path, settings: Settings, progress: Progress
             stop_after: str = "write", plan_file: Path | None = None) -> tuple[RunResult, dict]:
     """ingest .. plan. Returns the result so far and the source texts."""
     od = OutputDir(out)
+    site_root(settings)  # a wrong --site-root stops the run before it does any work
     for r in roots:
         if r.resolve() == out.resolve():
             raise UsageError(f"{out}: the output folder cannot be an input root; choose another --out")
     od.claim()
     res = RunResult(out)
     with _Timer(res, "ingest"):
-        docs, texts, fs = ingest(roots, max_bytes=settings.ingest.max_file_bytes, exclude=[out])
+        docs, texts, fs = ingest(roots, max_bytes=settings.ingest.max_file_bytes, exclude=[out], skipped=res.skipped)
         res.docs, res.findings = docs, fs
         progress("ingest", len(docs), len(docs))
         fp_ingest = fingerprint([(d.path, d.sha256) for d in docs], settings.ingest.model_dump(), __version__)
         od.save_stage("documents", fp_ingest, [d.model_dump(mode="json") for d in docs])
+        od.save_stage("skipped", fp_ingest, res.skipped)
     with _Timer(res, "chunk"):
         fp_chunk = fingerprint(fp_ingest, settings.chunk.model_dump())
         saved = od.load_stage("chunks", fp_chunk)
@@ -179,7 +183,8 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
                                                 + ("; its text is left out of merged pages" if settings.draft.drop_stale else "")))
         stale = frozenset(s["doc"] for s in res.stale)
         drafts, dfs, usage = draft_for_run(review_decisions.without(res.plan, kept), res.chunks, res.docs, texts, llm,
-                                           od.cache / "llm", od.state / "model_drafts", stale, settings.draft.drop_stale)
+                                           od.cache / "llm", od.state / "model_drafts", stale, settings.draft.drop_stale,
+                                           site_root(settings))
         res.findings += dfs
         progress("draft", len(drafts), len(drafts))
     generated = generated_date()
@@ -197,7 +202,8 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
         urls = input_urls(res.docs, texts)
 
         def check(p: dict[str, str]):
-            return check_pages(p, index, urls, set(assets), conflicts={f"{d.slug}.md": list(d.conflicts) for d in drafts})
+            return check_pages(p, index, urls, set(assets), conflicts={f"{d.slug}.md": list(d.conflicts) for d in drafts},
+                               site_root=site_root(settings))
 
         if llm.strict:  # drop model sentences the checker does not support, then check what is left
             drafts, dropped = strict_filter(drafts, render, lambda p: check(p)[0])
@@ -210,6 +216,7 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
         res.findings += lf
         progress("check", len(pages), len(pages))
     with _Timer(res, "write"):
+        od.remove_stale_temps()  # a run killed while writing left them
         prev = od.load_stage("written", "pages") or []
         written = write_pages(od.pages, pages, assets, prev)
         od.save_stage("written", "pages", written)
@@ -217,7 +224,8 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
         write_json(res.out / "ledger.json", ledger)
         review = render_review(list(pages.items()), texts, [f.model_dump(mode="json") for f in res.findings])
         write_outputs(res.out, res.plan, review)
-    res.report = build_report(res, drafts, claims, generated, ledger) | {"embedder": res.report.get("embedder", "")}
+    res.report = build_report(res, drafts, claims, generated, ledger) | {"embedder": res.report.get("embedder", ""),
+                                                                          "skipped": not_used(res.skipped, assets)}
     res.report |= usage_totals(usage) | {"strict_dropped": dropped}
     for name, u in usage.items():
         res.report["page_details"].get(name, {}).update(u.as_dict())
@@ -226,6 +234,12 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
         res.report["pages"] += len(kept)
     write_json(res.out / "report.json", res.report)  # last, so it carries every stage's time
     return res
+
+
+def not_used(skipped: list[dict], assets: dict[str, str]) -> list[dict]:
+    """The files not read that no page uses as an asset: {path, reason} (report.json `skipped`)."""
+    used = {str(Path(a).resolve()) for a in assets.values()}
+    return [{"path": e["path"], "reason": e["reason"]} for e in skipped if str(Path(e["file"]).resolve()) not in used]
 
 
 def estimate_run(res: RunResult, texts: dict[str, list[str]], settings: Settings) -> dict:
@@ -293,6 +307,7 @@ def resume_from_state(out: Path, plan_file: Path | None = None) -> tuple[RunResu
     res.docs = od.documents()
     res.chunks = od.chunks()
     res.topics = [Topic.model_validate(t) for t in od.read_stage("topics")]
+    res.skipped = od.read_stage("skipped") if (od.state / "skipped.json").exists() else []
     texts, changed = load_texts(res.docs)
     for msg in changed:
         res.findings.append(Finding(severity="error", kind="source-changed", page="", message=f"{msg}; rerun `consolidate run`"))
@@ -322,7 +337,12 @@ def load_output(out: Path) -> Output:
     return Output(docs, od.chunks(), texts, pages, assets, changed)
 
 
-def check_only(out: Path, style: str = "github") -> tuple[list[Finding], dict[str, int]]:
+def site_root(settings: Settings) -> Path | None:
+    """links.site_root (--site-root) as a folder, or None when unset."""
+    return site_root_dir(settings.links.site_root)
+
+
+def check_only(out: Path, style: str = "github", settings: Settings | None = None) -> tuple[list[Finding], dict[str, int]]:
     od = OutputDir(out)
     if out.is_dir() and not (out / ".consolidate").exists():
         raise UsageError(f"{out}: not a consolidate output folder; to check pages people wrote, pass --sources DIR (the folder they came from)")
@@ -333,7 +353,8 @@ def check_only(out: Path, style: str = "github") -> tuple[list[Finding], dict[st
     conflicts: dict[str, list[Conflict]] = {}
     for c in report.get("conflicts", []):
         conflicts.setdefault(c.get("page", ""), []).append(Conflict.model_validate({k: v for k, v in c.items() if k not in ("page", "topic", "silently_resolved")}))
-    f, claims = check_pages(pages, SourceIndex(chunks, texts), input_urls(docs, texts), assets, style=style, conflicts=conflicts)
+    f, claims = check_pages(pages, SourceIndex(chunks, texts), input_urls(docs, texts), assets, style=style, conflicts=conflicts,
+                            site_root=site_root(settings or Settings()))
     return findings + f, claims
 
 
@@ -348,7 +369,8 @@ def check_standalone(pages_dir: Path, sources: list[Path], settings: Settings, s
     page_docs, page_texts, pf = ingest([pages_dir], max_bytes=mb)
     chunks, _ = chunk_documents(docs, texts, max_tokens=settings.chunk.max_tokens, encoding=settings.chunk.encoding)
     pages = {d.path: "\n".join(page_texts[d.path]) for d in page_docs}
-    f, claims = check_tree(pages, page_docs, docs, SourceIndex(chunks, texts), input_urls(docs, texts), style)
+    f, claims = check_tree(pages, page_docs, docs, SourceIndex(chunks, texts), input_urls(docs, texts), style,
+                           site_root(settings))
     return findings + pf + f, claims
 
 

@@ -22,14 +22,13 @@ from consolidate.checks.claims import parse_page
 from consolidate.checks.links import page_anchors
 from consolidate.errors import UsageError
 from consolidate.fsio import dumps_json, read_json, write_bytes, write_text
-from consolidate.linkmap import EXTERNAL
+from consolidate.linkmap import EXTERNAL, path_candidates, strip_ext
 from consolidate.markdown.links import definitions, links_in_line
-from consolidate.stages.ingest import front_matter, split_lines
+from consolidate.stages.ingest import front_matter, is_markdown, split_lines
 from consolidate.stages.write import redirects_yaml
 from consolidate.web.runview import RunView
 
 MANIFEST = ".consolidate-publish.json"
-MD_EXT = (".md", ".mdx", ".markdown")
 SKIP_DIRS = {".git", "node_modules", ".docusaurus", "site", "build", "dist", ".astro"}
 _PAGE_LINK = re.compile(r"\]\(([^)#\s/]+\.md)(?:#[^)]*)?\)")
 
@@ -87,11 +86,7 @@ def _sha(text: str | bytes) -> str:
 
 def route(path: str) -> str:
     """A docs path as the site's URL path segment: no extension, index/README as its folder."""
-    for ext in (".html.md",) + MD_EXT:
-        if path.lower().endswith(ext):
-            path = path[: -len(ext)]
-            break
-    parts = path.split("/")
+    parts = strip_ext(path).split("/")
     if parts[-1].lower() in ("index", "readme"):
         parts = parts[:-1]
     return "/".join(parts)
@@ -156,8 +151,7 @@ def _rewrite_links(text: str, content_rel: str | None, retired: dict[str, str], 
             return None
         path, hash_, anchor = target.partition("#")
         joined = posixpath.normpath(posixpath.join(here, path)) if not path.startswith("/") else path.strip("/")
-        hit = next((c for c in (joined, joined + ".md", joined.rstrip("/") + "/index.md", joined.rstrip("/") + "/README.md")
-                    if c in retired), None)
+        hit = next((c for c in path_candidates(joined) if c in retired), None)
         if hit is None:
             return None
         new = retired[hit]
@@ -264,7 +258,7 @@ def _markdown_files(root: Path):
     if not root.is_dir():
         return
     for f in root.rglob("*"):
-        if f.is_file() and f.suffix.lower() in MD_EXT and not (SKIP_DIRS & set(f.relative_to(root).parts[:-1])):
+        if f.is_file() and is_markdown(f.name) and not (SKIP_DIRS & set(f.relative_to(root).parts[:-1])):
             yield f
 
 

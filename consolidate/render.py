@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from consolidate.footnotes import Ref, definition
 from consolidate.records import Citation, DraftPage
 
 SOURCES_HEADING = "Sources"
@@ -46,5 +47,5 @@ def render_page(page: DraftPage, generated: str, generator: str) -> str:
             prev = b
     out += ["", f"## {SOURCES_HEADING}", ""]
     for c, n in labels.items():
-        out.append(f"[^{n}]: `{c.doc}:{c.start}-{c.end}` (chunk `{c.chunk}`)")
+        out.append(definition(n, Ref(c.doc, c.start, c.end, c.chunk)))
     return "\n".join(out) + "\n"

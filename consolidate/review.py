@@ -13,7 +13,8 @@ import json
 import re
 from html import escape
 
-_FOOTDEF = re.compile(r"^\[\^(\d+)\]:\s*`([^`]+):(\d+)-(\d+)`(?:\s*\(chunk `([^`]*)`\))?")
+from consolidate.footnotes import DEFN as _FOOTDEF, parse_definition
+
 _INLINE = re.compile(r"`([^`]+)`|\[\^(\d+)\]|\[([^\]]+)\]\(([^)\s]+)\)|\*\*(.+?)\*\*")
 _LIST = re.compile(r"^(\s*)([-*+]|\d+[.)])\s+(.*)$")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -45,9 +46,9 @@ class _Page:
                     end = i
                 break
         for ln in self.lines[body:]:
-            m = _FOOTDEF.match(ln)
-            if m:
-                self.refs[m.group(1)] = (m.group(2), int(m.group(3)), int(m.group(4)), m.group(5) or "")
+            d = parse_definition(ln)
+            if d and d[0].isdigit():  # our labels are numbers
+                self.refs[d[0]] = (d[1].doc, d[1].start, d[1].end, d[1].chunk)
         self.body, self.end = body, end
 
     def _front_matter(self) -> int:

@@ -46,6 +46,10 @@ class DraftSettings(Section):
     drop_stale: bool = True  # leave stale sources' text out of pages that have other sources
 
 
+class LinksSettings(Section):
+    site_root: str = ""  # folder site-root routes (/docs/install/) map to; unset: they are kept unverified
+
+
 class Price(Section):
     input: float = Field(0.0, ge=0)  # USD per 1M input tokens
     output: float = Field(0.0, ge=0)  # USD per 1M output tokens
@@ -88,6 +92,7 @@ class Settings(Section):
     embed: EmbedSettings = EmbedSettings()
     cluster: ClusterSettings = ClusterSettings()
     draft: DraftSettings = DraftSettings()
+    links: LinksSettings = LinksSettings()
     llm: LLMSettings = LLMSettings()
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from consolidate import __version__
 from consolidate.errors import StateError, UsageError
-from consolidate.fsio import read_json, write_json
+from consolidate.fsio import read_json, remove_stale_temps, write_json
 from consolidate.records import Chunk, Document
 
 MARKER = ".consolidate"
@@ -62,6 +62,11 @@ class OutputDir:
         if not path.exists():
             raise StateError(f"{path}: missing; rerun `consolidate run` for this output folder")
         return read_json(path)["data"]
+
+    def remove_stale_temps(self) -> list[Path]:
+        """Temporary files a killed run left in the folders a run writes (never the cache's)."""
+        folders = [self.root, self.state, self.state / "model_drafts", self.pages, self.pages / "assets"]
+        return [p for f in folders for p in remove_stale_temps(f)]
 
     def documents(self) -> list[Document]:
         return [Document.model_validate(d) for d in self.read_stage("documents")]

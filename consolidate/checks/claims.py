@@ -1,7 +1,7 @@
 """Read a merged markdown page back into claims, each with its citation labels and line.
 
 Citations are markdown footnotes: `[^n]` after a sentence or list item, a `Sources: [^n]` line
-after a code block, table, quote or HTML block, and definitions `[^n]: \\`path:start-end\\` (chunk \\`id\\`)`.
+after a code block, table, quote or HTML block, and definitions `[^n]: \\`path:start-end\\` (chunk \\`id\\`)` (consolidate/footnotes.py).
 """
 
 from __future__ import annotations
@@ -9,23 +9,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from consolidate.footnotes import DEFN, Ref, parse_definition
 from consolidate.markdown.blocks import scan_blocks
 from consolidate.stages.ingest import front_matter, split_lines
 
 MARKS = re.compile(r"(?:\[\^[^\]\s]+\])+")
 LABEL = re.compile(r"\[\^([^\]\s]+)\]")
-DEFN = re.compile(r"^\[\^([^\]\s]+)\]:\s*`?([^`\s]+?):(\d+)-(\d+)`?(?:\s*\(chunk\s*`?(c[0-9a-f]+)`?\))?\s*$")
 NOTE_PREFIX = "**Sources disagree:**"
 LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+(?:\[[ xX]\]\s+)?")
 SOURCES_LINE = re.compile(r"^Sources:\s*((?:\[\^[^\]\s]+\]\s*)+)$")
-
-
-@dataclass(frozen=True)
-class Ref:
-    doc: str
-    start: int
-    end: int
-    chunk: str
 
 
 @dataclass
@@ -83,8 +75,8 @@ def parse_page(text: str) -> ParsedPage:
                 continue
             if all(DEFN.match(ln) for ln in block_lines):
                 for ln in block_lines:
-                    d = DEFN.match(ln)
-                    refs[d.group(1)] = Ref(d.group(2), int(d.group(3)), int(d.group(4)), d.group(5) or "")
+                    label, ref = parse_definition(ln)
+                    refs[label] = ref
                 continue
         pending = None
         if b.kind == "paragraph":

@@ -6,10 +6,8 @@ import os
 from pathlib import Path
 from urllib.parse import unquote
 
-from consolidate.linkmap import EXTERNAL
+from consolidate.linkmap import EXTERNAL, path_candidates
 from consolidate.records import Document, Finding
-
-_VARIANTS = ("", ".md", ".mdx", ".markdown", "/index.md", "/README.md")
 
 
 def list_inbound(others: list[Document], inputs: list[Document], redirects: dict[str, list[str]]) -> list[Finding]:
@@ -25,9 +23,7 @@ def list_inbound(others: list[Document], inputs: list[Document], redirects: dict
             if not path or EXTERNAL.match(target) or path.startswith("/"):
                 continue
             path = unquote(path.split("?", 1)[0])
-            stem = path[:-5] if path.endswith(".html") else path
-            hit = next((by_file[k] for v in _VARIANTS
-                        if (k := os.path.normpath(base / (stem + v))) in by_file), None)
+            hit = next((by_file[k] for c in path_candidates(path) if (k := os.path.normpath(base / c)) in by_file), None)
             if hit is None:
                 continue
             dest = (redirects.get(hit) or ["(no page)"])[0]

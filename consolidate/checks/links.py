@@ -1,13 +1,18 @@
-"""Every link and image in the output resolves: to a page and anchor there, a copied asset, or a URL found in the inputs."""
+"""Every link and image in the output resolves: to a page and anchor there, a copied asset, or a URL found in the inputs.
+
+A link that leaves the pages folder (`../x`, kept from a source that linked out of its root) or a
+site-root route (`/docs/install/`) is outside the input set: an `outside-link` warning, not
+verified. With a site root, a route is verified there: live when it names a file, else dead."""
 
 from __future__ import annotations
 
 import posixpath
+from pathlib import Path
 from urllib.parse import unquote
 
 from consolidate.checks.claims import ParsedPage
 from consolidate.checks.facts import URL
-from consolidate.linkmap import EXTERNAL
+from consolidate.linkmap import EXTERNAL, site_route_exists
 from consolidate.markdown.links import definitions, links_in_line
 from consolidate.markdown.slugs import Slugger
 from consolidate.records import Document, Finding
@@ -28,7 +33,12 @@ def input_urls(docs: list[Document], texts: dict[str, list[str]]) -> set[str]:
     return urls
 
 
-def check_links(page: str, parsed: ParsedPage, anchors: dict[str, set[str]], files: set[str], urls: set[str]) -> list[Finding]:
+OUTSIDE = "leaves the input set; kept as a link, not verified"
+ROUTE = "is a site route outside the input set; kept as a link, not verified (pass --site-root DIR to verify it)"
+
+
+def check_links(page: str, parsed: ParsedPage, anchors: dict[str, set[str]], files: set[str], urls: set[str],
+                site_root: Path | None = None) -> list[Finding]:
     out: list[Finding] = []
     defs = definitions(parsed.lines, parsed.code_lines)
     for no, line in enumerate(parsed.lines, start=1):
@@ -37,19 +47,29 @@ def check_links(page: str, parsed: ParsedPage, anchors: dict[str, set[str]], fil
         for link in links_in_line(line, no, defs):
             if link.kind == "definition" and link.text.startswith("^"):
                 continue
-            problem = _problem(page, link.target, anchors, files, urls)
-            if problem:
+            problem = _problem(page, link.target, anchors, files, urls, site_root)
+            if problem in (OUTSIDE, ROUTE):
+                out.append(Finding(severity="warning", kind="outside-link", page=page, line=no,
+                                   message=f"{page}:{no}: link {link.target!r} {problem}"))
+            elif problem:
                 out.append(Finding(severity="error", kind="dead-link", page=page, line=no,
                                    message=f"{page}:{no}: link {link.target!r} {problem}"))
     return out
 
 
-def _problem(page: str, target: str, anchors: dict[str, set[str]], files: set[str], urls: set[str]) -> str:
+def _problem(page: str, target: str, anchors: dict[str, set[str]], files: set[str], urls: set[str],
+             site_root: Path | None = None) -> str:
     if EXTERNAL.match(target):
         return "" if target in urls else "is a URL found in no input"
     path, _, frag = target.partition("#")
-    path = unquote(path)
+    path = unquote(path.split("?", 1)[0])
+    if path.startswith("/"):
+        if site_root is None:
+            return ROUTE
+        return "" if site_route_exists(site_root, path) else f"is a site route with no file under the site root {site_root}"
     dest = posixpath.normpath(posixpath.join(posixpath.dirname(page), path)) if path else page
+    if dest == ".." or dest.startswith("../"):
+        return OUTSIDE
     if dest not in files:
         return "points to no output page or asset"
     if frag and frag not in anchors.get(dest, set()):

@@ -4,8 +4,10 @@ It reads each file once and looks only at what links need: fenced code (skipped)
 (skipped), headings (anchors, with the chosen generator's slug rules, plus explicit `{#id}` and
 HTML `id=`/`name=` attributes), inline links and images, reference definitions and autolinks.
 A relative link must reach a file or folder in the tree (`x.html` may stand for `x.md` or
-`x.html.md`, a folder for its index), and its `#anchor` must exist in the target page. URLs are
-not fetched: this check is offline, like `lychee --offline`.
+`x.html.md`, a folder for its index), and its `#anchor` must exist in the target page. A relative
+link that leaves the tree, and a site-root route that reaches nothing in it, are outside links
+(warnings, not verified) unless a site root is given: then the route must name a file there.
+URLs are not fetched: this check is offline, like `lychee --offline`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,11 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from consolidate.linkmap import path_candidates
+from pathlib import Path
+
+from consolidate.checks.links import OUTSIDE, ROUTE
+from consolidate.linkmap import path_candidates, site_route_exists
+from consolidate.stages.ingest import EXTENSIONS as MD_EXT
 from consolidate.markdown.slugs import Slugger
 
 LINK = re.compile(r"\]\(\s*<?([^)\s>]*)")  # the target of an inline link or image
@@ -31,7 +37,6 @@ UNDERLINE = re.compile(r"\n {0,3}(?:=+|-+)[ \t]*(?=\n|$)")  # a setext heading's
 SETEXT_FIRST = set("#>-*=|")  # a setext heading's text line cannot start with these
 HTML_ID = re.compile(r"<[a-zA-Z][^>]*\b(?:id|name)\s*=\s*[\"']([^\"']+)[\"']")
 EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.I)
-MD_EXT = (".md", ".mdx", ".markdown")
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,7 @@ class DeadLink:
     line: int
     target: str
     problem: str
+    outside: bool = False  # leaves the tree, not verified: a warning
 
 
 FENCE_MARK = re.compile(r"\n {0,3}(`{3,}|~{3,})")
@@ -155,8 +161,10 @@ def _scan_file(args: tuple[str, str]) -> list[tuple[int, str]]:
     return scan_links(_read(os.path.join(*args)))
 
 
-def check_tree_links(root: str, style: str = "github", workers: int = 1) -> tuple[list[DeadLink], dict[str, int]]:
-    """Dead links and anchors in every markdown page under root. workers > 1 scans in processes."""
+def check_tree_links(root: str, style: str = "github", workers: int = 1,
+                     site_root: Path | None = None) -> tuple[list[DeadLink], dict[str, int]]:
+    """Dead links and anchors in every markdown page under root, and outside links (DeadLink.outside).
+    workers > 1 scans in processes."""
     pages, files, dirs = _walk(root)
     jobs = [(root, p) for p in pages]
     if workers > 1 and len(pages) >= 1000:
@@ -190,10 +198,26 @@ def check_tree_links(root: str, style: str = "github", workers: int = 1) -> tupl
             key = (here, path) if path else (p, "")  # an anchor-only link points into its own page
             dest = resolved[key] if key in resolved else resolved.setdefault(key, _resolve(p, here, path, files, dirs, by_name))
             if dest is None:
-                dead.append(DeadLink(p, line, target, "points to no file or folder in the tree"))
+                found = _nowhere(p, here, line, target, unquote(path.split("?", 1)[0]), site_root)
+                if found is not None:
+                    dead.append(found)
             elif frag and dest in scanned and unquote(frag) not in anchors_of(dest):
                 dead.append(DeadLink(p, line, target, f"points to anchor #{frag}, which {dest} does not have"))
     return dead, stats
+
+
+def _nowhere(page: str, here: str, line: int, target: str, path: str, site_root: Path | None) -> DeadLink | None:
+    """A link that reaches nothing in the tree: outside it (a warning), dead, or None (live under the site root)."""
+    if path.startswith("/"):
+        if site_root is None:
+            return DeadLink(page, line, target, ROUTE, outside=True)
+        if not site_route_exists(site_root, path):
+            return DeadLink(page, line, target, f"is a site route with no file in the tree or under the site root {site_root}")
+        return None
+    joined = posixpath.normpath(posixpath.join(here, path))
+    if joined == ".." or joined.startswith("../"):
+        return DeadLink(page, line, target, OUTSIDE, outside=True)
+    return DeadLink(page, line, target, "points to no file or folder in the tree")
 
 
 def _resolve(page: str, here: str, path: str, files: set[str], dirs: set[str], by_name: dict[str, list[str]]) -> str | None:

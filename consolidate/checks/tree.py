@@ -12,21 +12,23 @@ from pathlib import Path
 
 from consolidate.checks.citations import SourceIndex, check_citations
 from consolidate.checks.claims import ParsedPage, parse_page
-from consolidate.checks.links import page_anchors
+from consolidate.checks.links import OUTSIDE, ROUTE, page_anchors
 from consolidate.checks.sources import SourceSearch
 from consolidate.linkmap import LinkResolver
 from consolidate.records import Document, Finding
 
 
 def check_tree(pages: dict[str, str], page_docs: list[Document], source_docs: list[Document], index: SourceIndex,
-               urls: set[str], style: str = "github") -> tuple[list[Finding], dict[str, int]]:
+               urls: set[str], style: str = "github", site_root: Path | None = None) -> tuple[list[Finding], dict[str, int]]:
     """pages: path in the tree -> markdown; page_docs: the same files ingested (for their links).
-    A link that leads nowhere in the tree but that the sources hold too (it points to a part of
-    the site outside both trees) is a warning, `outside-link`; a new dead link is an error."""
+    A link that leaves the tree (a relative link out of it, or a site-root route that matches no
+    page when no site_root is given: with one, the route is verified there) is a warning,
+    `outside-link`, not verified; so is one that leads nowhere in the tree but that the sources
+    hold too; a new dead link is an error."""
     search = SourceSearch(index.texts)
     parsed = {name: parse_page(text) for name, text in pages.items()}
     anchors = {name: page_anchors(p, style) for name, p in parsed.items()}
-    resolver = LinkResolver(page_docs)
+    resolver = LinkResolver(page_docs, site_root)
     inherited = {l.target.strip() for d in source_docs for l in d.links}
     findings: list[Finding] = []
     for name, p in sorted(parsed.items()):
@@ -49,6 +51,11 @@ def tree_links(doc: Document, parsed: ParsedPage, resolver: LinkResolver, anchor
         if r.kind == "external":
             if link.target not in urls:
                 problem = "is a URL found in no input"
+        elif r.kind == "outside":
+            out.append(Finding(severity="warning", kind="outside-link", page=doc.path, line=link.line,
+                               message=f"{doc.path}:{link.line}: link {link.target!r} "
+                                       f"{ROUTE if link.target.strip().startswith('/') else OUTSIDE}"))
+            continue
         elif r.kind == "dead":
             if _is_folder(doc, link.target):
                 continue

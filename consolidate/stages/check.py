@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from consolidate.checks.citations import SourceIndex, check_citations
 from consolidate.checks.claims import parse_page
 from consolidate.checks.conflicts import check_resolutions
@@ -10,8 +12,10 @@ from consolidate.records import Finding
 
 
 def check_pages(pages: dict[str, str], index: SourceIndex, urls: set[str], assets: set[str] = frozenset(),
-                style: str = "github", conflicts: dict[str, list] | None = None) -> tuple[list[Finding], dict[str, int]]:
-    """pages: file name -> markdown. Returns findings and the number of claims per page."""
+                style: str = "github", conflicts: dict[str, list] | None = None,
+                site_root: Path | None = None) -> tuple[list[Finding], dict[str, int]]:
+    """pages: file name -> markdown. Returns findings and the number of claims per page.
+    site_root: the folder site-root routes are verified in (else they are outside links)."""
     parsed = {name: parse_page(text) for name, text in pages.items()}
     anchors = {name: page_anchors(p, style) for name, p in parsed.items()}
     files = set(pages) | set(assets)
@@ -19,7 +23,7 @@ def check_pages(pages: dict[str, str], index: SourceIndex, urls: set[str], asset
     claims = {}
     for name, p in parsed.items():
         findings += check_citations(name, p, index)
-        findings += check_links(name, p, anchors, files, urls)
+        findings += check_links(name, p, anchors, files, urls, site_root)
         findings += check_resolutions(name, p, (conflicts or {}).get(name, []))
         claims[name] = len(p.claims)
     return findings, claims

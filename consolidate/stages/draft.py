@@ -6,8 +6,9 @@ under (sections with the same heading in several sources merge). A unit that say
 an earlier one (same words, same facts) is not repeated; the kept one cites every source. Two
 units that say the same thing with different facts (a number, a version, a path) are both kept,
 side by side, with a note that the sources disagree, and a `conflict` finding is reported.
-Links are rewritten through the old -> new map; links to nothing are reduced to their text
-and reported.
+Links are rewritten through the old -> new map; links that leave the input set are kept as
+they are (the checker reports them, `outside-link`); links to nothing are reduced to their
+text and reported.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from consolidate.checks import facts as F
 from consolidate.dedupe import normalise
@@ -91,6 +92,8 @@ class _Links:
             rel = f"assets/{hashlib.sha1(r.asset.encode()).hexdigest()[:8]}-{name}"
             assets[rel] = r.asset
             return f"{bang}[{label}]({rel})"
+        if r.kind in ("outside", "site"):  # kept as it is; the checker reports outside links on the page
+            return f"{bang}[{label}]({target})"
         if r.kind == "dead":
             findings.append(Finding(severity="warning", kind="dead-link", page=page_file, line=u.start,
                                     message=f"{u.doc}:{u.start}: link to {target!r} resolves to no input file or URL; kept its text only"))
@@ -121,9 +124,11 @@ def section_anchors(title: str, section_titles: list[str]) -> list[str]:
 
 
 def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: dict[str, list[str]],
-                stale: frozenset = frozenset(), drop_stale: bool = True) -> tuple[list[DraftPage], list[Finding]]:
+                stale: frozenset = frozenset(), drop_stale: bool = True, site_root: Path | None = None,
+                ) -> tuple[list[DraftPage], list[Finding]]:
     """stale: documents found stale; with drop_stale their units are left out of pages that
-    have other sources (listed in DraftPage.dropped), though their conflicts are still reported."""
+    have other sources (listed in DraftPage.dropped), though their conflicts are still reported.
+    site_root: the folder site-root routes are verified in (linkmap)."""
     by_id = {c.id: c for c in chunks}
     doc_by = {d.path: d for d in docs}
     findings: list[Finding] = []
@@ -167,7 +172,7 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
         here = {(u.doc, u.start) for u in members}
         mine = [c for c in found if any((x.doc, x.start) in here for x in c.sides)]
         b.conflicts = b.conflicts + _attach_notes(mine, b.sections, findings, f"{b.plan.slug}.md")
-    links = _Links(LinkResolver(docs), doc_by, plan, heading_home)
+    links = _Links(LinkResolver(docs, site_root), doc_by, plan, heading_home)
     pages = []
     for b in builds:
         page_file = f"{b.plan.slug}.md"

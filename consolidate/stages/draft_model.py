@@ -212,13 +212,16 @@ def _keep_raw(job: PageJob, d: Drafting, raw: list[str], failed: str) -> None:
 
 def draft_pages_with_model(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: dict[str, list[str]],
                            d: Drafting, stale: frozenset = frozenset(), drop_stale: bool = True,
-                           ) -> tuple[list[DraftPage], list[Finding], dict[str, PageUsage]]:
+                           site_root: Path | None = None) -> tuple[list[DraftPage], list[Finding], dict[str, PageUsage]]:
     """Model drafts for every page (extractive where the model fails), findings, and usage per page file."""
-    fallback, ex_findings = draft_pages(plan, chunks, docs, texts, stale=stale, drop_stale=drop_stale)
+    resolve = getattr(d.backend, "resolve_model", None)
+    if resolve is not None:  # a server named by URL only: its model, asked once before any page starts, so
+        resolve()            # every page's cache key and report name it (pages drafted in parallel saw '')
+    fallback, ex_findings = draft_pages(plan, chunks, docs, texts, stale=stale, drop_stale=drop_stale, site_root=site_root)
     jobs = page_jobs(plan, chunks, docs, texts, stale if drop_stale else frozenset())
     for job, fb in zip(jobs, fallback):  # every conflict the drafter found for the page, other pages' sides too
         job.others = list(fb.conflicts)
-    links = LinkFixer(docs, plan)
+    links = LinkFixer(docs, plan, site_root)
     with ThreadPoolExecutor(max_workers=d.settings.concurrency) as pool:
         outcomes = list(pool.map(lambda jf: draft_page(jf[0], jf[1], texts, links, d), zip(jobs, fallback)))
     # the sources' conflicts and stale passages are the same whoever drafts; whether a model page
@@ -349,14 +352,15 @@ def planned_backend(s: LLMSettings) -> tuple[PlannedBackend | None, str]:
 
 def draft_for_run(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: dict[str, list[str]],
                   s: LLMSettings, cache_dir: Path, raw_dir: Path, stale: frozenset = frozenset(),
-                  drop_stale: bool = True) -> tuple[list[DraftPage], list[Finding], dict[str, PageUsage]]:
+                  drop_stale: bool = True, site_root: Path | None = None,
+                  ) -> tuple[list[DraftPage], list[Finding], dict[str, PageUsage]]:
     """The draft stage as `consolidate run` does it: pick the backend, draft, say who drafted what and why."""
     backend, reason = make_backend(s)
     if backend is None:
-        pages, findings = draft_pages(plan, chunks, docs, texts, stale=stale, drop_stale=drop_stale)
+        pages, findings = draft_pages(plan, chunks, docs, texts, stale=stale, drop_stale=drop_stale, site_root=site_root)
         return pages, findings, extractive_usage(plan, reason)
     d = load_drafting(backend, s, reason, cache_dir, raw_dir)
     try:
-        return draft_pages_with_model(plan, chunks, docs, texts, d, stale, drop_stale)
+        return draft_pages_with_model(plan, chunks, docs, texts, d, stale, drop_stale, site_root)
     finally:
         d.cache.close()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -194,8 +194,8 @@ def verbatim(kind: str, text: str, units: list[Unit]) -> str:
 class LinkFixer:
     """Rewrites links in model text (relative to the cited source) to the pages that now hold their targets."""
 
-    def __init__(self, docs: list[Document], plan: Plan):
-        self.resolver = LinkResolver(docs)
+    def __init__(self, docs: list[Document], plan: Plan, site_root: Path | None = None):
+        self.resolver = LinkResolver(docs, site_root)
         self.plan = plan
 
     def __call__(self, text: str, src: str, page_file: str, line: int, findings: list[Finding],
@@ -205,7 +205,7 @@ class LinkFixer:
         for m in INLINE.finditer(masked):
             bang, label, target = m.group(1), m.group(2), m.group(3)
             r = self.resolver.resolve(src, target)
-            if r.kind == "external":
+            if r.kind in ("external", "outside", "site"):  # outside links: the checker reports them on the page
                 rep = text[m.start():m.end()]
             elif r.kind == "asset":
                 rel = f"assets/{hashlib.sha1(r.asset.encode()).hexdigest()[:8]}-{PurePosixPath(r.asset).name}"

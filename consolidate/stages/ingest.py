@@ -19,7 +19,11 @@ from consolidate.markdown.links import definitions, links_in_line
 from consolidate.markdown.slugs import Slugger, explicit_id, strip_inline
 from consolidate.records import Block, Document, Finding, Heading, Link
 
-EXTENSIONS = (".md", ".mdx", ".markdown")  # doubled ones such as .html.md end in .md
+TEMPLATE_SUFFIXES = (".erb", ".j2", ".jinja", ".liquid", ".njk")  # templated markdown: read as markdown, tags verbatim
+EXTENSIONS = (".md", ".mdx", ".markdown") + tuple(".md" + t for t in TEMPLATE_SUFFIXES)  # .html.md(.erb) end in these
+# documentation in a format not read: each one gets a skipped-file warning saying so
+DOC_FORMATS = {".rst": "reStructuredText", ".adoc": "AsciiDoc", ".asciidoc": "AsciiDoc", ".txt": "plain text",
+               ".html": "HTML", ".htm": "HTML", ".org": "Org", ".textile": "Textile"}
 SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", ".tox"}
 
 
@@ -46,8 +50,10 @@ def _root_labels(roots: list[Path]) -> list[str]:
     return labels
 
 
-def discover(roots: list[Path], exclude: list[Path] = ()) -> tuple[list[SourceFile], list[Finding]]:
-    """Walk roots (following directory symlinks once, detecting loops). Sorted, deterministic."""
+def discover(roots: list[Path], exclude: list[Path] = (), others: list[SourceFile] | None = None,
+             ) -> tuple[list[SourceFile], list[Finding]]:
+    """Walk roots (following directory symlinks once, detecting loops). Sorted, deterministic.
+    others: filled with the files (and skipped tool folders) that are not markdown."""
     files: list[SourceFile] = []
     findings: list[Finding] = []
     excluded = {p.resolve() for p in exclude}
@@ -83,6 +89,8 @@ def discover(roots: list[Path], exclude: list[Path] = ()) -> tuple[list[SourceFi
             for e in entries:
                 p = Path(e.path)
                 if e.name in SKIP_DIRS:
+                    if others is not None:
+                        others.append(SourceFile(root, p, _rel(p, root, label) + "/"))
                     continue
                 try:
                     is_dir = e.is_dir(follow_symlinks=True)
@@ -95,11 +103,39 @@ def discover(roots: list[Path], exclude: list[Path] = ()) -> tuple[list[SourceFi
                 elif is_markdown(e.name):
                     files.append(SourceFile(root, p, _rel(p, root, label)))
                     found_here += 1
+                elif others is not None:
+                    others.append(SourceFile(root, p, _rel(p, root, label)))
             stack.extend(reversed(subdirs))
         if found_here == 0:
             raise UsageError(f"{root}: no markdown files (.md, .mdx, .markdown) found; pass the folder that holds your docs")
     files.sort(key=lambda f: f.rel)
+    if others is not None:
+        others.sort(key=lambda f: f.rel)
     return files, findings
+
+
+def skip_reason(name: str) -> tuple[str, bool]:
+    """Why a file that is not markdown was not read, and whether it looks like documentation (a warning)."""
+    if name.endswith("/"):
+        return "tool or dependency folder, not read", False
+    lower = name.lower()
+    ext = next((e for e in DOC_FORMATS if lower.endswith(e)), "")
+    if ext:
+        return f"{DOC_FORMATS[ext]} ({ext}) is not read; convert it to markdown to include it", True
+    suffix = Path(lower).suffix
+    return (f"not markdown ({suffix})" if suffix else "not markdown (no extension)") + "; not read", False
+
+
+def unread(others: list[SourceFile]) -> tuple[list[dict], list[Finding]]:
+    """report.json's `skipped` entries {path, reason, file} for files not read, and a skipped-file
+    warning for each one that looks like documentation in another format."""
+    entries, findings = [], []
+    for sf in others:
+        why, doc_like = skip_reason(sf.rel)
+        entries.append({"path": sf.rel, "reason": why, "file": str(sf.abs_path)})
+        if doc_like:
+            findings.append(Finding(severity="warning", kind="skipped-file", page=sf.rel, message=f"{sf.rel}: skipped: {why}"))
+    return entries, findings
 
 
 def _rel(p: Path, root: Path, label: str) -> str:
@@ -218,16 +254,25 @@ def parse_document(text: str, path: str, root: str, sha256: str) -> tuple[Docume
     return doc, lines, findings
 
 
-def ingest(roots: list[Path], *, max_bytes: int, exclude: list[Path] = ()) -> tuple[list[Document], dict[str, list[str]], list[Finding]]:
-    """Core function: roots -> (documents, {path: lines}, findings)."""
-    files, findings = discover(roots, exclude)
+def ingest(roots: list[Path], *, max_bytes: int, exclude: list[Path] = (), skipped: list[dict] | None = None,
+           ) -> tuple[list[Document], dict[str, list[str]], list[Finding]]:
+    """Core function: roots -> (documents, {path: lines}, findings).
+    skipped: filled with {path, reason, file} for every file under the roots that was not read."""
+    others: list[SourceFile] = []
+    files, findings = discover(roots, exclude, others)
+    entries, fs = unread(others)
+    findings += fs
     docs, texts = [], {}
     for sf in files:
         doc, lines, fs = read_source(sf, max_bytes)
         findings.extend(fs)
-        if doc is not None:
+        if doc is None:
+            entries.append({"path": sf.rel, "reason": fs[0].message.split(": skipped: ", 1)[-1], "file": str(sf.abs_path)})
+        else:
             docs.append(doc)
             texts[doc.path] = lines
+    if skipped is not None:
+        skipped += sorted(entries, key=lambda e: e["path"])
     if not docs:
         raise UsageError(f"{', '.join(map(str, roots))}: every markdown file was skipped; see the warnings above")
     return docs, texts, findings
