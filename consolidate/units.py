@@ -44,6 +44,10 @@ class Unit:
     sh: frozenset = frozenset()
     masked: frozenset = frozenset()
     facts: tuple[str, ...] = ()
+    exact_facts: tuple[str, ...] = ()  # facts with case kept where the checker keeps it
+    words: frozenset = frozenset()  # content words (merge/statements.py)
+    negs: int = 0
+    links: tuple[str, ...] = ()
 
     def cite(self) -> Citation:
         return Citation(chunk=self.chunk, doc=self.doc, start=self.start, end=self.end)

@@ -257,8 +257,15 @@ def plain(text: str, words: int = 0) -> str:
 
 def fact_key(text: str) -> tuple[str, ...]:
     """The facts of a text as a sorted tuple, for comparing two statements."""
-    return tuple(sorted(f"{f.kind}:{f.value.lower()}" for f in extract(statement(text))
-                        if f.kind not in ("product", "initial")))
+    return fact_keys(text)[0]
+
+
+def fact_keys(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """fact_key, and the same with case kept where the checker keeps it (code, identifiers, env
+    vars), so that `Ascii` and `ascii` are two facts."""
+    fs = [f for f in extract(statement(text)) if f.kind not in ("product", "initial")]
+    return (tuple(sorted(f"{f.kind}:{f.value.lower()}" for f in fs)),
+            tuple(sorted(f"{f.kind}:{f.value if f.kind not in CASELESS else f.value.lower()}" for f in fs)))
 
 
 def mask(text: str) -> str:

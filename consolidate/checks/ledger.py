@@ -75,7 +75,12 @@ def build_ledger(units_by_page: dict[str, list], unplanned: list, parsed: dict[s
                     findings.append(Finding(severity="error", kind="kept-not-shown", page=page, line=primary[0].line,
                                             message=f"{u.doc}:{u.start}-{u.end} is cited as kept, but its words are not in the claim citing it: {_short(u.text)!r}"))
             elif hits:
-                _, first, claim, _ = secondary[0] if secondary else hits[0]
+                # two sentences on one line share their citations: the claim that says this one's words
+                # (else the one holding its facts) is the one it was merged into
+                pick = secondary or hits
+                if page in verbatim:
+                    pick = ([h for h in pick if _shown(u, h[2])] or [h for h in pick if not _lost_facts(u, h[2])] or pick)
+                _, first, claim, _ = pick[0]
                 e |= {"status": "merged", "duplicate_of": {"doc": first.doc, "start": first.start, "end": first.end}}
                 lost = _lost_facts(u, claim) if page in verbatim else []
                 if lost:

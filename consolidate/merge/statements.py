@@ -41,6 +41,7 @@ def merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, str
     index: dict[str, list[Unit]] = defaultdict(list)
     conflicts: list[tuple[Unit, Unit]] = []
     alias: dict[int, Unit] = {}  # a unit replaced by a more complete one -> that one
+    home: dict[int, str] = {}  # a shown unit -> the section it stands in
 
     def live(x: Unit) -> Unit:
         while id(x) in alias:
@@ -53,8 +54,9 @@ def merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, str
         u.citations.append(u.cite())
         if u.kind in BLOCKS:
             k = (u.kind, block_key(u.text))
-        else:
-            k = ("text", normalise(u.text), targets(u.text), normalise(u.parent))
+        else:  # the words alone drop punctuation-only code (`-=` vs `+=`): the facts keep them apart
+            _prepare(u)
+            k = ("text", normalise(u.text), u.links, u.parent, u.exact_facts)
         hit = exact.get(k)
         if hit is not None:
             hit = live(hit)
@@ -62,7 +64,6 @@ def merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, str
                 hit.citations.append(u.cite())
             continue
         if u.kind in ("sentence", "list_item"):
-            _prepare(u)
             match = _similar(u, index, live)
             if match is not None:
                 other, how = match
@@ -72,8 +73,8 @@ def merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, str
                     other.conflicts.append(u)
                     conflicts.append((other, u))
                 else:  # "covers": u says all that other says and more; u takes its place
-                    _replace(sections[section_key(other)], other, u)
-                    alias[id(other)] = u
+                    _replace(sections[home[id(other)]], other, u)
+                    alias[id(other)], home[id(u)] = u, home[id(other)]
                     for s in u.masked:
                         index[s].append(u)
                 if how != "conflict":
@@ -83,11 +84,15 @@ def merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, str
                 index[s].append(u)
         exact[k] = u
         sections.setdefault(key, []).append(u)
+        home[id(u)] = key
     return sections, titles, conflicts
 
 
 def _prepare(u: Unit) -> None:
-    u.sh, u.masked, u.facts = shingles(u.text), shingles(F.mask(u.text)), F.fact_key(u.text)
+    u.sh, u.masked = shingles(u.text), shingles(F.mask(u.text))
+    u.facts, u.exact_facts = F.fact_keys(u.text)
+    u.links, u.parent = targets(u.text), normalise(u.parent)
+    u.words, u.negs = content_words(u.text), negations(u.text)
 
 
 def _replace(shown: list[Unit], old: Unit, new: Unit) -> None:
@@ -107,39 +112,36 @@ def _similar(u: Unit, index: dict[str, list[Unit]], live) -> tuple[Unit, str] | 
             other = live(other)
             seen.setdefault(id(other), other)
     best = None
-    words = None
     for other in seen.values():
         if other.doc == u.doc and other.start == u.start:
             continue
-        same_context = targets(other.text) == targets(u.text) and normalise(other.parent) == normalise(u.parent)
+        same_context = other.links == u.links and other.parent == u.parent
         sim = jaccard(u.masked, other.masked)
         if sim >= DUP_SIM and len(u.masked) >= 3:
-            same = other.facts == u.facts and jaccard(u.sh, other.sh) >= DUP_SIM and same_context
+            same = other.exact_facts == u.exact_facts and jaccard(u.sh, other.sh) >= DUP_SIM and same_context
             # one page listing tiers or steps with different numbers is not a disagreement
             conflicting = other.facts != u.facts and bool(u.facts) and bool(other.facts) and other.doc != u.doc
             if same or conflicting:
                 cand = (2, sim, same, other, "same" if same else "conflict")
                 best = cand if best is None or cand[:3] > best[:3] else best
             continue
-        if other.kind != u.kind or normalise(other.parent) != normalise(u.parent):
+        if other.kind != u.kind or other.parent != u.parent:
             continue
-        words = words if words is not None else (content_words(u.text), negations(u.text))
-        how = _contains(words, u, other)
+        how = _contains(u, other)
         if how:
             cand = (1, sim, False, other, how)
             best = cand if best is None or cand[:3] > best[:3] else best
     return (best[3], best[4]) if best else None
 
 
-def _contains(words: tuple[frozenset, int], u: Unit, other: Unit) -> str:
+def _contains(u: Unit, other: Unit) -> str:
     """'same' when other holds all u says, 'covers' when u holds all other says, else ''."""
-    cu, nu = words
-    co, no = content_words(other.text), negations(other.text)
-    if nu != no or min(len(cu), len(co)) < MIN_WORDS:
+    cu, co = u.words, other.words
+    if u.negs != other.negs or min(len(cu), len(co)) < MIN_WORDS:
         return ""
     shared = len(cu & co)
-    fu, fo = set(u.facts), set(other.facts)
-    tu, to = set(targets(u.text)), set(targets(other.text))
+    fu, fo = set(u.exact_facts), set(other.exact_facts)
+    tu, to = set(u.links), set(other.links)
     if shared >= CONTAIN * len(cu) and fu <= fo and tu <= to and len(co) >= len(cu):
         return "same"
     if shared >= CONTAIN * len(co) and fo <= fu and to <= tu and len(cu) > len(co):
