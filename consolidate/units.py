@@ -48,6 +48,7 @@ class Unit:
     words: frozenset = frozenset()  # content words (merge/statements.py)
     negs: int = 0
     links: tuple[str, ...] = ()
+    ordinal: int = 0  # its place among the units of its source block
 
     def cite(self) -> Citation:
         return Citation(chunk=self.chunk, doc=self.doc, start=self.start, end=self.end)
@@ -143,7 +144,8 @@ def units_of_chunk(chunk: Chunk, doc: Document, lines: list[str]) -> tuple[list[
             heads.append((b.start, section))
             continue
         para = (doc.path, b.start)
-        for sp in block_spans(b, lines):
+        for i, sp in enumerate(block_spans(b, lines)):
             if chunk.start <= sp.start <= chunk.end:
-                units.append(Unit(sp.kind, sp.text, doc.path, chunk.id, sp.start, sp.end, section, para, sp.parent))
+                units.append(Unit(sp.kind, sp.text, doc.path, chunk.id, sp.start, sp.end, section, para, sp.parent,
+                                  ordinal=i))
     return units, heads

@@ -118,7 +118,8 @@ def test_an_edit_adding_an_unsupported_number_is_flagged(server, page):
     page.click("#editor summary")
     box = page.locator("#edit-text")
     text = box.input_value()
-    box.fill(text.replace("runs them one by one.[^1]", "runs them one by one.[^1] Each worker runs 64 jobs at once.[^1]"))
+    assert "runs them one by one." in text
+    box.fill(text.replace("runs them one by one.", "runs them one by one. Each worker runs 64 jobs at once.", 1))
     page.click("#save-edit")
     page.wait_for_selector("#recheck")
     flagged = page.locator("#recheck")

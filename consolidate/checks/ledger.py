@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from functools import lru_cache
 
 from consolidate.checks import facts as F
 from consolidate.checks.claims import ParsedPage, parse_page
@@ -56,6 +57,9 @@ def build_ledger(units_by_page: dict[str, list], unplanned: list, parsed: dict[s
                         cites[(r.doc, line)].append((i == 0, refs[0], claim, r))
         for u in units_by_page[page]:
             hits = [h for line in range(u.start, u.end + 1) for h in cites.get((u.doc, line), ())]
+            hits = [h for h in hits if h[2].kind != "note"] or hits  # a note names sides shown elsewhere
+            if page in verbatim:  # a line may hold several sentences: the claims that say this one's words
+                hits = [h for h in hits if _shown(u, h[2])] or hits
             # a citation of exactly the unit's span speaks for it, else one of a span holding it; one that
             # only shares a line with it (the next sentence starts on its last line) only when no other does
             hits = ([h for h in hits if (h[3].start, h[3].end) == (u.start, u.end)]
@@ -103,6 +107,7 @@ def build_ledger(units_by_page: dict[str, list], unplanned: list, parsed: dict[s
             "lines": lines["documents"], "entries": entries}, findings + lost
 
 
+@lru_cache(maxsize=65536)
 def _plain(text: str) -> str:
     """A unit's or a claim's words, without link targets, citations or list markers."""
     text = TASK_BOX.sub("", F.strip_list_marks(text))

@@ -181,9 +181,15 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
         for key, units in b.sections.items():
             blocks: list[DraftBlock] = []
             para_ids: dict[tuple[str, int], int] = {}
+            prev: Unit | None = None
             for u in units:
                 pid = para_ids.setdefault(u.para, len(para_ids) + 1)
-                blocks.append(_block(u, links.rewrite(u, page_file, findings, assets), pid))
+                text = links.rewrite(u, page_file, findings, assets)
+                if _continues(prev, u) and blocks and blocks[-1].para == pid:
+                    blocks[-1] = _extend(blocks[-1], u, text)
+                else:
+                    blocks.append(_block(u, text, pid))
+                prev = u if not (u.conflicts or u.notes) else None
                 for other in u.conflicts:
                     blocks.append(_block(other, links.rewrite(other, page_file, findings, assets), -len(blocks)))
                 if u.conflicts:
@@ -195,6 +201,20 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
                                sections=tuple(out_sections), assets=tuple(sorted(assets.items())),
                                conflicts=b.conflicts, dropped=b.dropped))
     return pages, findings
+
+
+def _continues(prev: Unit | None, u: Unit) -> bool:
+    """u is the sentence right after prev in the same source paragraph, and each cites only its own
+    lines: the two share one citation of their joined lines, as a reader would want."""
+    return (prev is not None and u.kind == prev.kind == "sentence" and u.para == prev.para
+            and u.ordinal == prev.ordinal + 1 and u.chunk == prev.chunk
+            and len(u.citations) == len(prev.citations) == 1)
+
+
+def _extend(block: DraftBlock, u: Unit, text: str) -> DraftBlock:
+    first = block.citations[0]
+    return block.model_copy(update={"text": block.text + " " + text,
+                                    "citations": (first.model_copy(update={"end": u.end}),)})
 
 
 def _block(u: Unit, text: str, para: int) -> DraftBlock:
