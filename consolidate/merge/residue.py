@@ -41,23 +41,30 @@ _LINK = re.compile(r"!?\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
 _REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
 _EMPH = re.compile(r"(\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w))")
 
-_PAGE = (r"(?:page|document|doc|guide|article|tutorial|section|readme|file|chapter|walk-?through|handbook|"
-         r"manual|quick-?start|overview|reference|runbook|playbook|cheat ?sheet|site|documentation|wiki page)")
+_PAGE = (r"(?:page|document|doc|guide|article|tutorial|section|readme|chapter|walk-?through|handbook|"
+         r"manual|quick-?start|overview|reference|runbook|playbook|cheat ?sheet|documentation|wiki page)")
+# what may stand between "This" and the page noun ("This comprehensive guide", "This setup guide")
+_ADJ = (r"(?:(?:short|brief|quick|comprehensive|complete|detailed|full|implementation|integration|deployment|"
+        r"installation|setup|migration|user|developer|design|technical|architecture|operations|operator|admin|"
+        r"administrator|onboarding|contributor|contributing|getting started|step-by-step|practical|introductory|"
+        r"production|troubleshooting|configuration|reference)\s+){0,2}")
 _META = [re.compile(p, re.I) for p in (
     # "This page describes…", "The following sections cover…", "This guide is intended for…"
-    rf"^(?:this|the following|the (?:sections?|pages?) below|this (?:short|brief|quick))\s+{_PAGE}s?\s+"
+    rf"^(?:this|the following|the (?:sections?|pages?) below)\s+{_ADJ}{_PAGE}s?\s+"
     r"(?:(?:also|briefly|now|only|here)\s+)?"
     r"(?:describes?|explains?|covers?|walks?|shows?|documents?|outlines?|lists?|summari[sz]es?|introduces?|"
     r"details?|collects?|captures?|presents?|discuss(?:es)?|demonstrates?|showcases?|defines?|analy[sz]es?|"
     r"compares?|goes (?:over|through)|takes you|guides? you|helps? you|aims? to|tries to|is (?:intended|meant|"
     r"written|aimed|designed)|are (?:intended|meant|written)|(?:will|should|can) (?:show|walk|explain|guide|help|"
-    r"cover|describe|take|teach|introduce|get)|provides? (?:an? |the )?(?:overview|introduction|summary|guide|"
-    r"walkthrough|instructions|reference|step-by-step|quick|high-level|brief|detailed|comprehensive|"
-    r"information|details|everything|guidance)|gives? (?:you )?(?:an? )?(?:overview|introduction|summary)|"
-    r"contains? (?:an? |the )?(?:overview|instructions|information|notes|details|everything|steps)|"
+    r"cover|describe|take|teach|introduce|get)|provides?|gives? (?:you )?(?:an? )?(?:overview|introduction|summary)|"
+    r"contains? (?:an? |the |various |some |several )?(?:overview|instructions|information|notes|details|everything|"
+    r"steps|examples)|(?:is|are) (?:organi[sz]ed|structured|divided|split|grouped) (?:into|by|in)|"
     r"is (?:a|an|the|your) (?:(?:short|brief|quick|high-level|comprehensive|complete|living|central|"
     r"step-by-step)\s+)*(?:overview|introduction|guide|summary|collection|starting point|home|place|"
     r"work in progress|draft|index|entry point|landing page|reference|walkthrough|tutorial)|has been updated)\b",
+    # "This is the central index for all the docs.", "This is your navigation hub for…"
+    r"^this is (?:the|your|a|an|our) (?:[\w-]+\s+){0,2}(?:index|hub|home ?page|starting point|entry point|"
+    r"landing page|table of contents)\s+(?:for|of|to)\b",
     # "Welcome to Tidewater!", "Welcome aboard."
     r"^welcome(?:\s+(?:to|aboard|back)\b[^.!?]*)?\s*[!.]?\s*$",
     r"^welcome to (?:the |our )?[^.!?]{0,80}(?:documentation|docs|guide|handbook|wiki|team|project|"
@@ -121,7 +128,11 @@ def plain(text: str) -> str:
 
 
 def _has_hard_fact(text: str) -> bool:
-    return any(f.kind not in SOFT_FACTS for f in extract(text))
+    """A fact beyond names: a CamelCase identifier ("WebSocket", "PenguinMails") is a name too."""
+    if re.search(r"\d", text):  # "covers Tidewater 2.x", "v3": a version scope is content
+        return True
+    return any(f.kind not in SOFT_FACTS | {"number"} and not (f.kind == "identifier" and f.value.isalpha())
+               for f in extract(text))  # "the two services" (a number word) is no figure a reader would miss
 
 
 def sentence_reason(text: str) -> str:
