@@ -11,7 +11,7 @@ META = [
     "This page explains how the harbor scheduler assigns berths.",
     "This document describes the ferry booking service and its moving parts.",
     "This guide walks through setting up Quayside on a laptop.",
-    "- This section covers the day-to-day tasks of an on-call operator.",
+    "- This article covers the day-to-day tasks of an on-call operator.",
     "This comprehensive guide covers every part of the booking flow.",
     "This tutorial will show you how to write a custom tide provider.",
     "This handbook is intended for new dock supervisors.",
@@ -27,6 +27,8 @@ META = [
     "> This page is a quick overview of the booking states.",
     "This is the central index for all Quayside documentation.",
     "This guide is organized into the following sections:",
+    "This article focuses on the booking API.",
+    "This document contains a partial list of harbor codes.",
 ]
 RESIDUE = [
     "TODO: add a screenshot of the berth map.",
@@ -36,7 +38,7 @@ RESIDUE = [
     "The booking flow has three states. TODO(maria): explain the third one.",
     "**TODO** write this section",
     "Note to editors: keep this in sync with the ops handbook.",
-    "Editor's note: this paragraph repeats the one in setup.",
+    "Note to self: this paragraph repeats the one in setup.",
     "See the old README for the previous flags.",
     "This section was moved from setup.md.",
     "(This section was merged from the deploy-notes page.)",
@@ -52,6 +54,7 @@ RESIDUE = [
 CONTENT = [
     "This page's API is versioned separately from the service.",  # possessive: about the page's API
     "Bookmark this page for quick access to the berth codes.",  # "this page" as the object
+    "This guide is about the current line, not the legacy agent, not the legacy agent.",  # a scope statement: content
     "This page describes the 3.2 API only.",  # a version scope is content
     "This document explains why `berthctl sync` needs the --force flag.",  # carries code and a flag
     "This service needs a database before it starts.",
@@ -69,6 +72,11 @@ CONTENT = [
     "The following `berths.yaml` is enough for most harbors:",
     "<!-- TODO: this is an HTML comment and stays HTML -->",
     "The sections of a booking are described below.",
+    "This section describes the booking flags.",  # a section keeps its heading in the merged page: still true
+    "Editor's note: the berth codes changed in the 2021 edition.",  # published, addressed to readers
+    "Return only the bookings that match the filter.",  # an option's description, not an ask to a model
+    "I want you to first picture a booking as a row in a table.",  # a tutorial's voice
+    "This is the main entry point to the scheduler.",  # a function, not the page
     "",
     "See the berth reference for the full list of codes.",
 ]

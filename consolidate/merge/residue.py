@@ -9,7 +9,7 @@ drafting residue (`draft-residue`). Pure functions; the drafter decides what to 
   number, command, path, key…: anything `checks.facts.extract` finds beyond names) is content
   and gets ''. "This page's API" (possessive) or "this page" as an object is never meta.
   `draft-residue`: TODO/FIXME/XXX/TBD markers (uppercase, at the start or as `TODO:`/`TODO(x)`),
-  notes to editors, remarks about other files of the docs ("See the old README for…", "moved
+  notes to editors ("Note to editors:"; a published "Editor's note:" speaks to readers and stays), remarks about other files of the docs ("See the old README for…", "moved
   from setup.md", "(this section was merged from …)"), and text addressed to a model ("You are
   continuing…", "You are an AI assistant…", "Your task is…", "Do not add commentary…").
   An HTML comment is HTML, not a sentence: ''. When unsure: '' (a false positive deletes content).
@@ -41,7 +41,7 @@ _LINK = re.compile(r"!?\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
 _REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
 _EMPH = re.compile(r"(\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w))")
 
-_PAGE = (r"(?:page|document|doc|guide|article|tutorial|section|readme|chapter|walk-?through|handbook|"
+_PAGE = (r"(?:page|document|doc|guide|article|tutorial|readme|chapter|walk-?through|handbook|"
          r"manual|quick-?start|overview|reference|runbook|playbook|cheat ?sheet|documentation|wiki page)")
 # what may stand between "This" and the page noun ("This comprehensive guide", "This setup guide")
 _ADJ = (r"(?:(?:short|brief|quick|comprehensive|complete|detailed|full|implementation|integration|deployment|"
@@ -50,7 +50,7 @@ _ADJ = (r"(?:(?:short|brief|quick|comprehensive|complete|detailed|full|implement
         r"production|troubleshooting|configuration|reference)\s+){0,2}")
 _META = [re.compile(p, re.I) for p in (
     # "This page describes…", "The following sections cover…", "This guide is intended for…"
-    rf"^(?:this|the following|the (?:sections?|pages?) below)\s+{_ADJ}{_PAGE}s?\s+"
+    rf"^(?:this\s+{_ADJ}{_PAGE}|the following\s+{_ADJ}(?:{_PAGE}|section)s?|the (?:sections?|pages?) below)\s+"
     r"(?:(?:also|briefly|now|only|here)\s+)?"
     r"(?:describes?|explains?|covers?|walks?|shows?|documents?|outlines?|lists?|summari[sz]es?|introduces?|"
     r"details?|collects?|captures?|presents?|discuss(?:es)?|demonstrates?|showcases?|defines?|analy[sz]es?|"
@@ -58,13 +58,14 @@ _META = [re.compile(p, re.I) for p in (
     r"written|aimed|designed)|are (?:intended|meant|written)|(?:will|should|can) (?:show|walk|explain|guide|help|"
     r"cover|describe|take|teach|introduce|get)|provides?|gives? (?:you )?(?:an? )?(?:overview|introduction|summary)|"
     r"contains? (?:an? |the |various |some |several )?(?:overview|instructions|information|notes|details|everything|"
-    r"steps|examples)|(?:is|are) (?:organi[sz]ed|structured|divided|split|grouped) (?:into|by|in)|"
+    r"steps|examples|(?:(?:partial|summari[sz]ed|short|complete|full)\s+)?list)|focus(?:es)? on|looks? (?:at|into)|"
+    r"sheds? light|includes? (?:some|a few|several|the following)|(?:is|are) (?:organi[sz]ed|structured|divided|split|grouped) (?:into|by|in)|"
     r"is (?:a|an|the|your) (?:(?:short|brief|quick|high-level|comprehensive|complete|living|central|"
     r"step-by-step)\s+)*(?:overview|introduction|guide|summary|collection|starting point|home|place|"
     r"work in progress|draft|index|entry point|landing page|reference|walkthrough|tutorial)|has been updated)\b",
     # "This is the central index for all the docs.", "This is your navigation hub for…"
-    r"^this is (?:the|your|a|an|our) (?:[\w-]+\s+){0,2}(?:index|hub|home ?page|starting point|entry point|"
-    r"landing page|table of contents)\s+(?:for|of|to)\b",
+    r"^this is (?:the|your|a|an|our) (?:[\w-]+\s+){0,2}(?:index|hub|home ?page|landing page|table of contents)"
+    r"\s+(?:for|of|to)\b",
     # "Welcome to Tidewater!", "Welcome aboard."
     r"^welcome(?:\s+(?:to|aboard|back)\b[^.!?]*)?\s*[!.]?\s*$",
     r"^welcome to (?:the |our )?[^.!?]{0,80}(?:documentation|docs|guide|handbook|wiki|team|project|"
@@ -81,7 +82,6 @@ _RESIDUE = [re.compile(p) for p in (
     r"(?<![\w/-])(?:TODO|FIXME|XXX)(?:\([^)]*\))?:",                # "TODO:" / "FIXME(ana):" inside it
 )] + [re.compile(p, re.I) for p in (
     r"^(?:note|notes|reminder|memo) (?:to|for) (?:the )?(?:editors?|self|reviewers?|writers?|authors?|docs team)\b",
-    r"^editor'?s'? note\b",
     # remarks about other files of the docs
     r"^\(?(?:this|the) (?:section|page|content|doc|document|file|paragraph|text|table|list)\s+(?:was|has been|is|were)"
     r"\s+(?:merged|moved|copied|migrated|ported|split|taken|lifted|pasted|imported)\s+(?:here\s+)?(?:from|out of|into|to)\b",
@@ -97,10 +97,13 @@ _RESIDUE = [re.compile(p) for p in (
     r"explain your|mention (?:that you|these instructions|this prompt)|apologi[sz]e|reveal)\b[^.]*"
     r"\b(?:commentary|preamble|explanations?|anything else|extra text|markdown fences|these instructions|"
     r"this prompt|your reasoning|facts|information that|details that|yourself|as an ai)\b",
-    r"^(?:respond|reply|answer|output|return) (?:only|with only|just)\b",
+    r"^(?:respond|reply|answer) (?:only|with only|just)\b",
+    r"^(?:output|return) only (?:the (?:rewritten|revised|merged|final|updated|new) (?:page|text|document|markdown)|"
+    r"valid json|json|markdown|the answer)\b",
     r"^as an ai\b",
     r"^ignore (?:all )?(?:previous|prior|the above) instructions\b",
-    r"^(?:i need you to|i want you to|please act as|act as an?)\b",
+    r"^(?:please act as|act as an?) (?:(?:expert|senior|experienced|professional)\s+)*(?:ai|assistant|"
+    r"technical writer|editor|documentation (?:writer|expert))\b",
 )]
 _POINTER_WORDS = set("""see also refer to for more information info details further the read check out in under on
 this that those these page pages section sections guide guides docs doc documentation and or about a an our
