@@ -168,6 +168,7 @@ def run_scores(report: dict, pages: dict[str, str], source_texts: list[str], led
     bodies = [body(t) for t in pages.values()]
     words_in, words_out = source_words(source_texts), sum(words(b) for b in bodies)
     dropped = dropped_shares(ledger)
+    meta = residue_sentences(bodies)
     return {
         "pages": len(pages),
         "claims": claims,
@@ -187,7 +188,7 @@ def run_scores(report: dict, pages: dict[str, str], source_texts: list[str], led
         "tokens_after": sum(tokens.count(t) for t in bodies),
         "words_in": words_in, "words_out": words_out, "ratio": _ratio(words_out, words_in),
         "note_words": sum(words(MARKS.sub("", n)) for t in pages.values() for n in note_lines(t)),
-        "meta": len(residue_sentences(bodies)),
+        "meta": len(meta), "meta_sentences": [f"{why}: {text}" for why, text in meta],
         "dropped": round(sum(dropped.values()), 4), "dropped_by_reason": dropped,
         "conflicts": len(report.get("conflicts", [])),
         "stale": len(report.get("stale", [])),
