@@ -54,7 +54,8 @@ RESIDUE = [
 CONTENT = [
     "This page's API is versioned separately from the service.",  # possessive: about the page's API
     "Bookmark this page for quick access to the berth codes.",  # "this page" as the object
-    "This guide is about the current line, not the legacy agent, not the legacy agent.",  # a scope statement: content
+    "This guide is about the current agent, not the legacy one.",  # a scope statement: content
+    "This page shows the worker, which is the part people most often get wrong.",  # the aside is content
     "This page describes the 3.2 API only.",  # a version scope is content
     "This document explains why `berthctl sync` needs the --force flag.",  # carries code and a flag
     "This service needs a database before it starts.",

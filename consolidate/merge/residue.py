@@ -7,7 +7,7 @@ drafting residue (`draft-residue`). Pure functions; the drafter decides what to 
   describes…", "Welcome to…!", "In this guide we…", "The following sections cover…", "By the
   end of this tutorial you will…"). A meta sentence that also carries a hard fact (a version,
   number, command, path, key…: anything `checks.facts.extract` finds beyond names) is content
-  and gets ''. "This page's API" (possessive) or "this page" as an object is never meta.
+  and gets '', and so does one with an aside (", which…", ", plus…", "; …"). "This page's API" (possessive) or "this page" as an object is never meta.
   `draft-residue`: TODO/FIXME/XXX/TBD markers (uppercase, at the start or as `TODO:`/`TODO(x)`),
   notes to editors ("Note to editors:"; a published "Editor's note:" speaks to readers and stays), remarks about other files of the docs ("See the old README for…", "moved
   from setup.md", "(this section was merged from …)"), and text addressed to a model ("You are
@@ -117,6 +117,8 @@ _ASK = re.compile(r"^(?:[-*]\s+)?(?:\*\*)?(?:task|your task|instructions?|goal|o
                   r"continue|review|fix|draft|set up|scaffold)\b|\bi need you to\b|\bi want you to\b|^your task\b"
                   r"|\bi'm (?:implementing|building|working on)\b|\bwhen working with (?:code|this repository)\b"
                   r"|\bguidance to (?:claude|the (?:ai|model|assistant))\b", re.I | re.M)
+# "This page shows the worker, which is the part people get wrong": the clause says something
+_ASIDE = re.compile(r",\s+(?:which|plus|but|although|though|whereas)\b|;\s")
 _FRONT = re.compile(r"\A---\n.*?\n---\n", re.S)
 _FENCE = re.compile(r"^\s*(```|~~~).*?^\s*\1", re.S | re.M)
 
@@ -147,7 +149,7 @@ def sentence_reason(text: str) -> str:
         return ""
     if any(p.search(t) for p in _RESIDUE):
         return RESIDUE
-    if any(p.search(t) for p in _META) and not _has_hard_fact(t):
+    if any(p.search(t) for p in _META) and not _has_hard_fact(t) and not _ASIDE.search(t):
         return META
     return ""
 
