@@ -13,6 +13,7 @@ from consolidate.checks.claims import MARKS, NOTE_PREFIX
 from consolidate.evaluate.fixtures import Gold
 from consolidate.merge import residue
 from consolidate.records import Chunk, Plan
+from consolidate.stages.ingest import front_matter, split_lines
 
 # findings that mean a cited span does not hold what the claim says
 CITATION_KINDS = {"unsupported-fact", "bad-citation", "irrelevant-citation", "code-mismatch"}
@@ -74,8 +75,8 @@ def words(text: str) -> int:
 
 
 def source_words(texts: list[str]) -> int:
-    """Words of the input documents, front matter left out."""
-    return sum(words(_FRONT.sub("", t)) for t in texts)
+    """Words of the input documents, front matter left out (as ingest and the line ledger find it)."""
+    return sum(words("\n".join((lines := split_lines(t))[front_matter(lines, "")[1] - 1:])) for t in texts)
 
 
 def residue_sentences(texts: list[str]) -> list[tuple[str, str]]:

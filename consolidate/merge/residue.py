@@ -32,6 +32,7 @@ from typing import Callable
 
 from consolidate.checks.claims import MARKS
 from consolidate.checks.facts import extract, strip_list_marks
+from consolidate.stages.ingest import front_matter, split_lines
 
 META = "meta"
 RESIDUE = "draft-residue"
@@ -119,7 +120,6 @@ _ASK = re.compile(r"^(?:[-*]\s+)?(?:\*\*)?(?:task|your task|instructions?|goal|o
                   r"|\bguidance to (?:claude|the (?:ai|model|assistant))\b", re.I | re.M)
 # "This page shows the worker, which is the part people get wrong": the clause says something
 _ASIDE = re.compile(r",\s+(?:which|plus|but|although|though|whereas)\b|;\s")
-_FRONT = re.compile(r"\A---\n.*?\n---\n", re.S)
 _FENCE = re.compile(r"^\s*(```|~~~).*?^\s*\1", re.S | re.M)
 
 
@@ -155,7 +155,9 @@ def sentence_reason(text: str) -> str:
 
 
 def _prose(text: str) -> str:
-    return _FENCE.sub("", _FRONT.sub("", text))
+    """The file without front matter (as ingest reads it) and code blocks."""
+    lines = split_lines(text)
+    return _FENCE.sub("", "\n".join(lines[front_matter(lines, "")[1] - 1:]))
 
 
 def document_reason(text: str, path: str) -> str:
