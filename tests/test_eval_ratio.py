@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from consolidate.evaluate.metrics import (body, dropped_shares, duplicate_rate, note_lines, residue_sentences,
-                                          source_words, words)
+from consolidate.evaluate.metrics import (body, dropped_shares, duplicate_rate, note_lines, residue_docs_kept,
+                                          residue_sentences, source_words, words)
 from consolidate.evaluate.report import markdown, regressions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,8 +43,19 @@ def test_dup_counts_repeats_across_the_page_set():
 
 def test_meta_counts_sentences_about_the_page_and_residue():
     text = "# Setup\n\nThis page walks through setting up the agent. Install it first.\n\n- TODO: add screenshots\n"
-    assert residue_sentences([text]) == [("meta", "This page walks through setting up the agent."),
-                                         ("draft-residue", "TODO: add screenshots")]
+    text += "\nSee [Setup](setup.md). See [Deploying](../ops/deploying.md).\n"
+    assert residue_sentences({"guides/setup.md": text, "other.md": "See [Setup](guides/setup.md).\n"}) == [
+        ("meta", "This page walks through setting up the agent."), ("draft-residue", "TODO: add screenshots"),
+        ("meta", "See [Setup](setup.md).")]  # a pointer to the page it is on; the others point elsewhere
+
+
+def test_prompt_files_still_cited_are_listed():
+    sources = {"docs/bootstrap-prompt.md": "# Bootstrap prompt\n\n**Task**: Please scaffold the service.\n",
+               "docs/install.md": "# Install\n\nRun it.\n", "docs/old-prompt.md": "# Prompt\n\nYour task is to merge.\n"}
+    ledger = {"lines": {"docs/bootstrap-prompt.md": [{"lines": 2, "status": "kept"}],
+                        "docs/install.md": [{"lines": 2, "status": "kept"}],
+                        "docs/old-prompt.md": [{"lines": 2, "status": "dropped", "reason": "stale"}]}}
+    assert residue_docs_kept(sources, ledger) == ["docs/bootstrap-prompt.md"]
 
 
 def test_dropped_lines_by_reason_from_the_line_ledger():

@@ -144,6 +144,10 @@ def test_see_self_only_for_a_bare_pointer_to_this_page():
     assert see_self("Refer to [Installing](install.md) for details.", "setup.md", page_of)
     assert not see_self("See [Installing](install.md).", "deploying.md", page_of)  # another page: a real pointer
     assert not see_self("See [Ports](install.md#ports).", "setup.md", page_of)  # into a section: kept
+    in_page = {"install.md": "setup.md", "": "setup.md"}.get
+    assert see_self("See [Ports](install.md#ports).", "setup.md", in_page, sections=True)
+    assert see_self("See [the steps](#steps).", "setup.md", in_page, sections=True)
+    assert not see_self("See [the steps](#steps).", "setup.md", in_page)
     assert not see_self("See [Installing](install.md) to install Redis first.", "setup.md", page_of)  # says more
     assert not see_self("See [A](install.md) and [B](../ops/deploy.md).", "setup.md", page_of)  # one goes elsewhere
     assert not see_self("See the install guide.", "setup.md", page_of)  # no link: nothing to resolve

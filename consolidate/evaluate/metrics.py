@@ -3,14 +3,17 @@ conflicts and stale pages against gold, and what the run cost."""
 
 from __future__ import annotations
 
+import posixpath
 import re
 from pathlib import Path
+from urllib.parse import unquote
 
 from consolidate import metrics as cm
 from consolidate import sentences, tokens
 from consolidate.checks import facts as F
 from consolidate.checks.claims import MARKS, NOTE_PREFIX
 from consolidate.evaluate.fixtures import Gold
+from consolidate.linkmap import EXTERNAL
 from consolidate.merge import residue
 from consolidate.records import Chunk, Plan
 from consolidate.stages.ingest import front_matter, split_lines
@@ -79,9 +82,27 @@ def source_words(texts: list[str]) -> int:
     return sum(words("\n".join((lines := split_lines(t))[front_matter(lines, "")[1] - 1:])) for t in texts)
 
 
-def residue_sentences(texts: list[str]) -> list[tuple[str, str]]:
-    """(reason, sentence) for every meta or draft-residue sentence in `texts` (merge.residue)."""
-    return [(why, s) for t in texts for s in prose_sentences(t) if (why := residue.sentence_reason(s))]
+def residue_sentences(pages: dict[str, str]) -> list[tuple[str, str]]:
+    """(reason, sentence) for every sentence of `pages` (name -> body) that merge.residue classes
+    as meta or draft-residue, or that only points at the page it is on ("See [X](this-page.md)")."""
+    out = []
+    for name, text in pages.items():
+        def page_of(target: str, name=name) -> str | None:
+            if EXTERNAL.match(target):
+                return None
+            return posixpath.normpath(posixpath.join(posixpath.dirname(name), unquote(target))) if target else name
+        for s in prose_sentences(text):
+            why = residue.sentence_reason(s) or (residue.META if residue.see_self(s, name, page_of) else "")
+            if why:
+                out.append((why, s))
+    return out
+
+
+def residue_docs_kept(sources: dict[str, str], ledger: dict) -> list[str]:
+    """Input documents written as instructions to a model (merge.residue) that our pages still cite."""
+    lines = ledger.get("lines") or {}
+    return [doc for doc, text in sources.items() if residue.document_reason(text, doc)
+            and any(r.get("status") == "kept" for r in lines.get(doc, []))]
 
 
 def dropped_shares(ledger: dict) -> dict[str, float]:
@@ -160,16 +181,18 @@ def stale_scores(report: dict, gold: list[str]) -> dict:
             "stale_extra": sorted(flagged - set(gold))}
 
 
-def run_scores(report: dict, pages: dict[str, str], source_texts: list[str], ledger: dict) -> dict:
-    """Metrics every run has, gold or not."""
+def run_scores(report: dict, pages: dict[str, str], sources: dict[str, str], ledger: dict) -> dict:
+    """Metrics every run has, gold or not. `sources`: each input document's text by its path."""
+    source_texts = list(sources.values())
     claims = sum(d.get("claims", 0) for d in report.get("page_details", {}).values())
     page_findings = [f for f in report.get("findings", []) if f.get("page")]
     bad = {(f["page"], f.get("line")) for f in page_findings if f["severity"] == "error"}
     bad_cite = {(f["page"], f.get("line")) for f in page_findings if f["kind"] in CITATION_KINDS}
-    bodies = [body(t) for t in pages.values()]
+    named = {name: body(t) for name, t in pages.items()}
+    bodies = list(named.values())
     words_in, words_out = source_words(source_texts), sum(words(b) for b in bodies)
     dropped = dropped_shares(ledger)
-    meta = residue_sentences(bodies)
+    meta = residue_sentences(named)
     return {
         "pages": len(pages),
         "claims": claims,
@@ -190,6 +213,7 @@ def run_scores(report: dict, pages: dict[str, str], source_texts: list[str], led
         "words_in": words_in, "words_out": words_out, "ratio": _ratio(words_out, words_in),
         "note_words": sum(words(MARKS.sub("", n)) for t in pages.values() for n in note_lines(t)),
         "meta": len(meta), "meta_sentences": [f"{why}: {text}" for why, text in meta],
+        "residue_docs_kept": residue_docs_kept(sources, ledger),
         "dropped": round(sum(dropped.values()), 4), "dropped_by_reason": dropped,
         "conflicts": len(report.get("conflicts", [])),
         "stale": len(report.get("stale", [])),

@@ -45,8 +45,8 @@ def availability(name: str, config: Path | None = None) -> str:
     return ""
 
 
-def _texts(res) -> list[str]:
-    return ["\n".join(v) for _, v in sorted(pipeline.load_texts(res.docs)[0].items())]
+def _texts(res) -> dict[str, str]:
+    return {doc: "\n".join(v) for doc, v in sorted(pipeline.load_texts(res.docs)[0].items())}
 
 
 def run_one(fx: Fixture, settings: Settings, out: Path | None = None, fresh: bool = False) -> dict:

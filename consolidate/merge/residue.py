@@ -21,7 +21,8 @@ drafting residue (`draft-residue`). Pure functions; the drafter decides what to 
   "For more details, see [X](x.md)", "Refer to [X](x.md).") and every link in it lands, by
   `page_of(target)` (the caller's link resolution plus the redirect map: a link target as
   written -> the output page it now leads to, or None), on `page`, the page the sentence is on.
-  A link with a `#fragment` points into a section and keeps the sentence (False).
+  A link with a `#fragment` points into a section and keeps the sentence (False), unless
+  `sections=True`; `page_of` gets the target without its fragment ('' for a bare `#anchor`).
 """
 
 from __future__ import annotations
@@ -171,10 +172,13 @@ def document_reason(text: str, path: str) -> str:
     return RESIDUE if hinted and _ASK.search(prose) else ""
 
 
-def see_self(text: str, page: str, page_of: Callable[[str], str | None]) -> bool:
-    """Whether `text` only points, through links, at `page`, the page it is on (see module doc)."""
+def see_self(text: str, page: str, page_of: Callable[[str], str | None], sections: bool = False) -> bool:
+    """Whether `text` only points, through links, at `page`, the page it is on (see module doc).
+    `sections`: a link into a section of the page (`x.md#ports`, `#ports`) counts as pointing at
+    the page too; off by default, since "See Ports below" can still help a reader of a long page."""
     links = _LINK.findall(MARKS.sub("", text))
-    if not links or any("#" in target or page_of(target) != page for _, target in links):
+    if not links or any(("#" in target and not sections) or page_of(target.split("#", 1)[0]) != page
+                        for _, target in links):
         return False
     rest = _LINK.sub(" ", _plain_keep_links(text))
     words = re.findall(r"[a-z]+", rest.lower())
