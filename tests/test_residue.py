@@ -133,6 +133,8 @@ def test_document_written_to_a_model():
 def test_documents_that_are_docs_stay():
     assert document_reason(DOC_ABOUT_PROMPTS, "docs/prompts.md") == ""  # about prompts, asks nothing
     assert document_reason("# Install\n\nRun `make install`.\n", "docs/install.md") == ""
+    agents = "# Agents\n\nThe agent runs on every host. Please update it before the scheduler.\n"
+    assert document_reason(agents, "docs/agents.md") == ""  # a page about agents, not AGENTS.md
     fenced = "# Prompt\n\n```\nYour task is to translate.\n```\n\nThe model reads the block above.\n"
     assert document_reason(fenced, "docs/prompt.md") == ""  # the ask is inside code: an example
 

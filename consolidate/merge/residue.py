@@ -7,16 +7,20 @@ drafting residue (`draft-residue`). Pure functions; the drafter decides what to 
   describes…", "Welcome to…!", "In this guide we…", "The following sections cover…", "By the
   end of this tutorial you will…"). A meta sentence that also carries a hard fact (a version,
   number, command, path, key…: anything `checks.facts.extract` finds beyond names) is content
-  and gets '', and so does one with an aside (", which…", ", plus…", "; …"). "This page's API" (possessive) or "this page" as an object is never meta.
+  and gets '', and so does one with an aside (", which…", ", plus…", "; …"). "This page's API"
+  (possessive), "this page" as an object and "This section…" (a section keeps its heading in
+  the merged page, so what it says of itself stays true) are never meta.
   `draft-residue`: TODO/FIXME/XXX/TBD markers (uppercase, at the start or as `TODO:`/`TODO(x)`),
-  notes to editors ("Note to editors:"; a published "Editor's note:" speaks to readers and stays), remarks about other files of the docs ("See the old README for…", "moved
-  from setup.md", "(this section was merged from …)"), and text addressed to a model ("You are
+  notes to editors ("Note to editors:"; a published "Editor's note:" speaks to readers and
+  stays), remarks about other files of the docs ("See the old README for…", "moved from
+  setup.md", "(this section was merged from …)"), and text addressed to a model ("You are
   continuing…", "You are an AI assistant…", "Your task is…", "Do not add commentary…").
   An HTML comment is HTML, not a sentence: ''. When unsure: '' (a false positive deletes content).
 - `document_reason(text, path)` -> 'draft-residue' | '' for a whole file written as
-  instructions to a model: its first sentence is one (`You are continuing…`), or its name or
-  H1 says prompt/CLAUDE.md/AGENTS.md and its prose (outside code) asks for work in the
-  second person or imperative ("**Task**: Please implement…", "Your task is…").
+  instructions to a model: its first sentence is one (`You are continuing…`), or it is named
+  CLAUDE.md/AGENTS.md/GEMINI.md/copilot-instructions.md, or "prompt" is in its name or H1, and
+  its prose (outside code) asks for work ("**Task**: Please implement…", "Your task is…", "I need
+  you to…").
 - `see_self(text, page, page_of)` -> bool: the sentence is only a pointer ("See [X](x.md).",
   "For more details, see [X](x.md)", "Refer to [X](x.md).") and every link in it lands, by
   `page_of(target)` (the caller's link resolution plus the redirect map: a link target as
@@ -111,12 +115,11 @@ _POINTER_WORDS = set("""see also refer to for more information info details furt
 this that those these page pages section sections guide guides docs doc documentation and or about a an our
 please go visit full complete list reference instructions more is are here there which covers explained
 described at following below above""".split())
-_NAME_HINT = re.compile(r"(?:^|[-_. /])(?:prompts?|system-?prompt|claude|agents|gemini|copilot-instructions|"
-                        r"cursorrules|instructions-for-(?:ai|llm|model))(?:[-_. ]|$)", re.I)
+_NAME_HINT = re.compile(r"(?i:(?:^|[-_. ])(?:prompts?|system-?prompt)(?:[-_. ]|$)|^copilot-instructions\.md$|"
+                        r"^\.cursorrules$)|^(?:CLAUDE|AGENTS|GEMINI)\.md$")  # agents.md may be about agents
 _H1_HINT = re.compile(r"^#\s+.*\b(?:prompt|instructions for (?:the )?(?:ai|assistant|model|agent|claude|llm))\b", re.I | re.M)
 _ASK = re.compile(r"^(?:[-*]\s+)?(?:\*\*)?(?:task|your task|instructions?|goal|objective|deliverables?)(?:\*\*)?\s*:"
-                  r"|\bplease (?:implement|create|write|bootstrap|generate|build|add|update|refactor|produce|"
-                  r"continue|review|fix|draft|set up|scaffold)\b|\bi need you to\b|\bi want you to\b|^your task\b"
+                  r"|\bplease (?:implement|bootstrap|generate|build|refactor|produce|continue|draft|scaffold)\b|\bi need you to\b|\bi want you to\b|^your task\b"
                   r"|\bi'm (?:implementing|building|working on)\b|\bwhen working with (?:code|this repository)\b"
                   r"|\bguidance to (?:claude|the (?:ai|model|assistant))\b", re.I | re.M)
 # "This page shows the worker, which is the part people get wrong": the clause says something
