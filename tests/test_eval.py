@@ -87,6 +87,8 @@ def test_extractive_and_an_openai_server_in_one_table_with_pages_side_by_side(tm
     assert sum(r["model_calls"] for r in results["rows"]) == calls > 0
     assert rows[("openai", "api-split")]["model_pages"] == 1.0  # drafted by the model, none fell back
     assert rows[("extractive", "api-split")]["model_pages"] is None
+    # people's words over the inputs' words: 15 (the markup line is 2 words) / (10 + 13)
+    assert rows[("extractive", "tiny")]["words_in"] == 23 and rows[("extractive", "tiny")]["hratio"] == round(15 / 23, 4)
     assert "backend openai:" in text and "backend extractive:" in text
     assert (tmp_path / "work" / "openai" / "api-split" / "pages").is_dir()  # runs are kept per backend
     html = (tmp_path / "res" / "latest.html").read_text()

@@ -92,6 +92,8 @@ def test_no_line_lost_at_any_chunk_size(tmp_path_factory, data, max_tokens):
         runs = ledger["lines"][f"doc{i}.md"]
         assert sum(r["lines"] for r in runs) == nonblank
     page = _page_text(out)
+    # a paragraph after an unclosed fence is code, shown with its line breaks; compare words, not wraps
+    page_flat = " ".join(page.split())
     kept = {(r_doc, n) for r_doc, runs in ledger["lines"].items() for r in runs if r["status"] == "kept"
             for n in range(r["start"], r["end"] + 1)}
     for i, text in enumerate(docs):
@@ -103,7 +105,7 @@ def test_no_line_lost_at_any_chunk_size(tmp_path_factory, data, max_tokens):
         flat = " ".join(text.split())
         for s in sents[i]:
             assert s in flat
-            assert s in page or not _kept_sentence(lines, s, kept, f"doc{i}.md"), (max_tokens, s)
+            assert s in page_flat or not _kept_sentence(lines, s, kept, f"doc{i}.md"), (max_tokens, s)
     assert res.errors == 0, [f.message for f in res.findings if f.severity == "error"][:5]
 
 

@@ -3,21 +3,31 @@ conflicts and stale pages against gold, and what the run cost."""
 
 from __future__ import annotations
 
+import posixpath
 import re
 from pathlib import Path
+from urllib.parse import unquote
 
 from consolidate import metrics as cm
 from consolidate import sentences, tokens
 from consolidate.checks import facts as F
 from consolidate.checks.claims import MARKS, NOTE_PREFIX
 from consolidate.evaluate.fixtures import Gold
+from consolidate.linkmap import EXTERNAL
+from consolidate.merge import residue
 from consolidate.records import Chunk, Plan
+from consolidate.stages.ingest import front_matter, split_lines
 
 # findings that mean a cited span does not hold what the claim says
 CITATION_KINDS = {"unsupported-fact", "bad-citation", "irrelevant-citation", "code-mismatch"}
 LINK_KINDS = {"dead-link", "dead-anchor"}
 _FRONT = re.compile(r"\A---\n.*?\n---\n", re.S)
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
+_WORDISH = re.compile(r"[^\W_]")
+
+
+def _is_note(line: str) -> bool:
+    return NOTE_PREFIX in line[:40]  # our "Sources disagree" notes are annotations, not content
 
 
 def body(page: str) -> str:
@@ -25,11 +35,18 @@ def body(page: str) -> str:
     text = _FRONT.sub("", page)
     text = text.split("\n## Sources\n", 1)[0]
     lines = [ln for ln in text.splitlines() if not ln.startswith("[^") and not ln.startswith("Sources: [^")
-             and NOTE_PREFIX not in ln[:40]]  # our "Sources disagree" notes are annotations, not content
+             and not _is_note(ln)]
     return MARKS.sub("", "\n".join(lines))
 
 
-def sentence_list(text: str) -> list[str]:
+def note_lines(page: str) -> list[str]:
+    """Our "Sources disagree" note lines of a page (left out of `body`, counted apart)."""
+    return [ln for ln in page.splitlines() if _is_note(ln)]
+
+
+def prose_sentences(text: str) -> list[str]:
+    """The sentences of paragraphs and list items, one line at a time, list markers removed;
+    code blocks, headings and table rows left out."""
     out, fence = [], False
     for ln in text.splitlines():
         if ln.lstrip().startswith("```"):
@@ -38,13 +55,65 @@ def sentence_list(text: str) -> list[str]:
         if fence or not ln.strip() or _HEADING.match(ln) or ln.lstrip().startswith("|"):
             continue
         ln = F.statement(ln)
-        out += [" ".join(re.sub(r"[^\w\s]", "", ln[a:b].lower()).split()) for a, b in sentences.split(ln)]
+        out += [ln[a:b] for a, b in sentences.split(ln)]
+    return out
+
+
+def sentence_list(text: str) -> list[str]:
+    """`prose_sentences` lowercased, punctuation and extra spaces removed (for comparing)."""
+    out = [" ".join(re.sub(r"[^\w\s]", "", s.lower()).split()) for s in prose_sentences(text)]
     return [s for s in out if s]
 
 
 def duplicate_rate(texts: list[str]) -> float:
+    """`dup`: share of the prose sentences of a page set that repeat an earlier one in the set."""
     sents = [s for t in texts for s in sentence_list(t)]
     return round(1 - len(set(sents)) / len(sents), 4) if sents else 0.0
+
+
+def words(text: str) -> int:
+    """Words a reader reads: whitespace-separated tokens holding a letter or digit (markdown
+    marks such as `#`, `-`, `|` alone are not words; code counts)."""
+    return sum(1 for w in text.split() if _WORDISH.search(w))
+
+
+def source_words(texts: list[str]) -> int:
+    """Words of the input documents, front matter left out (as ingest and the line ledger find it)."""
+    return sum(words("\n".join((lines := split_lines(t))[front_matter(lines, "")[1] - 1:])) for t in texts)
+
+
+def residue_sentences(pages: dict[str, str]) -> list[tuple[str, str]]:
+    """(reason, sentence) for every sentence of `pages` (name -> body) that merge.residue classes
+    as meta or draft-residue, or that only points at the page it is on ("See [X](this-page.md)")."""
+    out = []
+    for name, text in pages.items():
+        def page_of(target: str, name=name) -> str | None:
+            if EXTERNAL.match(target):
+                return None
+            return posixpath.normpath(posixpath.join(posixpath.dirname(name), unquote(target))) if target else name
+        for s in prose_sentences(text):
+            why = residue.sentence_reason(s) or (residue.META if residue.see_self(s, name, page_of) else "")
+            if why:
+                out.append((why, s))
+    return out
+
+
+def residue_docs_kept(sources: dict[str, str], ledger: dict) -> list[str]:
+    """Input documents written as instructions to a model (merge.residue) that our pages still cite."""
+    lines = ledger.get("lines") or {}
+    return [doc for doc, text in sources.items() if residue.document_reason(text, doc)
+            and any(r.get("status") == "kept" for r in lines.get(doc, []))]
+
+
+def dropped_shares(ledger: dict) -> dict[str, float]:
+    """Share of the input's non-blank lines the line ledger drops, per reason (sorted)."""
+    runs = [r for rs in (ledger.get("lines") or {}).values() for r in rs]
+    total = sum(r.get("lines", 0) for r in runs)
+    by: dict[str, int] = {}
+    for r in runs:
+        if r.get("status") == "dropped":
+            by[r.get("reason") or "?"] = by.get(r.get("reason") or "?", 0) + r.get("lines", 0)
+    return {k: round(v / total, 4) for k, v in sorted(by.items())} if total else {}
 
 
 def _ratio(a: int, b: int) -> float | None:
@@ -112,13 +181,18 @@ def stale_scores(report: dict, gold: list[str]) -> dict:
             "stale_extra": sorted(flagged - set(gold))}
 
 
-def run_scores(report: dict, pages: dict[str, str], source_texts: list[str], ledger: dict) -> dict:
-    """Metrics every run has, gold or not."""
+def run_scores(report: dict, pages: dict[str, str], sources: dict[str, str], ledger: dict) -> dict:
+    """Metrics every run has, gold or not. `sources`: each input document's text by its path."""
+    source_texts = list(sources.values())
     claims = sum(d.get("claims", 0) for d in report.get("page_details", {}).values())
     page_findings = [f for f in report.get("findings", []) if f.get("page")]
     bad = {(f["page"], f.get("line")) for f in page_findings if f["severity"] == "error"}
     bad_cite = {(f["page"], f.get("line")) for f in page_findings if f["kind"] in CITATION_KINDS}
-    bodies = [body(t) for t in pages.values()]
+    named = {name: body(t) for name, t in pages.items()}
+    bodies = list(named.values())
+    words_in, words_out = source_words(source_texts), sum(words(b) for b in bodies)
+    dropped = dropped_shares(ledger)
+    meta = residue_sentences(named)
     return {
         "pages": len(pages),
         "claims": claims,
@@ -136,6 +210,11 @@ def run_scores(report: dict, pages: dict[str, str], source_texts: list[str], led
         "dup_rate_after": duplicate_rate(bodies),
         "tokens_before": sum(tokens.count(t) for t in source_texts),
         "tokens_after": sum(tokens.count(t) for t in bodies),
+        "words_in": words_in, "words_out": words_out, "ratio": _ratio(words_out, words_in),
+        "note_words": sum(words(MARKS.sub("", n)) for t in pages.values() for n in note_lines(t)),
+        "meta": len(meta), "meta_sentences": [f"{why}: {text}" for why, text in meta],
+        "residue_docs_kept": residue_docs_kept(sources, ledger),
+        "dropped": round(sum(dropped.values()), 4), "dropped_by_reason": dropped,
         "conflicts": len(report.get("conflicts", [])),
         "stale": len(report.get("stale", [])),
         "model_calls": report.get("model_calls", 0),

@@ -19,7 +19,7 @@ from consolidate.checks.facts import contains, extract, normalise_span
 from consolidate import tokens
 from consolidate.evaluate.fixtures import CaseLabels
 from consolidate.evaluate.metrics import (LINK_KINDS, body, conflict_scores, duplicate_rate, markdown_files,
-                                          stale_scores)
+                                          stale_scores, words)
 from consolidate.records import Chunk, Plan
 from consolidate.settings import Settings
 
@@ -78,9 +78,10 @@ def label_scores(labels: CaseLabels | None, report: dict, chunks: list[Chunk], p
         | conflict_scores(report, labels.conflicts) | stale_scores(report, labels.stale)
 
 
-def compare(case_before: Path, case_after: Path, out: Path, manifest: dict) -> dict:
-    """Our pages beside the people's: both checked standalone against before/, and the share of
-    the people's traced facts that our pages keep."""
+def compare(case_before: Path, case_after: Path, out: Path, manifest: dict, words_in: int) -> dict:
+    """Our pages beside the people's: both checked standalone against before/, the share of the
+    people's traced facts that our pages keep, and the people's words over `words_in` (`hratio`,
+    the inputs' words as `run_scores` counts them)."""
     ours_pages = out / "pages"
     human = standalone(case_after, case_before)
     ours = standalone(ours_pages, case_before)
@@ -91,6 +92,8 @@ def compare(case_before: Path, case_after: Path, out: Path, manifest: dict) -> d
     return {
         "human_pages": len(theirs), "human_claims": human["claims"],
         "human_tokens": sum(tokens.count(body(t)) for t in theirs.values()),
+        "human_words": (hw := sum(words(body(t)) for t in theirs.values())),
+        "hratio": round(hw / words_in, 4) if words_in else None,
         "human_dup_rate": duplicate_rate([body(t) for t in theirs.values()]),
         "human_traced_facts": len(facts),
         "human_facts_kept": round(len(kept) / len(facts), 4) if facts else None,

@@ -9,15 +9,16 @@ from consolidate.fsio import read_json, write_json, write_text
 COLUMNS = [  # (key, header)
     ("topic_ari", "ARI"), ("topic_nmi", "NMI"), ("fact_coverage", "facts"), ("supported", "supp"),
     ("citation_precision", "c.prec"), ("citation_recall", "c.rec"), ("unaccounted", "lost"), ("dead_links", "dead"),
-    ("dup_rate_before", "dup0"), ("dup_rate_after", "dup1"), ("tokens_before", "tok0"), ("tokens_after", "tok1"),
+    ("dup_rate_before", "dup0"), ("dup_rate_after", "dup"), ("tokens_before", "tok0"), ("tokens_after", "tok1"),
+    ("ratio", "ratio"), ("hratio", "hratio"), ("meta", "meta"), ("dropped", "drop"),
     ("conflicts_found", "confl"), ("conflicts_unlabelled", "c.new"), ("stale_found", "stale"), ("pages", "pages"), ("human_pages", "hpages"),
     ("human_facts_kept", "hkept"), ("model_pages", "mdl"), ("wall_s", "sec"), ("model_calls", "calls"),
     ("cost", "cost"),
 ]
 # gated metrics: higher is better, except those in LOWER
 GATED = ["topic_ari", "topic_nmi", "mapping_ari", "fact_coverage", "supported", "citation_precision",
-         "citation_recall", "conflicts_found", "stale_found", "dead_links", "unaccounted"]
-LOWER = {"dead_links", "unaccounted"}
+         "citation_recall", "conflicts_found", "stale_found", "dead_links", "unaccounted", "ratio"]
+LOWER = {"dead_links", "unaccounted", "ratio"}
 TOLERANCE = 0.02
 
 
@@ -66,6 +67,7 @@ def markdown(results: dict) -> str:
     out += ["", "## Backends", ""] + [f"- {line}" for line in backend_lines(results)]
     if results["skipped"]:
         out += ["", "## Skipped backends", ""] + [f"- **{b}**: {why}" for b, why in sorted(results["skipped"].items())]
+    out += ["", "## Input lines dropped, by reason (line ledger)", ""] + [drop_line(r) for r in results["rows"]]
     cases = [r for r in results["rows"] if r["kind"] == "case"]
     if cases:
         out += ["", "## Real cases against their labels (eval/cases/<case>.json)", ""]
@@ -87,11 +89,18 @@ def markdown(results: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+def drop_line(r: dict) -> str:
+    """One row's dropped input lines: the share of all non-blank lines, then per reason."""
+    reasons = ", ".join(f"{k} {v:.1%}" for k, v in (r.get("dropped_by_reason") or {}).items())
+    return f"- **{r['name']}** ({r['backend']}): {r.get('dropped', 0):.1%} dropped" + (f" ({reasons})" if reasons else "")
+
+
 def side_by_side(r: dict) -> list[tuple[str, str, str, bool]]:
     """(metric, ours, people's, differs) for a real case's row."""
     pairs = [
         ("pages", r.get("pages"), r.get("human_pages")),
         ("tokens (citations stripped)", r.get("tokens_after"), r.get("human_tokens")),
+        ("words out / words in (provenance stripped)", r.get("ratio"), r.get("hratio")),
         ("duplicate-sentence rate", r.get("dup_rate_after"), r.get("human_dup_rate")),
         ("dead links (checked against before/)", r.get("our_dead_links_standalone"), r.get("human_dead_links")),
         ("facts traced to no input", r.get("our_untraceable"), r.get("human_untraceable")),

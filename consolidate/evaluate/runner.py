@@ -45,8 +45,8 @@ def availability(name: str, config: Path | None = None) -> str:
     return ""
 
 
-def _texts(res) -> list[str]:
-    return ["\n".join(v) for _, v in sorted(pipeline.load_texts(res.docs)[0].items())]
+def _texts(res) -> dict[str, str]:
+    return {doc: "\n".join(v) for doc, v in sorted(pipeline.load_texts(res.docs)[0].items())}
 
 
 def run_one(fx: Fixture, settings: Settings, out: Path | None = None, fresh: bool = False) -> dict:
@@ -79,7 +79,7 @@ def _run_scored(fx: Fixture, settings: Settings, out: Path) -> dict:
     if fx.gold is None:  # a real case: labels when there is a file, the people's pages when there are some
         row |= label_scores(fx.labels, res.report, res.chunks, res.plan)
     if fx.after is not None:
-        row |= compare(fx.root, fx.after, out, fx.manifest)
+        row |= compare(fx.root, fx.after, out, fx.manifest, row["words_in"])
         row["after"] = fx.after.as_posix()
     return row
 
