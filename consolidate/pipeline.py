@@ -21,6 +21,7 @@ from consolidate.checks.inbound import list_inbound
 from consolidate.checks.ledger import make_ledger
 from consolidate.checks.links import input_urls
 from consolidate.checks.stale import find_stale
+from consolidate.merge.residue import residue_documents
 from consolidate.checks.tree import check_tree
 from consolidate.linkmap import site_root_dir
 from consolidate.markdown.slugs import STYLES
@@ -152,7 +153,8 @@ def prepare(roots: list[Path], out: Path, settings: Settings, progress: Progress
             res.plan, pf = read_plan_file(plan_file, res.chunks, docs)
             res.findings += pf
         else:
-            res.plan = plan_pages(res.topics, res.chunks, docs, frozenset(s["doc"] for s in res.stale))
+            res.plan = plan_pages(res.topics, res.chunks, docs, frozenset(s["doc"] for s in res.stale),
+                                  residue_documents((d.path, texts[d.path]) for d in docs))
         write_json(out / "plan.json", plan_to_json(res.plan))
     return res, texts
 
@@ -182,6 +184,11 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
                                         message=f"{s['doc']}:{s['line']}: stale or point-in-time source ({'; '.join(s['reasons'])})"
                                                 + ("; its text is left out of merged pages" if settings.draft.drop_stale else "")))
         stale = frozenset(s["doc"] for s in res.stale)
+        residue = residue_documents((d.path, texts[d.path]) for d in res.docs)
+        for doc in sorted(residue):
+            res.findings.append(Finding(severity="warning", kind="draft-residue", page="", line=1,
+                                        message=f"{doc}: written as instructions to a model, not documentation; "
+                                                "left out of merged pages (its lines are dropped as draft-residue)"))
         drafts, dfs, usage = draft_for_run(review_decisions.without(res.plan, kept), res.chunks, res.docs, texts, llm,
                                            od.cache / "llm", od.state / "model_drafts", stale, settings.draft.drop_stale,
                                            site_root(settings))
@@ -212,7 +219,7 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
                                      message=f"--strict dropped {x['text'][:80]!r}: {x['message']}") for x in dropped]
         cf, claims = check(pages)
         res.findings += cf
-        ledger, lf = make_ledger(res.plan, res.chunks, res.docs, texts, drafts, pages)
+        ledger, lf = make_ledger(res.plan, res.chunks, res.docs, texts, drafts, pages, residue)
         res.findings += lf
         progress("check", len(pages), len(pages))
     with _Timer(res, "write"):

@@ -39,10 +39,10 @@ def _short(text: str) -> str:
 
 
 def build_ledger(units_by_page: dict[str, list], unplanned: list, parsed: dict[str, ParsedPage],
-                 reasons: dict[tuple[str, int], str], docs: list[Document], texts: dict[str, list[str]],
+                 reasons: dict[tuple[str, int, int], str], docs: list[Document], texts: dict[str, list[str]],
                  verbatim: set[str] = frozenset()) -> tuple[dict, list[Finding]]:
     """units_by_page: page file -> units of its chunks; unplanned: units of chunks in no page;
-    reasons: (doc, start line) -> why the drafter left a unit out on purpose; verbatim: the pages
+    reasons: (doc, first line, last line) -> why the drafter left a unit out on purpose; verbatim: the pages
     drafted extractively, whose kept units must show their words in the claim citing them."""
     entries = []
     findings: list[Finding] = []
@@ -69,7 +69,9 @@ def build_ledger(units_by_page: dict[str, list], unplanned: list, parsed: dict[s
             secondary = [h for h in hits if not h[0]]
             if page in verbatim:  # two units on one line share a citation: the words tell which claim is whose
                 shown = [c for c in primary if _shown(u, c)]
-                if shown or not secondary:
+                if not shown and (u.doc, u.start, u.end) in reasons and not any(_shown(u, h[2]) for h in hits):
+                    hits = primary = []  # left out on purpose; the next sentence on its line is cited
+                elif shown or not secondary:
                     primary = shown or primary
                 else:
                     primary = []
@@ -97,7 +99,7 @@ def build_ledger(units_by_page: dict[str, list], unplanned: list, parsed: dict[s
             entries.append(e)
     for u in unplanned:
         entries.append({"doc": u.doc, "start": u.start, "end": u.end, "kind": u.kind, "page": None,
-                        "status": "dropped", "reason": reasons.get((u.doc, u.start), "off-topic"), "text": _short(u.text)})
+                        "status": "dropped", "reason": reasons.get((u.doc, u.start, u.end), "off-topic"), "text": _short(u.text)})
     entries.sort(key=lambda e: (e["doc"], e["start"], e["end"], e["kind"]))
     headings = {normalise(h[2]) for p in parsed.values() for h in p.headings}
     lines, lost = account_lines(docs, texts, entries, headings)
@@ -142,9 +144,9 @@ def _shown(u, claim) -> bool:
     return _plain(u.text) in _plain(claim.text)
 
 
-def _why(u, reasons: dict[tuple[str, int], str]) -> str:
-    if (u.doc, u.start) in reasons:
-        return reasons[(u.doc, u.start)]
+def _why(u, reasons: dict[tuple[str, int, int], str]) -> str:
+    if (u.doc, u.start, u.end) in reasons:
+        return reasons[(u.doc, u.start, u.end)]
     if not _WORD.search(u.text):
         return "boilerplate"
     return "not-drafted"
@@ -162,7 +164,7 @@ def _group_lines(runs: dict[str, list[dict]], key) -> dict:
 
 
 def make_ledger(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: dict[str, list[str]],
-                drafts: list[DraftPage], pages: dict[str, str]) -> tuple[dict, list[Finding]]:
+                drafts: list[DraftPage], pages: dict[str, str], residue: frozenset = frozenset()) -> tuple[dict, list[Finding]]:
     """Every input unit and line of a run -> kept / merged / dropped (ledger.json), and what is
     unaccounted (errors)."""
     by_id = {c.id: c for c in chunks}
@@ -174,7 +176,8 @@ def make_ledger(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
     planned = {cid for p in plan.pages for cid in p.chunk_ids}
     units_by_page = {f"{p.slug}.md": [u for cid in p.chunk_ids for u in units(by_id[cid])] for p in plan.pages}
     unplanned = [u for c in chunks if c.id not in planned for u in units(c)]
-    reasons = {(doc, start): why for d in drafts for doc, start, _, why in d.dropped}
+    reasons = {(u.doc, u.start, u.end): "draft-residue" for u in unplanned if u.doc in residue}
+    reasons |= {(doc, start, end): why for d in drafts for doc, start, end, why in d.dropped}
     verbatim = {f"{d.slug}.md" for d in drafts if d.backend == "extractive"}
     return build_ledger(units_by_page, unplanned, {n: parse_page(t) for n, t in pages.items()}, reasons,
                         docs, texts, verbatim)

@@ -193,3 +193,8 @@ def _plain_keep_links(text: str) -> str:
     """`plain` but with inline links left in place (for `see_self`)."""
     t = MARKS.sub("", strip_list_marks(text.strip()))
     return " ".join(re.sub(r"^(?:>\s*)+", "", t).replace("**", "").split())
+
+
+def residue_documents(paths_and_texts) -> frozenset:
+    """The documents, of (path, lines) pairs, that are written as instructions to a model."""
+    return frozenset(path for path, lines in paths_and_texts if document_reason("\n".join(lines), path))

@@ -26,6 +26,7 @@ from consolidate.markdown.slugs import Slugger
 from consolidate.checks.conflicts import find_conflicts
 from consolidate.records import (Chunk, Citation, Conflict, Document, DraftBlock, DraftPage, DraftSection, Finding,
                                  PagePlan, Plan)
+from consolidate.merge.residue import sentence_reason
 from consolidate.merge.statements import merge_units
 from consolidate.units import INTRO, Unit, units_of_chunk
 
@@ -147,6 +148,7 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
             units = [u for u in units if u.doc not in stale]
         else:
             dropped = []
+        units, left_out = _without_residue(units, f"{p.slug}.md", findings)
         sections, titles, conflicts = merge_units(units)
         paired = tuple(c.model_copy(update={"resolution": "noted"})
                        for c in find_conflicts([], conflicts, stale, facts_of=_fact_values))
@@ -163,7 +165,7 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
             if h is not None:
                 heading_home.setdefault((doc, h.anchor), (f"{p.slug}.md", anchors.get(key, "")))
         builds.append(_PageBuild(p, sections, titles, paired,
-                                 tuple((u.doc, u.start, u.end, "stale") for u in dropped)))
+                                 tuple((u.doc, u.start, u.end, "stale") for u in dropped) + left_out))
     # settings, versions, limits, absences and same-but-different statements across the whole plan:
     # two pages that contradict each other are as much a problem as one page that does
     known = {c.id for _, paired in every for c in paired}
@@ -201,6 +203,23 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
                                sections=tuple(out_sections), assets=tuple(sorted(assets.items())),
                                conflicts=b.conflicts, dropped=b.dropped))
     return pages, findings
+
+
+def _without_residue(units: list[Unit], page_file: str, findings: list[Finding]) -> tuple[list[Unit], tuple]:
+    """Sentences about the source page itself (`meta`) and drafting residue (TODO notes, notes to
+    editors, instructions to a model: `draft-residue`, also a warning) are left out of the page;
+    the ledger gives their reason."""
+    keep, left = [], []
+    for u in units:
+        why = sentence_reason(u.text) if u.kind in ("sentence", "list_item") else ""
+        if not why:
+            keep.append(u)
+            continue
+        left.append((u.doc, u.start, u.end, why))
+        if why == "draft-residue":
+            findings.append(Finding(severity="warning", kind="draft-residue", page=page_file, line=u.start,
+                                    message=f"{u.doc}:{u.start}: drafting residue left out of the page: {F.plain(u.text, 20)!r}"))
+    return keep, tuple(left)
 
 
 def _continues(prev: Unit | None, u: Unit) -> bool:

@@ -50,11 +50,19 @@ def redirects_for(pages: list[PagePlan], by_id: dict[str, Chunk], docs: list[Doc
     return {d.path: [pg for pg, _ in sorted(share[d.path].items(), key=lambda kv: (-kv[1], kv[0]))] for d in docs}
 
 
-def plan_pages(topics: list[Topic], chunks: list[Chunk], docs: list[Document], stale: frozenset = frozenset()) -> Plan:
+def plan_pages(topics: list[Topic], chunks: list[Chunk], docs: list[Document], stale: frozenset = frozenset(),
+               residue: frozenset = frozenset()) -> Plan:
+    """One page per topic. residue: documents written as instructions to a model (merge/residue.py);
+    they are on no page (the ledger drops their lines as `draft-residue`), and a topic of nothing
+    else makes no page."""
     by_id = {c.id: c for c in chunks}
     doc_by = {d.path: d for d in docs}
     pages, used = [], set()
     for t in topics:
+        if residue:
+            t = t.model_copy(update={"chunk_ids": tuple(c for c in t.chunk_ids if by_id[c].doc not in residue)})
+            if not t.chunk_ids:
+                continue
         title = _title(t, by_id, doc_by, stale)
         slug, k = slugify(title), 2
         while slug in used:
