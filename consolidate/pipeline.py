@@ -26,7 +26,7 @@ from consolidate.checks.tree import check_tree
 from consolidate.markdown.slugs import STYLES
 from consolidate.embedders import embed_cached, make_embedder
 from consolidate.errors import UsageError
-from consolidate.fsio import read_json, write_json, write_text
+from consolidate.fsio import confined, read_json, write_json, write_text
 from consolidate.records import Chunk, Conflict, Document, DraftPage, Finding, Plan, Topic
 from consolidate.render import render_page
 from consolidate.review import render_review
@@ -89,7 +89,13 @@ def _noop(stage: str, done: int, total: int) -> None:
 
 def prepare(roots: list[Path], out: Path, settings: Settings, progress: Progress = _noop,
             stop_after: str = "write", plan_file: Path | None = None) -> tuple[RunResult, dict]:
-    """ingest .. plan. Returns the result so far and the source texts."""
+    """ingest .. plan. Returns the result so far and the source texts. Writes only inside out."""
+    with confined(out):
+        return _prepare(roots, out, settings, progress, plan_file)
+
+
+def _prepare(roots: list[Path], out: Path, settings: Settings, progress: Progress,
+             plan_file: Path | None) -> tuple[RunResult, dict]:
     od = OutputDir(out)
     for r in roots:
         if r.resolve() == out.resolve():
@@ -97,7 +103,8 @@ def prepare(roots: list[Path], out: Path, settings: Settings, progress: Progress
     od.claim()
     res = RunResult(out)
     with _Timer(res, "ingest"):
-        docs, texts, fs = ingest(roots, max_bytes=settings.ingest.max_file_bytes, exclude=[out])
+        docs, texts, fs = ingest(roots, max_bytes=settings.ingest.max_file_bytes, exclude=[out],
+                                 follow_into=settings.ingest.follow_links_into)
         res.docs, res.findings = docs, fs
         progress("ingest", len(docs), len(docs))
         fp_ingest = fingerprint([(d.path, d.sha256) for d in docs], settings.ingest.model_dump(), __version__)
@@ -167,7 +174,12 @@ def read_plan_file(path: Path, chunks: list[Chunk], docs: list[Document]) -> tup
 
 def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _noop,
            settings: Settings | None = None) -> RunResult:
-    """draft -> check -> write, from a result that has docs, chunks, topics and a plan."""
+    """draft -> check -> write, from a result that has docs, chunks, topics and a plan. Writes only inside res.out."""
+    with confined(res.out):
+        return _finish(res, texts, progress, settings)
+
+
+def _finish(res: RunResult, texts: dict[str, list[str]], progress: Progress, settings: Settings | None) -> RunResult:
     od = OutputDir(res.out)
     settings = settings or Settings()
     llm = settings.llm
@@ -363,8 +375,9 @@ def check_standalone(pages_dir: Path, sources: list[Path], settings: Settings, s
     if style not in STYLES:
         raise UsageError(f"--site {style}: unknown; choose one of {', '.join(STYLES)}")
     mb = settings.ingest.max_file_bytes
-    docs, texts, findings = ingest(sources, max_bytes=mb)
-    page_docs, page_texts, pf = ingest([pages_dir], max_bytes=mb)
+    follow = settings.ingest.follow_links_into
+    docs, texts, findings = ingest(sources, max_bytes=mb, follow_into=follow)
+    page_docs, page_texts, pf = ingest([pages_dir], max_bytes=mb, follow_into=follow)
     chunks, _ = chunk_documents(docs, texts, max_tokens=settings.chunk.max_tokens, encoding=settings.chunk.encoding)
     pages = {d.path: "\n".join(page_texts[d.path]) for d in page_docs}
     f, claims = check_tree(pages, page_docs, docs, SourceIndex(chunks, texts), input_urls(docs, texts), style)
@@ -377,7 +390,8 @@ def inbound_links(out: Path, tree: Path, settings: Settings) -> list[Finding]:
     od.require()
     docs = od.documents()
     plan = read_plan_file(out / "plan.json", od.chunks(), docs)[0]
-    others, _, fs = ingest([tree], max_bytes=settings.ingest.max_file_bytes, exclude=[out])
+    others, _, fs = ingest([tree], max_bytes=settings.ingest.max_file_bytes, exclude=[out],
+                           follow_into=settings.ingest.follow_links_into)
     return fs + list_inbound(others, docs, plan.redirects)
 
 
@@ -388,5 +402,6 @@ def review_only(out: Path) -> Path:
     texts, _ = load_texts(docs)
     pages = [(p.name, p.read_text(encoding="utf-8")) for p in sorted(od.pages.glob("*.md"))]
     findings = read_json(od.state / "findings.json") if (od.state / "findings.json").exists() else []
-    write_text(out / "review.html", render_review(pages, texts, findings))
+    with confined(out):
+        write_text(out / "review.html", render_review(pages, texts, findings))
     return out / "review.html"

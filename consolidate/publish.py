@@ -21,7 +21,7 @@ from pathlib import Path
 from consolidate.checks.claims import parse_page
 from consolidate.checks.links import page_anchors
 from consolidate.errors import UsageError
-from consolidate.fsio import dumps_json, read_json, write_bytes, write_text
+from consolidate.fsio import check_inside, confined, dumps_json, is_inside, read_json, remove, write_bytes, write_text
 from consolidate.linkmap import EXTERNAL
 from consolidate.markdown.links import definitions, links_in_line
 from consolidate.stages.ingest import front_matter, split_lines
@@ -233,6 +233,8 @@ def plan_publish(out: Path, to: Path, site_name: str, force: bool = False) -> Pu
             res.actions.append(Action("overwrite", p, detail, text))
         else:
             raise UsageError(f"{f}: exists and was not written by consolidate; move it or pass --force to overwrite it")
+    for p in list(wanted) + list(deletes) + [MANIFEST]:  # before anything is written, dry run too
+        check_inside(to / p, to, "site folder (--to)")
     res.actions += [Action("delete", p, why) for p, why in sorted(deletes.items())]
     if retired:
         for f in sorted(_markdown_files(to)):
@@ -264,7 +266,8 @@ def _markdown_files(root: Path):
     if not root.is_dir():
         return
     for f in root.rglob("*"):
-        if f.is_file() and f.suffix.lower() in MD_EXT and not (SKIP_DIRS & set(f.relative_to(root).parts[:-1])):
+        if (f.is_file() and f.suffix.lower() in MD_EXT and not (SKIP_DIRS & set(f.relative_to(root).parts[:-1]))
+                and is_inside(f, root)):  # a symlink out of the site is not the site's to rewrite
             yield f
 
 
@@ -283,17 +286,22 @@ def publish(out: Path, to: Path, site: str = "mkdocs", dry_run: bool = False, fo
     res.dry_run = dry_run
     if dry_run or not any(a.kind != "unchanged" for a in res.actions):
         return res
+    with confined(to):
+        _carry_out(res, to)
+    return res
+
+
+def _carry_out(res: PublishResult, to: Path) -> None:
     manifest = _read_manifest(to)
     for a in res.actions:
         f = to / a.path
         if a.kind == "delete":
-            f.unlink()
+            remove(f)
             manifest.pop(a.path, None)
         elif isinstance(a.text, bytes):
             write_bytes(f, a.text)
         elif a.text is not None:
-            write_text(f, a.text)
+            write_text(f, a.text)  # a rewritten user file keeps its mode (fsio)
             if a.kind != "rewrite-links":
                 manifest[a.path] = _sha(a.text)
     write_text(to / MANIFEST, dumps_json({"tool": "consolidate", "site": res.site, "files": dict(sorted(manifest.items()))}))
-    return res

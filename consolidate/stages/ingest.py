@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from consolidate.errors import UsageError
+from consolidate.fsio import is_inside
 from consolidate.markdown.blocks import scan_blocks
 from consolidate.markdown.links import definitions, links_in_line
 from consolidate.markdown.slugs import Slugger, explicit_id, strip_inline
@@ -46,8 +47,9 @@ def _root_labels(roots: list[Path]) -> list[str]:
     return labels
 
 
-def discover(roots: list[Path], exclude: list[Path] = ()) -> tuple[list[SourceFile], list[Finding]]:
-    """Walk roots (following directory symlinks once, detecting loops). Sorted, deterministic."""
+def discover(roots: list[Path], exclude: list[Path] = (), follow_into: list[str] = ()) -> tuple[list[SourceFile], list[Finding]]:
+    """Walk roots (following directory symlinks once, detecting loops). Sorted, deterministic.
+    A symlink whose real path is outside its root (and outside every follow_into folder) is skipped."""
     files: list[SourceFile] = []
     findings: list[Finding] = []
     excluded = {p.resolve() for p in exclude}
@@ -84,6 +86,10 @@ def discover(roots: list[Path], exclude: list[Path] = ()) -> tuple[list[SourceFi
                 p = Path(e.path)
                 if e.name in SKIP_DIRS:
                     continue
+                outside = _link_outside(e, root, follow_into)
+                if outside:
+                    findings.append(_skip(p, root, label, outside))
+                    continue
                 try:
                     is_dir = e.is_dir(follow_symlinks=True)
                     if is_dir and p.resolve() in excluded:
@@ -100,6 +106,19 @@ def discover(roots: list[Path], exclude: list[Path] = ()) -> tuple[list[SourceFi
             raise UsageError(f"{root}: no markdown files (.md, .mdx, .markdown) found; pass the folder that holds your docs")
     files.sort(key=lambda f: f.rel)
     return files, findings
+
+
+def _link_outside(e: os.DirEntry, root: Path, follow_into: list[str]) -> str:
+    """Why a symlinked file or folder is not read (its target is outside root and every follow_into folder), or ""."""
+    if not e.is_symlink():
+        return ""
+    target = os.path.realpath(e.path)
+    if is_inside(Path(target), root) or any(is_inside(Path(target), Path(f)) for f in follow_into):
+        return ""
+    if not (os.path.isdir(target) or is_markdown(e.name)):
+        return ""  # not something ingest would read
+    return (f"symlink to {target}, outside the docs folder {root}; copy it in, or allow it with "
+            "ingest.follow_links_into (--follow-links-into)")
 
 
 def _rel(p: Path, root: Path, label: str) -> str:
@@ -136,6 +155,8 @@ def read_source(sf: SourceFile, max_bytes: int) -> tuple[Document | None, list[s
         raw = sf.abs_path.read_bytes()
     except OSError as exc:
         return skip(f"unreadable ({exc.strerror}); fix its permissions")
+    if _utf16(raw):
+        return skip("UTF-16; re-save it as UTF-8")
     if b"\x00" in raw[:8192]:
         return skip("binary content (NUL bytes); it is not markdown text")
     try:
@@ -146,6 +167,17 @@ def read_source(sf: SourceFile, max_bytes: int) -> tuple[Document | None, list[s
         return skip("empty file")
     doc, lines, findings = parse_document(text, shown, str(sf.root), hashlib.sha256(raw).hexdigest())
     return doc.model_copy(update={"file": str(sf.abs_path)}), lines, findings
+
+
+def _utf16(raw: bytes) -> bool:
+    """A UTF-16 byte-order mark, or text whose every other byte is NUL (UTF-16 without one)."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return True
+    head = raw[:512] if len(raw) % 2 == 0 else b""
+    even, odd = head[0::2], head[1::2]
+    # little-endian ASCII has its NULs second, big-endian first
+    return any(len(zeros) >= 2 and zeros.count(0) >= 0.9 * len(zeros) and 0 not in other
+               for zeros, other in ((odd, even), (even, odd)))
 
 
 def split_lines(text: str) -> list[str]:
@@ -218,9 +250,10 @@ def parse_document(text: str, path: str, root: str, sha256: str) -> tuple[Docume
     return doc, lines, findings
 
 
-def ingest(roots: list[Path], *, max_bytes: int, exclude: list[Path] = ()) -> tuple[list[Document], dict[str, list[str]], list[Finding]]:
+def ingest(roots: list[Path], *, max_bytes: int, exclude: list[Path] = (),
+           follow_into: list[str] = ()) -> tuple[list[Document], dict[str, list[str]], list[Finding]]:
     """Core function: roots -> (documents, {path: lines}, findings)."""
-    files, findings = discover(roots, exclude)
+    files, findings = discover(roots, exclude, follow_into)
     docs, texts = [], {}
     for sf in files:
         doc, lines, fs = read_source(sf, max_bytes)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from consolidate.fsio import write_bytes, write_json, write_text
+from consolidate.fsio import remove, write_bytes, write_json, write_text
 from consolidate.stages.plan import plan_to_json
 from consolidate.records import Plan
 
@@ -27,7 +27,7 @@ def write_pages(out_pages: Path, pages: dict[str, str], assets: dict[str, str], 
     written = sorted(pages) + sorted(assets)
     for old in previous:
         if old not in written and (out_pages / old).is_file():
-            (out_pages / old).unlink()
+            remove(out_pages / old)
     return written
 
 
