@@ -50,19 +50,29 @@ def defuse(text: str, html_only: bool = False) -> tuple[str, list[str]]:
     text, found = strip_unsafe_html(text)
     if html_only:
         return text, found
-    while True:  # a link around an image: the inner one goes first, then the outer is seen whole
+    while True:  # one at a time, last first, so earlier offsets stay valid
         masked = mask_code_spans(text)
-        hits = [m for rx in (INLINE, POINTY) for m in rx.finditer(masked) if is_unsafe(m.group(3))]
-        hits += [m for m in ANGLE_AUTOLINK.finditer(masked) if is_unsafe(m.group(1))]
+        hits = [h for h in _links(masked) if is_unsafe(masked[h[2]:h[3]])]
         if not hits:
             return text, found
-        m = max(hits, key=lambda x: x.start())
-        if m.re is not ANGLE_AUTOLINK:
-            found.append(text[m.start(3):m.end(3)])
-            text = text[:m.start()] + text[m.start(2):m.end(2)] + text[m.end():]
-        else:
-            found.append(m.group(1))
-            text = text[:m.start()] + text[m.start(1):m.end(1)] + text[m.end():]
+        start, end, t0, t1, keep0, keep1 = max(hits)
+        found.append(text[t0:t1])
+        text = text[:start] + text[keep0:keep1] + text[end:]
+
+
+def _links(masked: str, offset: int = 0) -> list[tuple[int, int, int, int, int, int]]:
+    """(start, end, target start, target end, kept text start, kept text end) of every inline link, image
+    (a link's label searched too: an image inside a link) and angle-bracket autolink."""
+    out = []
+    for rx in (INLINE, POINTY):
+        for m in rx.finditer(masked):
+            out.append((offset + m.start(), offset + m.end(), offset + m.start(3), offset + m.end(3),
+                        offset + m.start(2), offset + m.end(2)))
+            out += _links(m.group(2), offset + m.start(2))
+    for m in ANGLE_AUTOLINK.finditer(masked):
+        out.append((offset + m.start(), offset + m.end(), offset + m.start(1), offset + m.end(1),
+                    offset + m.start(1), offset + m.end(1)))
+    return out
 
 
 def unsafe_targets(text: str, html_only: bool = False) -> list[str]:
