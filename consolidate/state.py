@@ -59,6 +59,13 @@ class OutputDir:
     def save_stage(self, name: str, fp: str, data: Any) -> None:
         write_json(self.state / f"{name}.json", {"fingerprint": fp, "data": data})
 
+    def fingerprint_of(self, name: str) -> str | None:
+        """The fingerprint a saved stage was written with (None when it is missing or damaged)."""
+        try:
+            return read_json(self.state / f"{name}.json").get("fingerprint")
+        except (OSError, ValueError, AttributeError):
+            return None
+
     def read_stage(self, name: str) -> Any:
         path = self.state / f"{name}.json"
         if not path.exists():
