@@ -170,6 +170,8 @@ def read_plan_file(path: Path, chunks: list[Chunk], docs: list[Document]) -> tup
         raise UsageError(f"{path}: plan file not found; pass a plan.json that `consolidate plan` or `run` wrote")
     except ValueError as exc:
         raise UsageError(f"{path}: not valid JSON ({exc}); fix the file")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the plan file ({exc.strerror}); pass a readable plan.json")
     return load_plan(data, str(path), chunks, docs)
 
 

@@ -38,7 +38,8 @@ class OutputDir:
             raise UsageError(f"{self.root}: folder is not empty and was not written by consolidate; "
                              "choose an empty or new --out folder (nothing was changed)")
         self.root.mkdir(parents=True, exist_ok=True)
-        for sub in (self.state, self.pages, self.cache):  # the model-reply cache is written by diskcache, not fsio
+        # the caches are written by diskcache, not fsio: their folders are checked here
+        for sub in (self.state, self.pages, self.cache, self.cache / "embeddings", self.cache / "llm"):
             check_inside(sub, self.root)
         write_json(self.root / MARKER, {"tool": "consolidate", "version": __version__})
 

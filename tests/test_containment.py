@@ -193,10 +193,14 @@ def test_unsafe_links_are_reduced_to_text_and_reported(tmp_path):
     ({"pages": [{"slug": "a"}]}, "pages[0].title: Field required"),
     ({"pages": [{"slug": "a", "title": "A\n# injected", "topic": "t", "chunk_ids": [], "sources": []}]}, "pages[0].title"),
     ({"pages": []}, "the plan has no pages"),
+    (None, "cannot read the plan file"),
 ])
 def test_malformed_plans_are_one_line_errors(tmp_path, plan, needle):
     write(tmp_path / "docs", "a.md", DOC)
-    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    if plan is None:
+        (tmp_path / "plan.json").mkdir()
+    else:
+        (tmp_path / "plan.json").write_text(json.dumps(plan))
     r = runner.invoke(app, ["run", str(tmp_path / "docs"), "--out", str(tmp_path / "out"), "-q", "--plan", str(tmp_path / "plan.json")])
     one_line_error(r, "plan.json", needle)
 
