@@ -232,3 +232,31 @@ def test_bad_config_files_are_one_line_errors(tmp_path, content, needle):
         cfg.write_bytes(content)
     r = runner.invoke(app, ["run", str(tmp_path / "docs"), "--out", str(tmp_path / "out"), "-q", "--config", str(cfg)])
     one_line_error(r, str(cfg), needle)
+
+
+# ---- size ------------------------------------------------------------------------------------
+
+def test_review_app_edits_a_page_over_1_mb_and_still_refuses_huge_bodies(tmp_path):
+    from starlette.testclient import TestClient
+
+    from consolidate.web.app import create_app
+    from consolidate.web.decisions import load_decisions
+
+    out = make_run(tmp_path, extras=False)
+    page = first_page(out)
+    text = (out / "pages" / page).read_text()
+    line = next(ln for ln in text.splitlines() if "Set concurrency to 8" in ln)
+    big = text.replace(line, "\n\n".join([line] * 30000))  # the same cited sentence, 1.5 MB of it
+    assert len(big.encode()) > 1_400_000
+    (out / "pages" / page).write_text(big)
+    client = TestClient(create_app(out, token="t0k"), base_url="http://127.0.0.1")
+    assert client.get(f"/page/{page}").status_code == 200
+
+    def post(body):
+        return client.post(f"/page/{page}/edit", data={"token": "t0k", "text": body},
+                           headers={"Origin": "http://127.0.0.1"}, follow_redirects=False)
+
+    assert post(big.replace("one by one.", "one at a time.")).status_code == 303
+    assert "one at a time" in load_decisions(out)[page].text
+    r = post("x" * (40 << 20))  # far over the largest page
+    assert r.status_code == 400 and "exceeded maximum size" in r.text
