@@ -26,10 +26,10 @@ from consolidate.checks.tree import check_tree
 from consolidate.markdown.slugs import STYLES
 from consolidate.embedders import embed_cached, make_embedder
 from consolidate.errors import UsageError
-from consolidate.fsio import confined, read_json, write_json, write_text
+from consolidate.fsio import confined, read_json, write_json
 from consolidate.records import Chunk, Conflict, Document, DraftPage, Finding, Plan, Topic
 from consolidate.render import render_page
-from consolidate.review import render_review
+from consolidate.review import review_files
 from consolidate.settings import Settings
 from consolidate.state import OutputDir, fingerprint, load_texts
 from consolidate.stages.check import check_pages
@@ -40,7 +40,7 @@ from consolidate.stages.draft_model import (draft_for_run, estimate, load_drafti
                                             usage_totals)
 from consolidate.stages.ingest import ingest
 from consolidate.stages.plan import load_plan, plan_pages, plan_to_json
-from consolidate.stages.write import write_outputs, write_pages
+from consolidate.stages.write import write_outputs, write_pages, write_review
 from consolidate.web import decisions as review_decisions
 
 STAGES = ["ingest", "chunk", "embed", "cluster", "plan", "draft", "check", "write"]
@@ -231,7 +231,7 @@ def _finish(res: RunResult, texts: dict[str, list[str]], progress: Progress, set
         od.save_stage("written", "pages", written)
         write_json(od.state / "findings.json", [f.model_dump(mode="json") for f in res.findings])
         write_json(res.out / "ledger.json", ledger)
-        review = render_review(list(pages.items()), texts, [f.model_dump(mode="json") for f in res.findings])
+        review = review_files(list(pages.items()), texts, [f.model_dump(mode="json") for f in res.findings])
         write_outputs(res.out, res.plan, review)
     res.report = build_report(res, drafts, claims, generated, ledger) | {"embedder": res.report.get("embedder", "")}
     res.report |= usage_totals(usage) | {"strict_dropped": dropped}
@@ -407,5 +407,5 @@ def review_only(out: Path) -> Path:
     pages = [(p.name, p.read_text(encoding="utf-8")) for p in sorted(od.pages.glob("*.md"))]
     findings = read_json(od.state / "findings.json") if (od.state / "findings.json").exists() else []
     with confined(out):
-        write_text(out / "review.html", render_review(pages, texts, findings))
+        write_review(out, review_files(pages, texts, findings))
     return out / "review.html"

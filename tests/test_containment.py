@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import stat
 
 import pytest
@@ -260,3 +261,29 @@ def test_review_app_edits_a_page_over_1_mb_and_still_refuses_huge_bodies(tmp_pat
     assert "one at a time" in load_decisions(out)[page].text
     r = post("x" * (40 << 20))  # far over the largest page
     assert r.status_code == 400 and "exceeded maximum size" in r.text
+
+
+def test_static_review_is_an_index_and_one_small_file_per_page(tmp_path):
+    out = make_run(tmp_path, extras=False)
+    pages = sorted(p.name for p in (out / "pages").glob("*.md"))
+    assert len(pages) >= 2
+    index = (out / "review.html").read_text()
+    files = sorted(p.name for p in (out / "review").glob("*.html"))
+    assert files == sorted(n[:-3] + ".html" for n in pages)
+    for name in pages:
+        assert f'href="review/{name[:-3]}.html"' in index
+        html = (out / "review" / f"{name[:-3]}.html").read_text()
+        assert f'data-name="{name}"' in html and 'href="../review.html"' in html
+        others = [n for n in pages if n != name]
+        assert not any(f'<section class="page active" id="page-0" data-name="{o}"' in html for o in others)
+        data = json.loads(html.split('<script type="application/json" id="data">')[1].split("</script>")[0])
+        cited = set(re.findall(r"^\[\^\d+\]: `([^`]+):\d+-\d+`", (out / "pages" / name).read_text(), re.M))
+        assert set(data["sources"]) == cited  # only the sources this page cites
+    # a page the plan no longer makes loses its review file
+    plan = json.loads((out / "plan.json").read_text())
+    gone = plan["pages"].pop()
+    plan["pages"][0]["chunk_ids"] += gone["chunk_ids"]
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    r = runner.invoke(app, ["draft", "--out", str(out), "-q", "--plan", str(tmp_path / "plan.json")])
+    assert r.exit_code in (0, 1), r.output
+    assert not (out / "review" / f"{gone['slug']}.html").exists() and (out / "review" / f"{plan['pages'][0]['slug']}.html").exists()
