@@ -179,10 +179,10 @@ def test_unsafe_links_are_reduced_to_text_and_reported(tmp_path):
     # the checker reports a page that carries one (an edit, a model's draft)
     name = next(p.name for p in (out / "pages").glob("*.md"))
     text = (out / "pages" / name).read_text()
-    (out / "pages" / name).write_text(text + '\n<img src=" javascript:x">\n\n[x](DATA:text/html,1)\n\n```\n[code](javascript:shown)\n```\n')
+    (out / "pages" / name).write_text(text + '\n<img src=" javascript:x">\n\n[x](DATA:text/html,1)\n\n```\n[code](javascript:shown)\n```\n\nSee [y][z].\n\n[z]: file:///etc/passwd\n')
     r = runner.invoke(app, ["check", str(out), "--json"])
     found = [f for f in json.loads(r.output)["findings"] if f["kind"] == "unsafe-link"]
-    assert r.exit_code == 1 and len(found) == 2 and all(f["severity"] == "error" for f in found)
+    assert r.exit_code == 1 and len(found) == 3 and all(f["severity"] == "error" for f in found), found
 
 
 # ---- usage errors --------------------------------------------------------------------------

@@ -40,7 +40,10 @@ def check_links(page: str, parsed: ParsedPage, anchors: dict[str, set[str]], fil
         for link in links_in_line(line, no, defs):
             if link.kind == "definition" and link.text.startswith("^"):
                 continue
-            problem = "" if is_unsafe(link.target) else _problem(page, link.target, anchors, files, urls)
+            if is_unsafe(link.target):  # inline ones are found by unsafe_links, with raw HTML's
+                out += [_unsafe(page, no, link.target)] if link.kind == "definition" else []
+                continue
+            problem = _problem(page, link.target, anchors, files, urls)
             if problem:
                 out.append(Finding(severity="error", kind="dead-link", page=page, line=no,
                                    message=f"{page}:{no}: link {link.target!r} {problem}"))
@@ -57,13 +60,16 @@ def unsafe_links(page: str, parsed: ParsedPage) -> list[Finding]:
         return out
     html = {n for b in scan_blocks(parsed.lines, 1).blocks if b.kind == "html" for n in range(b.start, b.end + 1)}
     for no, line in enumerate(parsed.lines, start=1):
-        if no in parsed.code_lines and no not in html:
+        if (no in parsed.code_lines and no not in html) or not _MAYBE.search(line):
             continue  # code shows a link, it is not one
-        for target in unsafe_targets(line, html_only=no in html):
-            out.append(Finding(severity="error", kind="unsafe-link", page=page, line=no,
-                               message=f"{page}:{no}: link {target[:80]!r} uses an unsafe scheme "
-                                       "(javascript, vbscript, data or file); reduce it to its text"))
+        out += [_unsafe(page, no, target) for target in unsafe_targets(line, html_only=no in html)]
     return out
+
+
+def _unsafe(page: str, no: int, target: str) -> Finding:
+    return Finding(severity="error", kind="unsafe-link", page=page, line=no,
+                   message=f"{page}:{no}: link {target[:80]!r} uses an unsafe scheme "
+                           "(javascript, vbscript, data or file); reduce it to its text")
 
 
 def _problem(page: str, target: str, anchors: dict[str, set[str]], files: set[str], urls: set[str]) -> str:
