@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -223,6 +224,7 @@ def plan_publish(out: Path, to: Path, site_name: str, force: bool = False) -> Pu
             else:
                 raise UsageError(f"{to / p}: changed since consolidate published it; pass --force to delete it")
     res = PublishResult(to, site.name, False)
+    outside: list[str] = []
     for p, (text, detail) in sorted(wanted.items()):
         f = to / p
         if not f.exists():
@@ -241,6 +243,9 @@ def plan_publish(out: Path, to: Path, site_name: str, force: bool = False) -> Pu
             p = f.relative_to(to).as_posix()
             if p in wanted or p in deletes:
                 continue
+            if not is_inside(f, to):  # a symlink out of the site: not the site's to rewrite
+                outside.append(f"{p} leads out of the site (to {os.path.realpath(f)}); its links were not rewritten")
+                continue
             in_content = p[len(content) + 1:] if p.startswith(content + "/") else None
             text = f.read_text(encoding="utf-8", errors="replace")
             new, n = _rewrite_links(text, in_content, retired, anchors)
@@ -249,7 +254,7 @@ def plan_publish(out: Path, to: Path, site_name: str, force: bool = False) -> Pu
     res.skipped = skipped
     res.warnings = [f"{name} links to {target}, which is not published (the link will be dead)"
                     for name, text in chosen.items() for target in sorted(set(_PAGE_LINK.findall(text)))
-                    if target in view.pages and target not in chosen]
+                    if target in view.pages and target not in chosen] + outside
     return res
 
 
@@ -266,8 +271,7 @@ def _markdown_files(root: Path):
     if not root.is_dir():
         return
     for f in root.rglob("*"):
-        if (f.is_file() and f.suffix.lower() in MD_EXT and not (SKIP_DIRS & set(f.relative_to(root).parts[:-1]))
-                and is_inside(f, root)):  # a symlink out of the site is not the site's to rewrite
+        if f.is_file() and f.suffix.lower() in MD_EXT and not (SKIP_DIRS & set(f.relative_to(root).parts[:-1])):
             yield f
 
 

@@ -124,6 +124,16 @@ def test_publish_refuses_a_symlinked_content_folder(tmp_path):
         r = runner.invoke(app, ["publish", str(out), "--to", str(site)] + dry)
         one_line_error(r, "outside the site folder (--to)", str(site / "docs"))
     assert list(elsewhere.iterdir()) == [] and sorted(os.listdir(site)) == ["docs"]
+    # a markdown file that leads out of the site keeps its links (and the file it points at) as they are
+    (site / "docs").unlink()
+    site = site_tree(tmp_path)
+    target = elsewhere / "notes.md"
+    target.write_text("# Notes\n\nSee [old](ops/worker-old.md).\n")
+    os.symlink(target, site / "docs" / "notes.md")
+    r = runner.invoke(app, ["publish", str(out), "--to", str(site)])
+    assert r.exit_code == 0, r.output
+    assert "warning: docs/notes.md leads out of the site" in r.output
+    assert target.read_text() == "# Notes\n\nSee [old](ops/worker-old.md).\n"
 
 
 def test_file_modes_follow_the_umask_and_publish_keeps_a_rewritten_files_mode(tmp_path):
