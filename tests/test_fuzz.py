@@ -60,8 +60,7 @@ plan_edit = st.one_of(
     st.none(),
     st.sampled_from(["../escape", "/tmp/fuzz-abs", "a/b", "", ".hidden", "ok-slug", "Ünïcode", "x" * 120]).map(lambda s: ("slug", s)),
     st.sampled_from(['{"pages": 5}', "[]", "{", '{"pages": [5]}', '{"pages": [{"slug": "a"}]}', "null", '"x"']).map(lambda s: ("raw", s)),
-    st.just(("merge", None)),
-    st.just(("drop", None)),
+    st.sampled_from(["merge", "drop", "dup-slug", "unknown-chunk", "empty-page", "title-newline"]).map(lambda k: (k, None)),
 )
 
 
@@ -186,6 +185,14 @@ def test_fuzz_hostile_trees_and_plans(entries, edit):
                 plan["pages"][0]["chunk_ids"] += plan["pages"].pop()["chunk_ids"]
             elif kind == "drop" and len(plan["pages"]) > 1:
                 plan["pages"].pop(0)
+            elif kind == "dup-slug":
+                plan["pages"].append(dict(plan["pages"][0], slug=plan["pages"][0]["slug"].upper(), chunk_ids=[]))
+            elif kind == "unknown-chunk":
+                plan["pages"][0]["chunk_ids"].append("c0000000000000")
+            elif kind == "empty-page":
+                plan["pages"].append(dict(plan["pages"][0], slug="empty-page", chunk_ids=[]))
+            elif kind == "title-newline":
+                plan["pages"][0]["title"] += "\n# injected"
             text = json.dumps(plan)
         (base / "plan.json").write_text(text)
         before = snapshot(base)
