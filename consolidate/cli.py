@@ -32,8 +32,13 @@ ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Model name (el
 Strict = Annotated[bool, typer.Option("--strict", help="Drop model sentences the checker finds unsupported; list them in report.json.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Print the estimated model calls, tokens and cost; call no model, write no pages.")]
 MaxCost = Annotated[Optional[float], typer.Option("--max-cost", help="Stop calling the model before spending more than this (USD).", show_default=False)]
+FollowLinks = Annotated[Optional[list[Path]], typer.Option("--follow-links-into", help="Also follow symlinks under the docs folders that lead into this folder (ingest.follow_links_into; repeatable).", show_default=False)]
 Concurrency = Annotated[Optional[int], typer.Option("--concurrency", help="Pages drafted at once (llm.concurrency).", show_default=False)]
 SiteRoot = Annotated[Optional[Path], typer.Option("--site-root", help="Folder that site-root links (/docs/install/) map to, to verify them (links.site_root); unset, links outside the inputs are kept unverified.", show_default=False)]
+
+
+def _ingest_overrides(follow: list[Path] | None) -> dict:
+    return {"ingest": {"follow_links_into": [str(p) for p in follow]}} if follow else {}
 
 
 def _llm_overrides(backend, base_url, model, strict, max_cost, concurrency, site_root=None) -> dict:
@@ -103,13 +108,15 @@ def _summary(res, started: float) -> None:
 def run(roots: Roots, out_dir: OutDir = Path("output"), config: Config = None, quiet: Quiet = False,
         plan: Annotated[Optional[Path], typer.Option("--plan", help="Use this (edited) plan.json instead of computing one.")] = None,
         backend: BackendOpt = None, base_url: BaseUrl = None, model: ModelOpt = None, strict: Strict = False,
-        dry_run: DryRun = False, max_cost: MaxCost = None, concurrency: Concurrency = None, site_root: SiteRoot = None) -> None:
+        dry_run: DryRun = False, max_cost: MaxCost = None, concurrency: Concurrency = None, site_root: SiteRoot = None,
+        follow_links_into: FollowLinks = None) -> None:
     """Run everything: ingest, chunk, embed, cluster, plan, draft, check, write."""
     started = time.perf_counter()
     from consolidate import pipeline
 
     try:
-        settings = load_settings(config, _llm_overrides(backend, base_url, model, strict, max_cost, concurrency, site_root))
+        settings = load_settings(config, _llm_overrides(backend, base_url, model, strict, max_cost, concurrency, site_root)
+                                 | _ingest_overrides(follow_links_into))
         with _Bars(quiet) as bars:
             if dry_run:
                 res, texts = pipeline.prepare(roots, out_dir, settings, bars, plan_file=plan)
@@ -123,13 +130,14 @@ def run(roots: Roots, out_dir: OutDir = Path("output"), config: Config = None, q
 
 
 @app.command("plan")
-def plan_cmd(roots: Roots, out_dir: OutDir = Path("output"), config: Config = None, quiet: Quiet = False) -> None:
+def plan_cmd(roots: Roots, out_dir: OutDir = Path("output"), config: Config = None, quiet: Quiet = False,
+             follow_links_into: FollowLinks = None) -> None:
     """Ingest, chunk, embed, cluster and write OUT/plan.json for editing (no pages)."""
     from consolidate import pipeline
 
     try:
         with _Bars(quiet) as bars:
-            res, _ = pipeline.prepare(roots, out_dir, load_settings(config), bars)
+            res, _ = pipeline.prepare(roots, out_dir, load_settings(config, _ingest_overrides(follow_links_into)), bars)
     except ConsolidateError as exc:
         _fail(exc)
     out.print(f"{len(res.docs)} documents -> {len(res.topics)} topics -> {len(res.plan.pages)} planned pages: "
@@ -185,6 +193,7 @@ def check(target: Annotated[Path, typer.Argument(help="A run's output folder, or
     try:
         if fail_on not in FAIL_ON:
             raise UsageError(f"--fail-on {fail_on}: unknown; choose error, warning or never")
+        _check_site(site)
         if links_only:
             return _links_only(target, site, fail_on, as_json, site_root)
         from consolidate import pipeline
@@ -211,12 +220,15 @@ def check(target: Annotated[Path, typer.Argument(help="A run's output folder, or
     raise typer.Exit(1 if worst >= FAIL_ON[fail_on] else 0)
 
 
-def _links_only(target: Path, site: str, fail_on: str, as_json: bool, site_root: Path | None = None) -> None:
-    from consolidate.checks.linkscan import check_tree_links
-    from consolidate.linkmap import site_root_dir
+def _check_site(site: str) -> None:
     from consolidate.markdown.slugs import STYLES
     if site not in STYLES:
         raise UsageError(f"--site {site}: unknown; choose one of {', '.join(STYLES)}")
+
+
+def _links_only(target: Path, site: str, fail_on: str, as_json: bool, site_root: Path | None = None) -> None:
+    from consolidate.checks.linkscan import check_tree_links
+    from consolidate.linkmap import site_root_dir
     if not target.is_dir():
         raise UsageError(f"{target}: no such folder; pass a folder of markdown pages")
     dead, stats = check_tree_links(str(target), site, workers=2, site_root=site_root_dir(site_root))  # two processes from 1,000 pages up
@@ -247,9 +259,11 @@ def review(out_dir: Annotated[Path, typer.Argument(help="A run's output folder."
         if static:
             out.print(f"wrote {pipeline.review_only(out_dir)}", highlight=False)
             return
+        from consolidate.fsio import confined
         from consolidate.web.app import serve
 
-        serve(out_dir, port, not no_open, lambda url: out.print(f"reviewing {out_dir} at {url} (Ctrl-C to stop)", highlight=False))
+        with confined(out_dir):
+            serve(out_dir, port, not no_open, lambda url: out.print(f"reviewing {out_dir} at {url} (Ctrl-C to stop)", highlight=False))
     except ConsolidateError as exc:
         _fail(exc)
 

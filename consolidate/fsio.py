@@ -1,13 +1,71 @@
-"""Atomic file writes: a killed run never leaves a half-written file behind."""
+"""Atomic file writes, kept inside the folder they belong to.
+
+A killed run never leaves a half-written file behind. Inside `confined(root)` (a run's --out,
+publish's --to) every write, folder made and file removed is first checked to resolve inside
+that folder after symlinks; one that would land elsewhere raises UsageError before anything
+is written. New files get the mode the umask gives (0666 & ~umask); a rewritten file keeps its mode.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import os
 import re
 import tempfile
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
+
+from consolidate.errors import UsageError
+
+_ROOTS: contextvars.ContextVar[tuple[Path, ...]] = contextvars.ContextVar("consolidate_write_roots", default=())
+
+
+def is_inside(path: Path, root: Path) -> bool:
+    """Whether path, with every symlink in it resolved, is root or under it (root resolved too)."""
+    real, base = Path(os.path.realpath(path)), Path(os.path.realpath(root))
+    return real == base or base in real.parents
+
+
+@contextlib.contextmanager
+def confined(*roots: Path) -> Iterator[None]:
+    """Within this block, writes must resolve inside one of roots (nested blocks narrow nothing: they add)."""
+    token = _ROOTS.set(_ROOTS.get() + tuple(roots))
+    try:
+        yield
+    finally:
+        _ROOTS.reset(token)
+
+
+def check_inside(path: Path, root: Path | None = None, what: str = "output folder") -> None:
+    """Raise UsageError naming the path and where it really leads when it resolves outside root
+    (or outside every `confined` root when root is None; no check when there is none)."""
+    roots = (root,) if root is not None else _ROOTS.get()
+    if not roots or any(is_inside(path, r) for r in roots):
+        return
+    shown = roots[0]
+    raise UsageError(f"{path}: resolves to {os.path.realpath(path)}, outside the {what} {shown}; "
+                     "remove the symlink that leads out of it (nothing was written there)")
+
+
+@lru_cache(maxsize=1)
+def _umask() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    old = os.umask(0o022)
+    os.umask(old)
+    return old
+
+
+def new_file_mode() -> int:
+    return 0o666 & ~_umask()
 
 
 TEMP_SUFFIX = ".tmp"
@@ -34,9 +92,15 @@ def write_text(path: Path, text: str) -> None:
 
 
 def write_bytes(path: Path, data: bytes) -> None:
+    check_inside(path)
+    try:
+        mode = path.stat().st_mode & 0o7777  # a rewritten file keeps its mode
+    except OSError:
+        mode = new_file_mode()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
+        os.fchmod(fd, mode)  # mkstemp makes 0600
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -48,6 +112,12 @@ def write_bytes(path: Path, data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def remove(path: Path) -> None:
+    """Delete a file (a symlink itself, never what it points at), inside the confined folder."""
+    check_inside(path.parent)
+    path.unlink()
 
 
 def dumps_json(obj: Any) -> str:

@@ -27,10 +27,10 @@ from consolidate.linkmap import site_root_dir
 from consolidate.markdown.slugs import STYLES
 from consolidate.embedders import embed_cached, make_embedder
 from consolidate.errors import UsageError
-from consolidate.fsio import read_json, write_json, write_text
+from consolidate.fsio import confined, read_json, write_json
 from consolidate.records import Chunk, Conflict, Document, DraftPage, Finding, Plan, Topic
 from consolidate.render import render_page
-from consolidate.review import render_review
+from consolidate.review import review_files
 from consolidate.settings import Settings
 from consolidate.state import OutputDir, fingerprint, load_texts
 from consolidate.stages.check import check_pages
@@ -40,7 +40,7 @@ from consolidate.stages.draft_model import (draft_for_run, estimate, load_drafti
                                             usage_totals)
 from consolidate.stages.ingest import ingest
 from consolidate.stages.plan import load_plan, plan_pages, plan_to_json
-from consolidate.stages.write import write_outputs, write_pages
+from consolidate.stages.write import write_outputs, write_pages, write_review
 from consolidate.web import decisions as review_decisions
 
 STAGES = ["ingest", "chunk", "embed", "cluster", "plan", "draft", "check", "write"]
@@ -90,7 +90,13 @@ def _noop(stage: str, done: int, total: int) -> None:
 
 def prepare(roots: list[Path], out: Path, settings: Settings, progress: Progress = _noop,
             stop_after: str = "write", plan_file: Path | None = None) -> tuple[RunResult, dict]:
-    """ingest .. plan. Returns the result so far and the source texts."""
+    """ingest .. plan. Returns the result so far and the source texts. Writes only inside out."""
+    with confined(out):
+        return _prepare(roots, out, settings, progress, plan_file)
+
+
+def _prepare(roots: list[Path], out: Path, settings: Settings, progress: Progress,
+             plan_file: Path | None) -> tuple[RunResult, dict]:
     od = OutputDir(out)
     site_root(settings)  # a wrong --site-root stops the run before it does any work
     for r in roots:
@@ -99,12 +105,14 @@ def prepare(roots: list[Path], out: Path, settings: Settings, progress: Progress
     od.claim()
     res = RunResult(out)
     with _Timer(res, "ingest"):
-        docs, texts, fs = ingest(roots, max_bytes=settings.ingest.max_file_bytes, exclude=[out], skipped=res.skipped)
+        docs, texts, fs = ingest(roots, max_bytes=settings.ingest.max_file_bytes, exclude=[out], skipped=res.skipped,
+                                 follow_into=settings.ingest.follow_links_into)
         res.docs, res.findings = docs, fs
         progress("ingest", len(docs), len(docs))
         fp_ingest = fingerprint([(d.path, d.sha256) for d in docs], settings.ingest.model_dump(), __version__)
         od.save_stage("documents", fp_ingest, [d.model_dump(mode="json") for d in docs])
         od.save_stage("skipped", fp_ingest, res.skipped)
+        od.save_stage("ingest_findings", fp_ingest, [f.model_dump(mode="json") for f in fs])  # `draft` reports them too
     with _Timer(res, "chunk"):
         fp_chunk = fingerprint(fp_ingest, settings.chunk.model_dump())
         saved = od.load_stage("chunks", fp_chunk)
@@ -166,12 +174,19 @@ def read_plan_file(path: Path, chunks: list[Chunk], docs: list[Document]) -> tup
         raise UsageError(f"{path}: plan file not found; pass a plan.json that `consolidate plan` or `run` wrote")
     except ValueError as exc:
         raise UsageError(f"{path}: not valid JSON ({exc}); fix the file")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the plan file ({exc.strerror}); pass a readable plan.json")
     return load_plan(data, str(path), chunks, docs)
 
 
 def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _noop,
            settings: Settings | None = None) -> RunResult:
-    """draft -> check -> write, from a result that has docs, chunks, topics and a plan."""
+    """draft -> check -> write, from a result that has docs, chunks, topics and a plan. Writes only inside res.out."""
+    with confined(res.out):
+        return _finish(res, texts, progress, settings)
+
+
+def _finish(res: RunResult, texts: dict[str, list[str]], progress: Progress, settings: Settings | None) -> RunResult:
     od = OutputDir(res.out)
     settings = settings or Settings()
     llm = settings.llm
@@ -229,7 +244,7 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
         od.save_stage("written", "pages", written)
         write_json(od.state / "findings.json", [f.model_dump(mode="json") for f in res.findings])
         write_json(res.out / "ledger.json", ledger)
-        review = render_review(list(pages.items()), texts, [f.model_dump(mode="json") for f in res.findings])
+        review = review_files(list(pages.items()), texts, [f.model_dump(mode="json") for f in res.findings])
         write_outputs(res.out, res.plan, review)
     res.report = build_report(res, drafts, claims, generated, ledger) | {"embedder": res.report.get("embedder", ""),
                                                                           "skipped": not_used(res.skipped, assets)}
@@ -316,6 +331,7 @@ def resume_from_state(out: Path, plan_file: Path | None = None) -> tuple[RunResu
     res.topics = [Topic.model_validate(t) for t in od.read_stage("topics")]
     res.skipped = od.read_stage("skipped") if (od.state / "skipped.json").exists() else []
     texts, changed = load_texts(res.docs)
+    res.findings += [Finding.model_validate(f) for f in (od.load_stage("ingest_findings", od.fingerprint_of("documents")) or [])]
     for msg in changed:
         res.findings.append(Finding(severity="error", kind="source-changed", page="", message=f"{msg}; rerun `consolidate run`"))
     res.plan, pf = read_plan_file(plan_file or out / "plan.json", res.chunks, res.docs)
@@ -372,8 +388,9 @@ def check_standalone(pages_dir: Path, sources: list[Path], settings: Settings, s
     if style not in STYLES:
         raise UsageError(f"--site {style}: unknown; choose one of {', '.join(STYLES)}")
     mb = settings.ingest.max_file_bytes
-    docs, texts, findings = ingest(sources, max_bytes=mb)
-    page_docs, page_texts, pf = ingest([pages_dir], max_bytes=mb)
+    follow = settings.ingest.follow_links_into
+    docs, texts, findings = ingest(sources, max_bytes=mb, follow_into=follow)
+    page_docs, page_texts, pf = ingest([pages_dir], max_bytes=mb, follow_into=follow)
     chunks, _ = chunk_documents(docs, texts, max_tokens=settings.chunk.max_tokens, encoding=settings.chunk.encoding)
     pages = {d.path: "\n".join(page_texts[d.path]) for d in page_docs}
     f, claims = check_tree(pages, page_docs, docs, SourceIndex(chunks, texts), input_urls(docs, texts), style,
@@ -387,7 +404,8 @@ def inbound_links(out: Path, tree: Path, settings: Settings) -> list[Finding]:
     od.require()
     docs = od.documents()
     plan = read_plan_file(out / "plan.json", od.chunks(), docs)[0]
-    others, _, fs = ingest([tree], max_bytes=settings.ingest.max_file_bytes, exclude=[out])
+    others, _, fs = ingest([tree], max_bytes=settings.ingest.max_file_bytes, exclude=[out],
+                           follow_into=settings.ingest.follow_links_into)
     return fs + list_inbound(others, docs, plan.redirects)
 
 
@@ -398,5 +416,6 @@ def review_only(out: Path) -> Path:
     texts, _ = load_texts(docs)
     pages = [(p.name, p.read_text(encoding="utf-8")) for p in sorted(od.pages.glob("*.md"))]
     findings = read_json(od.state / "findings.json") if (od.state / "findings.json").exists() else []
-    write_text(out / "review.html", render_review(pages, texts, findings))
+    with confined(out):
+        write_review(out, review_files(pages, texts, findings))
     return out / "review.html"

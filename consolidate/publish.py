@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from pathlib import Path
 from consolidate.checks.claims import parse_page
 from consolidate.checks.links import page_anchors
 from consolidate.errors import UsageError
-from consolidate.fsio import dumps_json, read_json, write_bytes, write_text
+from consolidate.fsio import check_inside, confined, dumps_json, is_inside, read_json, remove, write_bytes, write_text
 from consolidate.linkmap import EXTERNAL, path_candidates, strip_ext
 from consolidate.markdown.links import definitions, links_in_line
 from consolidate.stages.ingest import front_matter, is_markdown, split_lines
@@ -217,6 +218,7 @@ def plan_publish(out: Path, to: Path, site_name: str, force: bool = False) -> Pu
             else:
                 raise UsageError(f"{to / p}: changed since consolidate published it; pass --force to delete it")
     res = PublishResult(to, site.name, False)
+    outside: list[str] = []
     for p, (text, detail) in sorted(wanted.items()):
         f = to / p
         if not f.exists():
@@ -227,11 +229,16 @@ def plan_publish(out: Path, to: Path, site_name: str, force: bool = False) -> Pu
             res.actions.append(Action("overwrite", p, detail, text))
         else:
             raise UsageError(f"{f}: exists and was not written by consolidate; move it or pass --force to overwrite it")
+    for p in list(wanted) + list(deletes) + [MANIFEST]:  # before anything is written, dry run too
+        check_inside(to / p, to, "site folder (--to)")
     res.actions += [Action("delete", p, why) for p, why in sorted(deletes.items())]
     if retired:
         for f in sorted(_markdown_files(to)):
             p = f.relative_to(to).as_posix()
             if p in wanted or p in deletes:
+                continue
+            if not is_inside(f, to):  # a symlink out of the site: not the site's to rewrite
+                outside.append(f"{p} leads out of the site (to {os.path.realpath(f)}); its links were not rewritten")
                 continue
             in_content = p[len(content) + 1:] if p.startswith(content + "/") else None
             text = f.read_text(encoding="utf-8", errors="replace")
@@ -241,7 +248,7 @@ def plan_publish(out: Path, to: Path, site_name: str, force: bool = False) -> Pu
     res.skipped = skipped
     res.warnings = [f"{name} links to {target}, which is not published (the link will be dead)"
                     for name, text in chosen.items() for target in sorted(set(_PAGE_LINK.findall(text)))
-                    if target in view.pages and target not in chosen]
+                    if target in view.pages and target not in chosen] + outside
     return res
 
 
@@ -277,17 +284,22 @@ def publish(out: Path, to: Path, site: str = "mkdocs", dry_run: bool = False, fo
     res.dry_run = dry_run
     if dry_run or not any(a.kind != "unchanged" for a in res.actions):
         return res
+    with confined(to):
+        _carry_out(res, to)
+    return res
+
+
+def _carry_out(res: PublishResult, to: Path) -> None:
     manifest = _read_manifest(to)
     for a in res.actions:
         f = to / a.path
         if a.kind == "delete":
-            f.unlink()
+            remove(f)
             manifest.pop(a.path, None)
         elif isinstance(a.text, bytes):
             write_bytes(f, a.text)
         elif a.text is not None:
-            write_text(f, a.text)
+            write_text(f, a.text)  # a rewritten user file keeps its mode (fsio)
             if a.kind != "rewrite-links":
                 manifest[a.path] = _sha(a.text)
     write_text(to / MANIFEST, dumps_json({"tool": "consolidate", "site": res.site, "files": dict(sorted(manifest.items()))}))
-    return res

@@ -1,4 +1,4 @@
-"""One self-contained HTML file for reviewing merged pages against their sources.
+"""Static review: an index and one self-contained HTML file per page, each checked against its sources.
 
 Left: the merged page, rendered by a tiny markdown renderer, with findings attached under the
 block they point at. Right: the source document a clicked citation `[^n]` points at, with the
@@ -196,10 +196,51 @@ def _counts(fs: list[dict]) -> str:
            ("" if fs else '<span class="badge ok">0</span>')
 
 
-def render_review(pages: list[tuple[str, str]], sources: dict[str, list[str]], findings: list[dict]) -> str:
-    """Return one self-contained HTML document (str)."""
+REVIEW_DIR = "review"
+
+
+def page_file(name: str) -> str:
+    """Where a page's review file goes, relative to OUT (page names are plan slugs + .md)."""
+    return f"{REVIEW_DIR}/{name[:-3] if name.endswith('.md') else name}.html"
+
+
+def review_files(pages: list[tuple[str, str]], sources: dict[str, list[str]], findings: list[dict]) -> dict[str, str]:
+    """review.html, an index (every page with its finding counts, and the run's findings), and
+    review/<page>.html per page, holding that page and only the sources it cites: each opens
+    at once however large the run (a single file was 254 MB on the large tree)."""
+    names = {name for name, _ in pages}
+    files = {"review.html": _index(pages, findings, names)}
+    for name, text in pages:
+        cited = {ref[0] for ref in _Page(0, name, text, {}).refs.values()}
+        files[page_file(name)] = render_review([(name, text)], {d: sources[d] for d in sorted(cited) if d in sources},
+                                               [f for f in findings if f.get("page") == name], index="../review.html")
+    return files
+
+
+def _index(pages: list[tuple[str, str]], findings: list[dict], names: set[str]) -> str:
+    rows = []
+    for name, text in pages:
+        mine = [f for f in findings if f.get("page") == name]
+        title = _Page(0, name, text, {}).title
+        rows.append(f'<li><a href="{_e(page_file(name))}"><span class="t">{_e(title)}</span> '
+                    f'<span class="fn">{_e(name)}</span></a> {_counts(mine)}</li>')
+    run = [f for f in findings if f.get("page") not in names]
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>consolidate review</title><style>{_INDEX_CSS}</style></head><body>"
+            f'<h1>Pages ({len(pages)})</h1><ul class="pages">{"".join(rows)}</ul>'
+            f'<h2>Run findings {_counts(run)}</h2>' + ("".join(_finding(f) for f in run) or "<p>None.</p>")
+            + "</body></html>\n")
+
+
+def render_review(pages: list[tuple[str, str]], sources: dict[str, list[str]], findings: list[dict],
+                  index: str = "") -> str:
+    """Return one self-contained HTML document (str). index: the href of the index of all pages
+    (a page file of review_files); links to pages not in this document then go to their files."""
     names = {name for name, _ in pages}
     nav, sections = [], []
+    if index:
+        nav.append(f'<li class="runnav"><a href="{_e(index)}">All pages</a></li>')
     for idx, (name, text) in enumerate(pages):
         page = _Page(idx, name, text, sources)
         mine = [f for f in findings if f.get("page") == name]
@@ -280,6 +321,15 @@ border-bottom:1px solid #ddd;font-weight:600;word-break:break-all}
 .ln.hl{background:#fff3b0}.ln.hl .n{color:#444;font-weight:700}.note{padding:12px;color:#b00}
 """
 
+_INDEX_CSS = """
+body{margin:24px;font:14px/1.5 system-ui,sans-serif;color:#1d1d1f}h1{font-size:22px}h2{font-size:18px}
+ul.pages{list-style:none;padding:0}ul.pages li{padding:3px 0}a{text-decoration:none}.t{font-weight:600}
+.fn{font-size:11px;color:#777}.badge{display:inline-block;font-size:11px;border-radius:8px;padding:0 6px;color:#fff}
+.badge.err{background:#c62828}.badge.warn{background:#e69500}.badge.ok{background:#9e9e9e}
+.finding{font-size:12px;margin:4px 0 8px;padding:4px 8px;border-radius:4px;border-left:4px solid}
+.finding.error{background:#fdecea;border-color:#c62828}.finding.warning{background:#fff4e0;border-color:#e69500}
+"""
+
 _JS = """
 (function(){
 var data=JSON.parse(document.getElementById('data').textContent),src=data.sources;
@@ -315,7 +365,9 @@ document.addEventListener('click',function(ev){
   if(a.classList.contains('nav')){show(a.dataset.idx);return;}
   if(a.classList.contains('cite')){openSrc(a);return;}
   var t=document.querySelector('nav a.nav[data-name="'+CSS.escape(a.dataset.page)+'"]');
-  if(t)show(t.dataset.idx,a.dataset.anchor);
+  if(t){show(t.dataset.idx,a.dataset.anchor);return;}
+  if(document.querySelector('nav a[href$="review.html"]')){  // one page of review/: the other page has its own file
+    location.href=encodeURIComponent(a.dataset.page.replace(/[.]md$/,''))+'.html'+(a.dataset.anchor?'#p0-'+encodeURIComponent(a.dataset.anchor):'');}
 });
 })();
 """

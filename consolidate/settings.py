@@ -20,6 +20,8 @@ class Section(BaseModel):
 
 class IngestSettings(Section):
     max_file_bytes: int = Field(2_000_000, gt=0)
+    # symlinks under a docs root are followed only when they resolve inside that root or one of these folders
+    follow_links_into: list[str] = Field(default_factory=list)
 
 
 class ChunkSettings(Section):
@@ -113,6 +115,10 @@ def load_settings(config: Path | None = None, overrides: dict | None = None, env
             raise ConfigError(f"{path}: config file not found; fix the path given to --config")
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML ({exc}); fix the file")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); re-save it as UTF-8")
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read the config file ({exc.strerror}); pass a readable file to --config")
     env_data: dict = {}
     for key, value in (os.environ if env is None else env).items():
         if key.startswith("CONSOLIDATE_") and "__" in key:
@@ -123,4 +129,5 @@ def load_settings(config: Path | None = None, overrides: dict | None = None, env
         return Settings.model_validate(data)
     except ValidationError as exc:
         lines = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
-        raise ConfigError("invalid settings: " + "; ".join(lines))
+        where = f"{path}: " if path is not None else ""
+        raise ConfigError(f"{where}invalid settings: " + "; ".join(lines) + "; fix them (see README, Configuration)")

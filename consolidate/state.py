@@ -9,7 +9,7 @@ from typing import Any
 
 from consolidate import __version__
 from consolidate.errors import StateError, UsageError
-from consolidate.fsio import read_json, remove_stale_temps, write_json
+from consolidate.fsio import check_inside, read_json, remove_stale_temps, write_json
 from consolidate.records import Chunk, Document
 
 MARKER = ".consolidate"
@@ -38,11 +38,14 @@ class OutputDir:
             raise UsageError(f"{self.root}: folder is not empty and was not written by consolidate; "
                              "choose an empty or new --out folder (nothing was changed)")
         self.root.mkdir(parents=True, exist_ok=True)
+        # the caches are written by diskcache, not fsio: their folders are checked here
+        for sub in (self.state, self.pages, self.cache, self.cache / "embeddings", self.cache / "llm"):
+            check_inside(sub, self.root)
         write_json(self.root / MARKER, {"tool": "consolidate", "version": __version__})
 
     def require(self) -> None:
         if not (self.root / MARKER).exists() or not (self.state / "documents.json").exists():
-            raise StateError(f"{self.root}: no consolidate run found here; run `consolidate run DOCS --out {self.root}` first")
+            raise UsageError(f"{self.root}: no consolidate run found here; run `consolidate run DOCS --out {self.root}` first")
 
     def load_stage(self, name: str, fp: str) -> Any | None:
         path = self.state / f"{name}.json"
@@ -56,6 +59,13 @@ class OutputDir:
 
     def save_stage(self, name: str, fp: str, data: Any) -> None:
         write_json(self.state / f"{name}.json", {"fingerprint": fp, "data": data})
+
+    def fingerprint_of(self, name: str) -> str | None:
+        """The fingerprint a saved stage was written with (None when it is missing or damaged)."""
+        try:
+            return read_json(self.state / f"{name}.json").get("fingerprint")
+        except (OSError, ValueError, AttributeError):
+            return None
 
     def read_stage(self, name: str) -> Any:
         path = self.state / f"{name}.json"

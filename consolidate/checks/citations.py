@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 from consolidate.checks import facts as F
+from consolidate.markdown.unsafe import strip_unsafe_html
 from consolidate.checks.claims import Claim, ParsedPage, Ref
 from consolidate.checks.support import MIN_OVERLAP, NO_OVERLAP, SpanText, content_words, support
 from consolidate.records import Chunk, Finding
@@ -168,16 +169,22 @@ def _check_note_sides(claim: Claim, refs: list[Ref], index: SourceIndex, add) ->
                     f"{fact.kind} {fact.value!r} is not in the side it is given for ({ref.doc}:{ref.start}-{ref.end})")
 
 
+def _holds(index: SourceIndex, r: Ref, body: str, kind: str) -> bool:
+    """A copied block is in its span; an HTML block may have lost its javascript:/data:/file: links (markdown/unsafe.py)."""
+    span = index.span(r, raw=True)
+    return body in span or (kind == "html" and body in strip_unsafe_html(span)[0])
+
+
 def _check_claim(claim: Claim, refs: list[Ref], index: SourceIndex, add) -> str:
     """Checks one cited claim; returns the cited sentence closest to it ('' if none or not prose)."""
     where = ", ".join(f"{r.doc}:{r.start}-{r.end}" for r in refs)
     if claim.kind in ("code", "html"):
         body = F.normalise_raw(claim.text)
-        if body and not any(body in index.span(r, raw=True) for r in refs):
+        if body and not any(_holds(index, r, body, claim.kind) for r in refs):
             add("error", "code-mismatch", claim.line, f"{claim.kind} block does not match its cited span(s) {where}")
         elif body:  # a block is copied, so every source it cites must hold it
             for r in refs:
-                if body not in index.span(r, raw=True):
+                if not _holds(index, r, body, claim.kind):
                     add("error", "code-mismatch", claim.line, f"{claim.kind} block is not in its cited span {r.doc}:{r.start}-{r.end}")
         return ""
     spans = [index.span(r) for r in refs]

@@ -109,10 +109,14 @@ def build_ledger(units_by_page: dict[str, list], unplanned: list, parsed: dict[s
             "lines": lines["documents"], "entries": entries}, findings + lost
 
 
+_ANGLE_TARGET = re.compile(r"\]\(<[^>\n]*>\)")
+
+
 @lru_cache(maxsize=65536)
 def _plain(text: str) -> str:
     """A unit's or a claim's words, without link targets, citations or list markers."""
     text = TASK_BOX.sub("", F.strip_list_marks(text))
+    text = _ANGLE_TARGET.sub("]", text)  # [label](<target with spaces>), which the link pattern does not take
     masked = mask_code_spans(text)
     spans = [(m.start(), m.end(), m.group(2)) for m in INLINE.finditer(masked)]
     spans += [(m.start(), m.end(), m.group(2)) for m in REFERENCE.finditer(masked)

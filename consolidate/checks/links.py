@@ -7,14 +7,17 @@ verified. With a site root, a route is verified there: live when it names a file
 from __future__ import annotations
 
 import posixpath
+import re
 from pathlib import Path
 from urllib.parse import unquote
 
 from consolidate.checks.claims import ParsedPage
 from consolidate.checks.facts import URL
 from consolidate.linkmap import EXTERNAL, site_route_exists
+from consolidate.markdown.blocks import scan_blocks
 from consolidate.markdown.links import definitions, links_in_line
 from consolidate.markdown.slugs import Slugger
+from consolidate.markdown.unsafe import is_unsafe, unsafe_targets
 from consolidate.records import Document, Finding
 
 
@@ -47,6 +50,9 @@ def check_links(page: str, parsed: ParsedPage, anchors: dict[str, set[str]], fil
         for link in links_in_line(line, no, defs):
             if link.kind == "definition" and link.text.startswith("^"):
                 continue
+            if is_unsafe(link.target):  # inline ones are found by unsafe_links, with raw HTML's
+                out += [_unsafe(page, no, link.target)] if link.kind == "definition" else []
+                continue
             problem = _problem(page, link.target, anchors, files, urls, site_root)
             if problem in (OUTSIDE, ROUTE):
                 out.append(Finding(severity="warning", kind="outside-link", page=page, line=no,
@@ -54,7 +60,29 @@ def check_links(page: str, parsed: ParsedPage, anchors: dict[str, set[str]], fil
             elif problem:
                 out.append(Finding(severity="error", kind="dead-link", page=page, line=no,
                                    message=f"{page}:{no}: link {link.target!r} {problem}"))
+    return out + unsafe_links(page, parsed)
+
+
+_MAYBE = re.compile(r"script|data|file|&", re.I)  # every unsafe link holds one (an entity-encoded one, "&")
+
+
+def unsafe_links(page: str, parsed: ParsedPage) -> list[Finding]:
+    """javascript:, vbscript:, data: and file: links anywhere but in code, raw HTML attributes included."""
+    out: list[Finding] = []
+    if not any(_MAYBE.search(line) for line in parsed.lines):
+        return out
+    html = {n for b in scan_blocks(parsed.lines, 1).blocks if b.kind == "html" for n in range(b.start, b.end + 1)}
+    for no, line in enumerate(parsed.lines, start=1):
+        if (no in parsed.code_lines and no not in html) or not _MAYBE.search(line):
+            continue  # code shows a link, it is not one
+        out += [_unsafe(page, no, target) for target in unsafe_targets(line, html_only=no in html)]
     return out
+
+
+def _unsafe(page: str, no: int, target: str) -> Finding:
+    return Finding(severity="error", kind="unsafe-link", page=page, line=no,
+                   message=f"{page}:{no}: link {target[:80]!r} uses an unsafe scheme "
+                           "(javascript, vbscript, data or file); reduce it to its text")
 
 
 def _problem(page: str, target: str, anchors: dict[str, set[str]], files: set[str], urls: set[str],

@@ -23,6 +23,7 @@ from consolidate.dedupe import normalise
 from consolidate.linkmap import LinkResolver
 from consolidate.markdown.links import INLINE, REFERENCE, mask_code_spans, norm_label
 from consolidate.markdown.slugs import Slugger
+from consolidate.markdown.unsafe import defuse, is_unsafe
 from consolidate.checks.conflicts import find_conflicts
 from consolidate.records import (Chunk, Citation, Conflict, Document, DraftBlock, DraftPage, DraftSection, Finding,
                                  PagePlan, Plan)
@@ -48,9 +49,11 @@ class _Links:
         self.defs = {d.path: {norm_label(l.text): l.target for l in d.links if l.kind == "definition"} for d in docs.values()}
 
     def rewrite(self, u: Unit, page_file: str, findings: list[Finding], assets: dict[str, str]) -> str:
-        if u.kind in ("code", "html"):
+        if u.kind == "code":
             return u.text
-        text = u.text
+        text = _defused(u, page_file, findings)
+        if u.kind == "html":
+            return text
         masked = mask_code_spans(text)
 
         def orig(m: re.Match, g: int) -> str:  # the group's text before code spans were masked
@@ -85,6 +88,9 @@ class _Links:
     def _one(self, u: Unit, page_file: str, image: bool, label: str, target: str,
              findings: list[Finding], assets: dict[str, str]) -> str:
         bang = "!" if image else ""
+        if is_unsafe(target):  # a reference whose definition holds one
+            findings.append(_unsafe_finding(u, page_file, target))
+            return label
         r = self.resolver.resolve(u.doc, target)
         if r.kind == "external":
             return f"{bang}[{label}]({target})"
@@ -115,6 +121,19 @@ class _Links:
         if dest == page_file:
             return f"{bang}[{label}](#{anchor})" if anchor else label
         return f"{bang}[{label}]({dest}{'#' + anchor if anchor else ''})"
+
+
+def _defused(u: Unit, page_file: str, findings: list[Finding]) -> str:
+    """The unit's text with javascript:, vbscript:, data: and file: links reduced to their text."""
+    text, removed = defuse(u.text, html_only=u.kind == "html")
+    findings += [_unsafe_finding(u, page_file, t) for t in removed]
+    return text
+
+
+def _unsafe_finding(u: Unit, page_file: str, target: str) -> Finding:
+    return Finding(severity="warning", kind="unsafe-link", page=page_file, line=u.start,
+                   message=f"{u.doc}:{u.start}: link to {target[:80]!r} uses an unsafe scheme "
+                           "(javascript, vbscript, data or file); kept its text only")
 
 
 def section_anchors(title: str, section_titles: list[str]) -> list[str]:

@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from consolidate.errors import UsageError
+from consolidate.fsio import is_inside
 from consolidate.markdown.blocks import scan_blocks
 from consolidate.markdown.links import definitions, links_in_line
 from consolidate.markdown.slugs import Slugger, explicit_id, strip_inline
@@ -51,9 +52,10 @@ def _root_labels(roots: list[Path]) -> list[str]:
 
 
 def discover(roots: list[Path], exclude: list[Path] = (), others: list[SourceFile] | None = None,
-             ) -> tuple[list[SourceFile], list[Finding]]:
+             follow_into: list[str] = ()) -> tuple[list[SourceFile], list[Finding]]:
     """Walk roots (following directory symlinks once, detecting loops). Sorted, deterministic.
-    others: filled with the files (and skipped tool folders) that are not markdown."""
+    others: filled with the files (and skipped tool folders) that are not markdown. A symlink whose
+    real path is outside its root (and outside every follow_into folder) is skipped."""
     files: list[SourceFile] = []
     findings: list[Finding] = []
     excluded = {p.resolve() for p in exclude}
@@ -91,6 +93,10 @@ def discover(roots: list[Path], exclude: list[Path] = (), others: list[SourceFil
                 if e.name in SKIP_DIRS:
                     if others is not None:
                         others.append(SourceFile(root, p, _rel(p, root, label) + "/"))
+                    continue
+                outside = _link_outside(e, root, follow_into)
+                if outside:
+                    findings.append(_skip(p, root, label, outside))
                     continue
                 try:
                     is_dir = e.is_dir(follow_symlinks=True)
@@ -138,6 +144,19 @@ def unread(others: list[SourceFile]) -> tuple[list[dict], list[Finding]]:
     return entries, findings
 
 
+def _link_outside(e: os.DirEntry, root: Path, follow_into: list[str]) -> str:
+    """Why a symlinked file or folder is not read (its target is outside root and every follow_into folder), or ""."""
+    if not e.is_symlink():
+        return ""
+    target = os.path.realpath(e.path)
+    if is_inside(Path(target), root) or any(is_inside(Path(target), Path(f)) for f in follow_into):
+        return ""
+    if not (os.path.isdir(target) or is_markdown(e.name)):
+        return ""  # not something ingest would read
+    return (f"symlink to {target}, outside the docs folder {root}; copy it in, or allow it with "
+            "ingest.follow_links_into (--follow-links-into)")
+
+
 def _rel(p: Path, root: Path, label: str) -> str:
     rel = p.relative_to(root).as_posix()
     return f"{label}/{rel}" if label else rel
@@ -172,6 +191,8 @@ def read_source(sf: SourceFile, max_bytes: int) -> tuple[Document | None, list[s
         raw = sf.abs_path.read_bytes()
     except OSError as exc:
         return skip(f"unreadable ({exc.strerror}); fix its permissions")
+    if _utf16(raw):
+        return skip("UTF-16; re-save it as UTF-8")
     if b"\x00" in raw[:8192]:
         return skip("binary content (NUL bytes); it is not markdown text")
     try:
@@ -182,6 +203,17 @@ def read_source(sf: SourceFile, max_bytes: int) -> tuple[Document | None, list[s
         return skip("empty file")
     doc, lines, findings = parse_document(text, shown, str(sf.root), hashlib.sha256(raw).hexdigest())
     return doc.model_copy(update={"file": str(sf.abs_path)}), lines, findings
+
+
+def _utf16(raw: bytes) -> bool:
+    """A UTF-16 byte-order mark, or text whose every other byte is NUL (UTF-16 without one)."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return True
+    head = raw[:512] if len(raw) % 2 == 0 else b""
+    even, odd = head[0::2], head[1::2]
+    # little-endian ASCII has its NULs second, big-endian first
+    return any(len(zeros) >= 2 and zeros.count(0) >= 0.9 * len(zeros) and 0 not in other
+               for zeros, other in ((odd, even), (even, odd)))
 
 
 def split_lines(text: str) -> list[str]:
@@ -255,11 +287,11 @@ def parse_document(text: str, path: str, root: str, sha256: str) -> tuple[Docume
 
 
 def ingest(roots: list[Path], *, max_bytes: int, exclude: list[Path] = (), skipped: list[dict] | None = None,
-           ) -> tuple[list[Document], dict[str, list[str]], list[Finding]]:
+           follow_into: list[str] = ()) -> tuple[list[Document], dict[str, list[str]], list[Finding]]:
     """Core function: roots -> (documents, {path: lines}, findings).
     skipped: filled with {path, reason, file} for every file under the roots that was not read."""
     others: list[SourceFile] = []
-    files, findings = discover(roots, exclude, others)
+    files, findings = discover(roots, exclude, others, follow_into)
     entries, fs = unread(others)
     findings += fs
     docs, texts = [], {}

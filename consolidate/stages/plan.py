@@ -10,6 +10,8 @@ from pydantic import ValidationError
 from consolidate.errors import UsageError
 from consolidate.records import Chunk, Document, Finding, PagePlan, Plan, Topic
 
+SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+SLUG_RULE = "a slug is a page's file name: 1-100 letters, digits, '-', '_' or '.', starting with a letter or digit (no '/')"
 GENERIC = {"overview", "introduction", "index", "readme", "home", "contents", "table of contents"}
 
 
@@ -63,7 +65,7 @@ def plan_pages(topics: list[Topic], chunks: list[Chunk], docs: list[Document], s
             t = t.model_copy(update={"chunk_ids": tuple(c for c in t.chunk_ids if by_id[c].doc not in residue)})
             if not t.chunk_ids:
                 continue
-        title = _title(t, by_id, doc_by, stale)
+        title = " ".join(_title(t, by_id, doc_by, stale).split())  # one line: it is the page's heading
         slug, k = slugify(title), 2
         while slug in used:
             slug, k = f"{slugify(title)}-{k}", k + 1
@@ -83,13 +85,30 @@ def plan_to_json(plan: Plan) -> dict:
     }
 
 
+def _check_entry(p: PagePlan, where: str) -> None:
+    """A slug becomes a file name and the title and topic lines of a page: nothing else may get in."""
+    if not SLUG.fullmatch(p.slug):
+        raise UsageError(f"{where}.slug {p.slug!r}: {SLUG_RULE}; fix it")
+    for name in ("title", "topic"):
+        value = getattr(p, name)
+        if any(ord(ch) < 32 or ch == "\x7f" for ch in value):
+            raise UsageError(f"{where}.{name} {value!r}: must be one line of text (no line breaks or control characters); fix it")
+
+
 def load_plan(data: dict, source: str, chunks: list[Chunk], docs: list[Document]) -> tuple[Plan, list[Finding]]:
     """Validate an edited plan against the current chunks; recompute redirects from its pages."""
-    try:
-        pages = [PagePlan.model_validate(p) for p in data.get("pages", [])]
-    except (ValidationError, AttributeError) as exc:
-        first = exc.errors()[0] if isinstance(exc, ValidationError) else {"loc": (), "msg": str(exc)}
-        raise UsageError(f"{source}: invalid page entry at {'.'.join(map(str, first['loc']))}: {first['msg']}; fix it or delete the file to re-plan")
+    if not isinstance(data, dict) or not isinstance(data.get("pages", []), list):
+        raise UsageError(f"{source}: \"pages\" must be a list of page entries inside a JSON object; "
+                         "fix it or delete the file to re-plan")
+    pages = []
+    for i, p in enumerate(data.get("pages", [])):
+        try:
+            pages.append(PagePlan.model_validate(p))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(map(str, (f"pages[{i}]",) + tuple(first["loc"])))
+            raise UsageError(f"{source}: {where}: {first['msg']}; fix it or delete the file to re-plan")
+        _check_entry(pages[-1], f"{source}: pages[{i}]")
     if not pages:
         raise UsageError(f"{source}: the plan has no pages; add at least one or delete the file to re-plan")
     by_id = {c.id: c for c in chunks}
@@ -97,7 +116,7 @@ def load_plan(data: dict, source: str, chunks: list[Chunk], docs: list[Document]
     if unknown:
         raise UsageError(f"{source}: {len(unknown)} chunk id(s) not in the current inputs (first: {unknown[0]}); "
                          "the sources changed since it was written: rerun `consolidate plan` and re-apply your edits")
-    slugs = Counter(p.slug for p in pages)
+    slugs = Counter(p.slug.lower() for p in pages)  # one file on a case-insensitive disk
     dup = [s for s, n in slugs.items() if n > 1]
     if dup:
         raise UsageError(f"{source}: slug {dup[0]!r} is used by more than one page; make slugs unique")

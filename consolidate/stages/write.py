@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from consolidate.fsio import write_bytes, write_json, write_text
+from consolidate.fsio import remove, write_bytes, write_json, write_text
+from consolidate.review import REVIEW_DIR
 from consolidate.stages.plan import plan_to_json
 from consolidate.records import Plan
 
@@ -27,14 +28,25 @@ def write_pages(out_pages: Path, pages: dict[str, str], assets: dict[str, str], 
     written = sorted(pages) + sorted(assets)
     for old in previous:
         if old not in written and (out_pages / old).is_file():
-            (out_pages / old).unlink()
+            remove(out_pages / old)
     return written
 
 
-def write_outputs(root: Path, plan: Plan, review_html: str) -> None:
+def write_outputs(root: Path, plan: Plan, review: dict[str, str]) -> None:
     write_json(root / "redirects.json", plan.redirects)
     write_text(root / "redirects.yml", redirects_yaml(plan.redirects))
     write_json(root / "plan.json", plan_to_json(plan))
-    write_text(root / "review.html", review_html)
+    write_review(root, review)
+
+
+def write_review(root: Path, files: dict[str, str]) -> None:
+    """review.html and review/<page>.html (consolidate/review.py); page files of pages no longer made go."""
+    for rel, text in files.items():
+        write_text(root / rel, text)
+    folder = root / REVIEW_DIR
+    if folder.is_dir():
+        for old in sorted(folder.glob("*.html")):
+            if f"{REVIEW_DIR}/{old.name}" not in files:
+                remove(old)
 
 

@@ -45,6 +45,13 @@ def _templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
+def field_limit(pages) -> int:
+    """The largest form field accepted: room for an edit of the run's largest page, percent-encoded
+    (up to 3 bytes a byte) and then some; never under Starlette's 1 MiB default."""
+    largest = max((len(t.encode("utf-8")) for t in pages), default=0)
+    return max(1 << 20, 3 * 2 * largest + (64 << 10))
+
+
 def create_app(out: Path, token: str | None = None, allowed_hosts: list[str] | None = None) -> Starlette:
     loaded = {"stamp": _stamp(out), "view": RunView.load(out)}
     token = token or secrets.token_urlsafe(32)
@@ -77,7 +84,7 @@ def create_app(out: Path, token: str | None = None, allowed_hosts: list[str] | N
         origin = request.headers.get("origin")
         if origin is not None and origin != f"{request.url.scheme}://{request.headers.get('host', '')}":
             raise HTTPException(403, "cross-origin request refused")
-        form = await request.form()
+        form = await request.form(max_part_size=field_limit(loaded["view"].pages.values()))
         if not secrets.compare_digest(str(form.get("token", "")), token):
             raise HTTPException(403, "missing or wrong token; reload the page")
         return dict(form)
