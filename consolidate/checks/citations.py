@@ -18,6 +18,7 @@ import re
 from consolidate.checks import facts as F
 from consolidate.markdown.unsafe import strip_unsafe_html
 from consolidate.checks.claims import Claim, ParsedPage, Ref
+from consolidate.checks.notes import NOTE_PREFIX, doc_label, note_groups, without_documents
 from consolidate.checks.support import MIN_OVERLAP, NO_OVERLAP, SpanText, content_words, support
 from consolidate.records import Chunk, Finding
 
@@ -149,24 +150,38 @@ def _check_each_citation(claim: Claim, refs: list[Ref], index: SourceIndex, add)
             f"the cited span {r.doc}:{r.start}-{r.end} holds none of the claim's facts and almost none of its words")
 
 
+def _note_body(text: str) -> str:
+    """The part of a "Sources disagree" note after its prefix, up to its fixed closing words."""
+    return text.split(NOTE_PREFIX, 1)[-1].split(". Check which", 1)[0]
+
+
 def _note_values(text: str) -> str:
-    """The part of a "Sources disagree" note that says what the sources say (not its fixed words)."""
-    return F.prose(text).split(":", 1)[-1].split(". Check which", 1)[0]
+    """What a note says the sources say, without the documents named after each value."""
+    return F.prose(without_documents(_note_body(text)))
 
 
 def _check_note_sides(claim: Claim, refs: list[Ref], index: SourceIndex, add) -> None:
-    """`**Sources disagree:** subject: A vs B.` — value i must be in cited side i."""
-    body = _note_values(claim.text)
-    # the values follow the subject's last ": " (a subject may hold colons: "`ascii`: Uses the ...")
-    parts = body.rsplit(": ", 1)[-1].split(" vs ") if " vs " in body else []
-    if len(parts) != len(refs):
+    """`**Sources disagree:** subject: A (doc) vs B (doc, doc).`: each value must be in a cited side
+    of a document named after it (a note that names none: value i in cited side i)."""
+    body = _note_body(claim.text)
+    if " vs " not in body:
         return
-    for part, ref in zip(parts, refs):
-        span = index.span(ref)
-        for fact in F.extract(part):
-            if not F.contains(span, fact) and not index.ordinary(fact):
-                add("error", "unsupported-fact", claim.line,
-                    f"{fact.kind} {fact.value!r} is not in the side it is given for ({ref.doc}:{ref.start}-{ref.end})")
+    # the values follow the subject's last ": " (a subject may hold colons: "`ascii`: Uses the ...")
+    groups = note_groups(body.rsplit(": ", 1)[-1])
+    if all(docs for _, docs in groups):
+        pairs = [(value, [r for r in refs if doc_label(r.doc) in docs], docs) for value, docs in groups]
+    elif len(groups) == len(refs):
+        pairs = [(value, [r], [r.doc]) for (value, _), r in zip(groups, refs)]
+    else:
+        return
+    for value, mine, docs in pairs:
+        if not mine:
+            add("error", "bad-citation", claim.line, f"the note gives {value.strip()!r} for {', '.join(docs)} but cites no side there")
+            continue
+        for fact in F.extract(value):
+            if not any(F.contains(index.span(r), fact) for r in mine) and not index.ordinary(fact):
+                where = ", ".join(f"{r.doc}:{r.start}-{r.end}" for r in mine)
+                add("error", "unsupported-fact", claim.line, f"{fact.kind} {fact.value!r} is not in the side it is given for ({where})")
 
 
 def _holds(index: SourceIndex, r: Ref, body: str, kind: str) -> bool:

@@ -15,7 +15,7 @@ from consolidate.stages.ingest import front_matter, split_lines
 
 MARKS = re.compile(r"(?:\[\^[^\]\s]+\])+")
 LABEL = re.compile(r"\[\^([^\]\s]+)\]")
-NOTE_PREFIX = "**Sources disagree:**"
+from consolidate.checks.notes import NOTE_PREFIX  # noqa: F401  (re-exported: the eval reads it here)
 LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+(?:\[[ xX]\]\s+)?")
 SOURCES_LINE = re.compile(r"^Sources:\s*((?:\[\^[^\]\s]+\]\s*)+)$")
 

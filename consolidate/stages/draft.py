@@ -25,8 +25,9 @@ from consolidate.markdown.links import INLINE, REFERENCE, mask_code_spans, norm_
 from consolidate.markdown.slugs import Slugger
 from consolidate.markdown.unsafe import defuse, is_unsafe
 from consolidate.checks.conflicts import find_conflicts
-from consolidate.records import (Chunk, Citation, Conflict, Document, DraftBlock, DraftPage, DraftSection, Finding,
+from consolidate.records import (Chunk, Conflict, Document, DraftBlock, DraftPage, DraftSection, Finding,
                                  PagePlan, Plan)
+from consolidate.merge.notes import PageNotes, fact_values, facts_of, pair_note
 from consolidate.merge.residue import sentence_reason
 from consolidate.merge.statements import merge_units
 from consolidate.units import INTRO, Unit, units_of_chunk
@@ -170,12 +171,12 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
         units, left_out = _without_residue(units, f"{p.slug}.md", findings)
         sections, titles, conflicts = merge_units(units)
         paired = tuple(c.model_copy(update={"resolution": "noted"})
-                       for c in find_conflicts([], conflicts, stale, facts_of=_fact_values))
+                       for c in find_conflicts([], conflicts, stale, facts_of=fact_values))
         every.append((units + dropped, paired))
         for kept, other in conflicts:
             findings.append(Finding(severity="warning", kind="conflict", page=f"{p.slug}.md", line=kept.start,
-                                    message=f"sources disagree: {kept.doc}:{kept.start}-{kept.end} says {_facts_of(kept)} but "
-                                            f"{other.doc}:{other.start}-{other.end} says {_facts_of(other)}"))
+                                    message=f"sources disagree: {kept.doc}:{kept.start}-{kept.end} says {facts_of(kept)} but "
+                                            f"{other.doc}:{other.start}-{other.end} says {facts_of(other)}"))
         order = list(sections)
         anchors = dict(zip(order, section_anchors(p.title, [titles[k] for k in order])))
         for doc, line, sec in heads:
@@ -198,7 +199,8 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
     for b in builds:
         page_file = f"{b.plan.slug}.md"
         assets: dict[str, str] = {}
-        out_sections = []
+        shown: list[tuple[str, list[DraftBlock]]] = []
+        notes = PageNotes()
         for key, units in b.sections.items():
             blocks: list[DraftBlock] = []
             para_ids: dict[tuple[str, int], int] = {}
@@ -214,10 +216,11 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
                 for other in u.conflicts:
                     blocks.append(_block(other, links.rewrite(other, page_file, findings, assets), -len(blocks)))
                 if u.conflicts:
-                    blocks.append(_conflict_note(u, -len(blocks)))
+                    blocks.append(pair_note(u, -len(blocks)))
                 for c in u.notes:
-                    blocks.append(_side_note(c, -len(blocks)))
-            out_sections.append(DraftSection(heading=b.titles[key], blocks=tuple(blocks)))
+                    notes.add(c, blocks)
+            shown.append((b.titles[key], blocks))
+        out_sections = [DraftSection(heading=title, blocks=tuple(blocks)) for title, blocks in shown]
         pages.append(DraftPage(slug=b.plan.slug, title=b.plan.title, topic=b.plan.topic, sources=b.plan.sources,
                                sections=tuple(out_sections), assets=tuple(sorted(assets.items())),
                                conflicts=b.conflicts, dropped=b.dropped))
@@ -259,32 +262,6 @@ def _block(u: Unit, text: str, para: int) -> DraftBlock:
     return DraftBlock(kind=u.kind, text=text, citations=tuple(u.citations), para=para)
 
 
-def _originals(u: Unit) -> dict[str, str]:
-    """Fact keys (lower-cased, for comparing) -> the values as the source writes them."""
-    return {f"{f.kind}:{f.value.lower()}": f.value for f in F.extract(F.statement(u.text))}
-
-
-def _facts_of(u: Unit) -> str:
-    orig = _originals(u)
-    return ", ".join(orig.get(f, f.split(":", 1)[1]) for f in u.facts) or "(no facts)"
-
-
-def _conflict_note(u: Unit, para: int) -> DraftBlock:
-    sides = [u] + u.conflicts
-    parts = []
-    for s in sides:
-        orig = _originals(s)
-        own = [orig.get(f, f.split(":", 1)[1]) for f in s.facts if not all(f in o.facts for o in sides)]
-        parts.append(", ".join(own) or "other values")
-    text = "**Sources disagree:** " + " vs ".join(parts) + ". Check which is current before relying on either."
-    return DraftBlock(kind="note", text=text, citations=tuple(s.cite() for s in sides), para=para)
-
-
-def _fact_values(u: Unit) -> tuple[str, ...]:
-    orig = _originals(u)
-    return tuple(orig.get(f, f.split(":", 1)[1]) for f in u.facts)
-
-
 def _attach_notes(found: list[Conflict], sections: dict[str, list[Unit]], findings: list[Finding],
                   page_file: str) -> tuple[Conflict, ...]:
     """Settings and negation conflicts: note each after the first side the page keeps."""
@@ -308,14 +285,3 @@ def _attach_notes(found: list[Conflict], sections: dict[str, list[Unit]], findin
     return tuple(out)
 
 
-def _side_note(c: Conflict, para: int) -> DraftBlock:
-    live = [s for s in c.sides if not s.stale]
-    if c.kind == "negation":
-        text = (f"**Sources disagree:** one source says there is no {c.subject}; others describe one. "
-                "Check which is current before relying on either.")
-    else:
-        subject = c.subject.rstrip(".:;, ").replace(": ", " - ")  # one ": ", before the values
-        text = (f"**Sources disagree:** {subject}: " + " vs ".join(", ".join(s.values) for s in live)
-                + ". Check which is current before relying on either.")
-    return DraftBlock(kind="note", text=text, para=para,
-                      citations=tuple(Citation(chunk=s.chunk, doc=s.doc, start=s.start, end=s.end) for s in live))

@@ -1,0 +1,103 @@
+"""One note per disagreement: what each side says and which documents say it, in plain words.
+
+A pair of near-identical statements with different facts is shown side by side and followed by
+one note; a disagreement found across the plan (a setting, a version, an absence) is noted after
+the first side the page shows. The same subject with the same values is noted once per page, its
+note citing every side (checks/notes.py holds the format the checker reads back).
+"""
+
+from __future__ import annotations
+
+from consolidate.checks import facts as F
+from consolidate.checks.notes import NOTE_END, NOTE_PREFIX, format_note
+from consolidate.checks.support import content_words
+from consolidate.dedupe import normalise
+from consolidate.records import Citation, Conflict, DraftBlock
+from consolidate.units import Unit
+
+
+def originals(u: Unit) -> dict[str, str]:
+    """Fact keys (lower-cased, for comparing) -> the values as the source writes them."""
+    return {f"{f.kind}:{f.value.lower()}": f.value for f in F.extract(F.statement(u.text))}
+
+
+def facts_of(u: Unit) -> str:
+    orig = originals(u)
+    return ", ".join(orig.get(f, f.split(":", 1)[1]) for f in u.facts) or "(no facts)"
+
+
+def fact_values(u: Unit) -> tuple[str, ...]:
+    orig = originals(u)
+    return tuple(orig.get(f, f.split(":", 1)[1]) for f in u.facts)
+
+
+def _grouped(sides: list[tuple[str, str]]) -> list[tuple[str, list[str]]]:
+    """(value, doc) per side -> (value, its documents), in the order values first appear."""
+    groups: dict[str, list[str]] = {}
+    for value, doc in sides:
+        docs = groups.setdefault(value, [])
+        if doc not in docs:
+            docs.append(doc)
+    return list(groups.items())
+
+
+def pair_note(u: Unit, para: int) -> DraftBlock:
+    """The note after a statement and its look-alikes with other facts (shown just above it). Each
+    side speaks for every source it was merged with, so the note names and cites them all."""
+    sides = [u] + u.conflicts
+    values, cites, differing = [], [], []
+    for s in sides:
+        orig = originals(s)
+        own = [orig.get(f, f.split(":", 1)[1]) for f in s.facts if not all(f in o.facts for o in sides)]
+        differing += own
+        value = ", ".join(own) or "other values"
+        for c in s.citations or [s.cite()]:
+            values.append((value, c.doc))
+            cites.append(c)
+    subject = F.plain(u.text, 12)
+    for v in sorted(set(differing), key=len, reverse=True):
+        subject = subject.replace(v, " ")
+    subject = " ".join(subject.split()).rstrip(".:;, ").replace(": ", " - ")
+    return DraftBlock(kind="note", text=format_note(subject, _grouped(values)), citations=tuple(dict.fromkeys(cites)), para=para)
+
+
+class PageNotes:
+    """The plan-wide conflicts noted on one page, each subject and set of values once."""
+
+    def __init__(self) -> None:
+        self.seen: dict[tuple, tuple[list, int, list]] = {}  # key -> (section's blocks, index, sides noted)
+
+    def add(self, c: Conflict, blocks: list[DraftBlock]) -> None:
+        live = [s for s in c.sides if not s.stale]
+        key = (c.kind, normalise(c.subject), frozenset(", ".join(s.values) for s in live))
+        if key in self.seen:  # the same disagreement again: its sides join the note already there
+            where, at, noted = self.seen[key]
+            noted += [s for s in live if (s.doc, s.start) not in {(x.doc, x.start) for x in noted}]
+            where[at] = _side_note(c, noted, where[at].para)
+            return
+        self.seen[key] = (blocks, len(blocks), list(live))
+        blocks.append(_side_note(c, live, -len(blocks)))
+
+
+def _side_note(c: Conflict, live: list, para: int) -> DraftBlock:
+    if c.kind == "negation":
+        text = f"{NOTE_PREFIX} one source says there is no {c.subject}; others describe one. {NOTE_END}"
+    else:
+        shared = set.intersection(*(set(s.values) for s in live)) if live else set()
+        values = [(", ".join(v for v in s.values if v not in shared) or ", ".join(s.values), s.doc) for s in live]
+        text = format_note(_subject(c, live), _grouped(values))
+    return DraftBlock(kind="note", text=text, para=para,
+                      citations=tuple(Citation(chunk=s.chunk, doc=s.doc, start=s.start, end=s.end) for s in live))
+
+
+def _subject(c: Conflict, live: list) -> str:
+    """What the sides disagree on, without the values themselves (they follow it): the conflict's
+    subject, or the first side's words when the subject is a bare pronoun."""
+    subject = c.subject
+    if len(content_words(subject)) < 1 and live:
+        subject = F.plain(live[0].text, 12)
+    shared = set.intersection(*(set(s.values) for s in live)) if live else set()
+    for v in sorted({v for s in live for v in s.values} - shared, key=len, reverse=True):
+        subject = subject.replace(v, " ")
+    subject = " ".join(subject.split()).rstrip(".:;, ")
+    return subject.replace(": ", " - ")  # one ": ", before the values

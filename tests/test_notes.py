@@ -1,0 +1,42 @@
+"""One readable note per disagreement: subject, each value with the documents that give it; the
+checker proves each value against a cited side of the documents named after it."""
+
+import json
+
+from typer.testing import CliRunner
+
+from conftest import write
+from consolidate.checks.notes import format_note, note_groups
+from consolidate.cli import app
+
+DOCS = {
+    "a.md": "# Install\n\nTidewater requires PostgreSQL 15 or later.\n\nRun the installer on the host.\n",
+    "b.md": "# Install guide\n\nTidewater requires PostgreSQL 14 or later.\n\nRun the installer on the host.\n",
+    "c.md": "# Setup\n\nTidewater requires PostgreSQL 14 or later.\n\nRun the installer on the host.\n",
+}
+
+
+def test_note_format_reads_back():
+    text = format_note("PostgreSQL minimum version", [("15", ["docs/a (1).md"]), ("14", ["b.md", "x,y.md"])])
+    body = text.split(":**", 1)[1].split(". Check", 1)[0].rsplit(": ", 1)[1]
+    groups = note_groups(body)
+    assert [v for v, _ in groups] == ["15", "14"] and len(groups[1][1]) == 2
+
+
+def test_one_note_names_each_value_and_its_documents(tmp_path):
+    for name, text in DOCS.items():
+        write(tmp_path / "docs", name, text)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["run", str(tmp_path / "docs"), "--out", str(out), "-q"])
+    assert r.exit_code == 0, r.output
+    pages = "".join(p.read_text() for p in (out / "pages").glob("*.md"))
+    notes = [ln for ln in pages.splitlines() if ln.startswith("> **Sources disagree:**")]
+    assert len(notes) == 1, notes
+    assert "Tidewater requires PostgreSQL or later: " in notes[0]
+    assert "15 (a.md)" in notes[0] and "14 (b.md, c.md)" in notes[0]
+    # a note that gives a value for a document that does not hold it is an error
+    page = next(p for p in (out / "pages").glob("*.md") if "Sources disagree" in p.read_text())
+    page.write_text(page.read_text().replace("15 (a.md)", "15 (b.md)").replace("14 (b.md, c.md)", "14 (a.md, c.md)"))
+    r = CliRunner().invoke(app, ["check", str(out), "--json"])
+    found = json.loads(r.output)["findings"]
+    assert any(f["kind"] == "unsupported-fact" and "15" in f["message"] for f in found), found
