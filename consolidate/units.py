@@ -49,6 +49,7 @@ class Unit:
     negs: int = 0
     links: tuple[str, ...] = ()
     ordinal: int = 0  # its place among the units of its source block
+    level: int = 2  # its section's heading level on a merged page (2 for ##), relative to its source's top
 
     def cite(self) -> Citation:
         return Citation(chunk=self.chunk, doc=self.doc, start=self.start, end=self.end)
@@ -130,16 +131,32 @@ def section_of(heading_path: tuple[str, ...], doc_title: str) -> str:
     return INTRO
 
 
+def heading_levels(doc: Document) -> dict[tuple[str, ...], int]:
+    """Heading path -> the level its last heading takes on a merged page: 2 for the source's top level
+    under its title (## under a # title, or # in a page of several #), one more per level below it."""
+    title = doc.title.strip().lower()
+    out: dict[tuple[str, ...], int] = {}
+    lvl = {h.line: h.level for h in doc.headings}
+    body = [(b.heading_path, lvl.get(b.start, 2)) for b in doc.blocks if b.kind == "heading"]
+    tops = [n for path, n in body if path[-1].strip().lower() != title]
+    top = min(tops, default=2)
+    for path, n in body:
+        out.setdefault(path, min(6, max(2, n - top + 2)))
+    return out
+
+
 def units_of_chunk(chunk: Chunk, doc: Document, lines: list[str]) -> tuple[list[Unit], list[tuple[int, str]]]:
     """Units in a chunk, and the (line, section) of each heading it holds. A block longer than one
     chunk (a long list or paragraph) gives each chunk the units that start in it: the chunker
     only cuts between units, so none is cut in two and none is lost."""
     units: list[Unit] = []
     heads: list[tuple[int, str]] = []
+    levels = heading_levels(doc)
     for b in doc.blocks:
         if b.end < chunk.start or b.start > chunk.end:
             continue
         section = section_of(b.heading_path, doc.title)
+        level = levels.get(b.heading_path[:b.heading_path.index(section) + 1], 2) if section in b.heading_path else 2
         if b.kind == "heading":
             heads.append((b.start, section))
             continue
@@ -147,5 +164,5 @@ def units_of_chunk(chunk: Chunk, doc: Document, lines: list[str]) -> tuple[list[
         for i, sp in enumerate(block_spans(b, lines)):
             if chunk.start <= sp.start <= chunk.end:
                 units.append(Unit(sp.kind, sp.text, doc.path, chunk.id, sp.start, sp.end, section, para, sp.parent,
-                                  ordinal=i))
+                                  ordinal=i, level=level))
     return units, heads

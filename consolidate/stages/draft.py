@@ -169,6 +169,9 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
         else:
             dropped = []
         units, left_out = _without_residue(units, f"{p.slug}.md", findings)
+        for u in units:  # a section named like the page itself is the page's opening, not a sub-heading
+            if normalise(u.section) == normalise(p.title):
+                u.section, u.level = INTRO, 2
         sections, titles, conflicts = merge_units(units)
         paired = tuple(c.model_copy(update={"resolution": "noted"})
                        for c in find_conflicts([], conflicts, stale, facts_of=fact_values))
@@ -220,7 +223,8 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
                 for c in u.notes:
                     notes.add(c, blocks)
             shown.append((b.titles[key], blocks))
-        out_sections = [DraftSection(heading=title, blocks=tuple(blocks)) for title, blocks in shown]
+        out_sections = [DraftSection(heading=title, blocks=tuple(blocks), level=level)
+                        for (title, blocks), level in zip(shown, outline_levels(b.sections))]
         pages.append(DraftPage(slug=b.plan.slug, title=b.plan.title, topic=b.plan.topic, sources=b.plan.sources,
                                sections=tuple(out_sections), assets=tuple(sorted(assets.items())),
                                conflicts=b.conflicts, dropped=b.dropped))
@@ -242,6 +246,17 @@ def _without_residue(units: list[Unit], page_file: str, findings: list[Finding])
             findings.append(Finding(severity="warning", kind="draft-residue", page=page_file, line=u.start,
                                     message=f"{u.doc}:{u.start}: drafting residue left out of the page: {F.plain(u.text, 20)!r}"))
     return keep, tuple(left)
+
+
+def outline_levels(sections: dict[str, list[Unit]]) -> list[int]:
+    """Each section's heading level, as its first source had it relative to that source's top
+    (## stays ##, ### stays ###), never more than one below the section before it."""
+    out, prev = [], 1
+    for units in sections.values():
+        level = min(units[0].level if units else 2, prev + 1)
+        out.append(level)
+        prev = level
+    return out
 
 
 def _continues(prev: Unit | None, u: Unit) -> bool:
