@@ -50,6 +50,7 @@ class Unit:
     links: tuple[str, ...] = ()
     ordinal: int = 0  # its place among the units of its source block
     level: int = 2  # its section's heading level on a merged page (2 for ##), relative to its source's top
+    parent_heading: str = ""  # the heading its section sits under in its source ('' at the top)
 
     def cite(self) -> Citation:
         return Citation(chunk=self.chunk, doc=self.doc, start=self.start, end=self.end)
@@ -156,7 +157,9 @@ def units_of_chunk(chunk: Chunk, doc: Document, lines: list[str]) -> tuple[list[
         if b.end < chunk.start or b.start > chunk.end:
             continue
         section = section_of(b.heading_path, doc.title)
-        level = levels.get(b.heading_path[:b.heading_path.index(section) + 1], 2) if section in b.heading_path else 2
+        path = b.heading_path[:b.heading_path.index(section) + 1] if section in b.heading_path else ()
+        level = levels.get(path, 2)
+        above = path[-2] if len(path) > 1 and path[-2].strip().lower() != doc.title.strip().lower() else ""
         if b.kind == "heading":
             heads.append((b.start, section))
             continue
@@ -164,5 +167,5 @@ def units_of_chunk(chunk: Chunk, doc: Document, lines: list[str]) -> tuple[list[
         for i, sp in enumerate(block_spans(b, lines)):
             if chunk.start <= sp.start <= chunk.end:
                 units.append(Unit(sp.kind, sp.text, doc.path, chunk.id, sp.start, sp.end, section, para, sp.parent,
-                                  ordinal=i, level=level))
+                                  ordinal=i, level=level, parent_heading=above))
     return units, heads

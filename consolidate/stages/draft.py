@@ -250,12 +250,17 @@ def _without_residue(units: list[Unit], page_file: str, findings: list[Finding])
 
 def outline_levels(sections: dict[str, list[Unit]]) -> list[int]:
     """Each section's heading level, as its first source had it relative to that source's top
-    (## stays ##, ### stays ###), never more than one below the section before it."""
-    out, prev = [], 1
+    (## stays ##, ### stays ###), when the page shows it under the heading it sat under in that
+    source; otherwise one level below the page title (##)."""
+    out: list[int] = []
+    open_at: dict[int, str] = {1: ""}  # level -> the heading the page has open there
     for units in sections.values():
-        level = min(units[0].level if units else 2, prev + 1)
+        u = units[0] if units else None
+        level = u.level if u is not None else 2
+        if level > 2 and normalise(open_at.get(level - 1, "\0")) != normalise(u.parent_heading):
+            level = 2
         out.append(level)
-        prev = level
+        open_at = {k: v for k, v in open_at.items() if k < level} | {level: u.section if u is not None else ""}
     return out
 
 
