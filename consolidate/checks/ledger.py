@@ -118,10 +118,13 @@ def _plain(text: str) -> str:
     text = TASK_BOX.sub("", F.strip_list_marks(text))
     text = _ANGLE_TARGET.sub("]", text)  # [label](<target with spaces>), which the link pattern does not take
     masked = mask_code_spans(text)
-    spans = [(m.start(), m.end(), m.group(2)) for m in INLINE.finditer(masked)]
-    spans += [(m.start(), m.end(), m.group(2)) for m in REFERENCE.finditer(masked)
+    def label(m, g):  # the label as written (the masked copy hides its code spans)
+        return text[m.start(g):m.end(g)]
+
+    spans = [(m.start(), m.end(), label(m, 2)) for m in INLINE.finditer(masked)]
+    spans += [(m.start(), m.end(), label(m, 2)) for m in REFERENCE.finditer(masked)
               if not any(s <= m.start() < e for s, e, _ in spans)]
-    spans += [(m.start(), m.end(), m.group(1)) for m in AUTOLINK.finditer(masked)]
+    spans += [(m.start(), m.end(), label(m, 1)) for m in AUTOLINK.finditer(masked)]
     out, last = [], 0
     for s, e, label in sorted(spans):
         if s < last:

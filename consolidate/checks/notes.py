@@ -50,4 +50,4 @@ def note_groups(body: str) -> list[tuple[str, list[str]]]:
 
 def without_documents(body: str) -> str:
     """A note's values with the documents named after them left out (they are not facts)."""
-    return " vs ".join(v for v, _ in note_groups(body)) if " vs " in body else body
+    return " vs ".join(v for v, _ in note_groups(body))

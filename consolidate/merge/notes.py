@@ -8,6 +8,8 @@ note citing every side (checks/notes.py holds the format the checker reads back)
 
 from __future__ import annotations
 
+import re
+
 from consolidate.checks import facts as F
 from consolidate.checks.notes import NOTE_END, NOTE_PREFIX, format_note
 from consolidate.checks.support import content_words
@@ -32,12 +34,15 @@ def fact_values(u: Unit) -> tuple[str, ...]:
 
 
 def _grouped(sides: list[tuple[str, str]]) -> list[tuple[str, list[str]]]:
-    """(value, doc) per side -> (value, its documents), in the order values first appear."""
+    """(value, doc) per side -> (value, its documents), in the order values first appear. Sides
+    whose values read alike (they differ only in what the words cannot show) stay one per side."""
     groups: dict[str, list[str]] = {}
     for value, doc in sides:
         docs = groups.setdefault(value, [])
         if doc not in docs:
             docs.append(doc)
+    if len(groups) < 2:
+        return [(value, [doc]) for value, doc in dict.fromkeys(sides)]
     return list(groups.items())
 
 
@@ -54,10 +59,7 @@ def pair_note(u: Unit, para: int) -> DraftBlock:
         for c in s.citations or [s.cite()]:
             values.append((value, c.doc))
             cites.append(c)
-    subject = F.plain(u.text, 12)
-    for v in sorted(set(differing), key=len, reverse=True):
-        subject = subject.replace(v, " ")
-    subject = " ".join(subject.split()).rstrip(".:;, ").replace(": ", " - ")
+    subject = _without_values(F.plain(u.text, 12), set(differing))
     return DraftBlock(kind="note", text=format_note(subject, _grouped(values)), citations=tuple(dict.fromkeys(cites)), para=para)
 
 
@@ -97,7 +99,18 @@ def _subject(c: Conflict, live: list) -> str:
     if len(content_words(subject)) < 1 and live:
         subject = F.plain(live[0].text, 12)
     shared = set.intersection(*(set(s.values) for s in live)) if live else set()
-    for v in sorted({v for s in live for v in s.values} - shared, key=len, reverse=True):
-        subject = subject.replace(v, " ")
-    subject = " ".join(subject.split()).rstrip(".:;, ")
-    return subject.replace(": ", " - ")  # one ": ", before the values
+    return _without_values(subject, {v for s in live for v in s.values} - shared)
+
+
+_CODE = re.compile(r"(`+[^`]*?`+)")
+
+
+def _without_values(subject: str, values: set[str]) -> str:
+    """The subject with the disputed values taken out where they stand as whole tokens (`6` is not
+    taken out of `65535`, nor `a` out of a word), so the note names each value once, after it."""
+    parts = _CODE.split(subject)  # code spans (odd places) are left as they are written
+    for i in range(0, len(parts), 2):
+        for v in sorted(values, key=len, reverse=True):
+            parts[i] = re.sub(rf"(?<![\w.,/-]){re.escape(v)}(?![\w/-]|[.,]\w)", " ", parts[i])
+        parts[i] = parts[i].replace(": ", " - ")  # one ": " outside code, before the values
+    return " ".join("".join(parts).split()).rstrip(".:;, -")
