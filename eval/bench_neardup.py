@@ -1,9 +1,12 @@
 """Near-duplicate recall and time: the near-duplicate stage against an exact reference, side by side.
 
-    python eval/bench_neardup.py [--tree ../shared/corpora/large] [--threshold 0.8] [--baseline ec7d8f0] [--json]
+    python eval/bench_neardup.py [--tree ../shared/corpora/large] [--threshold 0.8] [--baseline ec7d8f0]
+                                 [--plan OUT/plan.json] [--json]
 
 The tree is ingested and chunked as `consolidate run` does (default settings). All its chunks
-are then grouped at once (a harder case than the pipeline's, which groups within each topic):
+are then grouped at once (a harder case than the pipeline's, which groups within each topic),
+or, with --plan (a run's plan.json over the same tree), within each planned page, as the
+pipeline does:
 
 - reference: every pair of chunks from different documents whose word-shingle sets
   (dedupe.shingles) have Jaccard >= threshold, computed by brute force: the chunk x shingle
@@ -95,10 +98,14 @@ def baseline_module(rev: str) -> types.ModuleType:
     return mod
 
 
-def measure(name: str, fn, chunks, threshold: float, pairs: set, boiler: set) -> dict:
-    t = time.perf_counter()
-    groups = fn(chunks, threshold)
-    secs = time.perf_counter() - t
+def measure(name: str, fn, parts: list[list], threshold: float, pairs: set, boiler: set) -> dict:
+    """Groups found by `fn` within each part (a list of chunks), scored against the reference pairs."""
+    secs, groups = 0.0, []
+    for part in parts:
+        t = time.perf_counter()
+        groups += fn(part, threshold)
+        secs += time.perf_counter() - t
+    chunks = [c for part in parts for c in part]
     index = {c.id: i for i, c in enumerate(chunks)}
     group_of = {index[cid]: g for g, members in enumerate(groups) for cid in members}
     found = sum(1 for a, b in pairs if a in group_of and group_of.get(a) == group_of.get(b))
@@ -122,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--baseline", default="ec7d8f0", help="git revision whose dedupe.py is timed beside (default: ec7d8f0)")
     ap.add_argument("--boilerplate", type=int, default=50,
                     help="identical chunks in more documents than this are boilerplate, counted apart (default: 50)")
+    ap.add_argument("--plan", help="a run's plan.json over --tree: group within each planned page, as the pipeline does")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args(argv)
     tree = Path(a.tree)
@@ -131,19 +139,40 @@ def main(argv: list[str] | None = None) -> int:
     s = load_settings(config=None, env={})
     docs, texts, _ = ingest([tree], max_bytes=s.ingest.max_file_bytes)
     chunks, _ = chunk_documents(docs, texts, max_tokens=s.chunk.max_tokens, encoding=s.chunk.encoding)
+    parts = [chunks]
+    if a.plan:
+        by_id = {c.id: c for c in chunks}
+        try:
+            pages = json.loads(Path(a.plan).read_text(encoding="utf-8"))["pages"]
+        except (OSError, ValueError, KeyError) as e:
+            print(f"bench_neardup: --plan {a.plan}: {e}; pass a run's plan.json", file=sys.stderr)
+            return 2
+        parts = [[by_id[cid] for cid in p["chunk_ids"] if cid in by_id] for p in pages]
+        missing = sum(1 for p in pages for cid in p["chunk_ids"] if cid not in by_id)
+        if missing:
+            print(f"bench_neardup: --plan {a.plan}: {missing} chunk ids are not chunks of {tree} as chunked now",
+                  file=sys.stderr)
+            return 2
     t = time.perf_counter()
-    pairs, boiler = chunk_pairs(chunks, a.threshold, a.boilerplate)
+    pairs, boiler = set(), set()
+    offset = 0
+    for part in parts:  # pairs are indices into the parts laid end to end
+        p, b = chunk_pairs(part, a.threshold, a.boilerplate)
+        pairs |= {(x + offset, y + offset) for x, y in p}
+        boiler |= {(x + offset, y + offset) for x, y in b}
+        offset += len(part)
     ref_secs = time.perf_counter() - t
-    rows = [measure("stage", dedupe.near_duplicate_groups, chunks, a.threshold, pairs, boiler),
-            measure(f"baseline {a.baseline}", baseline_module(a.baseline).near_duplicate_groups, chunks, a.threshold,
+    rows = [measure("stage", dedupe.near_duplicate_groups, parts, a.threshold, pairs, boiler),
+            measure(f"baseline {a.baseline}", baseline_module(a.baseline).near_duplicate_groups, parts, a.threshold,
                     pairs, boiler)]
-    result = {"tree": str(tree), "docs": len(docs), "chunks": len(chunks), "threshold": a.threshold,
+    result = {"tree": str(tree), "docs": len(docs), "chunks": len(chunks), "threshold": a.threshold, "parts": len(parts),
               "reference_seconds": round(ref_secs, 2), "reference_pairs": len(pairs), "boilerplate_pairs": len(boiler),
               "rows": rows}
     if a.json:
         print(json.dumps(result, indent=2))
         return 0
-    print(f"{tree}: {len(docs)} docs, {len(chunks)} chunks; reference (exact, brute force): {len(pairs)} cross-document "
+    scope = f"within {len(parts)} planned pages" if a.plan else "all at once"
+    print(f"{tree}: {len(docs)} docs, {len(chunks)} chunks grouped {scope}; reference (exact, brute force): {len(pairs)} cross-document "
           f"pairs with shingle Jaccard >= {a.threshold} (+{len(boiler)} among boilerplate copies) in {ref_secs:.2f} s")
     print(f"{'':<20} {'recall':>7} {'found':>7} {'boiler':>9} {'chunks':>7} {'groups':>7} {'chained':>8} {'seconds':>8}")
     for r in rows:

@@ -153,13 +153,18 @@ def _note_values(text: str) -> str:
     return F.prose(text).split(":", 1)[-1].split(". Check which", 1)[0]
 
 
-def _check_note_sides(claim: Claim, refs: list[Ref], index: SourceIndex, add) -> None:
-    """`**Sources disagree:** subject: A vs B.` — value i must be in cited side i."""
-    body = _note_values(claim.text)
+def _note_sides(text: str, refs: list[Ref]) -> tuple[str, list[str]]:
+    """A "Sources disagree" note as (subject, one value part per cited side), or (whole body, [])
+    when its parts do not match its citations."""
+    body = _note_values(text)
     # the values follow the subject's last ": " (a subject may hold colons: "`ascii`: Uses the ...")
-    parts = body.rsplit(": ", 1)[-1].split(" vs ") if " vs " in body else []
-    if len(parts) != len(refs):
-        return
+    subject, _, values = body.rpartition(": ")
+    parts = values.split(" vs ") if " vs " in values else []
+    return (subject, parts) if len(parts) == len(refs) else (body, [])
+
+
+def _check_note_sides(parts: list[str], refs: list[Ref], index: SourceIndex, add, claim: Claim) -> None:
+    """`**Sources disagree:** subject: A vs B.` — value i must be in cited side i."""
     for part, ref in zip(parts, refs):
         span = index.span(ref)
         for fact in F.extract(part):
@@ -181,11 +186,13 @@ def _check_claim(claim: Claim, refs: list[Ref], index: SourceIndex, add) -> str:
                     add("error", "code-mismatch", claim.line, f"{claim.kind} block is not in its cited span {r.doc}:{r.start}-{r.end}")
         return ""
     spans = [index.span(r) for r in refs]
-    for fact in F.extract(_note_values(claim.text) if claim.kind == "note" else claim.text):
+    # a note's values are read one side at a time, so a value holding a backtick or a quote cannot
+    # pair with one of the next value into a code or quoted "fact" across the " vs "
+    text, parts = _note_sides(claim.text, refs) if claim.kind == "note" else (claim.text, [])
+    for fact in F.extract(text):
         if not any(F.contains(s, fact) for s in spans) and not index.ordinary(fact):
             add("error", "unsupported-fact", claim.line, f"{fact.kind} {fact.value!r} is not in the cited span(s) {where}")
-    if claim.kind == "note":
-        _check_note_sides(claim, refs, index, add)
+    _check_note_sides(parts, refs, index, add, claim)
     if claim.kind in ("note", "table"):
         return ""  # a disagreement note is ours; a table row's words are its facts
     sup = support(claim.text, [index.span_text(r) for r in refs])

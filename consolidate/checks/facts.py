@@ -57,7 +57,8 @@ PRODUCT = re.compile(r"(?<![\w.-])[A-Z][A-Za-z0-9+#]*[A-Za-z0-9+#](?![\w-])")
 MD_LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\](?:\([^)]*\)|\[[^\]\n]*\])")  # inline or [text][label]
 FOOTNOTE = re.compile(r"\[\^[^\]]+\]")
 _DIGIT = re.compile(r"\d")
-EMPHASIS = re.compile(r"(\*\*|\*|(?<!\w)__|(?<!\w)_)(?=\S)(.+?)(?<=\S)\1(?!\w)")
+# emphasis may go on over a line break (a wrapped paragraph), never over a blank line
+EMPHASIS = re.compile(r"(\*\*|\*|(?<!\w)__|(?<!\w)_)(?=\S)((?:.|\n(?![ \t]*\n))+?)(?<=\S)\1(?!\w)")
 SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*|^\W+|\s[-–—]\s+|\|\s*)$")
 NOT_PRODUCTS = frozenset(
     "I A An The This That These Those It Its If In On At To For Of By With When Where What Which Who Why How "

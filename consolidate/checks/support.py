@@ -80,14 +80,25 @@ class SpanText:
     """A cited span split into sentences, with content words, computed once."""
 
     def __init__(self, text: str):
-        self.sentences = []
-        for part in _paragraphs(LIST_MARK.sub("", prose(text))):
-            self.sentences += [" ".join(part[s:e].split()) for s, e in sentences.split(part)] or [" ".join(part.split())]
-        self.sentences = [x for x in self.sentences if x] or [" ".join(text.split())]
+        self.sentences = sentences_of(LIST_MARK.sub("", text)) or [" ".join(text.split())]
         words = [words_of(s, plain=True) for s in self.sentences]
         self.words = [_content(w) for w in words]
+        self.every = [frozenset(w) for w in words]
         self.all_words = frozenset().union(*self.words) if self.words else frozenset()
         self.negs = [_negations(w) for w in words]
+
+
+def sentences_of(text: str) -> list[str]:
+    """The sentences of markdown text as prose, whitespace collapsed: split per paragraph (a blank
+    line or a heading ends one) on the markdown itself, as the drafter splits its units, so that
+    markup a reader does not see (`_name_` starting a sentence) still marks where sentences start."""
+    out = []
+    for part in _paragraphs(text):
+        for s, e in sentences.split(part) or [(0, len(part))]:
+            sent = " ".join(prose(part[s:e]).split())
+            if sent:
+                out.append(sent)
+    return out
 
 
 def _paragraphs(body: str) -> list[str]:
@@ -107,16 +118,23 @@ def _paragraphs(body: str) -> list[str]:
     return out
 
 
-def _closest(cw: frozenset[str], spans: list[SpanText]) -> tuple[str, float, bool, float]:
-    best, best_score, best_neg, held = "", 0.0, False, 0.0
+def _closest(cw: frozenset[str], spans: list[SpanText], every: frozenset[str], negs: int) -> tuple[str, float, int, float]:
+    """The cited sentence sharing the most content words with a claim sentence (`every`: all its
+    words; `negs`: its negations). Of sentences that share as many content words, the one sharing
+    the most words of any kind, then one that holds as many negations: "One command is part of the
+    transaction. The other transaction is not." cut at a line start gives "transaction." too."""
+    best, best_key, best_neg, held = "", (0.0, 0.0, False), 0, 0.0
     for sp in spans:
-        for sent, ws, neg in zip(sp.sentences, sp.words, sp.negs):
+        for k, (sent, ws, neg) in enumerate(zip(sp.sentences, sp.words, sp.negs)):
             if ws:
                 score = len(cw & ws) / len(cw | ws)
                 held = max(held, len(cw & ws) / len(cw))
-                if score > best_score:
-                    best, best_score, best_neg = sent, score, neg
-    return best, best_score, best_neg, held
+                if score >= best_key[0]:
+                    aw = sp.every[k]
+                    key = (score, len(every & aw) / len(every | aw), neg == negs)
+                    if key > best_key:
+                        best, best_key, best_neg = sent, key, neg
+    return best, best_key[0], best_neg, held
 
 
 def support(claim: str, spans: list[SpanText]) -> Support:
@@ -126,18 +144,17 @@ def support(claim: str, spans: list[SpanText]) -> Support:
         return Support(1.0, False, first)
     seen = frozenset().union(*(s.all_words for s in spans)) if spans else frozenset()
     overlap = len(cw & seen) / len(cw)
-    body = prose(claim)
     closest, mismatch, worst = "", False, 1.0
-    for s, e in sentences.split(body) or [(0, len(body))]:
-        part = body[s:e]
-        pw = content_words(part)
+    for part in sentences_of(claim):
+        words = words_of(part, plain=True)
+        pw, pn = _content(words), _negations(words)
         if not pw:
             continue
-        best, score, neg, held = _closest(pw, spans)
+        best, score, neg, held = _closest(pw, spans, frozenset(words), pn)
         closest = closest or best
         if len(pw) >= 3:
             worst = min(worst, held)
-        if score >= 0.3 and neg != negations(part):
+        if score >= 0.3 and neg != pn:
             mismatch, closest = True, best
             break
     return Support(round(overlap, 3), mismatch, closest, round(worst, 3))
