@@ -399,3 +399,10 @@ def test_a_sentence_starting_with_a_link_is_a_sentence_of_its_own():
     assert [text[s:e] for s, e in sentences.split(text)] == [
         "Merge it so changes do not back up (see [bots](#bots) PRs).", "[Deploying](/deploying.html) is as usual."]
     assert not support("Deploying is as usual.", [SpanText(text)]).negation_mismatch
+
+
+def test_emphasis_over_two_sentences_is_stripped_from_both():
+    # "_with no spaces. On the output: ..._" cut into sentences left "_with" behind, an identifier
+    # the claim restating that sentence "dropped"
+    span = SpanText("- _with no spaces in the string. On the output: place the number first,_")
+    assert span.sentences == ["with no spaces in the string.", "On the output: place the number first,"]

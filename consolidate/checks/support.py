@@ -20,6 +20,7 @@ MIN_OVERLAP = 0.5  # below: weak support (a warning)
 NO_OVERLAP = 0.2  # below: the cited spans do not hold the claim at all (an error)
 HEADING = re.compile(r"^ {0,3}#{1,6}\s+")
 LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+(?:\[[ xX]\]\s+)?", re.M)
+CUT = "\x00"  # marks where sentences were cut while the markdown is stripped
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_'’-]*")
 NEGATION = frozenset(
     "no not never none nothing nobody neither nor cannot without "
@@ -94,8 +95,11 @@ def sentences_of(text: str) -> list[str]:
     markup a reader does not see (`_name_` starting a sentence) still marks where sentences start."""
     out = []
     for part in _paragraphs(text):
-        for s, e in sentences.split(part) or [(0, len(part))]:
-            sent = " ".join(prose(part[s:e]).split())
+        # cut, then strip markdown from the whole paragraph, so emphasis over two sentences
+        # ("_with no spaces. On the output: ..._") is stripped from both
+        cuts = sentences.split(part) or [(0, len(part))]
+        for sent in prose(CUT.join(part[s:e].replace(CUT, " ") for s, e in cuts)).split(CUT):
+            sent = " ".join(sent.split())
             if sent:
                 out.append(sent)
     return out
