@@ -127,18 +127,26 @@ def _closest(cw: frozenset[str], spans: list[SpanText], every: frozenset[str], n
     words; `negs`: its negations). Of sentences that share as many content words, the one sharing
     the most words of any kind, then one that holds as many negations: "One command is part of the
     transaction. The other transaction is not." cut at a line start gives "transaction." too."""
-    best, best_key, best_neg, held = "", (0.0, 0.0, False), 0, 0.0
-    for sp in spans:
+    best, best_score, best_neg, held = "", 0.0, 0, 0.0
+    best_key = None  # (words of any kind shared, same negations) of the best, worked out on a tie only
+    best_at = (0, 0)
+    for i, sp in enumerate(spans):
         for k, (sent, ws, neg) in enumerate(zip(sp.sentences, sp.words, sp.negs)):
-            if ws:
-                score = len(cw & ws) / len(cw | ws)
-                held = max(held, len(cw & ws) / len(cw))
-                if score >= best_key[0]:
-                    aw = sp.every[k]
-                    key = (score, len(every & aw) / len(every | aw), neg == negs)
-                    if key > best_key:
-                        best, best_key, best_neg = sent, key, neg
-    return best, best_key[0], best_neg, held
+            if not ws:
+                continue
+            score = len(cw & ws) / len(cw | ws)
+            held = max(held, len(cw & ws) / len(cw))
+            if score > best_score:
+                best, best_score, best_neg, best_key, best_at = sent, score, neg, None, (i, k)
+            elif score == best_score and score > 0:
+                if best_key is None:
+                    aw = spans[best_at[0]].every[best_at[1]]
+                    best_key = (len(every & aw) / len(every | aw), best_neg == negs)
+                aw = sp.every[k]
+                key = (len(every & aw) / len(every | aw), neg == negs)
+                if key > best_key:
+                    best, best_neg, best_key, best_at = sent, neg, key, (i, k)
+    return best, best_score, best_neg, held
 
 
 def support(claim: str, spans: list[SpanText]) -> Support:
