@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from consolidate.records import Chunk
 
@@ -58,7 +58,8 @@ class UnionFind:
         return [g for g in out.values() if len(g) > 1]
 
 
-def similar_pairs(sets: list[frozenset], threshold: float) -> Iterator[tuple[int, int, float]]:
+def similar_pairs(sets: list[frozenset], threshold: float,
+                  keep: Callable[[int, int], bool] | None = None) -> Iterator[tuple[int, int, float]]:
     """Every pair (j, i), j < i, of sets whose Jaccard >= threshold, with it; exact, in order of i then j.
 
     Prefix filtering, as in All-Pairs similarity search: with each set's members ordered rarest
@@ -66,7 +67,8 @@ def similar_pairs(sets: list[frozenset], threshold: float) -> Iterator[tuple[int
     among the first |s| - ceil(t|s|) + 1 of each, so only those are indexed and probed. Common
     members (a sentence every page repeats) never build long candidate lists, and no member is
     ignored for being common (identical text is always found). A candidate is kept only if the
-    sizes allow it (t|a| <= |b|) and the Jaccard holds."""
+    sizes allow it (t|a| <= |b|), `keep(j, i)` (when given; asked before the Jaccard, so a cheap
+    test that rules most candidates out saves the comparison) and the Jaccard holds."""
     freq = Counter(m for s in sets for m in s)
     index: dict[str, list[int]] = defaultdict(list)
     for i, s in enumerate(sets):
@@ -77,7 +79,7 @@ def similar_pairs(sets: list[frozenset], threshold: float) -> Iterator[tuple[int
         low, high = threshold * len(s) - 1e-9, len(s) / threshold + 1e-9
         for j in sorted({j for m in prefix for j in index.get(m, ())}):
             other = sets[j]
-            if low <= len(other) <= high:
+            if low <= len(other) <= high and (keep is None or keep(j, i)):
                 sim = jaccard(s, other)
                 if sim >= threshold:
                     yield j, i, sim

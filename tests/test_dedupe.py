@@ -61,3 +61,15 @@ def test_near_duplicates_group_across_documents_only():
     chunks.append(_chunk("c.md", 2, edited))  # a near copy in another document joins both copies of a.md
     assert near_duplicate_groups(chunks, 0.8) == [["a.md#1", "a.md#5", "c.md#2"]]
     assert near_duplicate_groups(list(reversed(chunks)), 0.8) == [["a.md#1", "a.md#5", "c.md#2"]]
+
+
+def test_similar_pairs_asks_keep_before_comparing():
+    sets = [frozenset("abcde"), frozenset("abcde"), frozenset("abcdf"), frozenset("xyz")]
+    asked = []
+
+    def keep(j, i):
+        asked.append((j, i))
+        return (j + i) % 2 == 1
+
+    assert [(j, i) for j, i, _ in similar_pairs(sets, 0.6, keep)] == [(0, 1), (1, 2)]
+    assert (0, 2) in asked and all(3 not in p for p in asked)  # only candidates are asked about

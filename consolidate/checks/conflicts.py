@@ -143,9 +143,11 @@ def similar_value_pairs(units: list[UnitLike], stale: frozenset = frozenset(), m
         if facts and len(masked) >= 3:
             items.append((u, masked, facts))
     linked = UnionFind(range(len(items)))  # statements joined by a disagreement; a group's root is its first
-    for j, i, _ in similar_pairs([masked for _, masked, _ in items], min_sim):
-        if items[i][0].doc != items[j][0].doc and items[i][2] != items[j][2]:
-            linked.union(i, j)
+    def differ(j: int, i: int) -> bool:  # other documents, other facts
+        return items[i][0].doc != items[j][0].doc and items[i][2] != items[j][2]
+
+    for j, i, _ in similar_pairs([masked for _, masked, _ in items], min_sim, differ):
+        linked.union(i, j)
     # one conflict per group of statements (a sentence in six versions of a page is one
     # disagreement, not fifteen pairs), a side per distinct set of facts, first statement first
     out = []
