@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, defaultdict
-from typing import Iterable
+from typing import Callable, Iterable, Iterator
 
 from consolidate.records import Chunk
 
@@ -57,34 +58,55 @@ class UnionFind:
         return [g for g in out.values() if len(g) > 1]
 
 
-def similar_pairs(items: list[tuple[str, frozenset]], threshold: float, max_df: int = 50) -> list[tuple[str, str, float]]:
-    """Pairs whose shingle-set Jaccard >= threshold, found through an inverted index."""
+def similar_pairs(sets: list[frozenset], threshold: float,
+                  keep: Callable[[int, int], bool] | None = None) -> Iterator[tuple[int, int, float]]:
+    """Every pair (j, i), j < i, of sets whose Jaccard >= threshold, with it; exact, in order of i then j.
+
+    Prefix filtering, as in All-Pairs similarity search: with each set's members ordered rarest
+    first (by how many sets hold them, then by value), two sets with Jaccard >= t share a member
+    among the first |s| - ceil(t|s|) + 1 of each, so only those are indexed and probed. Common
+    members (a sentence every page repeats) never build long candidate lists, and no member is
+    ignored for being common (identical text is always found). A candidate is kept only if the
+    sizes allow it (t|a| <= |b|), `keep(j, i)` (when given; asked before the Jaccard, so a cheap
+    test that rules most candidates out saves the comparison) and the Jaccard holds."""
+    freq = Counter(m for s in sets for m in s)
     index: dict[str, list[int]] = defaultdict(list)
-    for i, (_, sh) in enumerate(items):
-        for s in sh:
-            index[s].append(i)
-    shared: Counter[tuple[int, int]] = Counter()
-    for posting in index.values():
-        if len(posting) < 2 or len(posting) > max_df:
+    for i, s in enumerate(sets):
+        if not s:
             continue
-        for a in range(len(posting)):
-            for b in range(a + 1, len(posting)):
-                shared[(posting[a], posting[b])] += 1
-    out = []
-    for (i, j), inter in shared.items():
-        a, b = items[i][1], items[j][1]
-        sim = inter / (len(a) + len(b) - inter)
-        if sim >= threshold:
-            out.append((items[i][0], items[j][0], sim))
-    return sorted(out)
+        ordered = sorted(s, key=lambda m: (freq[m], m))
+        prefix = ordered[:len(ordered) - math.ceil(threshold * len(ordered) - 1e-9) + 1]
+        low, high = threshold * len(s) - 1e-9, len(s) / threshold + 1e-9
+        for j in sorted({j for m in prefix for j in index.get(m, ())}):
+            other = sets[j]
+            if low <= len(other) <= high and (keep is None or keep(j, i)):
+                sim = jaccard(s, other)
+                if sim >= threshold:
+                    yield j, i, sim
+        for m in prefix:
+            index[m].append(i)
 
 
 def near_duplicate_groups(chunks: list[Chunk], threshold: float) -> list[list[str]]:
-    """Groups of chunks from different documents whose text is nearly the same."""
-    items = [(c.id, shingles(c.text)) for c in chunks]
-    doc = {c.id: c.doc for c in chunks}
-    uf = UnionFind(c.id for c in chunks)
-    for a, b, _ in similar_pairs(items, threshold):
-        if doc[a] != doc[b]:
-            uf.union(a, b)
-    return sorted((sorted(g) for g in uf.groups()), key=lambda g: g[0])
+    """Groups of chunks from different documents whose text is nearly the same (shingle Jaccard
+    >= threshold). Chunks with the same shingles are compared once: a run of identical copies
+    (one passage repeated across versions of a page) costs one comparison, not one per pair."""
+    same: dict[frozenset, list[int]] = {}
+    for i, c in enumerate(chunks):
+        same.setdefault(shingles(c.text), []).append(i)
+    reps = [sh for sh in same if sh]  # first-seen order, so the same chunks give the same groups
+    docs = [{chunks[i].doc for i in same[sh]} for sh in reps]
+    uf = UnionFind(range(len(chunks)))
+
+    def join(a: list[int], b: list[int]) -> None:
+        for i in a[1:] + b:
+            uf.union(a[0], i)
+
+    for k, sh in enumerate(reps):
+        if len(docs[k]) > 1:  # identical text in two documents
+            join(same[sh], [])
+    for j, i, _ in similar_pairs(reps, threshold):
+        if len(docs[i] | docs[j]) > 1:  # some pair of them comes from two documents
+            join(same[reps[i]], same[reps[j]])
+    groups = [sorted(chunks[i].id for i in g) for g in uf.groups()]
+    return sorted(groups, key=lambda g: g[0])

@@ -311,3 +311,102 @@ def test_links_only_checks_any_tree_offline(tmp_path):
     assert dead == [(5, "'guide/gone.md'"), (6, "'guide/setup.md#nope'"), (14, "'guide/old.md'")]
     assert data["external"] == 1
     assert runner.invoke(app, ["check", str(tree), "--links-only", "--fail-on", "never"]).exit_code == 0
+
+
+def _errors(tmp_path, source: str, page: str) -> list[dict]:
+    """Errors of `consolidate check` on one page citing one source file, a.md."""
+    write(tmp_path / "src", "a.md", source)
+    write(tmp_path / "pages", "p.md", page)
+    r = runner.invoke(app, ["check", str(tmp_path / "pages"), "-s", str(tmp_path / "src"), "--json"])
+    return [f for f in json.loads(r.output)["findings"] if f["severity"] == "error"]
+
+
+@pytest.mark.parametrize("claim,kinds_found", [
+    ("Ecma TR/84, _Common Language Infrastructure - Partition IV XML File_, June 2006.", []),
+    ("Ecma TR/84, _Common Language Infrastructure - Partition IV XML File_, June 2007.", ["unsupported-fact"]),
+    ("Ecma TR/84, _Common Language Infrastructure - Partition IV JSON File_, June 2006.", ["unsupported-fact"]),
+])
+def test_emphasis_wrapped_over_two_source_lines_is_read_as_words(tmp_path, claim, kinds_found):
+    # at the large tree: `_Common ... from\nPartition IV XML File_` kept its underscores in the span
+    # (emphasis was only stripped within a line), so the verbatim claim's "Common" was not found
+    source = "# Refs\n\nEcma TR/84, _Common Language Infrastructure - Partition IV\nXML File_, June 2006.\n"
+    found = _errors(tmp_path, source, f"# Refs\n\n{claim}[^1]\n\n[^1]: `a.md:3-4`\n")
+    assert sorted({f["kind"] for f in found} & {"unsupported-fact"}) == kinds_found, found
+    assert bool(found) == bool(kinds_found), found
+
+
+@pytest.mark.parametrize("second,kinds_found", [
+    ("_named-block-list_ is described in §8.10.7.", []),
+    ("_named-block-list_ is described in a later section.", ["dropped-fact"]),
+])
+def test_sentences_of_a_span_are_split_on_the_markdown_not_the_plain_text(tmp_path, second, kinds_found):
+    # `. _named-block-list_` starts a sentence; without its underscores it read as one sentence with
+    # the one before, whose §8.10.9 the second claim then "dropped"
+    source = "# Blocks\n\n_param-block_ is described in [§8.10.9][a]. _named-block-list_ is described in [§8.10.7][b].\n"
+    page = f"# Blocks\n\n_param-block_ is described in §8.10.9.[^1] {second}[^2]\n\n[^1]: `a.md:3-3`\n[^2]: `a.md:3-3`\n"
+    assert [f["kind"] for f in _errors(tmp_path, source, page)] == kinds_found
+
+
+def test_a_long_number_ending_a_wrapped_sentence_is_not_a_list_ordinal():
+    span = SpanText("79228162514264337593543950335. The actual representation of decimal is implementation defined.")
+    assert span.sentences == ["79228162514264337593543950335.", "The actual representation of decimal is implementation defined."]
+    assert SpanText("3. Restart the worker.").sentences == ["Restart the worker."]  # a list ordinal still is one
+
+
+def test_a_negation_is_checked_against_the_fullest_of_equally_close_sentences():
+    # a span starting mid-sentence gives "transaction." beside "The other transaction is not.": both
+    # hold all of the claim's content words; the one that reads like the claim is its source
+    spans = [SpanText("transaction. The other transaction is not.")]
+    assert not support("The other transaction is not.", spans).negation_mismatch
+    assert support("The other transaction is.", spans).negation_mismatch
+    spans = [SpanText("One command is part of the\ntransaction. The other transaction is not.")]
+    assert support("One command is not part of the transaction.", spans).negation_mismatch
+
+
+def test_a_list_item_going_on_after_a_blank_line_with_inline_code_is_two_sentences():
+    # a blank line then a code span ("`<?xml ... ?>`") was not a sentence break (the masked code read
+    # as more blank space), so the item's "doesn't" and the XML were one sentence
+    spans = [SpanText("Add the following XML headers. PowerShell doesn't validate the file.\n\n"
+                      '`<?xml version="1.0" ?> <helpItems schema="maml">`')]
+    claim = 'Add the following XML headers. PowerShell doesn\'t validate the file. \n\n `<?xml version="1.0" ?> <helpItems schema="maml">`'
+    assert not support(claim, spans).negation_mismatch
+    assert support(claim.replace("doesn't", "does"), spans).negation_mismatch
+
+
+def test_a_question_mark_in_a_reference_link_does_not_end_the_sentence():
+    from consolidate import sentences
+    text = "- [No Cmdlet to Stop Something? Check for Methods][use-methods]"
+    assert sentences.split(text) == [(0, len(text))]
+    claim = "[No Cmdlet to Stop Something? Check for Methods](https://example.com/methods)"
+    assert not support(claim, [SpanText(text)]).negation_mismatch
+
+
+@pytest.mark.parametrize("values,errors", [("`n, 1 vs `t, 2", 0), ("`n, 2 vs `t, 1", 2)])
+def test_note_values_holding_a_backtick_are_read_one_side_at_a_time(tmp_path, values, errors):
+    # PowerShell escapes (`n, `t) in two values paired into one code span across " vs ", a fact
+    # no side holds
+    write(tmp_path / "src", "a.md", "# Escapes\n\n- The newline escape is `n and takes 1 character.\n")
+    write(tmp_path / "src", "b.md", "# Escapes\n\n- The newline escape is `t and takes 2 characters.\n")
+    note = (f"> **Sources disagree:** The newline escape: {values}. "
+            "Check which is current before relying on either.[^1][^2]\n\n[^1]: `a.md:3-3`\n[^2]: `b.md:3-3`\n")
+    write(tmp_path / "pages", "p.md", "# Escapes\n\n" + note)
+    r = runner.invoke(app, ["check", str(tmp_path / "pages"), "-s", str(tmp_path / "src"), "--json"])
+    found = [f for f in json.loads(r.output)["findings"] if f["severity"] == "error"]
+    assert len(found) == errors, found
+
+
+def test_a_sentence_starting_with_a_link_is_a_sentence_of_its_own():
+    # a page that reduced a link to its text split "... PRs). Deploying should ..." in two, while the
+    # cited span, its link masked as one lower-case word, read as one sentence with a "not"
+    from consolidate import sentences
+    text = "Merge it so changes do not back up (see [bots](#bots) PRs). [Deploying](/deploying.html) is as usual."
+    assert [text[s:e] for s, e in sentences.split(text)] == [
+        "Merge it so changes do not back up (see [bots](#bots) PRs).", "[Deploying](/deploying.html) is as usual."]
+    assert not support("Deploying is as usual.", [SpanText(text)]).negation_mismatch
+
+
+def test_emphasis_over_two_sentences_is_stripped_from_both():
+    # "_with no spaces. On the output: ..._" cut into sentences left "_with" behind, an identifier
+    # the claim restating that sentence "dropped"
+    span = SpanText("- _with no spaces in the string. On the output: place the number first,_")
+    assert span.sentences == ["with no spaces in the string.", "On the output: place the number first,"]

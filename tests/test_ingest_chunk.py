@@ -128,3 +128,13 @@ def test_doubled_and_other_extensions(tmp_path):
         write(tmp_path, name, "# T\n\ntext\n")
     docs, _, _ = ingest([tmp_path], max_bytes=100)
     assert [d.path for d in docs] == ["a.md", "b.mdx", "c.markdown", "d.html.md"]
+
+
+def test_text_after_a_fence_nested_in_a_list_goes_on_with_the_list():
+    # at the large tree: an indented paragraph after a nested fence was read as an indented code
+    # block, copied as such after the list in a page, where it became uncited list text
+    lines = ["1. Edit the file.", "", "   - Enable keys:", "", "     ```", "     Pubkey yes", "     ```", "",
+             "     For more information, see the manpage.", "", "   - Add a subsystem.", "", "Then:", "",
+             "    indented code"]
+    kinds = [(b.kind, b.start) for b in scan_blocks(lines).blocks]
+    assert kinds == [("list", 1), ("code", 5), ("paragraph", 9), ("list", 11), ("paragraph", 13), ("code", 15)]

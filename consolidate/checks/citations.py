@@ -155,26 +155,26 @@ def _note_body(text: str) -> str:
     return text.split(NOTE_PREFIX, 1)[-1].split(". Check which", 1)[0]
 
 
-def _note_values(text: str) -> str:
-    """What a note says the sources say, without the documents named after each value."""
-    return F.prose(without_documents(_note_body(text)))
-
-
-def _check_note_sides(claim: Claim, refs: list[Ref], index: SourceIndex, add) -> None:
-    """`**Sources disagree:** subject: A (doc) vs B (doc, doc).`: each value must be in a cited side
-    of a document named after it (a note that names none: value i in cited side i)."""
-    body = _note_body(claim.text)
-    if " vs " not in body:
-        return
+def _note_sides(text: str, refs: list[Ref]) -> tuple[str, list[tuple[str, list[Ref], list[str]]]]:
+    """A "Sources disagree" note as (its subject, [(a value, the cited sides it is given for, the
+    documents it names)]), or (its body, []) when its values cannot be matched to its citations.
+    `subject: A (doc) vs B (doc, doc)`: a value goes with the cited sides of the documents named
+    after it; a note that names none: value i with side i."""
+    body = _note_body(text)
     # the values follow the subject's last ": " (a subject may hold colons: "`ascii`: Uses the ...")
-    groups = note_groups(body.rsplit(": ", 1)[-1])
-    if all(docs for _, docs in groups):
-        pairs = [(value, [r for r in refs if doc_label(r.doc) in docs], docs) for value, docs in groups]
-    elif len(groups) == len(refs):
-        pairs = [(value, [r], [r.doc]) for (value, _), r in zip(groups, refs)]
-    else:
-        return
-    for value, mine, docs in pairs:
+    subject, _, values = body.rpartition(": ")
+    groups = note_groups(values) if " vs " in values else []
+    if groups and all(docs for _, docs in groups):
+        return subject, [(value, [r for r in refs if doc_label(r.doc) in docs], docs) for value, docs in groups]
+    if groups and len(groups) == len(refs):
+        return subject, [(value, [r], [r.doc]) for (value, _), r in zip(groups, refs)]
+    return without_documents(body), []
+
+
+def _check_note_sides(sides: list[tuple[str, list[Ref], list[str]]], index: SourceIndex, add, claim: Claim) -> None:
+    """Each value of a note must be in a cited side of the documents it is given for; values are
+    read one at a time, so a backtick or quote in one cannot pair with one in the next."""
+    for value, mine, docs in sides:
         if not mine:
             add("error", "bad-citation", claim.line, f"the note gives {value.strip()!r} for {', '.join(docs)} but cites no side there")
             continue
@@ -203,11 +203,13 @@ def _check_claim(claim: Claim, refs: list[Ref], index: SourceIndex, add) -> str:
                     add("error", "code-mismatch", claim.line, f"{claim.kind} block is not in its cited span {r.doc}:{r.start}-{r.end}")
         return ""
     spans = [index.span(r) for r in refs]
-    for fact in F.extract(_note_values(claim.text) if claim.kind == "note" else claim.text):
+    # a note's values are read one side at a time, so a value holding a backtick or a quote cannot
+    # pair with one of the next value into a code or quoted "fact" across the " vs "
+    text, sides = _note_sides(claim.text, refs) if claim.kind == "note" else (claim.text, [])
+    for fact in F.extract(text):
         if not any(F.contains(s, fact) for s in spans) and not index.ordinary(fact):
             add("error", "unsupported-fact", claim.line, f"{fact.kind} {fact.value!r} is not in the cited span(s) {where}")
-    if claim.kind == "note":
-        _check_note_sides(claim, refs, index, add)
+    _check_note_sides(sides, index, add, claim)
     if claim.kind in ("note", "table"):
         return ""  # a disagreement note is ours; a table row's words are its facts
     sup = support(claim.text, [index.span_text(r) for r in refs])

@@ -11,13 +11,12 @@
 from __future__ import annotations
 
 import hashlib
-import math
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from typing import Protocol
 
 from consolidate.checks import facts as F
-from consolidate.dedupe import UnionFind, jaccard, shingles
+from consolidate.dedupe import UnionFind, shingles, similar_pairs
 from consolidate.records import Conflict, ConflictSide, Finding
 
 MAX_SIDES = 6
@@ -132,10 +131,8 @@ def find_conflicts(units: list[UnitLike], pairs: list[tuple[UnitLike, UnitLike]]
 def similar_value_pairs(units: list[UnitLike], stale: frozenset = frozenset(), min_sim: float = 0.85) -> list[Conflict]:
     """Statements from different documents that read the same once their facts are masked, with different facts.
 
-    Exact and linear in practice (prefix filtering, as in All-Pairs similarity search): with
-    shingles ordered rarest first, two sets with Jaccard >= t share a shingle among the first
-    |s| - ceil(t|s|) + 1 of each, so only those are indexed and probed, and common shingles
-    never build long candidate lists. Pairs come out in statement order."""
+    Exact and linear in practice: the pairs come from dedupe.similar_pairs (prefix filtering),
+    the index the near-duplicate chunk groups use too."""
     items = []
     for u in units:
         if u.kind not in ("sentence", "list_item"):
@@ -145,18 +142,12 @@ def similar_value_pairs(units: list[UnitLike], stale: frozenset = frozenset(), m
         masked = getattr(u, "masked", None) or shingles(F.mask(u.text))
         if facts and len(masked) >= 3:
             items.append((u, masked, facts))
-    freq = Counter(sh for _, masked, _ in items for sh in masked)
-    index: dict[str, list[int]] = defaultdict(list)
     linked = UnionFind(range(len(items)))  # statements joined by a disagreement; a group's root is its first
-    for i, (u, masked, facts) in enumerate(items):
-        ordered = sorted(masked, key=lambda sh: (freq[sh], sh))
-        prefix = ordered[:len(ordered) - math.ceil(min_sim * len(ordered) - 1e-9) + 1]
-        for j in sorted({j for sh in prefix for j in index.get(sh, ())}):
-            v, vmasked, vfacts = items[j]
-            if v.doc != u.doc and vfacts != facts and jaccard(masked, vmasked) >= min_sim:
-                linked.union(i, j)
-        for sh in prefix:
-            index[sh].append(i)
+    def differ(j: int, i: int) -> bool:  # other documents, other facts
+        return items[i][0].doc != items[j][0].doc and items[i][2] != items[j][2]
+
+    for j, i, _ in similar_pairs([masked for _, masked, _ in items], min_sim, differ):
+        linked.union(i, j)
     # one conflict per group of statements (a sentence in six versions of a page is one
     # disagreement, not fifteen pairs), a side per distinct set of facts, first statement first
     out = []

@@ -58,6 +58,9 @@ MD_LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\](?:\([^)]*\)|\[[^\]\n]*\
 FOOTNOTE = re.compile(r"\[\^[^\]]+\]")
 _DIGIT = re.compile(r"\d")
 EMPHASIS = re.compile(r"(\*\*|\*|(?<!\w)__|(?<!\w)_)(?=\S)(.+?)(?<=\S)\1(?!\w)")
+# in text of several lines emphasis may go on over a line break (a wrapped paragraph), never
+# over a blank line (a slower pattern, so one-line text keeps the one above)
+EMPHASIS_WRAPPED = re.compile(r"(\*\*|\*|(?<!\w)__|(?<!\w)_)(?=\S)((?:.|\n(?![ \t]*\n))+?)(?<=\S)\1(?!\w)")
 SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*|^\W+|\s[-–—]\s+|\|\s*)$")
 NOT_PRODUCTS = frozenset(
     "I A An The This That These Those It Its If In On At To For Of By With When Where What Which Who Why How "
@@ -83,13 +86,14 @@ def prose(text: str) -> str:
             break
     if "*" not in text and "_" not in text:
         return text
+    emphasis = EMPHASIS_WRAPPED if "\n" in text else EMPHASIS
     if "`" not in text:
-        return EMPHASIS.sub(lambda m: m.group(2), text)
+        return emphasis.sub(lambda m: m.group(2), text)
     parts, last = [], 0  # emphasis only outside code spans: `*.dll` keeps its star
     for m in CODE.finditer(text):
-        parts += [EMPHASIS.sub(lambda e: e.group(2), text[last:m.start()]), m.group(0)]
+        parts += [emphasis.sub(lambda e: e.group(2), text[last:m.start()]), m.group(0)]
         last = m.end()
-    return "".join(parts) + EMPHASIS.sub(lambda e: e.group(2), text[last:])
+    return "".join(parts) + emphasis.sub(lambda e: e.group(2), text[last:])
 
 
 def _take(text: str, rx: re.Pattern, kind: str, facts: list[Fact], keep=None) -> str:

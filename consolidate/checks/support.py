@@ -20,6 +20,7 @@ MIN_OVERLAP = 0.5  # below: weak support (a warning)
 NO_OVERLAP = 0.2  # below: the cited spans do not hold the claim at all (an error)
 HEADING = re.compile(r"^ {0,3}#{1,6}\s+")
 TASK_BOX = re.compile(r"^\s*\[[ xX]\]\s+", re.M)
+CUT = "\x00"  # marks where sentences were cut while the markdown is stripped
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_'’-]*")
 NEGATION = frozenset(
     "no not never none nothing nobody neither nor cannot without "
@@ -80,14 +81,28 @@ class SpanText:
     """A cited span split into sentences, with content words, computed once."""
 
     def __init__(self, text: str):
-        self.sentences = []
-        for part in _paragraphs(TASK_BOX.sub("", strip_list_marks(prose(text)))):
-            self.sentences += [" ".join(part[s:e].split()) for s, e in sentences.split(part)] or [" ".join(part.split())]
-        self.sentences = [x for x in self.sentences if x] or [" ".join(text.split())]
+        self.sentences = sentences_of(TASK_BOX.sub("", strip_list_marks(text))) or [" ".join(text.split())]
         words = [words_of(s, plain=True) for s in self.sentences]
         self.words = [_content(w) for w in words]
+        self.every = [frozenset(w) for w in words]
         self.all_words = frozenset().union(*self.words) if self.words else frozenset()
         self.negs = [_negations(w) for w in words]
+
+
+def sentences_of(text: str) -> list[str]:
+    """The sentences of markdown text as prose, whitespace collapsed: split per paragraph (a blank
+    line or a heading ends one) on the markdown itself, as the drafter splits its units, so that
+    markup a reader does not see (`_name_` starting a sentence) still marks where sentences start."""
+    out = []
+    for part in _paragraphs(text):
+        # cut, then strip markdown from the whole paragraph, so emphasis over two sentences
+        # ("_with no spaces. On the output: ..._") is stripped from both
+        cuts = sentences.split(part) or [(0, len(part))]
+        for sent in prose(CUT.join(part[s:e].replace(CUT, " ") for s, e in cuts)).split(CUT):
+            sent = " ".join(sent.split())
+            if sent:
+                out.append(sent)
+    return out
 
 
 def _paragraphs(body: str) -> list[str]:
@@ -107,15 +122,30 @@ def _paragraphs(body: str) -> list[str]:
     return out
 
 
-def _closest(cw: frozenset[str], spans: list[SpanText]) -> tuple[str, float, bool, float]:
-    best, best_score, best_neg, held = "", 0.0, False, 0.0
-    for sp in spans:
-        for sent, ws, neg in zip(sp.sentences, sp.words, sp.negs):
-            if ws:
-                score = len(cw & ws) / len(cw | ws)
-                held = max(held, len(cw & ws) / len(cw))
-                if score > best_score:
-                    best, best_score, best_neg = sent, score, neg
+def _closest(cw: frozenset[str], spans: list[SpanText], every: frozenset[str], negs: int) -> tuple[str, float, int, float]:
+    """The cited sentence sharing the most content words with a claim sentence (`every`: all its
+    words; `negs`: its negations). Of sentences that share as many content words, the one sharing
+    the most words of any kind, then one that holds as many negations: "One command is part of the
+    transaction. The other transaction is not." cut at a line start gives "transaction." too."""
+    best, best_score, best_neg, held = "", 0.0, 0, 0.0
+    best_key = None  # (words of any kind shared, same negations) of the best, worked out on a tie only
+    best_at = (0, 0)
+    for i, sp in enumerate(spans):
+        for k, (sent, ws, neg) in enumerate(zip(sp.sentences, sp.words, sp.negs)):
+            if not ws:
+                continue
+            score = len(cw & ws) / len(cw | ws)
+            held = max(held, len(cw & ws) / len(cw))
+            if score > best_score:
+                best, best_score, best_neg, best_key, best_at = sent, score, neg, None, (i, k)
+            elif score == best_score and score > 0:
+                if best_key is None:
+                    aw = spans[best_at[0]].every[best_at[1]]
+                    best_key = (len(every & aw) / len(every | aw), best_neg == negs)
+                aw = sp.every[k]
+                key = (len(every & aw) / len(every | aw), neg == negs)
+                if key > best_key:
+                    best, best_neg, best_key, best_at = sent, neg, key, (i, k)
     return best, best_score, best_neg, held
 
 
@@ -126,18 +156,17 @@ def support(claim: str, spans: list[SpanText]) -> Support:
         return Support(1.0, False, first)
     seen = frozenset().union(*(s.all_words for s in spans)) if spans else frozenset()
     overlap = len(cw & seen) / len(cw)
-    body = prose(claim)
     closest, mismatch, worst = "", False, 1.0
-    for s, e in sentences.split(body) or [(0, len(body))]:
-        part = body[s:e]
-        pw = content_words(part)
+    for part in sentences_of(claim):
+        words = words_of(part, plain=True)
+        pw, pn = _content(words), _negations(words)
         if not pw:
             continue
-        best, score, neg, held = _closest(pw, spans)
+        best, score, neg, held = _closest(pw, spans, frozenset(words), pn)
         closest = closest or best
         if len(pw) >= 3:
             worst = min(worst, held)
-        if score >= 0.3 and neg != negations(part):
+        if score >= 0.3 and neg != pn:
             mismatch, closest = True, best
             break
     return Support(round(overlap, 3), mismatch, closest, round(worst, 3))

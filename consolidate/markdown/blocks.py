@@ -81,6 +81,9 @@ def scan_blocks(lines: list[str], body_start: int = 1, mdx: bool = False) -> Sca
         add("heading", s, e, level=level, heading=title)
 
     prev_blank = True
+    # inside a list that an indented fence interrupted: indented text after the fence goes on with
+    # the list item (a paragraph), it is not an indented code block
+    in_list = False
     while i < n:
         line = lines[i]
         if not line.strip():
@@ -89,6 +92,7 @@ def scan_blocks(lines: list[str], body_start: int = 1, mdx: bool = False) -> Sca
             continue
         m = FENCE.match(line)
         if m:
+            in_list = in_list and bool(m.group(1))
             ch, width = m.group(2)[0], len(m.group(2))
             j = i + 1
             while j < n and not _closes(lines[j], ch, width):
@@ -100,6 +104,7 @@ def scan_blocks(lines: list[str], body_start: int = 1, mdx: bool = False) -> Sca
             i = j + 1
             prev_blank = False
             continue
+        was_in_list, in_list = in_list, False
         m = ATX.match(line)
         if m:
             heading(len(m.group(1)), (m.group(2) or "").strip(), i, i)
@@ -132,7 +137,7 @@ def scan_blocks(lines: list[str], body_start: int = 1, mdx: bool = False) -> Sca
             add("html", i, j - 1)
             i = j
             continue
-        if prev_blank and (line.startswith("    ") or line.startswith("\t")) and not LIST_ITEM.match(line):
+        if prev_blank and (line.startswith("    ") or line.startswith("\t")) and not LIST_ITEM.match(line) and not was_in_list:
             j = i + 1
             while j < n and (not lines[j].strip() or lines[j].startswith(("    ", "\t"))):
                 j += 1
@@ -159,6 +164,7 @@ def scan_blocks(lines: list[str], body_start: int = 1, mdx: bool = False) -> Sca
             add("list", i, j - 1)
             i = j
             prev_blank = False
+            in_list = True
             continue
         # paragraph, possibly a setext heading
         j = i + 1
@@ -180,6 +186,7 @@ def scan_blocks(lines: list[str], body_start: int = 1, mdx: bool = False) -> Sca
             prev_blank = False
             continue
         add("paragraph", i, j - 1)
+        in_list = was_in_list and line.startswith(("  ", "\t"))
         i = j
         prev_blank = False
     return out
