@@ -22,6 +22,7 @@ from consolidate.units import INTRO, Unit
 DUP_SIM = 0.85
 CONTAIN = 0.85  # share of the shorter statement's content words the longer one must hold
 MIN_WORDS = 4  # fewer content words than this: too little to say two statements say the same
+MIN_SHARE = 0.3  # the shorter must say this share of the longer: a short remark is not "the same" as a long paragraph
 BLOCKS = ("code", "table", "html", "quote")
 
 
@@ -142,8 +143,8 @@ def _contains(u: Unit, other: Unit) -> str:
     shared = len(cu & co)
     fu, fo = set(u.exact_facts), set(other.exact_facts)
     tu, to = set(u.links), set(other.links)
-    if shared >= CONTAIN * len(cu) and fu <= fo and tu <= to and len(co) >= len(cu):
+    if shared >= CONTAIN * len(cu) and fu <= fo and tu <= to and len(cu) <= len(co) <= len(cu) / MIN_SHARE:
         return "same"
-    if shared >= CONTAIN * len(co) and fo <= fu and to <= tu and len(cu) > len(co):
+    if shared >= CONTAIN * len(co) and fo <= fu and to <= tu and len(co) < len(cu) <= len(co) / MIN_SHARE:
         return "covers"
     return ""
