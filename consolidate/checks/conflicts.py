@@ -13,11 +13,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from typing import Protocol
 
 from consolidate.checks import facts as F
 from consolidate.dedupe import UnionFind, shingles, similar_pairs
 from consolidate.records import Conflict, ConflictSide, Finding
+from consolidate.units import Unit
 
 MAX_SIDES = 6
 SETTING_LINE = re.compile(r"^\s*(?:export\s+|-\s+)?([A-Za-z_][\w.-]*)\s*(?:=|:)\s*[\"']?([\w.:/-]+?)[\"']?\s*,?\s*(?:#.*)?$")
@@ -43,16 +43,7 @@ STATE_TAIL = frozenset("available found left running needed required configured 
                        "pending active more longer".split())
 
 
-class UnitLike(Protocol):
-    kind: str
-    text: str
-    doc: str
-    chunk: str
-    start: int
-    end: int
-
-
-def _side(u: UnitLike, values=(), stale=frozenset()) -> ConflictSide:
+def _side(u: Unit, values=(), stale=frozenset()) -> ConflictSide:
     return ConflictSide(doc=u.doc, start=u.start, end=u.end, chunk=u.chunk, text=" ".join(u.text.split())[:300],
                         values=tuple(values), stale=u.doc in stale)
 
@@ -68,7 +59,7 @@ def _conflict(kind: str, subject: str, sides: list[ConflictSide]) -> Conflict:
                     sides=tuple(sides), resolution=resolution)
 
 
-def _settings(u: UnitLike) -> list[tuple[str, str]]:
+def _settings(u: Unit) -> list[tuple[str, str]]:
     out = []
     if u.kind in ("code", "table", "html"):
         fence = u.text.lstrip().split("\n", 1)[0].lstrip("`~ ").lower()
@@ -94,7 +85,7 @@ def _norm_key(k: str) -> str:
     return re.sub(r"[^a-z0-9 ]", "", k.lower().replace("_", "").replace("-", ""))
 
 
-def find_conflicts(units: list[UnitLike], pairs: list[tuple[UnitLike, UnitLike]] = (), stale: frozenset = frozenset(),
+def find_conflicts(units: list[Unit], pairs: list[tuple[Unit, Unit]] = (), stale: frozenset = frozenset(),
                    facts_of=None, similar: bool = False) -> list[Conflict]:
     """pairs: (kept, other) statements the drafter found saying the same thing with different facts;
     similar: also find such pairs among `units` (across documents), for conflicts between pages."""
@@ -103,7 +94,7 @@ def find_conflicts(units: list[UnitLike], pairs: list[tuple[UnitLike, UnitLike]]
         subject = F.plain(kept.text, 8)
         vals = facts_of or (lambda u: ())
         out.append(_conflict("value", subject, [_side(kept, vals(kept), stale), _side(other, vals(other), stale)]))
-    by_key: dict[str, dict[str, list[tuple[UnitLike, str]]]] = defaultdict(lambda: defaultdict(list))
+    by_key: dict[str, dict[str, list[tuple[Unit, str]]]] = defaultdict(lambda: defaultdict(list))
     shown: dict[str, str] = {}
     for u in units:
         for k, v in _settings(u):
@@ -128,7 +119,7 @@ def find_conflicts(units: list[UnitLike], pairs: list[tuple[UnitLike, UnitLike]]
     return unique
 
 
-def similar_value_pairs(units: list[UnitLike], stale: frozenset = frozenset(), min_sim: float = 0.85) -> list[Conflict]:
+def similar_value_pairs(units: list[Unit], stale: frozenset = frozenset(), min_sim: float = 0.85) -> list[Conflict]:
     """Statements from different documents that read the same once their facts are masked, with different facts.
 
     Exact and linear in practice: the pairs come from dedupe.similar_pairs (prefix filtering),
@@ -162,7 +153,7 @@ def similar_value_pairs(units: list[UnitLike], stale: frozenset = frozenset(), m
     return out
 
 
-def _values(u: UnitLike) -> tuple[str, ...]:
+def _values(u: Unit) -> tuple[str, ...]:
     """The facts a statement gives, as written (names are not values)."""
     return tuple(f.value for f in F.extract(F.statement(u.text)) if f.kind not in ("product", "initial"))
 
@@ -170,7 +161,7 @@ def _values(u: UnitLike) -> tuple[str, ...]:
 _WORD = re.compile(r"[a-z0-9]+")
 
 
-def _negations(units: list[UnitLike], stale: frozenset) -> list[Conflict]:
+def _negations(units: list[Unit], stale: frozenset) -> list[Conflict]:
     out = []
     prose = [u for u in units if u.kind in ("sentence", "list_item", "quote")]
     having: dict[str, list[int]] = defaultdict(list)  # word -> statements holding it, built on first use
@@ -194,7 +185,7 @@ def _negations(units: list[UnitLike], stale: frozenset) -> list[Conflict]:
             # only statements holding the phrase's last word or one of its names can match
             last = (_WORD.findall(phrase) or [""])[-1]
             keys = {last, last + "s"} | {t for w in written if m.group(1) and w[:1].isupper() for t in _WORD.findall(w.lower())}
-            others: dict[str, UnitLike] = {}  # one statement per document that describes the thing
+            others: dict[str, Unit] = {}  # one statement per document that describes the thing
             for i in sorted({i for k in keys for i in having.get(k, ())}):
                 o = prose[i]
                 if o.doc != u.doc and o.doc not in others and rx.search(o.text) and not NO_THING.search(o.text):
