@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from collections import Counter, defaultdict
 from typing import Callable, Iterable, Iterator
 
@@ -13,6 +14,7 @@ _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _NON_WORD = re.compile(r"[^\w.%/-]+")
 
 
+@lru_cache(maxsize=200_000)
 def normalise(text: str) -> str:
     """Lower-case words only: markdown link targets, emphasis and punctuation removed."""
     text = _MD_LINK.sub(r"\1", text)

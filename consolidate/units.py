@@ -8,6 +8,7 @@ item is an item of its own), and any other block (code, table, quote, HTML) is o
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from consolidate import sentences
@@ -44,8 +45,8 @@ class Unit:
     sh: frozenset = frozenset()
     masked: frozenset = frozenset()
     facts: tuple[str, ...] = ()
-    exact_facts: tuple[str, ...] = ()  # facts with case kept where the checker keeps it
-    words: frozenset = frozenset()  # content words (merge/statements.py)
+    exact_facts: tuple[str, ...] | None = None  # facts with case kept where the checker keeps it (None: not read yet)
+    words: frozenset | None = None  # content words, computed when first needed (merge/statements.py)
     negs: int = 0
     links: tuple[str, ...] = ()
     ordinal: int = 0  # its place among the units of its source block
@@ -132,6 +133,20 @@ def section_of(heading_path: tuple[str, ...], doc_title: str) -> str:
     return INTRO
 
 
+_OUTLINES: dict[tuple[str, str], tuple[dict, list[int]]] = {}
+
+
+def _outline(doc: Document) -> tuple[dict[tuple[str, ...], int], list[int]]:
+    """A document's heading levels and its blocks' last lines, read once per document."""
+    key = (doc.path, doc.sha256)
+    hit = _OUTLINES.get(key)
+    if hit is None:
+        if len(_OUTLINES) > 50_000:
+            _OUTLINES.clear()
+        hit = _OUTLINES[key] = (heading_levels(doc), [b.end for b in doc.blocks])
+    return hit
+
+
 def heading_levels(doc: Document) -> dict[tuple[str, ...], int]:
     """Heading path -> the level its last heading takes on a merged page: 2 for the source's top level
     under its title (## under a # title, or # in a page of several #), one more per level below it."""
@@ -152,10 +167,10 @@ def units_of_chunk(chunk: Chunk, doc: Document, lines: list[str]) -> tuple[list[
     only cuts between units, so none is cut in two and none is lost."""
     units: list[Unit] = []
     heads: list[tuple[int, str]] = []
-    levels = heading_levels(doc)
-    for b in doc.blocks:
-        if b.end < chunk.start or b.start > chunk.end:
-            continue
+    levels, ends = _outline(doc)
+    for b in doc.blocks[bisect_left(ends, chunk.start):]:  # blocks are in order and do not overlap
+        if b.start > chunk.end:
+            break
         section = section_of(b.heading_path, doc.title)
         path = b.heading_path[:b.heading_path.index(section) + 1] if section in b.heading_path else ()
         level = levels.get(path, 2)

@@ -54,10 +54,12 @@ def merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, str
         titles.setdefault(key, u.section)
         u.citations.append(u.cite())
         if u.kind in BLOCKS:
-            k = (u.kind, block_key(u.text))
+            k: tuple = (u.kind, block_key(u.text))
         else:  # the words alone drop punctuation-only code (`-=` vs `+=`): the facts keep them apart
-            _prepare(u)
-            k = ("text", normalise(u.text), u.links, u.parent, u.exact_facts)
+            u.links, u.parent = targets(u.text), normalise(u.parent)
+            k = ("text", normalise(u.text), u.links, u.parent)
+            if k in exact:
+                k += (_facts(u).exact_facts,)
         hit = exact.get(k)
         if hit is not None:
             hit = live(hit)
@@ -65,6 +67,7 @@ def merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, str
                 hit.citations.append(u.cite())
             continue
         if u.kind in ("sentence", "list_item"):
+            _prepare(u)
             match = _similar(u, index, live)
             if match is not None:
                 other, how = match
@@ -79,21 +82,45 @@ def merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, str
                     for s in u.masked:
                         index[s].append(u)
                 if how != "conflict":
-                    exact[k] = u if how == "covers" else other
+                    _remember(exact, k, u, u if how == "covers" else other)
                 continue
             for s in u.masked:
                 index[s].append(u)
-        exact[k] = u
+        _remember(exact, k, u, u)
         sections.setdefault(key, []).append(u)
         home[id(u)] = key
     return sections, titles, conflicts
 
 
+def _remember(exact: dict[tuple, Unit], k: tuple, u: Unit, shown: Unit) -> None:
+    """Later units with u's words (and, once two share them, its facts) are cited on `shown`."""
+    if k[0] != "text":
+        exact[k] = shown
+        return
+    base = k[:4]
+    if base not in exact:
+        exact[base] = shown  # the first with these words: facts are compared only when another comes
+    _facts(u)
+    first = _facts(exact[base])
+    exact.setdefault(base + (first.exact_facts,), first)
+    exact.setdefault(base + (u.exact_facts,), shown)
+
+
+def _facts(u: Unit) -> Unit:
+    if u.exact_facts is None:
+        u.facts, u.exact_facts = F.fact_keys(u.text)
+    return u
+
+
 def _prepare(u: Unit) -> None:
     u.sh, u.masked = shingles(u.text), shingles(F.mask(u.text))
-    u.facts, u.exact_facts = F.fact_keys(u.text)
-    u.links, u.parent = targets(u.text), normalise(u.parent)
-    u.words, u.negs = content_words(u.text), negations(u.text)
+    _facts(u)
+
+
+def _words(u: Unit) -> tuple[frozenset, int]:
+    if u.words is None:
+        u.words, u.negs = content_words(u.text), negations(u.text)
+    return u.words, u.negs
 
 
 def _replace(shown: list[Unit], old: Unit, new: Unit) -> None:
@@ -137,8 +164,8 @@ def _similar(u: Unit, index: dict[str, list[Unit]], live) -> tuple[Unit, str] | 
 
 def _contains(u: Unit, other: Unit) -> str:
     """'same' when other holds all u says, 'covers' when u holds all other says, else ''."""
-    cu, co = u.words, other.words
-    if u.negs != other.negs or min(len(cu), len(co)) < MIN_WORDS:
+    (cu, nu), (co, no) = _words(u), _words(other)
+    if nu != no or min(len(cu), len(co)) < MIN_WORDS:
         return ""
     shared = len(cu & co)
     fu, fo = set(u.exact_facts), set(other.exact_facts)
