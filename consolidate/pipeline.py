@@ -65,6 +65,7 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
     reused: list[str] = field(default_factory=list)
     stale: list[dict] | None = None  # found once docs are read; None when resumed from saved state
+    residue: frozenset | None = None  # documents written as instructions to a model; likewise
     skipped: list[dict] = field(default_factory=list)  # files under the roots not read: {path, reason, file}
     report: dict = field(default_factory=dict)
 
@@ -157,12 +158,12 @@ def _prepare(roots: list[Path], out: Path, settings: Settings, progress: Progres
     res.report["embedder"] = embedder.model_id
     with _Timer(res, "plan"):
         res.stale = find_stale(docs, texts)
+        res.residue = residue_documents((d.path, texts[d.path]) for d in docs)
         if plan_file is not None:
             res.plan, pf = read_plan_file(plan_file, res.chunks, docs)
             res.findings += pf
         else:
-            res.plan = plan_pages(res.topics, res.chunks, docs, frozenset(s["doc"] for s in res.stale),
-                                  residue_documents((d.path, texts[d.path]) for d in docs))
+            res.plan = plan_pages(res.topics, res.chunks, docs, frozenset(s["doc"] for s in res.stale), res.residue)
         write_json(out / "plan.json", plan_to_json(res.plan))
     return res, texts
 
@@ -199,7 +200,9 @@ def _finish(res: RunResult, texts: dict[str, list[str]], progress: Progress, set
                                         message=f"{s['doc']}:{s['line']}: stale or point-in-time source ({'; '.join(s['reasons'])})"
                                                 + ("; its text is left out of merged pages" if settings.draft.drop_stale else "")))
         stale = frozenset(s["doc"] for s in res.stale)
-        residue = residue_documents((d.path, texts[d.path]) for d in res.docs)
+        if res.residue is None:
+            res.residue = residue_documents((d.path, texts[d.path]) for d in res.docs)
+        residue = res.residue
         for doc in sorted(residue):
             res.findings.append(Finding(severity="warning", kind="draft-residue", page="", line=1,
                                         message=f"{doc}: written as instructions to a model, not documentation; "

@@ -58,8 +58,11 @@ def build_ledger(units_by_page: dict[str, list], unplanned: list, parsed: dict[s
         for u in units_by_page[page]:
             hits = [h for line in range(u.start, u.end + 1) for h in cites.get((u.doc, line), ())]
             hits = [h for h in hits if h[2].kind != "note"] or hits  # a note names sides shown elsewhere
-            if page in verbatim:  # a line may hold several sentences: the claims that say this one's words
+            # a line may hold several sentences: the claims that say this unit's words speak for it, so
+            # on a page drafted extractively either every hit below shows the unit or none does
+            if page in verbatim:
                 hits = [h for h in hits if _shown(u, h[2])] or hits
+            shows = page not in verbatim or (bool(hits) and _shown(u, hits[0][2]))
             # a citation of exactly the unit's span speaks for it, else one of a span holding it; one that
             # only shares a line with it (the next sentence starts on its last line) only when no other does
             hits = ([h for h in hits if (h[3].start, h[3].end) == (u.start, u.end)]
@@ -67,25 +70,20 @@ def build_ledger(units_by_page: dict[str, list], unplanned: list, parsed: dict[s
             e = {"doc": u.doc, "start": u.start, "end": u.end, "kind": u.kind, "page": page}
             primary = [claim for first, _, claim, _ in hits if first]
             secondary = [h for h in hits if not h[0]]
-            if page in verbatim:  # two units on one line share a citation: the words tell which claim is whose
-                shown = [c for c in primary if _shown(u, c)]
-                if not shown and (u.doc, u.start, u.end) in reasons and not any(_shown(u, h[2]) for h in hits):
-                    hits = primary = []  # left out on purpose; the next sentence on its line is cited
-                elif shown or not secondary:
-                    primary = shown or primary
-                else:
-                    primary = []
+            if not shows and (u.doc, u.start, u.end) in reasons:
+                hits = primary = []  # left out on purpose; the next sentence on its line is cited
+            elif not shows and secondary:
+                primary = []  # another claim cites it after its own source: merged there
             if primary:
                 e["status"] = "kept"
-                if page in verbatim and not any(_shown(u, c) for c in primary):
+                if not shows:
                     findings.append(Finding(severity="error", kind="kept-not-shown", page=page, line=primary[0].line,
                                             message=f"{u.doc}:{u.start}-{u.end} is cited as kept, but its words are not in the claim citing it: {_short(u.text)!r}"))
             elif hits:
-                # two sentences on one line share their citations: the claim that says this one's words
-                # (else the one holding its facts) is the one it was merged into
+                # the claim it was merged into: one that says its words, else one holding its facts
                 pick = secondary or hits
-                if page in verbatim:
-                    pick = ([h for h in pick if _shown(u, h[2])] or [h for h in pick if not _lost_facts(u, h[2])] or pick)
+                if not shows:
+                    pick = [h for h in pick if not _lost_facts(u, h[2])] or pick
                 _, first, claim, _ = pick[0]
                 e |= {"status": "merged", "duplicate_of": {"doc": first.doc, "start": first.start, "end": first.end}}
                 lost = _lost_facts(u, claim) if page in verbatim else []

@@ -15,6 +15,7 @@ so coverage never counts a line as carried when part of it was not. Coverage is 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 
 from consolidate.dedupe import normalise
@@ -28,7 +29,8 @@ STRUCTURE = frozenset({"front-matter", "heading", "boilerplate", "link-definitio
 def account_lines(docs: list[Document], texts: dict[str, list[str]], entries: list[dict],
                   page_headings: set[str]) -> tuple[dict, list[Finding]]:
     """entries: the unit ledger's entries; page_headings: normalised headings the pages show.
-    Returns ({doc: [runs]}, totals) as a dict and an `unaccounted` error per run of lost lines."""
+    Returns {"summary": counts, "documents": {doc: [runs]}} and an `unaccounted` error per run of
+    lost lines."""
     by_line: dict[tuple[str, int], dict] = {}
     for e in entries:
         for n in range(e["start"], e["end"] + 1):
@@ -37,7 +39,6 @@ def account_lines(docs: list[Document], texts: dict[str, list[str]], entries: li
                 by_line[(e["doc"], n)] = e
     runs: dict[str, list[dict]] = {}
     findings: list[Finding] = []
-    totals: dict[str, int] = defaultdict(int)
     for d in sorted(docs, key=lambda d: d.path):
         lines = texts.get(d.path, [])
         why: dict[int, dict] = {}
@@ -47,7 +48,7 @@ def account_lines(docs: list[Document], texts: dict[str, list[str]], entries: li
         for b in d.blocks:
             if b.kind == "heading":
                 # an outline line is carried when a page shows it and something under it is carried
-                upto = next(h for h in heads if h > b.start)
+                upto = heads[bisect_right(heads, b.start)]
                 carried = any(by_line.get((d.path, n), {}).get("status") in ("kept", "merged") for n in range(b.end + 1, upto))
                 shown = carried and normalise(" ".join(b.heading_path[-1:])) in page_headings
                 st = {"status": "kept", "as": "heading"} if shown else {"status": "dropped", "reason": "heading"}
@@ -68,10 +69,9 @@ def account_lines(docs: list[Document], texts: dict[str, list[str]], entries: li
                     | ({"duplicate_of": e["duplicate_of"]} if "duplicate_of" in e else {}) | {"page": e["page"]}
             else:
                 st = why.get(n) or {"status": "unaccounted"}
-            totals[st["status"]] += 1
             last = doc_runs[-1] if doc_runs else None
-            if last is not None and _same(last, st) and all(not x.strip() for x in lines[last["end"]:n - 1]):
-                last["end"], last["lines"] = n, last["lines"] + 1  # next to it, or only blank lines between
+            if last is not None and _same(last, st):  # every line between it and this one is blank
+                last["end"], last["lines"] = n, last["lines"] + 1
             else:
                 doc_runs.append({"start": n, "end": n, "lines": 1} | st)
         for r in doc_runs:

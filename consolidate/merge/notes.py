@@ -87,19 +87,18 @@ def _side_note(c: Conflict, live: list, para: int) -> DraftBlock:
     else:
         shared = set.intersection(*(set(s.values) for s in live)) if live else set()
         values = [(", ".join(v for v in s.values if v not in shared) or ", ".join(s.values), s.doc) for s in live]
-        text = format_note(_subject(c, live), _grouped(values))
+        text = format_note(_subject(c, live, {v for s in live for v in s.values} - shared), _grouped(values))
     return DraftBlock(kind="note", text=text, para=para,
                       citations=tuple(Citation(chunk=s.chunk, doc=s.doc, start=s.start, end=s.end) for s in live))
 
 
-def _subject(c: Conflict, live: list) -> str:
-    """What the sides disagree on, without the values themselves (they follow it): the conflict's
+def _subject(c: Conflict, live: list, disputed: set[str]) -> str:
+    """What the sides disagree on, without the disputed values (they follow it): the conflict's
     subject, or the first side's words when the subject is a bare pronoun."""
     subject = c.subject
     if len(content_words(subject)) < 1 and live:
         subject = F.plain(live[0].text, 12)
-    shared = set.intersection(*(set(s.values) for s in live)) if live else set()
-    return _without_values(subject, {v for s in live for v in s.values} - shared)
+    return _without_values(subject, disputed)
 
 
 _CODE = re.compile(r"(`+[^`]*?`+)")

@@ -254,13 +254,13 @@ def outline_levels(sections: dict[str, list[Unit]]) -> list[int]:
     source; otherwise one level below the page title (##)."""
     out: list[int] = []
     open_at: dict[int, str] = {1: ""}  # level -> the heading the page has open there
-    for units in sections.values():
-        u = units[0] if units else None
-        level = u.level if u is not None else 2
+    for units in sections.values():  # a section holds at least one unit
+        u = units[0]
+        level = u.level
         if level > 2 and normalise(open_at.get(level - 1, "\0")) != normalise(u.parent_heading):
             level = 2
         out.append(level)
-        open_at = {k: v for k, v in open_at.items() if k < level} | {level: u.section if u is not None else ""}
+        open_at = {k: v for k, v in open_at.items() if k < level} | {level: u.section}
     return out
 
 
