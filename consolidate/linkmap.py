@@ -31,11 +31,14 @@ class Resolved:
     asset: str = ""  # for asset: absolute file path
 
 
+_LONGEST_FIRST = sorted(EXTENSIONS, key=len, reverse=True)  # `.md.erb` before `.md`
+
+
 def strip_ext(path: str) -> str:
     """A markdown path without its extension: `.md`, `.mdx`, `.markdown`, a templated `.md.erb` and
     the like, and an `.html` before them (`guide.html.md.erb` -> `guide`)."""
     lower = path.lower()
-    ext = next((e for e in sorted(EXTENSIONS, key=len, reverse=True) if lower.endswith(e)), "")
+    ext = next((e for e in _LONGEST_FIRST if lower.endswith(e)), "")
     if ext:
         path = path[: -len(ext)]
         if path.lower().endswith(".html"):
