@@ -42,6 +42,8 @@ def render_page(page: DraftPage, generated: str, generator: str) -> str:
                     out += ["", item]
             elif b.kind == "note":
                 out += ["", "> " + b.text + marks(b.citations)]
+            elif b.with_intro:  # its intro's citation spans it (checks/claims.py reads it so)
+                out += ["", b.text]
             else:
                 out += ["", b.text, "", "Sources: " + " ".join(marks([c]) for c in b.citations)]
             prev = b

@@ -213,6 +213,9 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
                 text = links.rewrite(u, page_file, findings, assets)
                 if _continues(prev, u) and blocks and blocks[-1].para == pid:
                     blocks[-1] = _extend(blocks[-1], u, text)
+                elif _introduced(prev, u, blocks, texts):
+                    blocks[-1], block = _with_intro(blocks[-1], u, text, pid)
+                    blocks.append(block)
                 else:
                     blocks.append(_block(u, text, pid))
                 prev = u if not (u.conflicts or u.notes) else None
@@ -276,6 +279,26 @@ def _extend(block: DraftBlock, u: Unit, text: str) -> DraftBlock:
     first = block.citations[0]
     return block.model_copy(update={"text": block.text + " " + text,
                                     "citations": (first.model_copy(update={"end": u.end}),)})
+
+
+def _introduced(prev: Unit | None, u: Unit, blocks: list[DraftBlock], texts: dict[str, list[str]]) -> bool:
+    """u, a code block, table, quote or HTML block, comes right after the sentence or list item
+    before it on the page in the same source (only blank lines between) and has no other source:
+    the two share one citation, so no `Sources:` line stands between them (or breaks a list).
+    Both must have that one source only: the shared citation is checked against each."""
+    if prev is None or u.kind not in ("code", "table", "quote", "html") or len(u.citations) != 1 \
+            or not blocks or blocks[-1].kind not in ("sentence", "list_item") or len(blocks[-1].citations) != 1 \
+            or u.chunk != prev.chunk:
+        return False
+    first = blocks[-1].citations[0]
+    return first.doc == u.doc and first.end < u.start and not any(
+        ln.strip() for ln in texts[u.doc][first.end:u.start - 1])
+
+
+def _with_intro(intro: DraftBlock, u: Unit, text: str, para: int) -> tuple[DraftBlock, DraftBlock]:
+    cites = (intro.citations[0].model_copy(update={"end": u.end}),)
+    return (intro.model_copy(update={"citations": cites}),
+            DraftBlock(kind=u.kind, text=text, citations=cites, para=para, with_intro=True))
 
 
 def _block(u: Unit, text: str, para: int) -> DraftBlock:
