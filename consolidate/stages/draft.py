@@ -28,7 +28,7 @@ from consolidate.checks.conflicts import find_conflicts
 from consolidate.records import (Chunk, Conflict, Document, DraftBlock, DraftPage, DraftSection, Finding,
                                  PagePlan, Plan)
 from consolidate.merge.notes import PageNotes, fact_values, facts_of, pair_note
-from consolidate.merge.residue import sentence_reason
+from consolidate.merge.residue import META, see_self, sentence_reason
 from consolidate.merge.statements import merge_units
 from consolidate.units import INTRO, Unit, units_of_chunk
 
@@ -85,6 +85,14 @@ class _Links:
             last = e
         out.append(text[last:])
         return "".join(out)
+
+    def page_of(self, u: Unit, target: str) -> str | None:
+        """The output page a link target of u's (no fragment) now leads to; None for any other link."""
+        if not target:
+            return None
+        r = self.resolver.resolve(u.doc, target)
+        pages = self.plan.redirects.get(r.doc) if r.kind == "doc" else None
+        return pages[0] if pages else None
 
     def _one(self, u: Unit, page_file: str, image: bool, label: str, target: str,
              findings: list[Finding], assets: dict[str, str]) -> str:
@@ -204,11 +212,17 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
         assets: dict[str, str] = {}
         shown: list[tuple[str, list[DraftBlock]]] = []
         notes = PageNotes()
+        pointers: list[tuple[str, int, int, str]] = []
         for key, units in b.sections.items():
             blocks: list[DraftBlock] = []
             para_ids: dict[tuple[str, int], int] = {}
             prev: Unit | None = None
             for u in units:
+                if u.kind in ("sentence", "list_item") and not (u.conflicts or u.notes) \
+                        and see_self(u.text, page_file, lambda t, u=u: links.page_of(u, t)):
+                    pointers += [(c.doc, c.start, c.end, META) for c in u.citations]  # "See X", X now this page
+                    prev = None
+                    continue
                 pid = para_ids.setdefault(u.para, len(para_ids) + 1)
                 text = links.rewrite(u, page_file, findings, assets)
                 if _continues(prev, u) and blocks and blocks[-1].para == pid:
@@ -230,7 +244,7 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
                         for (title, blocks), level in zip(shown, outline_levels(b.sections))]
         pages.append(DraftPage(slug=b.plan.slug, title=b.plan.title, topic=b.plan.topic, sources=b.plan.sources,
                                sections=tuple(out_sections), assets=tuple(sorted(assets.items())),
-                               conflicts=b.conflicts, dropped=b.dropped))
+                               conflicts=b.conflicts, dropped=b.dropped + tuple(pointers)))
     return pages, findings
 
 
