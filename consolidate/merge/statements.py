@@ -7,10 +7,18 @@ A unit is merged into another (cited after it, `merged` in the ledger) when it s
   every hard fact and link it has and the same number of negations. The longer one is the most
   complete: it is kept, in the place of the first of them, and cites every source.
 Two statements alike but for their hard facts are not merged: they are a conflict, both kept.
+
+Then, across the page (`absorb_restated`): a sentence or bullet item another source's statement
+on the page restates (COVER of its content words, every hard fact and link it has, the same
+negations, at least as many content words and not over 1/MIN_SHARE times as many) is merged into that statement, which cites it. Not a
+numbered step (procedures keep their steps), an item other items hang under, a sub-item under
+another item than the restating one's, an intro ending in
+`:` (its block follows it), or a side of a conflict.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from consolidate.checks import facts as F
@@ -24,6 +32,8 @@ CONTAIN = 0.85  # share of the shorter statement's content words the longer one 
 MIN_WORDS = 4  # fewer content words than this: too little to say two statements say the same
 MIN_SHARE = 0.3  # the shorter must say this share of the longer: a short remark is not "the same" as a long paragraph
 BLOCKS = ("code", "table", "html", "quote")
+COVER = 0.8  # share of a statement's content words another must hold to restate it, page-wide
+_NUMBERED = re.compile(r"^\s*\d{1,9}[.)]\s")
 
 
 def block_key(text: str) -> str:
@@ -89,7 +99,52 @@ def merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, str
         _remember(exact, k, u, u)
         sections.setdefault(key, []).append(u)
         home[id(u)] = key
-    return sections, titles, conflicts
+    absorb_restated(sections, {id(x) for pair in conflicts for x in pair})
+    return {k: v for k, v in sections.items() if v}, titles, conflicts
+
+
+def absorb_restated(sections: dict[str, list[Unit]], sides: set[int]) -> None:
+    """Statements another source restates on the page are cited on it and leave their place."""
+    shown = [u for units in sections.values() for u in units if u.kind in ("sentence", "list_item")]
+    parents = {u.parent for units in sections.values() for u in units if u.parent}
+    by_word: dict[str, list[int]] = defaultdict(list)
+    for i, u in enumerate(shown):
+        _facts(u)
+        for w in sorted(_words(u)[0]):
+            by_word[w].append(i)
+    gone: set[int] = set()
+    order = sorted(range(len(shown)), key=lambda i: (len(_words(shown[i])[0]), i))
+    for i in order:
+        u = shown[i]
+        cu, nu = _words(u)
+        if (len(cu) < MIN_WORDS or u.conflicts or u.notes or id(u) in sides or _NUMBERED.match(u.text)
+                or u.text.rstrip().endswith(":") or normalise(u.text) in parents):
+            continue
+        shared: dict[int, int] = defaultdict(int)
+        for w in cu:
+            for j in by_word[w]:
+                shared[j] += 1
+        fu, tu = set(u.exact_facts), set(targets(u.text))
+        best = None
+        for j, n in shared.items():
+            c = shown[j]
+            if j == i or j in gone or c.doc == u.doc or c.parent != u.parent or n < COVER * len(cu):
+                continue
+            cc, nc = _words(c)
+            if nc != nu or not len(cu) <= len(cc) <= len(cu) / MIN_SHARE or not fu <= set(c.exact_facts) or not tu <= set(targets(c.text)):
+                continue
+            key = (n / len(cu), -len(cc), -j)
+            if best is None or key > best[0]:
+                best = (key, j)
+        if best is None:
+            continue
+        c = shown[best[1]]
+        c.citations.extend(x for x in u.citations if x not in c.citations)
+        gone.add(i)
+    if gone:
+        dead = {id(shown[i]) for i in gone}
+        for key, units in sections.items():
+            units[:] = [u for u in units if id(u) not in dead]
 
 
 def _remember(exact: dict[tuple, Unit], k: tuple, u: Unit, shown: Unit) -> None:
