@@ -195,3 +195,14 @@ def test_a_statement_another_source_restates_is_merged_into_it_page_wide(tmp_pat
     merged = [e for e in ledger["entries"] if e["doc"] == "b.md" and e["status"] == "merged"]
     assert [(e["start"], e["duplicate_of"]["doc"]) for e in merged] == [(5, "a.md")]
     assert res.errors == 0
+
+
+def test_a_source_repeating_itself_under_another_heading_keeps_the_repeat(tmp_path):
+    res, page, _ = _run(tmp_path, {
+        "a.md": "# Release\n\n## Deploy to staging\n\nOnce deployed, check these:\n\n- Check the smoke test results on the dashboard\n"
+                "- Watch the error tracker for new errors\n\n## Deploy to production\n\nAgain:\n\n"
+                "- Check the smoke test results on the dashboard\n- Watch the error tracker for new errors\n",
+        "b.md": "# Release\n\n## Deploy to staging\n\n- Check the smoke test results on the dashboard\n"})
+    assert page.count("- Check the smoke test results on the dashboard") == 2  # b's copy merged, a's repeat kept
+    assert page.index("Again:") < page.rindex("- Watch the error tracker")
+    assert res.errors == 0

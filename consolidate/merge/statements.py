@@ -7,6 +7,8 @@ A unit is merged into another (cited after it, `merged` in the ledger) when it s
   every hard fact and link it has and the same number of negations. The longer one is the most
   complete: it is kept, in the place of the first of them, and cites every source.
 Two statements alike but for their hard facts are not merged: they are a conflict, both kept.
+A source that repeats itself under another heading (the same checks after staging and after
+production) is not merged with itself: it means the repeat there.
 
 Then, across the page (`absorb_restated`): a sentence or bullet item another source's statement
 on the page restates (COVER of its content words, every hard fact and link it has, the same
@@ -71,6 +73,8 @@ def merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, str
             if k in exact:
                 k += (_facts(u).exact_facts,)
         hit = exact.get(k)
+        if hit is not None and _repeats_itself(live(hit), u, key):
+            hit = None  # a source saying it again under another heading means it there too ("Again:")
         if hit is not None:
             hit = live(hit)
             if u.cite() not in hit.citations:
@@ -147,6 +151,10 @@ def absorb_restated(sections: dict[str, list[Unit]], sides: set[int]) -> None:
             units[:] = [u for u in units if id(u) not in dead]
 
 
+def _repeats_itself(hit: Unit, u: Unit, key: str) -> bool:
+    return hit.doc == u.doc and section_key(hit) != key
+
+
 def _remember(exact: dict[tuple, Unit], k: tuple, u: Unit, shown: Unit) -> None:
     """Later units with u's words (and, once two share them, its facts) are cited on `shown`."""
     if k[0] != "text":
@@ -196,7 +204,7 @@ def _similar(u: Unit, index: dict[str, list[Unit]], live) -> tuple[Unit, str] | 
             seen.setdefault(id(other), other)
     best = None
     for other in seen.values():
-        if other.doc == u.doc and other.start == u.start:
+        if other.doc == u.doc and (other.start == u.start or section_key(other) != section_key(u)):
             continue
         same_context = other.links == u.links and other.parent == u.parent
         sim = jaccard(u.masked, other.masked)
