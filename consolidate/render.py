@@ -27,7 +27,14 @@ def render_page(page: DraftPage, generated: str, generator: str) -> str:
     for sec in page.sections:
         out += ["", f"{'#' * sec.level} {sec.heading}"]
         prev = None
+        held: list[str] = []  # notes on a list item wait for the end of the list, so none breaks it
         for b in sec.blocks:
+            if b.kind == "note" and (held or (prev is not None and prev.kind == "list_item")):
+                held.append("> " + b.text + marks(b.citations))
+                continue
+            if held and b.kind != "list_item":
+                out += [x for n in held for x in ("", n)]
+                held = []
             joined = prev is not None and prev.para == b.para and prev.kind == b.kind and b.kind in ("sentence", "list_item")
             if b.kind == "sentence":
                 if joined:
@@ -47,6 +54,7 @@ def render_page(page: DraftPage, generated: str, generator: str) -> str:
             else:
                 out += ["", b.text, "", "Sources: " + " ".join(marks([c]) for c in b.citations)]
             prev = b
+        out += [x for n in held for x in ("", n)]
     out += ["", f"## {SOURCES_HEADING}", ""]
     for c, n in labels.items():
         out.append(definition(n, Ref(c.doc, c.start, c.end, c.chunk)))
