@@ -69,7 +69,7 @@ def merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, str
             k: tuple = (u.kind, block_key(u.text))
         else:  # the words alone drop punctuation-only code (`-=` vs `+=`): the facts keep them apart
             u.links, u.parent = targets(u.text), normalise(u.parent)
-            k = ("text", normalise(u.text), u.links, u.parent)
+            k = ("text", normalise(_step_text(u)), u.links, u.parent)
             if k in exact:
                 k += (_facts(u).exact_facts,)
         hit = exact.get(k)
@@ -79,6 +79,8 @@ def merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, str
             hit = live(hit)
             if u.cite() not in hit.citations:
                 hit.citations.append(u.cite())
+            if hit is not u:
+                u.into = hit
             continue
         if u.kind in ("sentence", "list_item"):
             _prepare(u)
@@ -87,11 +89,13 @@ def merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, str
                 other, how = match
                 if how == "same":
                     other.citations.append(u.cite())
+                    u.into = other
                 elif how == "conflict":
                     other.conflicts.append(u)
                     conflicts.append((other, u))
                 else:  # "covers": u says all that other says and more; u takes its place
                     _replace(sections[home[id(other)]], other, u)
+                    other.into = u
                     alias[id(other)], home[id(u)] = u, home[id(other)]
                     for s in u.masked:
                         index[s].append(u)
@@ -144,6 +148,7 @@ def absorb_restated(sections: dict[str, list[Unit]], sides: set[int]) -> None:
             continue
         c = shown[best[1]]
         c.citations.extend(x for x in u.citations if x not in c.citations)
+        u.into = c
         gone.add(i)
     if gone:
         dead = {id(shown[i]) for i in gone}
@@ -175,8 +180,14 @@ def _facts(u: Unit) -> Unit:
     return u
 
 
+def _step_text(u: Unit) -> str:
+    """A numbered step's words without its number: step 2 of one source is step 3 of another."""
+    return F.strip_list_marks(u.text) if u.kind == "list_item" and _NUMBERED.match(u.text) else u.text
+
+
 def _prepare(u: Unit) -> None:
-    u.sh, u.masked = shingles(u.text), shingles(F.mask(u.text))
+    text = _step_text(u)
+    u.sh, u.masked = shingles(text), shingles(F.mask(text))
     _facts(u)
 
 

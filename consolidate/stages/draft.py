@@ -29,6 +29,7 @@ from consolidate.records import (Chunk, Conflict, Document, DraftBlock, DraftPag
                                  PagePlan, Plan)
 from consolidate.merge.notes import PageNotes, fact_values, facts_of, pair_note
 from consolidate.merge.residue import META, see_self, sentence_reason
+from consolidate.merge.procedures import merge_procedures
 from consolidate.merge.statements import merge_units
 from consolidate.units import INTRO, Unit, units_of_chunk
 
@@ -181,6 +182,7 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
             if normalise(u.section) == normalise(p.title):
                 u.section, u.level = INTRO, 2
         sections, titles, conflicts = merge_units(units)
+        merge_procedures(units, sections)
         paired = tuple(c.model_copy(update={"resolution": "noted"})
                        for c in find_conflicts([], conflicts, stale, facts_of=fact_values))
         every.append((units + dropped, paired))
