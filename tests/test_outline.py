@@ -58,3 +58,20 @@ def test_a_shared_citation_still_holds_the_block_to_its_span(tmp_path):
     page.write_text(page.read_text().replace("pip install tool", "pip install othertool"))
     r = CliRunner().invoke(app, ["check", str(tmp_path / "out")])
     assert r.exit_code == 1 and "code block does not match its cited span(s) setup.md:3-7" in r.output, r.output
+
+
+def test_sections_merge_in_the_outlines_order(tmp_path):
+    """The first source's order; another's own section goes before the next section it shares
+    with the page, its sections after its last shared one at the end; the opening comes first."""
+    page = _page(tmp_path, {
+        "install.md": "# Installing the harbor\n\nThe harbor runs on one Linux host with Python and nginx.\n\n"
+                      "## Install the harbor\n\nRun the harbor installer as root on the host.\n\n"
+                      "## Configure the harbor\n\nSet the harbor port in the harbor config file.\n\n"
+                      "## Upgrade the harbor\n\nRun the harbor installer again with the new version.\n",
+        "proxy.md": "# Installing the harbor\n\nThe harbor installer needs a network.\n\n"
+                    "## Set up the harbor proxy\n\nExport the proxy variables before the harbor installer runs.\n\n"
+                    "## Install the harbor\n\nRun the harbor installer as root on the host.\n\n"
+                    "## Harbor proxy troubleshooting\n\nA harbor proxy timeout means the proxy refused the harbor installer.\n"})
+    heads = [t for n, t in _headings(page) if n == 2 and t != "Sources"]
+    assert heads == ["Overview", "Set up the harbor proxy", "Install the harbor", "Configure the harbor",
+                     "Upgrade the harbor", "Harbor proxy troubleshooting"], heads

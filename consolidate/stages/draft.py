@@ -29,6 +29,7 @@ from consolidate.records import (Chunk, Conflict, Document, DraftBlock, DraftPag
                                  PagePlan, Plan)
 from consolidate.merge.notes import PageNotes, fact_values, facts_of, pair_note
 from consolidate.merge.residue import META, see_self, sentence_reason
+from consolidate.merge.outline import merged_order, outline_levels
 from consolidate.merge.procedures import merge_procedures
 from consolidate.merge.statements import merge_units
 from consolidate.units import INTRO, Unit, units_of_chunk
@@ -183,6 +184,7 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
                 u.section, u.level = INTRO, 2
         sections, titles, conflicts = merge_units(units)
         merge_procedures(units, sections)
+        sections = merged_order(units, sections)
         paired = tuple(c.model_copy(update={"resolution": "noted"})
                        for c in find_conflicts([], conflicts, stale, facts_of=fact_values))
         every.append((units + dropped, paired))
@@ -265,22 +267,6 @@ def _without_residue(units: list[Unit], page_file: str, findings: list[Finding])
             findings.append(Finding(severity="warning", kind="draft-residue", page=page_file, line=u.start,
                                     message=f"{u.doc}:{u.start}: drafting residue left out of the page: {F.plain(u.text, 20)!r}"))
     return keep, tuple(left)
-
-
-def outline_levels(sections: dict[str, list[Unit]]) -> list[int]:
-    """Each section's heading level, as its first source had it relative to that source's top
-    (## stays ##, ### stays ###), when the page shows it under the heading it sat under in that
-    source; otherwise one level below the page title (##)."""
-    out: list[int] = []
-    open_at: dict[int, str] = {1: ""}  # level -> the heading the page has open there
-    for units in sections.values():  # a section holds at least one unit
-        u = units[0]
-        level = u.level
-        if level > 2 and normalise(open_at.get(level - 1, "\0")) != normalise(u.parent_heading):
-            level = 2
-        out.append(level)
-        open_at = {k: v for k, v in open_at.items() if k < level} | {level: u.section}
-    return out
 
 
 def _continues(prev: Unit | None, u: Unit) -> bool:
