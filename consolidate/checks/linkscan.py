@@ -1,8 +1,10 @@
 """A fast link and anchor check over a whole markdown tree, with no source documents.
 
-It reads each file once and looks only at what links need: fenced code (skipped), inline code
-(skipped), headings (anchors, with the chosen generator's slug rules, plus explicit `{#id}` and
-HTML `id=`/`name=` attributes), inline links and images, reference definitions and autolinks.
+It reads each file once and looks only at what links need: fenced code, inline code and HTML
+comments (skipped), headings (anchors, with the chosen generator's slug rules, escaped characters
+read as text, plus explicit `{#id}` and HTML `id=`/`name=` attributes), inline links and images
+(a target may hold balanced parentheses: `ms714644(v=vs.85)`), reference definitions, autolinks,
+and HTML `<a href>` and `<img src>`.
 A relative link must reach a file or folder in the tree (`x.html` may stand for `x.md` or
 `x.html.md`, a folder for its index), and its `#anchor` must exist in the target page. A relative
 link that leaves the tree, and a site-root route that reaches nothing in it, are outside links
@@ -16,17 +18,19 @@ import bisect
 import os
 import posixpath
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
 from urllib.parse import unquote
 
-from pathlib import Path
-
-from consolidate.checks.links import OUTSIDE, ROUTE
-from consolidate.linkmap import path_candidates, site_route_exists
-from consolidate.stages.ingest import EXTENSIONS as MD_EXT
+from consolidate.linkmap import EXTERNAL, OUTSIDE, ROUTE, path_candidates, site_route_exists
+from consolidate.markdown.files import EXTENSIONS as MD_EXT, SKIP_DIRS
 from consolidate.markdown.slugs import Slugger
 
-LINK = re.compile(r"\]\(\s*<?([^)\s>]*)")  # the target of an inline link or image
+LINK = re.compile(r"\]\(\s*<?((?:[^()\s>]|\([^()\s]*\))*)")  # an inline link's or image's target; (x) balanced once
+HTML_LINK = re.compile(r"<(?:a|img)\s[^>]*?\b(?:href|src)\s*=\s*[\"']([^\"']*)[\"']", re.I)  # <a href>, <img src>
+COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 # Patterns run over "\n" + text and start with that literal newline, so the regex engine jumps from
 # line to line instead of trying every character (3-5x faster than `^` with re.M on 33 MB).
 DEFN = re.compile(r"\n {0,3}\[(?!\^)[^\]\n]+\]:\s*<?([^\s>]+)")
@@ -36,7 +40,6 @@ HEADING_TAIL = re.compile(r"(.+?)[ \t]*#*[ \t]*$")  # the closing #s and spaces 
 UNDERLINE = re.compile(r"\n {0,3}(?:=+|-+)[ \t]*(?=\n|$)")  # a setext heading's underline
 SETEXT_FIRST = set("#>-*=|")  # a setext heading's text line cannot start with these
 HTML_ID = re.compile(r"<[a-zA-Z][^>]*\b(?:id|name)\s*=\s*[\"']([^\"']+)[\"']")
-EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.I)
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,22 @@ class DeadLink:
     target: str
     problem: str
     outside: bool = False  # leaves the tree, not verified: a warning
+
+    @property
+    def severity(self) -> str:
+        return "warning" if self.outside else "error"
+
+    @property
+    def kind(self) -> str:
+        return "outside-link" if self.outside else "dead-link"
+
+    @property
+    def message(self) -> str:
+        return f"{self.file}:{self.line}: link {self.target!r} {self.problem}"
+
+    def as_dict(self) -> dict:
+        """As a finding in `check --json` (a plain dict: thousands of them cost nothing to print)."""
+        return {"severity": self.severity, "kind": self.kind, "page": self.file, "line": self.line, "message": self.message}
 
 
 FENCE_MARK = re.compile(r"\n {0,3}(`{3,}|~{3,})")
@@ -73,19 +92,42 @@ def _fences(text: str) -> list[tuple[int, int]]:
     return fenced
 
 
-def _in_code(text: str, pos: int, fenced: list[tuple[int, int]], starts: list[int]) -> bool:
+def _skipped(text: str) -> list[tuple[int, int]]:
+    """Sorted, disjoint (start, end) offsets of fenced code and of HTML comments outside it: what
+    they hold is no link and no heading."""
+    fenced = _fences(text)
+    if "<!--" not in text:
+        return fenced
+    starts = [a for a, _ in fenced]
+    comments = [(m.start(), m.end()) for m in COMMENT.finditer(text) if not _in_span(m.start(), fenced, starts)]
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(fenced + comments):
+        if out and a < out[-1][1]:  # a fence opened inside a comment ends with it, and the other way round
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _in_span(pos: int, spans: list[tuple[int, int]], starts: list[int]) -> bool:
     i = bisect.bisect_right(starts, pos) - 1
-    if i >= 0 and pos < fenced[i][1]:
+    return i >= 0 and pos < spans[i][1]
+
+
+def _in_code(text: str, pos: int, fenced: list[tuple[int, int]], starts: list[int]) -> bool:
+    if _in_span(pos, fenced, starts):
         return True
     line_start = text.rfind("\n", 0, pos) + 1
     return text.count("`", line_start, pos) % 2 == 1  # inside an inline code span
 
 
 def scan_links(text: str) -> list[tuple[int, str]]:
-    """(line, target) of every link, image, reference definition and autolink outside code."""
-    fenced = _fences(text)
+    """(line, target) of every link, image, reference definition, autolink and HTML href or src
+    outside code and comments."""
+    fenced = _skipped(text)
     starts = [a for a, _ in fenced]
-    found = sorted((m.start(), m.group(1)) for rx in (LINK, AUTOLINK) for m in rx.finditer(text))
+    rxs = (LINK, AUTOLINK, HTML_LINK) if "<a" in text or "<img" in text or "<A" in text or "<IMG" in text else (LINK, AUTOLINK)
+    found = sorted((m.start(), m.group(1)) for rx in rxs for m in rx.finditer(text))
     if "]:" in text:
         found = sorted(found + [(m.start(), m.group(1)) for m in DEFN.finditer("\n" + text)])
     links, line, last = [], 1, 0
@@ -115,7 +157,7 @@ def _headings(text: str) -> list[tuple[int, str]]:
 
 def anchors_in(text: str, style: str) -> set[str]:
     """Anchors a page offers: its headings slugged by the generator's rules, explicit ids, HTML ids."""
-    fenced = _fences(text)
+    fenced = _skipped(text)
     starts = [a for a, _ in fenced]
     heads = [(pos, h) for pos, h in _headings(text) if not _in_code(text, pos, fenced, starts)]
     slug = Slugger(style)
@@ -125,7 +167,7 @@ def anchors_in(text: str, style: str) -> set[str]:
 def _walk(root: str) -> tuple[list[str], set[str], set[str]]:
     pages, files, dirs = [], set(), set()
     for d, subdirs, names in os.walk(root):
-        subdirs[:] = sorted(s for s in subdirs if not s.startswith("."))
+        subdirs[:] = sorted(s for s in subdirs if not s.startswith(".") and s not in SKIP_DIRS)
         rel = os.path.relpath(d, root).replace(os.sep, "/")
         rel = "" if rel == "." else rel
         dirs.add(rel)
@@ -144,6 +186,9 @@ def _target(path: str, files: set[str], dirs: set[str]) -> str | None:
 
 
 def _by_suffix(route: str, files: set[str], by_name: dict[str, list[str]]) -> str | None:
+    if not by_name:  # filled on the first route that names no tree path
+        for f in sorted(files):
+            by_name.setdefault(posixpath.basename(f), []).append(f)
     stem = route[:-5] if route.endswith(".html") else route
     for cand in (route, stem + ".md", route + ".md", stem + ".mdx", stem + "/index.md", stem + "/README.md"):
         for f in by_name.get(posixpath.basename(cand), ()):
@@ -161,48 +206,60 @@ def _scan_file(args: tuple[str, str]) -> list[tuple[int, str]]:
     return scan_links(_read(os.path.join(*args)))
 
 
-def check_tree_links(root: str, style: str = "github", workers: int = 1,
-                     site_root: Path | None = None) -> tuple[list[DeadLink], dict[str, int]]:
+def _anchors_file(args: tuple[str, str, str]) -> set[str]:
+    root, page, style = args
+    return anchors_in(_read(os.path.join(root, page)), style)
+
+
+@contextmanager
+def _mapper(workers: int) -> Iterator[Callable]:
+    """map(f, jobs) in this process, or over `workers` forked processes."""
+    if workers <= 1:
+        yield lambda f, jobs: list(map(f, jobs))
+        return
+    import multiprocessing as mp
+    with mp.get_context("fork").Pool(workers) as pool:
+        yield lambda f, jobs: pool.map(f, jobs, chunksize=max(1, min(64, len(jobs) // (4 * workers))))
+
+
+def check_tree_links(root: str, style: str = "github", workers: int = 1, site_root: Path | None = None,
+                     urls: set[str] | None = None) -> tuple[list[DeadLink], dict[str, int]]:
     """Dead links and anchors in every markdown page under root, and outside links (DeadLink.outside).
-    workers > 1 scans in processes."""
+    URLs are counted, not fetched; with `urls` (the URLs the sources hold), one not among them is
+    dead. workers > 1 reads the pages in processes (from 1,000 pages up)."""
     pages, files, dirs = _walk(root)
-    jobs = [(root, p) for p in pages]
-    if workers > 1 and len(pages) >= 1000:
-        import multiprocessing as mp
-        with mp.get_context("fork").Pool(workers) as pool:
-            scanned = dict(zip(pages, pool.map(_scan_file, jobs, chunksize=64)))
-    else:
-        scanned = dict(zip(pages, map(_scan_file, jobs)))
-    anchors: dict[str, set[str]] = {}
-
-    def anchors_of(p: str) -> set[str]:
-        if p not in anchors:
-            anchors[p] = anchors_in(_read(os.path.join(root, p)), style)
-        return anchors[p]
-
     by_name: dict[str, list[str]] = {}
-    for f in sorted(files):
-        by_name.setdefault(posixpath.basename(f), []).append(f)
     dead: list[DeadLink] = []
     stats = {"pages": len(pages), "links": 0, "external": 0, "checked": 0}
     resolved: dict[tuple[str, str], str | None] = {}
-    for p in pages:
-        here = posixpath.dirname(p)
-        for line, target in scanned[p]:
-            stats["links"] += 1
-            if EXTERNAL.match(target):
-                stats["external"] += 1
-                continue
-            stats["checked"] += 1
-            path, _, frag = target.partition("#")
-            key = (here, path) if path else (p, "")  # an anchor-only link points into its own page
-            dest = resolved[key] if key in resolved else resolved.setdefault(key, _resolve(p, here, path, files, dirs, by_name))
-            if dest is None:
-                found = _nowhere(p, here, line, target, unquote(path.split("?", 1)[0]), site_root)
-                if found is not None:
-                    dead.append(found)
-            elif frag and dest in scanned and unquote(frag) not in anchors_of(dest):
-                dead.append(DeadLink(p, line, target, f"points to anchor #{frag}, which {dest} does not have"))
+    fragments: list[tuple[str, int, str, str, str]] = []  # (page, line, target, destination page, fragment)
+    with _mapper(workers if len(pages) >= 1000 else 1) as pmap:
+        scanned = dict(zip(pages, pmap(_scan_file, [(root, p) for p in pages])))
+        for p in pages:
+            here = posixpath.dirname(p)
+            for line, target in scanned[p]:
+                stats["links"] += 1
+                if EXTERNAL.match(target):
+                    stats["external"] += 1
+                    if urls is not None and target not in urls:
+                        dead.append(DeadLink(p, line, target, "is a URL found in no input"))
+                    continue
+                stats["checked"] += 1
+                path, _, frag = target.partition("#")
+                key = (here, path) if path else (p, "")  # an anchor-only link points into its own page
+                dest = resolved[key] if key in resolved else resolved.setdefault(key, _resolve(p, here, path, files, dirs, by_name))
+                if dest is None:
+                    found = _nowhere(p, here, line, target, unquote(path.split("?", 1)[0]), site_root)
+                    if found is not None:
+                        dead.append(found)
+                elif frag and dest in scanned:
+                    fragments.append((p, line, target, dest, frag))
+        needed = sorted({f[3] for f in fragments})
+        anchors = dict(zip(needed, pmap(_anchors_file, [(root, d, style) for d in needed])))
+    dead += [DeadLink(p, line, target, f"points to anchor #{frag}, which {dest} does not have")
+             for p, line, target, dest, frag in fragments if unquote(frag) not in anchors[dest]]
+    order = {p: i for i, p in enumerate(pages)}
+    dead.sort(key=lambda d: (order[d.file], d.line))
     return dead, stats
 
 
