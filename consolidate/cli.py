@@ -254,8 +254,10 @@ def _links_only(target: Path, site: str, fail_on: str, as_json: bool, site_root:
     errors = sum(f["severity"] == "error" for f in findings)
     # plain writes: thousands of findings through rich would cost more than the check itself
     if as_json:
-        sys.stdout.write(json.dumps(stats | {"errors": errors, "warnings": len(findings) - errors, "findings": findings},
-                                    indent=2) + "\n")
+        head = json.dumps(stats | {"errors": errors, "warnings": len(findings) - errors}, indent=2)[:-2]
+        # one finding a line, by the C encoder (indent= would take the pure-Python one: 0.2 s on 5,000 findings)
+        rows = ",\n    ".join(map(json.dumps, findings))
+        sys.stdout.write(f'{head},\n  "findings": [' + (f"\n    {rows}\n  ]" if rows else "]") + "\n}\n")
     else:
         sys.stdout.write("".join(f"{f['severity']}: {f['message']}\n" for f in findings))
         sys.stdout.write(f"{stats['pages']} pages, {stats['links']} links ({stats['external']} URLs not fetched): "

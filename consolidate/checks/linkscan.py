@@ -28,13 +28,19 @@ from consolidate.linkmap import EXTERNAL, OUTSIDE, ROUTE, path_candidates, site_
 from consolidate.markdown.files import EXTENSIONS as MD_EXT, SKIP_DIRS
 from consolidate.markdown.slugs import Slugger
 
-LINK = re.compile(r"\]\(\s*<?((?:[^()\s>]|\([^()\s]*\))*)")  # an inline link's or image's target; (x) balanced once
-HTML_LINK = re.compile(r"<(?:a|img)\s[^>]*?\b(?:href|src)\s*=\s*[\"']([^\"']*)[\"']", re.I)  # <a href>, <img src>
-COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
-# Patterns run over "\n" + text and start with that literal newline, so the regex engine jumps from
-# line to line instead of trying every character (3-5x faster than `^` with re.M on 33 MB).
-DEFN = re.compile(r"\n {0,3}\[(?!\^)[^\]\n]+\]:\s*<?([^\s>]+)")
-AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^\s<>]+)>")
+# Patterns run over "\n" + text and start with a literal character ("\n", "]" or "<"), so the regex
+# engine jumps from one candidate to the next instead of trying every character (3-5x faster than
+# `^` with re.M on 33 MB). SCAN finds, in one pass and in order, what hides links (a fenced code
+# block or an HTML comment, each consumed whole) and every form of link.
+FENCE = r"\n {0,3}(?P<run>`{3,}|~{3,})[^\n]*+(?:\n(?! {0,3}(?P=run))[^\n]*+)*+(?:\n {0,3}(?P=run)[^\n]*+|\Z)"
+COMMENT = r"<!--(?s:.*?)(?:-->|\Z)"
+SKIP = re.compile(f"{FENCE}|{COMMENT}")
+SCAN = re.compile(
+    f"{FENCE}|{COMMENT}"
+    r"|\]\(\s*<?(?P<link>(?:[^()\s>]++|\([^()\s]*\))*+)"  # an inline link's or image's target; (x) balanced once
+    r"|<(?P<auto>(?:https?|ftp|mailto):[^\s<>]+)>"  # an autolink
+    r"|<(?i:a|img)\s[^>]*?\b(?i:href|src)\s*=\s*[\"'](?P<html>[^\"']*)[\"']"  # <a href>, <img src>
+    r"|\n {0,3}\[(?!\^)[^\]\n]+\]:\s*<?(?P<defn>[^\s>]+)")  # a reference definition (not a footnote's)
 HEADING = re.compile(r"\n {0,3}(#{1,6})[ \t]+([^\n]+)")
 HEADING_TAIL = re.compile(r"(.+?)[ \t]*#*[ \t]*$")  # the closing #s and spaces of an ATX heading
 UNDERLINE = re.compile(r"\n {0,3}(?:=+|-+)[ \t]*(?=\n|$)")  # a setext heading's underline
@@ -64,78 +70,32 @@ class DeadLink:
 
     def as_dict(self) -> dict:
         """As a finding in `check --json` (a plain dict: thousands of them cost nothing to print)."""
-        return {"severity": self.severity, "kind": self.kind, "page": self.file, "line": self.line, "message": self.message}
+        return {"severity": self.severity, "kind": self.kind, "page": self.file, "line": self.line, "target": self.target,
+                "message": self.message}
 
 
-FENCE_MARK = re.compile(r"\n {0,3}(`{3,}|~{3,})")
-
-
-def _fence_marks(text: str) -> list[tuple[int, str]]:
-    """(offset of the line, marker run) of every ``` or ~~~ that opens a line (after <= 3 spaces)."""
-    if "```" not in text and "~~~" not in text:
+def _skipped(nl: str) -> list[tuple[int, int]]:
+    """Sorted, disjoint (start, end) offsets in nl ("\n" + text) of fenced code blocks and HTML
+    comments: what they hold is no link and no heading."""
+    if "```" not in nl and "~~~" not in nl and "<!--" not in nl:
         return []
-    return [(m.start(), m.group(1)) for m in FENCE_MARK.finditer("\n" + text)]
-
-
-def _fences(text: str) -> list[tuple[int, int]]:
-    """Sorted, disjoint (start, end) offsets of fenced code blocks."""
-    fenced, opened = [], None
-    for pos, run in _fence_marks(text):
-        if opened is None:
-            opened = (pos, run)
-        elif run[0] == opened[1][0] and len(run) >= len(opened[1]):
-            end = text.find("\n", pos)
-            fenced.append((opened[0], len(text) if end < 0 else end))
-            opened = None
-    if opened is not None:
-        fenced.append((opened[0], len(text)))
-    return fenced
-
-
-def _skipped(text: str) -> list[tuple[int, int]]:
-    """Sorted, disjoint (start, end) offsets of fenced code and of HTML comments outside it: what
-    they hold is no link and no heading."""
-    fenced = _fences(text)
-    if "<!--" not in text:
-        return fenced
-    starts = [a for a, _ in fenced]
-    comments = [(m.start(), m.end()) for m in COMMENT.finditer(text) if not _in_span(m.start(), fenced, starts)]
-    out: list[tuple[int, int]] = []
-    for a, b in sorted(fenced + comments):
-        if out and a < out[-1][1]:  # a fence opened inside a comment ends with it, and the other way round
-            out[-1] = (out[-1][0], max(out[-1][1], b))
-        else:
-            out.append((a, b))
-    return out
-
-
-def _in_span(pos: int, spans: list[tuple[int, int]], starts: list[int]) -> bool:
-    i = bisect.bisect_right(starts, pos) - 1
-    return i >= 0 and pos < spans[i][1]
-
-
-def _in_code(text: str, pos: int, fenced: list[tuple[int, int]], starts: list[int]) -> bool:
-    if _in_span(pos, fenced, starts):
-        return True
-    line_start = text.rfind("\n", 0, pos) + 1
-    return text.count("`", line_start, pos) % 2 == 1  # inside an inline code span
+    return [m.span() for m in SKIP.finditer(nl)]
 
 
 def scan_links(text: str) -> list[tuple[int, str]]:
     """(line, target) of every link, image, reference definition, autolink and HTML href or src
     outside code and comments."""
-    fenced = _skipped(text)
-    starts = [a for a, _ in fenced]
-    rxs = (LINK, AUTOLINK, HTML_LINK) if "<a" in text or "<img" in text or "<A" in text or "<IMG" in text else (LINK, AUTOLINK)
-    found = sorted((m.start(), m.group(1)) for rx in rxs for m in rx.finditer(text))
-    if "]:" in text:
-        found = sorted(found + [(m.start(), m.group(1)) for m in DEFN.finditer("\n" + text)])
-    links, line, last = [], 1, 0
-    for pos, target in found:  # line numbers, counted once through the text
-        line += text.count("\n", last, pos)
+    nl = "\n" + text
+    links, line, last = [], 0, 0  # nl's first "\n" is line 1's
+    for m in SCAN.finditer(nl):
+        group = m.lastgroup
+        if group is None or group == "run":
+            continue  # fenced code or a comment
+        pos = m.start(group)
+        line += nl.count("\n", last, pos)  # line numbers, counted once through the text
         last = pos
-        if not _in_code(text, pos, fenced, starts):
-            links.append((line, target))
+        if nl.count("`", nl.rfind("\n", 0, pos) + 1, pos) % 2 == 0:  # an odd count: inside an inline code span
+            links.append((line, m.group(group)))
     return links
 
 
@@ -157,9 +117,10 @@ def _headings(text: str) -> list[tuple[int, str]]:
 
 def anchors_in(text: str, style: str) -> set[str]:
     """Anchors a page offers: its headings slugged by the generator's rules, explicit ids, HTML ids."""
-    fenced = _skipped(text)
-    starts = [a for a, _ in fenced]
-    heads = [(pos, h) for pos, h in _headings(text) if not _in_code(text, pos, fenced, starts)]
+    hidden = _skipped("\n" + text)  # a heading's offset in text is that of the "\n" before it in "\n" + text
+    starts = [a for a, _ in hidden]
+    heads = [(pos, h) for pos, h in _headings(text)
+             if not (i := bisect.bisect_right(starts, pos) - 1) >= 0 or pos >= hidden[i][1]]
     slug = Slugger(style)
     return {slug(h) for _, h in sorted(heads)} | set(HTML_ID.findall(text))
 
@@ -211,33 +172,52 @@ def _anchors_file(args: tuple[str, str, str]) -> set[str]:
     return anchors_in(_read(os.path.join(root, page)), style)
 
 
+class _InProcess:
+    """The part of multiprocessing.Pool used here, run in this process."""
+
+    def imap(self, f: Callable, jobs: list, chunksize: int = 1) -> Iterator:
+        return map(f, jobs)
+
+    def apply_async(self, f: Callable, args: tuple) -> "_Done":
+        return _Done(f(*args))
+
+
+@dataclass(frozen=True)
+class _Done:
+    value: object
+
+    def get(self) -> object:
+        return self.value
+
+
 @contextmanager
-def _mapper(workers: int) -> Iterator[Callable]:
-    """map(f, jobs) in this process, or over `workers` forked processes."""
+def _pool(workers: int) -> Iterator:
     if workers <= 1:
-        yield lambda f, jobs: list(map(f, jobs))
+        yield _InProcess()
         return
     import multiprocessing as mp
     with mp.get_context("fork").Pool(workers) as pool:
-        yield lambda f, jobs: pool.map(f, jobs, chunksize=max(1, min(64, len(jobs) // (4 * workers))))
+        yield pool
 
 
 def check_tree_links(root: str, style: str = "github", workers: int = 1, site_root: Path | None = None,
                      urls: set[str] | None = None) -> tuple[list[DeadLink], dict[str, int]]:
     """Dead links and anchors in every markdown page under root, and outside links (DeadLink.outside).
     URLs are counted, not fetched; with `urls` (the URLs the sources hold), one not among them is
-    dead. workers > 1 reads the pages in processes (from 1,000 pages up)."""
+    dead. workers > 1 reads the pages in processes (from 1,000 pages up) while this one resolves
+    the links found so far and asks them for the anchors of pages that links point into."""
     pages, files, dirs = _walk(root)
+    is_page = set(pages)
     by_name: dict[str, list[str]] = {}
     dead: list[DeadLink] = []
     stats = {"pages": len(pages), "links": 0, "external": 0, "checked": 0}
     resolved: dict[tuple[str, str], str | None] = {}
     fragments: list[tuple[str, int, str, str, str]] = []  # (page, line, target, destination page, fragment)
-    with _mapper(workers if len(pages) >= 1000 else 1) as pmap:
-        scanned = dict(zip(pages, pmap(_scan_file, [(root, p) for p in pages])))
-        for p in pages:
+    anchors: dict[str, object] = {}  # page -> its anchors, pending in a worker
+    with _pool(workers if len(pages) >= 1000 else 1) as pool:
+        for p, links in zip(pages, pool.imap(_scan_file, [(root, p) for p in pages], chunksize=16)):
             here = posixpath.dirname(p)
-            for line, target in scanned[p]:
+            for line, target in links:
                 stats["links"] += 1
                 if EXTERNAL.match(target):
                     stats["external"] += 1
@@ -246,18 +226,20 @@ def check_tree_links(root: str, style: str = "github", workers: int = 1, site_ro
                     continue
                 stats["checked"] += 1
                 path, _, frag = target.partition("#")
-                key = (here, path) if path else (p, "")  # an anchor-only link points into its own page
+                # an anchor-only link points into its own page; a site-root route is the same from every page
+                key = (here, path) if path and path[0] != "/" else (("", path) if path else (p, ""))
                 dest = resolved[key] if key in resolved else resolved.setdefault(key, _resolve(p, here, path, files, dirs, by_name))
                 if dest is None:
                     found = _nowhere(p, here, line, target, unquote(path.split("?", 1)[0]), site_root)
                     if found is not None:
                         dead.append(found)
-                elif frag and dest in scanned:
+                elif frag and dest in is_page:
                     fragments.append((p, line, target, dest, frag))
-        needed = sorted({f[3] for f in fragments})
-        anchors = dict(zip(needed, pmap(_anchors_file, [(root, d, style) for d in needed])))
+                    if dest not in anchors:
+                        anchors[dest] = pool.apply_async(_anchors_file, ((root, dest, style),))
+        have = {d: a.get() for d, a in anchors.items()}
     dead += [DeadLink(p, line, target, f"points to anchor #{frag}, which {dest} does not have")
-             for p, line, target, dest, frag in fragments if unquote(frag) not in anchors[dest]]
+             for p, line, target, dest, frag in fragments if unquote(frag) not in have[dest]]
     order = {p: i for i, p in enumerate(pages)}
     dead.sort(key=lambda d: (order[d.file], d.line))
     return dead, stats
