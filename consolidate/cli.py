@@ -1,4 +1,5 @@
-"""The command line: thin wrappers over consolidate.pipeline. The only place that prints or exits.
+"""The command line: thin wrappers over consolidate.pipeline. With cli_links.py (the link check,
+which a plain `check TREE --links-only` reaches without typer), the only place that prints or exits.
 
 Each command imports the pipeline itself, so `check --links-only` does not pay for numpy and scipy.
 """
@@ -6,7 +7,6 @@ Each command imports the pipeline itself, so `check --links-only` does not pay f
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from consolidate import __version__
+from consolidate.cli_links import DEFAULT_FAIL_ON, DEFAULT_SITE, FAIL_ON, SEVERITY_RANK, links_only as links_only_check
 from consolidate.errors import ConsolidateError, UsageError
 
 
@@ -194,15 +195,13 @@ def draft(out_dir: OutDir = Path("output"), quiet: Quiet = False, config: Config
     raise typer.Exit(1 if res.errors else 0)
 
 
-SEVERITY_RANK = {"warning": 1, "error": 2}
-FAIL_ON = {"error": 2, "warning": 1, "never": 3}
 
 
 @app.command()
 def check(target: Annotated[Path, typer.Argument(help="A run's output folder, or any folder of markdown pages.")] = Path("output"),
           sources: Annotated[Optional[list[Path]], typer.Option("--sources", "-s", help="Source folder(s) the pages were merged from (for a folder that is not a run's output).")] = None,
-          site: Annotated[str, typer.Option("--site", help="Anchor rules: github, mkdocs, docusaurus or starlight.")] = "github",
-          fail_on: Annotated[str, typer.Option("--fail-on", help="Exit 1 when a finding is at least this severe: error, warning or never.")] = "error",
+          site: Annotated[str, typer.Option("--site", help="Anchor rules: github, mkdocs, docusaurus or starlight.")] = DEFAULT_SITE,
+          fail_on: Annotated[str, typer.Option("--fail-on", help="Exit 1 when a finding is at least this severe: error, warning or never.")] = DEFAULT_FAIL_ON,
           inbound: Annotated[Optional[Path], typer.Option("--inbound", help="Also list links in this docs tree that point at retired pages, with their rewrite.")] = None,
           links_only: Annotated[bool, typer.Option("--links-only", help="Only links and anchors, in any markdown tree (fast; no sources needed).")] = False,
           config: Config = None, site_root: SiteRoot = None,
@@ -213,7 +212,7 @@ def check(target: Annotated[Path, typer.Argument(help="A run's output folder, or
             raise UsageError(f"--fail-on {fail_on}: unknown; choose error, warning or never")
         _check_site(site)
         if links_only:
-            return _links_only(target, site, fail_on, as_json, site_root)
+            raise typer.Exit(links_only_check(target, site, fail_on, as_json, site_root))
         from consolidate import pipeline
 
         settings = load_settings(config, _links_overrides(site_root))
@@ -242,28 +241,6 @@ def _check_site(site: str) -> None:
     from consolidate.markdown.slugs import STYLES
     if site not in STYLES:
         raise UsageError(f"--site {site}: unknown; choose one of {', '.join(STYLES)}")
-
-
-def _links_only(target: Path, site: str, fail_on: str, as_json: bool, site_root: Path | None = None) -> None:
-    from consolidate.checks.linkscan import check_tree_links
-    from consolidate.linkmap import site_root_dir
-    if not target.is_dir():
-        raise UsageError(f"{target}: no such folder; pass a folder of markdown pages")
-    dead, stats = check_tree_links(str(target), site, workers=min(8, os.cpu_count() or 1), site_root=site_root_dir(site_root))
-    findings = [d.as_dict() for d in dead]
-    errors = sum(f["severity"] == "error" for f in findings)
-    # plain writes: thousands of findings through rich would cost more than the check itself
-    if as_json:
-        head = json.dumps(stats | {"errors": errors, "warnings": len(findings) - errors}, indent=2)[:-2]
-        # one finding a line, by the C encoder (indent= would take the pure-Python one: 0.2 s on 5,000 findings)
-        rows = ",\n    ".join(map(json.dumps, findings))
-        sys.stdout.write(f'{head},\n  "findings": [' + (f"\n    {rows}\n  ]" if rows else "]") + "\n}\n")
-    else:
-        sys.stdout.write("".join(f"{f['severity']}: {f['message']}\n" for f in findings))
-        sys.stdout.write(f"{stats['pages']} pages, {stats['links']} links ({stats['external']} URLs not fetched): "
-                         f"{errors} dead links or anchors, {len(findings) - errors} outside links (not verified)\n")
-    worst = max((SEVERITY_RANK[f["severity"]] for f in findings), default=0)
-    raise typer.Exit(1 if worst >= FAIL_ON[fail_on] else 0)
 
 
 @app.command()

@@ -22,6 +22,7 @@ import json
 import os
 import posixpath
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -59,28 +60,34 @@ def bench_claims(root: Path, repeat: int) -> dict:
             "seconds": round(best, 3), "claims_per_s": round(claims / best)}
 
 
-def _timed(cmd: list[str]) -> tuple[float, str]:
-    t = time.perf_counter()
+def _timed(cmd: list[str]) -> tuple[float, float, str]:
+    """Wall seconds, CPU seconds (user + system, the command and its processes) and stdout."""
+    before, t = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
     p = subprocess.run(cmd, capture_output=True, text=True)
-    return time.perf_counter() - t, p.stdout
+    wall, after = time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), p.stdout
 
 
 def bench_links(tree: Path, lychee: str | None, repeat: int) -> dict:
     ours_cmd = [sys.executable, "-m", "consolidate", "check", str(tree), "--links-only", "--json", "--fail-on", "never"]
     ly_cmd = [lychee, "--offline", "--include-fragments", "--no-progress", "--format", "json", str(tree)] if lychee else None
-    ours, theirs, out_ours, out_ly = [], [], "", ""
+    ours, theirs, ours_cpu, theirs_cpu, out_ours, out_ly = [], [], [], [], "", ""
     for _ in range(repeat):
-        t, out_ours = _timed(ours_cmd)
+        t, c, out_ours = _timed(ours_cmd)
         ours.append(t)
+        ours_cpu.append(c)
         if ly_cmd:
-            t, out_ly = _timed(ly_cmd)
+            t, c, out_ly = _timed(ly_cmd)
             theirs.append(t)
+            theirs_cpu.append(c)
     data = json.loads(out_ours)
-    res = {"tree": str(tree), "repeat": repeat, "ours_seconds": round(statistics.median(ours), 3),
+    res = {"tree": str(tree), "repeat": repeat, "load_before": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+           "ours_seconds": round(statistics.median(ours), 3), "ours_cpu_seconds": round(statistics.median(ours_cpu), 3),
            "ours_links": data["links"], "ours_dead": data["errors"], "ours_outside": data["warnings"]}
     if ly_cmd:
         ly = json.loads(out_ly)
-        res |= {"lychee_seconds": round(statistics.median(theirs), 3), "lychee_links": ly.get("total"),
+        res |= {"lychee_seconds": round(statistics.median(theirs), 3), "lychee_cpu_seconds": round(statistics.median(theirs_cpu), 3),
+                "lychee_links": ly.get("total"),
                 "lychee_errors": ly.get("errors"), "speedup": round(statistics.median(theirs) / statistics.median(ours), 2),
                 "compare": compare_findings(tree, data["findings"], ly)}
     else:
@@ -167,7 +174,8 @@ def main() -> None:
           f"{L['ours_dead']} dead)", end="")
     if "lychee_seconds" in L:
         print(f"; lychee --offline --include-fragments {L['lychee_seconds']}s ({L['lychee_links']} links, "
-              f"{L['lychee_errors']} errors); ours is {L['speedup']}x lychee's speed (medians of {L['repeat']} alternating runs)")
+              f"{L['lychee_errors']} errors); ours is {L['speedup']}x lychee's speed (medians of {L['repeat']} alternating runs); "
+              f"CPU (user + system) {L['ours_cpu_seconds']}s against {L['lychee_cpu_seconds']}s")
         c = L["compare"]
         print(f"findings by (page, destination): ours {c['ours']}, lychee {c['lychee']}, both {c['both']}")
         for side in ("ours_only", "lychee_only"):

@@ -142,6 +142,8 @@ def _walk(root: str) -> tuple[list[str], set[str], set[str]]:
 
 def _target(path: str, files: set[str], dirs: set[str]) -> str | None:
     """The tree file a link path reaches ('' for a folder with no index page), or None."""
+    if path in files:  # most links name their file
+        return path
     hit = next((c for c in path_candidates(path) if c in files), None)
     return hit if hit is not None else ("" if path.rstrip("/") in dirs else None)
 
@@ -215,7 +217,7 @@ def check_tree_links(root: str, style: str = "github", workers: int = 1, site_ro
     fragments: list[tuple[str, int, str, str, str]] = []  # (page, line, target, destination page, fragment)
     anchors: dict[str, object] = {}  # page -> its anchors, pending in a worker
     with _pool(workers if len(pages) >= 1000 else 1) as pool:
-        for p, links in zip(pages, pool.imap(_scan_file, [(root, p) for p in pages], chunksize=16)):
+        for p, links in zip(pages, pool.imap(_scan_file, [(root, p) for p in pages], chunksize=64)):
             here = posixpath.dirname(p)
             for line, target in links:
                 stats["links"] += 1

@@ -23,11 +23,14 @@ _HTML = re.compile(r"<[^>]+>")
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # CommonMark: a backslash before ASCII punctuation makes it literal
 _HIDDEN = 0xE000  # escaped characters are parked in the private use area while markup is stripped
 _UNHIDE = re.compile("[\ue021-\ue07e]")
+_MARKUP = re.compile(r"[\[<*_~`\\]")  # a character that may start markup or an escape
 
 
 def strip_inline(text: str) -> str:
     """Heading or title text without markdown syntax: links become their text; an escaped
     character is text, not markup (`Stream \\<String\\>` reads `Stream <String>`, no HTML tag)."""
+    if not _MARKUP.search(text):  # most headings: nothing to strip
+        return text.strip()
     escaped = "\\" in text
     if escaped:
         text = _ESCAPED.sub(lambda m: chr(_HIDDEN + ord(m.group(1))), text)
