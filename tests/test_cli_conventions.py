@@ -110,3 +110,28 @@ def test_config_is_found_in_a_parent_folder(tmp_path, monkeypatch):
     (tmp_path / "proj/consolidate.toml").write_text("[chunk]\nmax_tokens = 300\n")
     r = runner.invoke(app, ["run", "..", "--out", str(tmp_path / "out"), "--json"])
     assert r.exit_code == 0 and json.loads(r.stdout)["config"] == str(tmp_path / "proj/consolidate.toml")
+
+
+def test_the_fast_link_check_start_says_what_the_typer_app_says(tmp_path):
+    import subprocess
+    import sys
+
+    from consolidate.cli_links import parse
+
+    write(tmp_path / "t", "a.md", "# A\n\n[b](b.md) [gone](gone.md) [route](/x/y/)\n")
+    write(tmp_path / "t", "b.md", "# B\n")
+    for args in (["--json"], ["--json", "--fail-on", "warning"], ["--site=mkdocs"], ["--root-dir", str(tmp_path)]):
+        argv = ["check", str(tmp_path / "t"), "--links-only", *args]
+        assert parse(argv) is not None
+        fast = subprocess.run([sys.executable, "-m", "consolidate", *argv], capture_output=True, text=True)
+        typer_run = runner.invoke(app, argv)
+        assert (fast.returncode, fast.stdout) == (typer_run.exit_code, typer_run.stdout), args
+    assert fast.returncode == 1 and "gone.md" in fast.stdout
+    # anything else is the typer app's: help, other options, bad values, other commands
+    for argv in (["check", "t", "--links-only", "-h"], ["check", "t"], ["check", "t", "--links-only", "--site", "hugo"],
+                 ["check", "t", "--links-only", "--fail-on"], ["check", "a", "b", "--links-only"], ["run", "t"],
+                 ["check", "t", "--links-only", "--inbound", "x"]):
+        assert parse(argv) is None, argv
+    r = subprocess.run([sys.executable, "-m", "consolidate", "check", str(tmp_path / "nope"), "--links-only"],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr == f"error: {tmp_path / 'nope'}: no such folder; pass a folder of markdown pages\n"
