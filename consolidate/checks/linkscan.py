@@ -151,10 +151,10 @@ def _target(path: str, files: set[str], dirs: set[str]) -> str | None:
 def _by_suffix(route: str, files: set[str], by_name: dict[str, list[str]]) -> str | None:
     if not by_name:  # filled on the first route that names no tree path
         for f in sorted(files):
-            by_name.setdefault(posixpath.basename(f), []).append(f)
+            by_name.setdefault(f.rpartition("/")[2], []).append(f)
     stem = route[:-5] if route.endswith(".html") else route
     for cand in (route, stem + ".md", route + ".md", stem + ".mdx", stem + "/index.md", stem + "/README.md"):
-        for f in by_name.get(posixpath.basename(cand), ()):
+        for f in by_name.get(cand.rpartition("/")[2], ()):
             if f.endswith("/" + cand):
                 return f
     return None
@@ -216,17 +216,17 @@ def check_tree_links(root: str, style: str = "github", workers: int = 1, site_ro
     resolved: dict[tuple[str, str], str | None] = {}
     fragments: list[tuple[str, int, str, str, str]] = []  # (page, line, target, destination page, fragment)
     anchors: dict[str, object] = {}  # page -> its anchors, pending in a worker
+    external = EXTERNAL.match
     with _pool(workers if len(pages) >= 1000 else 1) as pool:
         for p, links in zip(pages, pool.imap(_scan_file, [(root, p) for p in pages], chunksize=64)):
-            here = posixpath.dirname(p)
+            here = p.rpartition("/")[0]
+            stats["links"] += len(links)
             for line, target in links:
-                stats["links"] += 1
-                if EXTERNAL.match(target):
+                if external(target):
                     stats["external"] += 1
                     if urls is not None and target not in urls:
                         dead.append(DeadLink(p, line, target, "is a URL found in no input"))
                     continue
-                stats["checked"] += 1
                 path, _, frag = target.partition("#")
                 # an anchor-only link points into its own page; a site-root route is the same from every page
                 key = (here, path) if path and path[0] != "/" else (("", path) if path else (p, ""))
@@ -242,6 +242,7 @@ def check_tree_links(root: str, style: str = "github", workers: int = 1, site_ro
         have = {d: a.get() for d, a in anchors.items()}
     dead += [DeadLink(p, line, target, f"points to anchor #{frag}, which {dest} does not have")
              for p, line, target, dest, frag in fragments if unquote(frag) not in have[dest]]
+    stats["checked"] = stats["links"] - stats["external"]
     order = {p: i for i, p in enumerate(pages)}
     dead.sort(key=lambda d: (order[d.file], d.line))
     return dead, stats
