@@ -88,3 +88,12 @@ def test_processes_find_what_one_process_finds(tmp_path):
     two, _ = check_tree_links(str(tmp_path), workers=2)
     assert stats["pages"] == 1000 and stats["links"] == 2000
     assert one == two and len(one) == 1000 + 2  # every #nope; p1000.md and p1001.md do not exist
+
+
+def test_check_of_one_page_with_sources_reports_that_page_only(tmp_path):
+    write(tmp_path / "src", "s.md", "# S\n\nUse port 8080.\n")
+    write(tmp_path / "pages", "p.md", "# P\n\nUse port 8080.\n\n[x](sub/q.md#q) [y](gone.md)\n")
+    write(tmp_path / "pages", "sub/q.md", "# Q\n\n[z](nope.md)\n")
+    r = runner.invoke(app, ["check", str(tmp_path / "pages/p.md"), "-s", str(tmp_path / "src"), "--json"])
+    dead = [f["message"] for f in json.loads(r.output)["findings"] if f["kind"] == "dead-link"]
+    assert dead == ["p.md:5: link 'gone.md' points to no file or folder in the tree"]

@@ -203,13 +203,16 @@ def _pool(workers: int) -> Iterator:
 
 
 def check_tree_links(root: str, style: str = "github", workers: int = 1, site_root: Path | None = None,
-                     urls: set[str] | None = None) -> tuple[list[DeadLink], dict[str, int]]:
-    """Dead links and anchors in every markdown page under root, and outside links (DeadLink.outside).
-    URLs are counted, not fetched; with `urls` (the URLs the sources hold), one not among them is
-    dead. workers > 1 reads the pages in processes (from 1,000 pages up) while this one resolves
-    the links found so far and asks them for the anchors of pages that links point into."""
+                     urls: set[str] | None = None, only: set[str] | None = None) -> tuple[list[DeadLink], dict[str, int]]:
+    """Dead links and anchors in every markdown page under root (or in those of `only`, paths
+    under root), and outside links (DeadLink.outside). URLs are counted, not fetched; with `urls`
+    (the URLs the sources hold), one not among them is dead. workers > 1 reads the pages in
+    processes (from 1,000 pages up) while this one resolves the links found so far and asks them
+    for the anchors of pages that links point into."""
     pages, files, dirs = _walk(root)
     is_page = set(pages)
+    if only is not None:
+        pages = [p for p in pages if p in only]
     by_name: dict[str, list[str]] = {}
     dead: list[DeadLink] = []
     stats = {"pages": len(pages), "links": 0, "external": 0, "checked": 0}

@@ -31,9 +31,9 @@ def check_tree(pages: dict[str, str], page_docs: list[Document], source_docs: li
     for name, p in sorted(parsed.items()):
         findings += check_citations(name, p, index, fallback=search)
     inherited = {l.target.strip() for d in source_docs for l in d.links}
-    for root in sorted({d.root for d in page_docs}):
-        dead, _ = check_tree_links(root, style, site_root=site_root, urls=urls)
-        findings += [link_finding(d, inherited) for d in dead if d.file in pages]
+    for root in sorted({d.root for d in page_docs}):  # one: the tree (or a single page's folder)
+        dead, _ = check_tree_links(root, style, site_root=site_root, urls=urls, only=set(pages))
+        findings += [link_finding(d, inherited) for d in dead]
     return findings, {name: len(p.claims) for name, p in parsed.items()}
 
 
