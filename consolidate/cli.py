@@ -65,7 +65,7 @@ Roots = Annotated[list[Path], typer.Argument(help="One or more docs folders.", s
 OutDir = Annotated[Path, typer.Option("--out", "-o", help="Output folder (created; must be empty or a previous run's).")]
 Config = Annotated[Optional[Path], typer.Option("--config", help="consolidate.toml (default: the nearest one in this folder or above).")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress (bars on a terminal, else a line per stage and every 10 s).")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print the run summary as JSON (stdout).")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the run summary (with --dry-run: the estimate) as JSON (stdout).")]
 BackendOpt = Annotated[Optional[str], typer.Option("--backend", help="Drafting backend: auto (default), openai, local, extractive.", show_default=False)]
 BaseUrl = Annotated[Optional[str], typer.Option("--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 (else OPENAI_BASE_URL).", show_default=False)]
 ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Model name (else OPENAI_MODEL / llm.model).", show_default=False)]
@@ -139,7 +139,7 @@ def run(roots: Roots, out_dir: OutDir = Path("output"), config: Config = None, q
         with _progress(quiet) as bars:
             if dry_run:
                 res, texts = pipeline.prepare(roots, out_dir, settings, bars, plan_file=plan)
-                _print_estimate(pipeline.estimate_run(res, texts, settings))
+                _print_estimate(pipeline.estimate_run(res, texts, settings), as_json)
                 raise typer.Exit(0)
             res = pipeline.run(roots, out_dir, settings, bars, plan_file=plan)
     except ConsolidateError as exc:
@@ -166,7 +166,10 @@ def plan_cmd(roots: Roots, out_dir: OutDir = Path("output"), config: Config = No
             err.print(f"warning: {f.message}", markup=False, highlight=False)
 
 
-def _print_estimate(e: dict) -> None:
+def _print_estimate(e: dict, as_json: bool = False) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps({"dry_run": True} | e, indent=2) + "\n")
+        return
     out.print(f"dry run: {e['pages']} pages by {e['backend']}" + (f" ({e['model']})" if e.get("model") else "")
               + f": {e['model_calls']} model calls ({e['cache_hits']} answered from the cache), "
               f"~{e['tokens_in']} tokens in, ~{e['tokens_out']} tokens out, ~{e['cost']:.4f} USD; no model was called",

@@ -79,6 +79,8 @@ def test_run_json_summary_and_progress_lines_off_a_terminal(tmp_path):
     stages = [ln.split(":")[0] for ln in r.stderr.splitlines()]  # stderr is no terminal here: one line per stage
     assert stages[:2] == ["ingest", "chunk"] and "draft" in stages and "check" in stages, r.stderr
     assert runner.invoke(app, ["run", str(tmp_path / "docs"), "--out", str(tmp_path / "out"), "-q"]).stderr == ""
+    r = runner.invoke(app, ["run", str(tmp_path / "docs"), "--out", str(tmp_path / "dry"), "-q", "--dry-run", "--json"])
+    assert r.exit_code == 0 and json.loads(r.stdout)["dry_run"] is True and json.loads(r.stdout)["model_calls"] == 0
 
 
 def test_progress_lines_every_interval_and_a_heartbeat_when_nothing_reports():
