@@ -134,7 +134,9 @@ def load_texts(docs: list[Document]) -> tuple[dict[str, list[str]], list[str]]:
         try:
             raw = Path(d.file).read_bytes()
         except OSError:
-            changed.append(f"{d.path}: input file is gone ({d.file})")
+            older = "" if os.path.isabs(d.file) else ("; the run that wrote this folder stored it relative to the folder it "
+                                                        "ran in: check from there, or rerun `consolidate run`")
+            changed.append(f"{d.path}: input file is gone ({d.file}){older}")
             continue
         if hashlib.sha256(raw).hexdigest() != d.sha256:
             changed.append(f"{d.path}: input changed since the run")

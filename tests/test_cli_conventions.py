@@ -67,6 +67,13 @@ def test_a_run_is_checked_reviewed_and_redrafted_from_any_folder(tmp_path, monke
     (tmp_path / "moved/docs/b.md").unlink()
     r = runner.invoke(app, ["check", str(tmp_path / "moved/out"), "--json"])
     assert r.exit_code == 1 and "input file is gone" in r.output
+    # a folder written before paths were stored relative: the message says why and what to do
+    state = tmp_path / "moved/out/.state/documents.json"
+    data = json.loads(state.read_text())
+    data["data"] = [d | {"root": "docs", "file": f"docs/{d['file']}"} for d in data["data"]["documents"]]
+    state.write_text(json.dumps(data))
+    r = runner.invoke(app, ["check", str(tmp_path / "moved/out"), "--json"])
+    assert r.exit_code == 1 and "stored it relative to the folder it ran in" in r.output
 
 
 def test_run_json_summary_and_progress_lines_off_a_terminal(tmp_path):
