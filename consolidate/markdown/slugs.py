@@ -21,14 +21,16 @@ _HTML = re.compile(r"<[^>]+>")
 
 
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # CommonMark: a backslash before ASCII punctuation makes it literal
-_HIDDEN = 0xE000  # escaped characters are parked in the private use area while markup is stripped
+_HIDDEN = 0xE000  # escaped characters are parked in the private use area while markup is stripped, then escaped again
 _UNHIDE = re.compile("[\ue021-\ue07e]")
 _MARKUP = re.compile(r"[\[<*_~`\\]")  # a character that may start markup or an escape
 
 
 def strip_inline(text: str) -> str:
-    """Heading or title text without markdown syntax: links become their text; an escaped
-    character is text, not markup (`Stream \\<String\\>` reads `Stream <String>`, no HTML tag)."""
+    """Heading or title text without markdown syntax: links become their text. An escaped
+    character is text, not markup, and stays escaped: `Stream \\<String\\>` is kept whole (it was
+    `Stream \\`, its `<String\\>` taken for an HTML tag), so a title written back as a heading
+    reads the same, and its slug is `stream-string` (slugs drop the backslash with the punctuation)."""
     if not _MARKUP.search(text):  # most headings: nothing to strip
         return text.strip()
     escaped = "\\" in text
@@ -38,7 +40,7 @@ def strip_inline(text: str) -> str:
     text = _HTML.sub("", text)
     text = re.sub(r"(\*\*|__|\*|_|~~|`)(?=\S)(.+?)(?<=\S)\1", r"\2", text)
     text = text.replace("`", "").strip()
-    return _UNHIDE.sub(lambda m: chr(ord(m.group(0)) - _HIDDEN), text) if escaped else text
+    return _UNHIDE.sub(lambda m: "\\" + chr(ord(m.group(0)) - _HIDDEN), text) if escaped else text
 
 
 def explicit_id(text: str) -> tuple[str, str | None]:
