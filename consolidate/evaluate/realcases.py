@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from consolidate import metrics as cm
+from consolidate.evaluate import agreement as cm
 from consolidate import pipeline
 from consolidate.checks.claims import parse_page
 from consolidate.checks.facts import contains, extract, fact_keys, normalise_span
