@@ -20,6 +20,7 @@ another item than the restating one's, an intro ending in
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 
@@ -128,17 +129,20 @@ def absorb_restated(sections: dict[str, list[Unit]], sides: set[int]) -> None:
         if (len(cu) < MIN_WORDS or u.conflicts or u.notes or id(u) in sides or _NUMBERED.match(u.text)
                 or u.text.rstrip().endswith(":") or normalise(u.text) in parents):
             continue
-        shared: dict[int, int] = defaultdict(int)
-        for w in cu:
-            for j in by_word[w]:
-                shared[j] += 1
+        # prefix filter: a statement holding COVER of u's words holds one of its len - need + 1 rarest
+        need = math.ceil(COVER * len(cu) - 1e-9)
+        rare = sorted(cu, key=lambda w: (len(by_word[w]), w))[:len(cu) - need + 1]
+        cands = sorted({j for w in rare for j in by_word[w]})
         fu, tu = set(u.exact_facts), set(targets(u.text))
         best = None
-        for j, n in shared.items():
+        for j in cands:
             c = shown[j]
-            if j == i or j in gone or c.doc == u.doc or c.parent != u.parent or n < COVER * len(cu):
+            if j == i or j in gone or c.doc == u.doc or c.parent != u.parent:
                 continue
             cc, nc = _words(c)
+            n = len(cu & cc)
+            if n < need:
+                continue
             if nc != nu or not len(cu) <= len(cc) <= len(cu) / MIN_SHARE or not fu <= set(c.exact_facts) or not tu <= set(targets(c.text)):
                 continue
             key = (n / len(cu), -len(cc), -j)
