@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from consolidate.errors import UsageError
 from consolidate.records import Chunk, Document, Finding, PagePlan, Plan, Topic
+from consolidate.stages import sections
 
 SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 SLUG_RULE = "a slug is a page's file name: 1-100 letters, digits, '-', '_' or '.', starting with a letter or digit (no '/')"
@@ -73,12 +74,13 @@ def plan_pages(topics: list[Topic], chunks: list[Chunk], docs: list[Document], s
         order = reading_order(list(t.chunk_ids), by_id, stale)
         sources = tuple(dict.fromkeys(by_id[c].doc for c in order))
         pages.append(PagePlan(slug=slug, title=title, topic=t.id, chunk_ids=tuple(order), sources=sources))
+    pages = sections.infer(pages, doc_by)
     return Plan(pages=tuple(pages), redirects=redirects_for(pages, by_id, docs))
 
 
 def plan_to_json(plan: Plan) -> dict:
     return {
-        "about": "Edit pages (titles, slugs, which chunks go where, their order) and rerun with "
+        "about": "Edit pages (titles, slugs, sections, audiences, which chunks go where, their order) and rerun with "
                  "`consolidate run ... --plan plan.json`. Redirects are recomputed from the pages.",
         "pages": [p.model_dump(mode="json") for p in plan.pages],
         "redirects": plan.redirects,
@@ -93,6 +95,7 @@ def _check_entry(p: PagePlan, where: str) -> None:
         value = getattr(p, name)
         if any(ord(ch) < 32 or ch == "\x7f" for ch in value):
             raise UsageError(f"{where}.{name} {value!r}: must be one line of text (no line breaks or control characters); fix it")
+    sections.check(p, where)
 
 
 def load_plan(data: dict, source: str, chunks: list[Chunk], docs: list[Document]) -> tuple[Plan, list[Finding]]:
@@ -127,4 +130,5 @@ def load_plan(data: dict, source: str, chunks: list[Chunk], docs: list[Document]
             findings.append(Finding(severity="warning", kind="unplaced-chunk", page=c.doc, line=c.start,
                                     message=f"{c.doc}:{c.start}-{c.end} (chunk {c.id}) is in no page of {source}; its content is left out"))
     pages = [p.model_copy(update={"sources": tuple(dict.fromkeys(by_id[c].doc for c in p.chunk_ids))}) for p in pages]
+    pages = sections.infer(pages, {d.path: d for d in docs})
     return Plan(pages=tuple(pages), redirects=redirects_for(pages, by_id, docs)), findings

@@ -1,0 +1,84 @@
+"""Hub pages: an index at the content root listing every published page by audience, and one per
+section folder listing its pages, each with a one-line description.
+
+A description is the first cited sentence of the page's body, with the page's own citations of
+it (renumbered), so a hub passes the checker like any page. A hub is not written where the site
+keeps an index page of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+
+from consolidate.publish.sites import Site, link
+
+LABELS = {"admin": "Administrators and operators", "developer": "Developers", "overview": "Overview"}
+_MARKS = re.compile(r"((?:\[\^[^\]\s]+\])+)\s*$")
+_DEF = re.compile(r"^\[\^([^\]\s]+)\]:\s?(.*)$")
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z`*\[])")
+
+
+def label(audience: str) -> str:
+    return LABELS.get(audience, audience.replace("-", " ").replace("_", " ").capitalize())
+
+
+def describe(text: str) -> tuple[str, list[str]] | None:
+    """The first cited prose sentence of a page and the source spans its marks cite."""
+    defs = dict(m.groups() for line in text.splitlines() if (m := _DEF.match(line)))
+    body, in_fm, fence = text.splitlines(), False, False
+    for i, line in enumerate(body):
+        s = line.strip()
+        if i == 0 and s == "---":
+            in_fm = True
+            continue
+        if in_fm:
+            in_fm = s != "---"
+            continue
+        if s.startswith(("```", "~~~")):
+            fence = not fence
+        if fence or not s or s[0] in "#>|-*<!:[" or s[0].isdigit() or _DEF.match(s):
+            continue
+        m = _MARKS.search(s)
+        if not m:
+            continue
+        marks = re.findall(r"\[\^([^\]\s]+)\]", m.group(1))
+        sentence = _SENTENCE.split(_LINK.sub(r"\1", s[:m.start()]).strip())[0].rstrip()
+        if sentence and all(k in defs for k in marks):
+            return sentence, [defs[k] for k in marks]
+    return None
+
+
+def hub_text(site: Site, path: str, title: str, groups: list[tuple[str, list[tuple[str, str, str]]]]) -> str:
+    """A hub page (before shaping): groups of (label, [(title, content path, page text)])."""
+    lines, notes = ["---", f"title: {json.dumps(title, ensure_ascii=False)}", "---", "", f"# {title}", ""], []
+    for heading, items in groups:
+        if heading:
+            lines += [f"## {heading}", ""]
+        for t, target, text in items:
+            entry = f"- [{t}]({link(site, path, target)})"
+            found = describe(text)
+            if found:
+                sentence, cites = found
+                marks = ""
+                for c in cites:
+                    notes.append(c)
+                    marks += f"[^{len(notes)}]"
+                entry += f": {sentence}{marks}"
+            lines.append(entry)
+        lines.append("")
+    lines += [f"[^{i}]: {c}" for i, c in enumerate(notes, start=1)]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def section_title(section: str) -> str:
+    name = posixpath.basename(section)
+    return name.replace("-", " ").replace("_", " ").capitalize() or "Documentation"
+
+
+def order(audience: str) -> tuple[int, str]:
+    """Audiences in hub and nav order: overview, admin, developer, then the tree's own, by name."""
+    known = ("overview", "admin", "developer")
+    return (known.index(audience), "") if audience in known else (len(known), audience)
