@@ -240,7 +240,7 @@ def plan_publish(out: Path, to: Path, site_name: str, force: bool = False) -> Pu
     deletes: dict[str, str] = {}
     for old, new in retired.items():
         p, f = f"{content}/{old}", to / content / old
-        if not f.is_file():
+        if not f.is_file() or p in manifest:  # a file it published itself: the record decides (below)
             continue
         doc = view.docs.get(old)
         if doc is not None and _sha(f.read_bytes()) == doc.sha256:
@@ -251,7 +251,7 @@ def plan_publish(out: Path, to: Path, site_name: str, force: bool = False) -> Pu
             deletes[p] = f"retired: its content is in {new}" + ("" if p in owned else " (changed since the run; --force)")
     pages_at = set(layout.values())
     site_files = {f.relative_to(to / content).as_posix() for f in _markdown_files(to / content)}
-    remaining = {p for p in site_files if f"{content}/{p}" not in deletes and p not in pages_at}
+    remaining = {p for p in site_files if f"{content}/{p}" not in deletes and f"{content}/{p}" not in manifest and p not in pages_at}
     taken = {site_route(site, p) for p in remaining | pages_at if is_page(site, p)}
     hub_pages = _hubs(site, view, chosen, layout, taken)
     taken |= {site_route(site, p) for p in hub_pages}

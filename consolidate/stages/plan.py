@@ -55,7 +55,7 @@ def redirects_for(pages: list[PagePlan], by_id: dict[str, Chunk], docs: list[Doc
 
 def plan_pages(topics: list[Topic], chunks: list[Chunk], docs: list[Document], stale: frozenset = frozenset(),
                residue: frozenset = frozenset()) -> Plan:
-    """One page per topic. residue: documents written as instructions to a model (merge/residue.py);
+    """One page per topic and stated audience (sections.split_by_audience). residue: documents written as instructions to a model (merge/residue.py);
     they are on no page (the ledger drops their lines as `draft-residue`), and a topic of nothing
     else makes no page."""
     by_id = {c.id: c for c in chunks}
@@ -66,14 +66,16 @@ def plan_pages(topics: list[Topic], chunks: list[Chunk], docs: list[Document], s
             t = t.model_copy(update={"chunk_ids": tuple(c for c in t.chunk_ids if by_id[c].doc not in residue)})
             if not t.chunk_ids:
                 continue
-        title = " ".join(_title(t, by_id, doc_by, stale).split())  # one line: it is the page's heading
-        slug, k = slugify(title), 2
-        while slug in used:
-            slug, k = f"{slugify(title)}-{k}", k + 1
-        used.add(slug)
-        order = reading_order(list(t.chunk_ids), by_id, stale)
-        sources = tuple(dict.fromkeys(by_id[c].doc for c in order))
-        pages.append(PagePlan(slug=slug, title=title, topic=t.id, chunk_ids=tuple(order), sources=sources))
+        for group in sections.split_by_audience(t.chunk_ids, by_id, doc_by):
+            part = t.model_copy(update={"chunk_ids": group})
+            title = " ".join(_title(part, by_id, doc_by, stale).split())  # one line: it is the page's heading
+            slug, k = slugify(title), 2
+            while slug in used:
+                slug, k = f"{slugify(title)}-{k}", k + 1
+            used.add(slug)
+            order = reading_order(list(group), by_id, stale)
+            sources = tuple(dict.fromkeys(by_id[c].doc for c in order))
+            pages.append(PagePlan(slug=slug, title=title, topic=t.id, chunk_ids=tuple(order), sources=sources))
     pages = sections.infer(pages, doc_by)
     return Plan(pages=tuple(pages), redirects=redirects_for(pages, by_id, docs))
 

@@ -26,6 +26,42 @@ AUDIENCES = {  # folder or title word -> audience
                  "changelog", "faq", "community", "migration"),
 }
 _WORD = re.compile(r"[a-z][a-z-]*")
+# folder names that state an audience outright: a topic whose sources sit under two of them is split
+EXPLICIT = {"admin": ("admin", "administration", "administrators", "operator", "operators", "ops", "operations"),
+            "developer": ("developer", "developers", "dev", "development"),
+            "leadership": ("leadership", "management", "executive", "executives")}
+
+
+def explicit_audience(doc: Document) -> str | None:
+    """The audience a document states (front matter `audience`) or its folders name outright; else None."""
+    given = doc.front_matter.get("audience")
+    if isinstance(given, str) and given.strip():
+        return given.strip().lower()
+    for seg in reversed([s.lower() for s in doc.path.split("/")[:-1]]):
+        for name, words in EXPLICIT.items():
+            if seg in words:
+                return name
+    return None
+
+
+def split_by_audience(chunk_ids: tuple[str, ...], by_id: dict, docs: dict[str, Document]) -> list[tuple[str, ...]]:
+    """A topic's chunks, one group per audience its sources state (a source that states none joins
+    the largest group), so admin and developer content never share a page. One group when the
+    sources state at most one audience."""
+    weight: dict[str, int] = {}
+    of: dict[str, str | None] = {}
+    for cid in chunk_ids:
+        c = by_id[cid]
+        a = of.setdefault(c.doc, explicit_audience(docs[c.doc]) if c.doc in docs else None)
+        if a is not None:
+            weight[a] = weight.get(a, 0) + c.tokens
+    if len(weight) < 2:
+        return [tuple(chunk_ids)]
+    largest = min(weight, key=lambda a: (-weight[a], a))
+    groups: dict[str, list[str]] = {}
+    for cid in chunk_ids:
+        groups.setdefault(of[by_id[cid].doc] or largest, []).append(cid)
+    return [tuple(g) for _, g in sorted(groups.items(), key=lambda kv: (-weight[kv[0]], kv[0]))]
 
 
 def audience_of(path: str, title: str, meta: dict) -> str:
@@ -53,8 +89,8 @@ def infer(pages: list[PagePlan], docs: dict[str, Document]) -> list[PagePlan]:
         if not p.section and main:
             update["section"] = posixpath.dirname(main)
         if not p.audience:
-            meta = docs[main].front_matter if main in docs else {}
-            update["audience"] = audience_of(main, p.title, meta)
+            doc = docs.get(main)
+            update["audience"] = (doc and explicit_audience(doc)) or audience_of(main, p.title, doc.front_matter if doc else {})
         out.append(p.model_copy(update=update) if update else p)
     return out
 
