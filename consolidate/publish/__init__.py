@@ -75,8 +75,8 @@ class PublishResult:
 
 
 def route(path: str) -> str:
-    """A docs path as an mkdocs URL path: no extension, index/README as its folder."""
-    return site_route(SITES["mkdocs"], path)
+    """A docs path as a site URL path: no extension (templated ones too), index/README as its folder."""
+    return site_route(SITES["docusaurus"], path)
 
 
 def _sha(text: str | bytes) -> str:

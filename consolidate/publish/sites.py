@@ -47,7 +47,8 @@ def _segment(seg: str) -> str:
 
 def route(site: Site, path: str) -> str:
     """A content path as the site's URL path, no leading or trailing slash ("" for the root)."""
-    parts = strip_ext(path).split("/")
+    # mkdocs takes off the last extension only (deploying.html.md is deploying.html/); Astro and Docusaurus all of them
+    parts = (posixpath.splitext(path)[0] if site.name == "mkdocs" else strip_ext(path)).split("/")
     index = ("index",) if site.name == "starlight" else ("index", "readme")
     if parts[-1].lower() in index:
         parts = parts[:-1]
