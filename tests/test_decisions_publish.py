@@ -153,6 +153,10 @@ def test_only_accepted_pages_are_published(tmp_path):
     res = publish(out, tmp_path / "site", "mkdocs")
     assert [a.path for a in res.actions if a.detail.startswith("page")] == [f"docs/{published_path(RunView.load(out), page)}"]
     assert {why for _, why in res.skipped} == {"pending review"}
+    # the nav lists the published page and the pages the site keeps (guide.md is no input of the run)
+    res = publish(out, site_tree(tmp_path), "mkdocs", dry_run=True)
+    nav = next(a.text for a in res.actions if a.detail == "nav")
+    assert f'"{published_path(RunView.load(out), page)}"' in nav and '"Guide": "guide.md"' in nav
     assert res.warnings == [f"{page} links to worker-runbook.md, which is not published (the link will be dead)"]
     with pytest.raises(UsageError, match="unknown site 'hugo'; known: docusaurus, mkdocs, starlight"):
         publish(out, tmp_path / "site", "hugo")

@@ -136,8 +136,10 @@ def test_routes_and_links_per_generator():
 
 
 def test_hub_descriptions_carry_their_citations():
-    page = "---\ntitle: T\n---\n\n# T\n\n## Intro\n\nThe worker runs jobs. It also retries them.[^1][^2]\n\n[^1]: `a.md:3-3`\n[^2]: `b.md:4-5`\n"
-    assert describe(page) == ("The worker runs jobs.", ["`a.md:3-3`", "`b.md:4-5`"])
+    page = ("---\ntitle: T\n---\n\n# T\n\n## Intro\n\nThe [worker](w.md) runs jobs. It also retries them.[^1][^2]\n\n"
+            "[^1]: `a.md:3-3`\n[^2]: `b.md:4-5`\n")
+    assert describe(page) == ("The worker runs jobs. It also retries them.", ["`a.md:3-3`", "`b.md:4-5`"])
+    assert describe(page, longest=10) == describe(page) and describe("# T\n\nNo citation here.\n") is None
 
 
 @pytest.mark.parametrize("path,expected", [("admin/jobs/x.md", "admin"), ("handbook/ops/runbook.md", "admin"),

@@ -120,6 +120,9 @@ def test_mkdocs_builds_corpus_strict_with_no_broken_link(tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     assert lychee(site / "site") == {}
     assert_published_site(view, "mkdocs", site / "docs", site / "site", _inputs(CORPUS))
+    # the published site, hubs included, passes the checker against the original inputs
+    r = runner.invoke(app, ["check", str(site / "docs"), "--sources", str(CORPUS), "--site", "mkdocs", "--json"])
+    assert r.exit_code == 0 and json.loads(r.output)["errors"] == 0, r.output[-2000:]
 
 
 def starlight_site(name: str, docs: Path | None) -> Path:

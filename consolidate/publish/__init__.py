@@ -32,6 +32,7 @@ from consolidate.publish.sites import SITES, Site, is_page, link, nav_file, redi
 from consolidate.publish.sites import front_matter as site_front_matter
 from consolidate.publish.sites import route as site_route
 from consolidate.stages.ingest import front_matter, is_markdown, split_lines
+from consolidate.stages.sections import audience_of
 from consolidate.web.runview import RunView
 
 MANIFEST = ".consolidate-publish.json"
@@ -211,12 +212,23 @@ def _hubs(site: Site, view: RunView, chosen: dict[str, str], layout: dict[str, s
     return found
 
 
-def _nav(site: Site, view: RunView, layout: dict[str, str], hub_paths: set[str]) -> str:
+def _nav(site: Site, view: RunView, layout: dict[str, str], hub_paths: set[str], kept: dict[str, str]) -> str:
+    """Published pages by audience in plan order, then the site's own pages it keeps (kept: path -> text), by path."""
     plans = {f"{p.slug}.md": p for p in view.plan.pages}
+    entries = [(hubs.order(plans[n].audience), i, plans[n].audience, plans[n].title, layout[n])
+               for i, n in enumerate(sorted(layout, key=list(view.pages).index))]
+    for i, (path, text) in enumerate(sorted(kept.items()), start=len(entries)):
+        fm, _, _ = front_matter(split_lines(text), path)
+        audience = audience_of(path, str(fm.get("title", "")), fm)
+        entries.append((hubs.order(audience), i, audience, str(fm.get("title") or _h1(text) or path), path))
     groups: dict[str, list[tuple[str, str]]] = {}
-    for n in sorted(layout, key=lambda n: (hubs.order(plans[n].audience), list(view.pages).index(n))):
-        groups.setdefault(hubs.label(plans[n].audience), []).append((plans[n].title, layout[n]))
+    for _, _, audience, title, path in sorted(entries):
+        groups.setdefault(hubs.label(audience), []).append((title, path))
     return nav_file(site, list(groups.items()), "index.md" if "index.md" in hub_paths else None)
+
+
+def _h1(text: str) -> str | None:
+    return next((line[2:].strip() for line in text.splitlines() if line.startswith("# ")), None)
 
 
 def plan_publish(out: Path, to: Path, site_name: str, force: bool = False) -> PublishResult:
@@ -270,7 +282,8 @@ def plan_publish(out: Path, to: Path, site_name: str, force: bool = False) -> Pu
     moved = {old: new for old, new in retired.items()
              if is_page(site, old) and site_route(site, old) != site_route(site, new) and site_route(site, old) not in taken}
     wanted[site.redirect_file] = (redirect_file(site, moved), f"redirects: {len(moved)} retired pages")
-    wanted[site.nav_file] = (_nav(site, view, layout, set(hub_pages)), "nav")
+    kept = {p: (to / content / p).read_text(encoding="utf-8", errors="replace") for p in sorted(remaining) if is_page(site, p)}
+    wanted[site.nav_file] = (_nav(site, view, layout, set(hub_pages), kept), "nav")
     deletes = {p: why for p, why in deletes.items() if p not in wanted}  # a hub or page now at that path replaces it
     for p in sorted(manifest):
         if p not in wanted and p not in deletes and (to / p).is_file():

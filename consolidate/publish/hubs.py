@@ -1,5 +1,5 @@
 """Hub pages: an index at the content root listing every published page by audience, and one per
-section folder listing its pages, each with a one-line description.
+section folder listing its pages, each a heading that links to the page and a one-line description.
 
 A description is the first cited sentence of the page's body, with the page's own citations of
 it (renumbered), so a hub passes the checker like any page. A hub is not written where the site
@@ -18,15 +18,22 @@ LABELS = {"admin": "Administrators and operators", "developer": "Developers", "o
 _MARKS = re.compile(r"((?:\[\^[^\]\s]+\])+)\s*$")
 _DEF = re.compile(r"^\[\^([^\]\s]+)\]:\s?(.*)$")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z`*\[])")
 
 
 def label(audience: str) -> str:
     return LABELS.get(audience, audience.replace("-", " ").replace("_", " ").capitalize())
 
 
-def describe(text: str) -> tuple[str, list[str]] | None:
-    """The first cited prose sentence of a page and the source spans its marks cite."""
+def describe(text: str, longest: int = 300) -> tuple[str, list[str]] | None:
+    """The first cited prose line of a page (one of at most `longest` characters when there is one),
+    links reduced to their text, and the source spans its marks cite. The whole claim, not its first
+    sentence: the checker proves a claim against its cited lines as a whole (a shortened one can read
+    as contradicting a later sentence of those lines)."""
+    found = [d for d in _described(text)]
+    return next((d for d in found if len(d[0]) <= longest), found[0] if found else None)
+
+
+def _described(text: str):
     defs = dict(m.groups() for line in text.splitlines() if (m := _DEF.match(line)))
     body, in_fm, fence = text.splitlines(), False, False
     for i, line in enumerate(body):
@@ -45,30 +52,26 @@ def describe(text: str) -> tuple[str, list[str]] | None:
         if not m:
             continue
         marks = re.findall(r"\[\^([^\]\s]+)\]", m.group(1))
-        sentence = _SENTENCE.split(_LINK.sub(r"\1", s[:m.start()]).strip())[0].rstrip()
-        if sentence and all(k in defs for k in marks):
-            return sentence, [defs[k] for k in marks]
-    return None
+        claim = _LINK.sub(r"\1", s[:m.start()]).strip()
+        if claim and all(k in defs for k in marks):
+            yield claim, [defs[k] for k in marks]
 
 
 def hub_text(site: Site, path: str, title: str, groups: list[tuple[str, list[tuple[str, str, str]]]]) -> str:
-    """A hub page (before shaping): groups of (label, [(title, content path, page text)])."""
+    """A hub page (before shaping): groups of (label, [(title, content path, page text)]). Each page is a
+    heading linking to it, then its description as a paragraph of its own, so the claim the checker
+    reads is exactly the cited sentence."""
     lines, notes = ["---", f"title: {json.dumps(title, ensure_ascii=False)}", "---", "", f"# {title}", ""], []
     for heading, items in groups:
         if heading:
             lines += [f"## {heading}", ""]
         for t, target, text in items:
-            entry = f"- [{t}]({link(site, path, target)})"
+            lines += [f"{'###' if heading else '##'} [{t}]({link(site, path, target)})", ""]
             found = describe(text)
             if found:
                 sentence, cites = found
-                marks = ""
-                for c in cites:
-                    notes.append(c)
-                    marks += f"[^{len(notes)}]"
-                entry += f": {sentence}{marks}"
-            lines.append(entry)
-        lines.append("")
+                notes += cites
+                lines += [sentence + "".join(f"[^{len(notes) - len(cites) + k}]" for k in range(1, len(cites) + 1)), ""]
     lines += [f"[^{i}]: {c}" for i, c in enumerate(notes, start=1)]
     return "\n".join(lines).rstrip("\n") + "\n"
 
