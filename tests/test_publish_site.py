@@ -111,6 +111,9 @@ def test_historical_pages_are_archived_with_a_banner(tmp_path):
     archived = tmp_path / "site" / "src" / "content" / "docs" / "archive" / page
     assert archived.is_file() and ":::caution[Archived]" in archived.read_text()
     assert json.loads((tmp_path / "site" / "redirects.json").read_text())["/worker/"] == f"/archive/{page[:-3]}/"
+    hub = (tmp_path / "site" / "src" / "content" / "docs" / "index.md").read_text()
+    assert hub.index("## Archive") < hub.index(f"(/archive/{page[:-3]}/)")  # listed apart, last
+    assert json.loads((tmp_path / "site" / "sidebar.json").read_text())[-1]["label"] == "Archive"
 
 
 def test_one_h1_and_callouts_as_each_generator_writes_them():

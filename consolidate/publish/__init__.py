@@ -197,11 +197,11 @@ def _hubs(site: Site, view: RunView, chosen: dict[str, str], layout: dict[str, s
     """Hub pages (content path -> text) where no page the site keeps already has that route."""
     plans = {f"{p.slug}.md": p for p in view.plan.pages}
     found: dict[str, str] = {}
-    order = sorted(chosen, key=lambda n: (hubs.order(plans[n].audience), list(view.pages).index(n)))
+    order = sorted(chosen, key=lambda n: (hubs.order(_audience(plans[n], layout[n])), list(view.pages).index(n)))
     if site_route(site, "index.md") not in taken:
         groups: dict[str, list] = {}
         for n in order:
-            groups.setdefault(hubs.label(plans[n].audience), []).append((plans[n].title, layout[n], chosen[n]))
+            groups.setdefault(hubs.label(_audience(plans[n], layout[n])), []).append((plans[n].title, layout[n], chosen[n]))
         found["index.md"] = hubs.hub_text(site, "index.md", "Documentation", list(groups.items()))
     for section in sorted({posixpath.dirname(p) for p in layout.values()} - {""}):
         path = f"{section}/index.md"
@@ -212,14 +212,19 @@ def _hubs(site: Site, view: RunView, chosen: dict[str, str], layout: dict[str, s
     return found
 
 
+def _audience(page, path: str) -> str:
+    """The group a published page is listed under: its audience, or the archive (listed last)."""
+    return "archive" if path.startswith(ARCHIVE + "/") else page.audience
+
+
 def _nav(site: Site, view: RunView, layout: dict[str, str], hub_paths: set[str], kept: dict[str, str]) -> str:
     """Published pages by audience in plan order, then the site's own pages it keeps (kept: path -> text), by path."""
     plans = {f"{p.slug}.md": p for p in view.plan.pages}
-    entries = [(hubs.order(plans[n].audience), i, plans[n].audience, plans[n].title, layout[n])
-               for i, n in enumerate(sorted(layout, key=list(view.pages).index))]
+    entries = [(hubs.order(a), i, a, plans[n].title, layout[n]) for i, n in enumerate(sorted(layout, key=list(view.pages).index))
+               if (a := _audience(plans[n], layout[n]))]
     for i, (path, text) in enumerate(sorted(kept.items()), start=len(entries)):
         fm, _, _ = front_matter(split_lines(text), path)
-        audience = audience_of(path, str(fm.get("title", "")), fm)
+        audience = "archive" if path.startswith(ARCHIVE + "/") else audience_of(path, str(fm.get("title", "")), fm)
         entries.append((hubs.order(audience), i, audience, str(fm.get("title") or _h1(text) or path), path))
     groups: dict[str, list[tuple[str, str]]] = {}
     for _, _, audience, title, path in sorted(entries):

@@ -14,7 +14,7 @@ import re
 
 from consolidate.publish.sites import Site, link
 
-LABELS = {"admin": "Administrators and operators", "developer": "Developers", "overview": "Overview"}
+LABELS = {"admin": "Administrators and operators", "developer": "Developers", "overview": "Overview", "archive": "Archive"}
 _MARKS = re.compile(r"((?:\[\^[^\]\s]+\])+)\s*$")
 _DEF = re.compile(r"^\[\^([^\]\s]+)\]:\s?(.*)$")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -82,6 +82,8 @@ def section_title(section: str) -> str:
 
 
 def order(audience: str) -> tuple[int, str]:
-    """Audiences in hub and nav order: overview, admin, developer, then the tree's own, by name."""
+    """Audiences in hub and nav order: overview, admin, developer, then the tree's own by name, the archive last."""
     known = ("overview", "admin", "developer")
+    if audience == "archive":
+        return (len(known) + 1, "")
     return (known.index(audience), "") if audience in known else (len(known), audience)
