@@ -25,10 +25,8 @@ from consolidate.checks.claims import parse_page
 from consolidate.checks.links import page_anchors
 from consolidate.errors import UsageError
 from consolidate.fsio import check_inside, confined, dumps_json, is_inside, read_json, remove, write_bytes, write_text
-from consolidate.linkmap import EXTERNAL, path_candidates
-from consolidate.markdown.links import definitions, links_in_line
-from consolidate.publish import hubs, meta as M, shape
-from consolidate.publish.sites import SITES, Site, is_page, link, nav_file, redirect_file
+from consolidate.publish import hubs, links, meta as M, shape
+from consolidate.publish.sites import SITES, Site, is_page, nav_file, redirect_file
 from consolidate.publish.sites import front_matter as site_front_matter
 from consolidate.publish.sites import route as site_route
 from consolidate.stages.ingest import front_matter, is_markdown, split_lines
@@ -97,71 +95,6 @@ def _selected(view: RunView) -> tuple[dict[str, str], list[tuple[str, str]]]:
         elif d.text is not None:
             chosen[name] = d.text
     return chosen, skipped
-
-
-def rewrite_targets(text: str, fix) -> tuple[str, int]:
-    """Replace link targets (inline and definitions, outside code) with fix(target) where it gives one."""
-    parsed = parse_page(text)
-    defs = definitions(parsed.lines, parsed.code_lines)
-    lines, count = list(parsed.lines), 0
-    for no, line in enumerate(parsed.lines, start=1):
-        if no in parsed.code_lines:
-            continue
-        for lk in reversed(links_in_line(line, no, defs)):
-            new = fix(lk.target) if lk.kind in ("inline", "definition") else None
-            at = line.find(lk.target, lk.col)
-            if new is not None and new != lk.target and at >= 0:
-                line = line[:at] + new + line[at + len(lk.target):]
-                count += 1
-        lines[no - 1] = line
-    return "\n".join(lines), count  # split_lines keeps the final "" of a text ending in a newline
-
-
-def _local(target: str) -> tuple[str, str] | None:
-    """(path, anchor) of a link to a local file, None for a URL or an anchor on the same page."""
-    if EXTERNAL.match(target) or target.startswith("#") or not target:
-        return None
-    path, _, anchor = target.partition("#")
-    return path, anchor
-
-
-def _page_links(site: Site, src: str, text: str, layout: dict[str, str], assets: dict[str, str],
-                anchors: dict[str, set[str]]) -> str:
-    """A published page's links to other run pages (flat names in OUT/pages) and assets, as the site resolves them."""
-    def fix(target: str) -> str | None:
-        loc = _local(target)
-        if loc is None or loc[0].startswith("/"):
-            return None
-        path = posixpath.normpath(loc[0])
-        if path in layout:
-            anchor = loc[1] if loc[1] in anchors.get(path, set()) or not loc[1] else ""
-            return link(site, src, layout[path], anchor)
-        if path in assets:
-            return posixpath.relpath(assets[path], posixpath.dirname(src) or ".") + (f"#{loc[1]}" if loc[1] else "")
-        return None
-
-    return rewrite_targets(text, fix)[0]
-
-
-def _inbound(site: Site, text: str, content_rel: str | None, retired: dict[str, str], anchors: dict[str, set[str]]) -> tuple[str, int]:
-    """Point links at retired pages to their new page. content_rel: the file under the content folder."""
-    if content_rel is None:
-        return text, 0
-    here = posixpath.dirname(content_rel)
-
-    def fix(target: str) -> str | None:
-        loc = _local(target)
-        if loc is None:
-            return None
-        path, anchor = loc
-        joined = posixpath.normpath(posixpath.join(here, path)) if not path.startswith("/") else path.strip("/")
-        hit = next((c for c in path_candidates(joined) if c in retired), None)
-        if hit is None:
-            return None
-        new = retired[hit]
-        return link(site, content_rel, new, anchor if anchor in anchors.get(new, set()) else "")
-
-    return rewrite_targets(text, fix)
 
 
 def site_page(site: Site, path: str, text: str, meta: dict, archived: bool) -> tuple[str, list[str]]:
@@ -276,7 +209,7 @@ def plan_publish(out: Path, to: Path, site_name: str, force: bool = False) -> Pu
     assets = _assets(out / "pages", chosen)
     wanted: dict[str, tuple[str | bytes, str]] = {}  # path -> (content, detail)
     for name, text in chosen.items():
-        body = _page_links(site, layout[name], text, layout, {a: a for a in assets}, anchors)
+        body = links.page_links(site, layout[name], text, layout, {a: a for a in assets}, anchors)
         page, why = site_page(site, layout[name], body, metas[name], layout[name].startswith(ARCHIVE + "/"))
         wanted[f"{content}/{layout[name]}"] = (page, f"page {name}")
         notes += why
@@ -320,19 +253,13 @@ def plan_publish(out: Path, to: Path, site_name: str, force: bool = False) -> Pu
             outside.append(f"{p} leads out of the site (to {os.path.realpath(f)}); its links were not rewritten")
             continue
         in_content = p[len(content) + 1:] if p.startswith(content + "/") else None
-        new, n = _inbound(site, f.read_text(encoding="utf-8", errors="replace"), in_content, retired, page_anchor)
+        new, n = links.inbound(site, f.read_text(encoding="utf-8", errors="replace"), in_content, retired, page_anchor)
         if n:
             res.actions.append(Action("rewrite-links", p, f"{n} link(s) to retired pages", new))
     res.warnings = [f"{name} links to {target}, which is not published (the link will be dead)"
-                    for name, text in chosen.items() for target in _plan_links(text, view.pages) if target not in chosen]
+                    for name, text in chosen.items() for target in links.run_pages_linked(text, view.pages) if target not in chosen]
     res.warnings += notes + outside
     return res
-
-
-def _plan_links(text: str, pages: dict[str, str]) -> list[str]:
-    found: set[str] = set()
-    rewrite_targets(text, lambda t: found.add(posixpath.normpath(loc[0])) if (loc := _local(t)) and posixpath.normpath(loc[0]) in pages else None)
-    return sorted(found)
 
 
 def _emptied(to: Path, deletes: set[str], wanted: set[str]) -> list[str]:
