@@ -149,3 +149,11 @@ def test_hub_descriptions_carry_their_citations():
                                            ("developer/api.md", "developer"), ("docs/getting-started/q.md", "overview")])
 def test_audience_from_paths(path, expected):
     assert audience_of(path, "Page", {}) == expected
+
+
+def test_only_folders_the_deletes_empty_are_removed(tmp_path):
+    from consolidate.publish import _emptied
+    for rel in ("docs/a/x.md", "docs/a/b/y.md", "docs/c/z.md", "docs/c/img.png", "docs/d/w.md"):
+        write(tmp_path, rel, "x")
+    deletes = {"docs/a/x.md", "docs/a/b/y.md", "docs/c/z.md", "docs/d/w.md"}
+    assert _emptied(tmp_path, deletes, {"docs/d/new.md"}) == ["docs/a/b", "docs/a"]  # c keeps its image, d gets a page
