@@ -157,3 +157,12 @@ def test_only_folders_the_deletes_empty_are_removed(tmp_path):
         write(tmp_path, rel, "x")
     deletes = {"docs/a/x.md", "docs/a/b/y.md", "docs/c/z.md", "docs/d/w.md"}
     assert _emptied(tmp_path, deletes, {"docs/d/new.md"}) == ["docs/a/b", "docs/a"]  # c keeps its image, d gets a page
+
+
+def test_nav_and_redirect_yaml_keep_non_ascii_titles_whole():
+    import yaml
+    from consolidate.publish.sites import nav_file, redirect_file
+    nav = yaml.safe_load(nav_file(SITES["mkdocs"], [("Overview", [("\U0001f6a6 Quick start \u2705", "a/\u00e9t\u00e9.md")])], None))
+    assert nav["nav"] == [{"Overview": [{"\U0001f6a6 Quick start \u2705": "a/\u00e9t\u00e9.md"}]}]  # no lone surrogates
+    red = yaml.safe_load(redirect_file(SITES["mkdocs"], {"\u00e9t\u00e9.md": "a/\u00e9t\u00e9.md"}))
+    assert red["plugins"][0]["redirects"]["redirect_maps"] == {"\u00e9t\u00e9.md": "a/\u00e9t\u00e9.md"}

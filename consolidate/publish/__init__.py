@@ -15,7 +15,6 @@ Generator rules (routes, links, front matter, one H1, asides) are in sites.py an
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import posixpath
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from consolidate.checks.links import page_anchors
 from consolidate.errors import UsageError
 from consolidate.fsio import check_inside, confined, dumps_json, is_inside, read_json, remove, write_bytes, write_text
 from consolidate.publish import hubs, links, meta as M, shape
-from consolidate.publish.sites import SITES, Site, is_page, nav_file, redirect_file
+from consolidate.publish.sites import SITES, Site, is_page, nav_file, redirect_file, yaml_scalar
 from consolidate.publish.sites import front_matter as site_front_matter
 from consolidate.publish.sites import route as site_route
 from consolidate.stages.ingest import front_matter, is_markdown, split_lines
@@ -105,7 +104,7 @@ def site_page(site: Site, path: str, text: str, meta: dict, archived: bool) -> t
     body, components = shape.asides(site, body)
     title = str(fm.get("title") or h1 or posixpath.basename(site_route(site, path)) or "Home")
     keep = {k: v for k, v in fm.items() if k != "title"} if site.name == "mkdocs" else {}  # provenance kept for mkdocs
-    head = ["---"] + [f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in (site_front_matter(site, path, title, meta) | keep).items()]
+    head = ["---"] + [f"{k}: {yaml_scalar(v)}" for k, v in (site_front_matter(site, path, title, meta) | keep).items()]
     if archived:
         at = 1 if site.title_in_body and body and body[0].startswith("# ") else 0
         body = body[:at] + ([""] if at else []) + shape.banner(site, ARCHIVE_NOTE) + body[at:]

@@ -8,11 +8,10 @@ keeps an index page of its own.
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 
-from consolidate.publish.sites import Site, link
+from consolidate.publish.sites import Site, link, yaml_scalar
 
 LABELS = {"admin": "Administrators and operators", "developer": "Developers", "overview": "Overview", "archive": "Archive"}
 _MARKS = re.compile(r"((?:\[\^[^\]\s]+\])+)\s*$")
@@ -61,7 +60,7 @@ def hub_text(site: Site, path: str, title: str, groups: list[tuple[str, list[tup
     """A hub page (before shaping): groups of (label, [(title, content path, page text)]). Each page is a
     heading linking to it, then its description as a paragraph of its own, so the claim the checker
     reads is exactly the cited sentence."""
-    lines, notes = ["---", f"title: {json.dumps(title, ensure_ascii=False)}", "---", "", f"# {title}", ""], []
+    lines, notes = ["---", f"title: {yaml_scalar(title)}", "---", "", f"# {title}", ""], []
     for heading, items in groups:
         if heading:
             lines += [f"## {heading}", ""]

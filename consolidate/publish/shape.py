@@ -19,7 +19,7 @@ _H1 = re.compile(r"^#\s+(.*?)\s*#*\s*$")
 _OPEN = re.compile(r"^\s*<(Callout|Aside|Admonition|Note|Tip|Warning|Caution|Info|Danger)\b([^>]*)>\s*$")
 _CLOSE = re.compile(r"^\s*</(Callout|Aside|Admonition|Note|Tip|Warning|Caution|Info|Danger)>\s*$")
 _TYPE = re.compile(r"""\b(?:type|variant|kind)\s*=\s*["']?(\w+)""")
-_COMPONENT = re.compile(r"<([A-Z][A-Za-z0-9]*)\b")
+_COMPONENT = re.compile(r"<([A-Z][a-z][A-Za-z0-9]*)\b")  # CamelCase: <BRANCH> in prose is a placeholder
 KINDS = {"info": "note", "note": "note", "tip": "tip", "success": "tip", "warning": "caution", "caution": "caution",
          "danger": "danger", "error": "danger", "important": "caution"}
 DOCUSAURUS = {"note": "note", "tip": "tip", "caution": "warning", "danger": "danger"}

@@ -40,6 +40,12 @@ SITES = {
 }
 
 
+def yaml_scalar(value) -> str:
+    """A value as YAML (JSON is YAML), non-ASCII written as itself: YAML reads an escaped surrogate
+    pair (an emoji as \\ud83d\\udea6) as two lone surrogates, which mkdocs then cannot write out."""
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _segment(seg: str) -> str:
     """One path segment as github-slugger makes it (Astro's content ids)."""
     return re.sub(r"[^\w\- ]", "", seg.lower()).replace(" ", "-")
@@ -86,7 +92,7 @@ def redirect_file(site: Site, retired: dict[str, str]) -> str:
     """retired: old content path -> new content path (already without self-redirects or kept routes)."""
     if site.name == "mkdocs":  # mkdocs-redirects `redirect_maps`
         lines = ["# mkdocs-redirects: add under `plugins:` in mkdocs.yml", "plugins:", "  - redirects:", "      redirect_maps:"]
-        lines += [f"        {json.dumps(old)}: {json.dumps(new)}" for old, new in retired.items()]
+        lines += [f"        {yaml_scalar(old)}: {yaml_scalar(new)}" for old, new in retired.items()]
         return "\n".join(lines) + "\n"
     if site.name == "docusaurus":  # @docusaurus/plugin-client-redirects `redirects` option
         return dumps_json([{"from": url(site, old), "to": url(site, new)} for old, new in retired.items()])
@@ -105,10 +111,10 @@ def nav_file(site: Site, groups: list[tuple[str, list[tuple[str, str]]]], home: 
     if site.name == "mkdocs":
         lines = ["# mkdocs nav: copy under `nav:` in mkdocs.yml (or INHERIT this file)", "nav:"]
         if home:
-            lines.append(f"  - {json.dumps('Home')}: {json.dumps(home)}")
+            lines.append(f"  - {yaml_scalar('Home')}: {yaml_scalar(home)}")
         for label, items in groups:
-            lines.append(f"  - {json.dumps(label)}:")
-            lines += [f"      - {json.dumps(t)}: {json.dumps(p)}" for t, p in items]
+            lines.append(f"  - {yaml_scalar(label)}:")
+            lines += [f"      - {yaml_scalar(t)}: {yaml_scalar(p)}" for t, p in items]
         return "\n".join(lines) + "\n"
     if site.name == "docusaurus":  # sidebars.js: module.exports = require('./sidebars.json')
         ids = [{"type": "doc", "id": strip_ext(home), "label": "Home"}] if home else []
