@@ -55,9 +55,9 @@ def redirects_for(pages: list[PagePlan], by_id: dict[str, Chunk], docs: list[Doc
 
 def plan_pages(topics: list[Topic], chunks: list[Chunk], docs: list[Document], stale: frozenset = frozenset(),
                residue: frozenset = frozenset()) -> Plan:
-    """One page per topic and stated audience (sections.split_by_audience). residue: documents written as instructions to a model (merge/residue.py);
-    they are on no page (the ledger drops their lines as `draft-residue`), and a topic of nothing
-    else makes no page."""
+    """One page per topic and stated audience (sections.split_by_audience). residue: documents
+    written as instructions to a model (merge/residue.py); they are on no page (the ledger drops
+    their lines as `draft-residue`), and a topic of nothing else makes no page."""
     by_id = {c.id: c for c in chunks}
     doc_by = {d.path: d for d in docs}
     pages, used = [], set()
