@@ -1,4 +1,5 @@
-"""The command line: thin wrappers over consolidate.pipeline. The only place that prints or exits.
+"""The command line: thin wrappers over consolidate.pipeline. With cli_links.py (the link check,
+which a plain `check TREE --links-only` reaches without typer), the only place that prints or exits.
 
 Each command imports the pipeline itself, so `check --links-only` does not pay for numpy and scipy.
 """
@@ -13,19 +14,58 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from consolidate import __version__
+from consolidate.cli_links import DEFAULT_FAIL_ON, DEFAULT_SITE, FAIL_ON, SEVERITY_RANK, links_only as links_only_check
 from consolidate.errors import ConsolidateError, UsageError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+
+class _OneLineErrors(typer.core.TyperGroup):
+    """A bad command line (unknown option, bad value, missing argument) is one line on stderr and exit 2,
+    as ConsolidateError is: `error: Invalid value for '--port': ...; see 'consolidate review --help'`."""
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            rv = super().main(*args, standalone_mode=False, **kwargs)
+        except typer.Abort:
+            typer.echo("error: aborted", err=True)
+            sys.exit(1)
+        except typer.TyperException as exc:  # click's UsageError, BadParameter, NoSuchOption, ...
+            ctx = getattr(exc, "ctx", None)
+            if type(exc).__name__ == "NoArgsIsHelpError":  # `consolidate` alone: the help
+                exc.show()
+            else:
+                hint = f"; see '{ctx.command_path} --help'" if ctx is not None else ""
+                typer.echo(f"error: {' '.join(exc.format_message().split()).rstrip('.')}{hint}", err=True)
+            sys.exit(getattr(exc, "exit_code", 2))
+        sys.exit(rv if isinstance(rv, int) and not isinstance(rv, bool) else 0)
+
+
+app = typer.Typer(cls=_OneLineErrors, no_args_is_help=True, pretty_exceptions_enable=False,
+                  context_settings={"help_option_names": ["-h", "--help"]},
                   help="Merge an overlapping docs tree into fewer pages whose every fact is cited.")
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"consolidate {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", "-V", help="Print the version and exit.", callback=_version,
+                                                is_eager=True)] = False) -> None:
+    """Merge an overlapping docs tree into fewer pages whose every fact is cited."""
+
 Roots = Annotated[list[Path], typer.Argument(help="One or more docs folders.", show_default=False)]
 OutDir = Annotated[Path, typer.Option("--out", "-o", help="Output folder (created; must be empty or a previous run's).")]
-Config = Annotated[Optional[Path], typer.Option("--config", help="consolidate.toml (default: ./consolidate.toml if present).")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+Config = Annotated[Optional[Path], typer.Option("--config", help="consolidate.toml (default: the nearest one in this folder or above).")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress (bars on a terminal, else a line per stage and every 10 s).")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the run summary (with --dry-run: the estimate) as JSON (stdout).")]
 BackendOpt = Annotated[Optional[str], typer.Option("--backend", help="Drafting backend: auto (default), openai, local, extractive.", show_default=False)]
 BaseUrl = Annotated[Optional[str], typer.Option("--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 (else OPENAI_BASE_URL).", show_default=False)]
 ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Model name (else OPENAI_MODEL / llm.model).", show_default=False)]
@@ -34,7 +74,7 @@ DryRun = Annotated[bool, typer.Option("--dry-run", help="Print the estimated mod
 MaxCost = Annotated[Optional[float], typer.Option("--max-cost", help="Stop calling the model before spending more than this (USD).", show_default=False)]
 FollowLinks = Annotated[Optional[list[Path]], typer.Option("--follow-links-into", help="Also follow symlinks under the docs folders that lead into this folder (ingest.follow_links_into; repeatable).", show_default=False)]
 Concurrency = Annotated[Optional[int], typer.Option("--concurrency", help="Pages drafted at once (llm.concurrency).", show_default=False)]
-SiteRoot = Annotated[Optional[Path], typer.Option("--site-root", help="Folder that site-root links (/docs/install/) map to, to verify them (links.site_root); unset, links outside the inputs are kept unverified.", show_default=False)]
+SiteRoot = Annotated[Optional[Path], typer.Option("--root-dir", "--site-root", help="Folder that root-relative links (/docs/install/) map to, to verify them (links.site_root; lychee's --root-dir); unset, they are kept unverified.", show_default=False)]
 
 
 def _ingest_overrides(follow: list[Path] | None) -> dict:
@@ -64,44 +104,23 @@ def _fail(exc: ConsolidateError) -> None:
     raise typer.Exit(exc.exit_code)
 
 
-class _Bars:
-    def __init__(self, quiet: bool):
-        self.quiet = quiet or not sys.stderr.isatty()
-        self.progress = Progress(TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), console=err, transient=True, disable=self.quiet)
-        self.tasks: dict[str, int] = {}
-
-    def __enter__(self):
-        self.progress.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        self.progress.__exit__(*exc)
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if stage not in self.tasks:
-            self.tasks[stage] = self.progress.add_task(stage, total=total or 1)
-        self.progress.update(self.tasks[stage], completed=done, total=total or 1)
+def _progress(quiet: bool):
+    from consolidate.progress import reporter
+    return reporter(quiet, err)
 
 
-def _summary(res, started: float) -> None:
-    r = res.report
-    errors = r.get("errors", 0)
-    out.print(f"{r.get('documents', 0)} documents -> {r.get('chunks', 0)} chunks -> {r.get('topics', 0)} topics -> "
-              f"{r.get('pages', 0)} pages in {res.out / 'pages'}", highlight=False)
-    out.print(f"findings: {errors} errors, {r.get('warnings', 0)} warnings (report.json, review.html); "
-              f"{time.perf_counter() - started:.1f}s" + (f"; reused: {', '.join(res.reused)}" if res.reused else ""),
-              highlight=False)
-    details = r.get("page_details", {}).values()
-    by = sorted({(d.get("backend", ""), d.get("reason", "")) for d in details})
-    for backend, reason in by:
-        n = sum(d.get("backend") == backend and d.get("reason") == reason for d in details)
-        out.print(f"drafted by {backend}: {n} pages ({reason})", markup=False, highlight=False)
-    if r.get("model_calls") or r.get("cache_hits"):
-        out.print(f"model: {r.get('model_calls', 0)} calls, {r.get('cache_hits', 0)} cache hits, {r.get('tokens_in', 0)} tokens in, "
-                  f"{r.get('tokens_out', 0)} out, cost {r.get('cost', 0):.4f} USD", highlight=False)
-    for f in [f for f in res.findings if f.severity == "error"][:10]:
-        err.print(f"error: {f.message}", markup=False, highlight=False)
+def _summary(res, started: float, config: Path | None, as_json: bool) -> None:
+    from consolidate.settings import config_path
+    from consolidate.summary import run_summary, summary_lines
+
+    s = run_summary(res, time.perf_counter() - started, config_path(config))
+    if as_json:
+        sys.stdout.write(json.dumps(s, indent=2) + "\n")
+        return
+    for line in summary_lines(s):
+        out.print(line, markup=False, highlight=False)
+    for message in s["first_errors"]:
+        err.print(f"error: {message}", markup=False, highlight=False)
 
 
 @app.command()
@@ -109,7 +128,7 @@ def run(roots: Roots, out_dir: OutDir = Path("output"), config: Config = None, q
         plan: Annotated[Optional[Path], typer.Option("--plan", help="Use this (edited) plan.json instead of computing one.")] = None,
         backend: BackendOpt = None, base_url: BaseUrl = None, model: ModelOpt = None, strict: Strict = False,
         dry_run: DryRun = False, max_cost: MaxCost = None, concurrency: Concurrency = None, site_root: SiteRoot = None,
-        follow_links_into: FollowLinks = None) -> None:
+        follow_links_into: FollowLinks = None, as_json: AsJson = False) -> None:
     """Run everything: ingest, chunk, embed, cluster, plan, draft, check, write."""
     started = time.perf_counter()
     from consolidate import pipeline
@@ -117,15 +136,15 @@ def run(roots: Roots, out_dir: OutDir = Path("output"), config: Config = None, q
     try:
         settings = load_settings(config, _llm_overrides(backend, base_url, model, strict, max_cost, concurrency, site_root)
                                  | _ingest_overrides(follow_links_into))
-        with _Bars(quiet) as bars:
+        with _progress(quiet) as bars:
             if dry_run:
                 res, texts = pipeline.prepare(roots, out_dir, settings, bars, plan_file=plan)
-                _print_estimate(pipeline.estimate_run(res, texts, settings))
+                _print_estimate(pipeline.estimate_run(res, texts, settings), as_json)
                 raise typer.Exit(0)
             res = pipeline.run(roots, out_dir, settings, bars, plan_file=plan)
     except ConsolidateError as exc:
         _fail(exc)
-    _summary(res, started)
+    _summary(res, started, config, as_json)
     raise typer.Exit(1 if res.errors else 0)
 
 
@@ -136,7 +155,7 @@ def plan_cmd(roots: Roots, out_dir: OutDir = Path("output"), config: Config = No
     from consolidate import pipeline
 
     try:
-        with _Bars(quiet) as bars:
+        with _progress(quiet) as bars:
             res, _ = pipeline.prepare(roots, out_dir, load_settings(config, _ingest_overrides(follow_links_into)), bars)
     except ConsolidateError as exc:
         _fail(exc)
@@ -147,7 +166,10 @@ def plan_cmd(roots: Roots, out_dir: OutDir = Path("output"), config: Config = No
             err.print(f"warning: {f.message}", markup=False, highlight=False)
 
 
-def _print_estimate(e: dict) -> None:
+def _print_estimate(e: dict, as_json: bool = False) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps({"dry_run": True} | e, indent=2) + "\n")
+        return
     out.print(f"dry run: {e['pages']} pages by {e['backend']}" + (f" ({e['model']})" if e.get("model") else "")
               + f": {e['model_calls']} model calls ({e['cache_hits']} answered from the cache), "
               f"~{e['tokens_in']} tokens in, ~{e['tokens_out']} tokens out, ~{e['cost']:.4f} USD; no model was called",
@@ -160,7 +182,7 @@ def _print_estimate(e: dict) -> None:
 def draft(out_dir: OutDir = Path("output"), quiet: Quiet = False, config: Config = None,
           plan: Annotated[Optional[Path], typer.Option("--plan", help="Plan file (default: OUT/plan.json).")] = None,
           backend: BackendOpt = None, base_url: BaseUrl = None, model: ModelOpt = None, strict: Strict = False,
-          max_cost: MaxCost = None, concurrency: Concurrency = None, site_root: SiteRoot = None) -> None:
+          max_cost: MaxCost = None, concurrency: Concurrency = None, site_root: SiteRoot = None, as_json: AsJson = False) -> None:
     """Draft, check and write pages from a previous run's artifacts and its (edited) plan."""
     started = time.perf_counter()
     from consolidate import pipeline
@@ -168,23 +190,21 @@ def draft(out_dir: OutDir = Path("output"), quiet: Quiet = False, config: Config
     try:
         settings = load_settings(config, _llm_overrides(backend, base_url, model, strict, max_cost, concurrency, site_root))
         res, texts = pipeline.resume_from_state(out_dir, plan)
-        with _Bars(quiet) as bars:
+        with _progress(quiet) as bars:
             res = pipeline.finish(res, texts, bars, settings)
     except ConsolidateError as exc:
         _fail(exc)
-    _summary(res, started)
+    _summary(res, started, config, as_json)
     raise typer.Exit(1 if res.errors else 0)
 
 
-SEVERITY_RANK = {"warning": 1, "error": 2}
-FAIL_ON = {"error": 2, "warning": 1, "never": 3}
 
 
 @app.command()
 def check(target: Annotated[Path, typer.Argument(help="A run's output folder, or any folder of markdown pages.")] = Path("output"),
           sources: Annotated[Optional[list[Path]], typer.Option("--sources", "-s", help="Source folder(s) the pages were merged from (for a folder that is not a run's output).")] = None,
-          site: Annotated[str, typer.Option("--site", help="Anchor rules: github, mkdocs, docusaurus or starlight.")] = "github",
-          fail_on: Annotated[str, typer.Option("--fail-on", help="Exit 1 when a finding is at least this severe: error, warning or never.")] = "error",
+          site: Annotated[str, typer.Option("--site", help="Anchor rules: github, mkdocs, docusaurus or starlight.")] = DEFAULT_SITE,
+          fail_on: Annotated[str, typer.Option("--fail-on", help="Exit 1 when a finding is at least this severe: error, warning or never.")] = DEFAULT_FAIL_ON,
           inbound: Annotated[Optional[Path], typer.Option("--inbound", help="Also list links in this docs tree that point at retired pages, with their rewrite.")] = None,
           links_only: Annotated[bool, typer.Option("--links-only", help="Only links and anchors, in any markdown tree (fast; no sources needed).")] = False,
           config: Config = None, site_root: SiteRoot = None,
@@ -195,7 +215,7 @@ def check(target: Annotated[Path, typer.Argument(help="A run's output folder, or
             raise UsageError(f"--fail-on {fail_on}: unknown; choose error, warning or never")
         _check_site(site)
         if links_only:
-            return _links_only(target, site, fail_on, as_json, site_root)
+            raise typer.Exit(links_only_check(target, site, fail_on, as_json, site_root))
         from consolidate import pipeline
 
         settings = load_settings(config, _links_overrides(site_root))
@@ -224,27 +244,6 @@ def _check_site(site: str) -> None:
     from consolidate.markdown.slugs import STYLES
     if site not in STYLES:
         raise UsageError(f"--site {site}: unknown; choose one of {', '.join(STYLES)}")
-
-
-def _links_only(target: Path, site: str, fail_on: str, as_json: bool, site_root: Path | None = None) -> None:
-    from consolidate.checks.linkscan import check_tree_links
-    from consolidate.linkmap import site_root_dir
-    if not target.is_dir():
-        raise UsageError(f"{target}: no such folder; pass a folder of markdown pages")
-    dead, stats = check_tree_links(str(target), site, workers=2, site_root=site_root_dir(site_root))  # two processes from 1,000 pages up
-    findings = [{"severity": "warning" if d.outside else "error", "kind": "outside-link" if d.outside else "dead-link",
-                 "page": d.file, "line": d.line, "message": f"{d.file}:{d.line}: link {d.target!r} {d.problem}"} for d in dead]
-    errors = sum(f["severity"] == "error" for f in findings)
-    # plain writes: thousands of findings through rich would cost more than the check itself
-    if as_json:
-        sys.stdout.write(json.dumps(stats | {"errors": errors, "warnings": len(findings) - errors, "findings": findings},
-                                    indent=2) + "\n")
-    else:
-        sys.stdout.write("".join(f"{f['severity']}: {f['message']}\n" for f in findings))
-        sys.stdout.write(f"{stats['pages']} pages, {stats['links']} links ({stats['external']} URLs not fetched): "
-                         f"{errors} dead links or anchors, {len(findings) - errors} outside links (not verified)\n")
-    worst = max((SEVERITY_RANK[f["severity"]] for f in findings), default=0)
-    raise typer.Exit(1 if worst >= FAIL_ON[fail_on] else 0)
 
 
 @app.command()

@@ -3,8 +3,8 @@ outside the input set (kept as a link), or nothing (dead).
 
 Only a relative link that stays inside its root and reaches no file there is dead. A relative
 link that leaves the roots, and a site-root route (`/docs/install/`) that matches no input, are
-`outside`: kept verbatim, not verified. With a site root (`--site-root DIR`, like lychee's
-`--root-dir`) a route is looked up in that folder instead: `site` when a file is there, else dead.
+`outside`: kept verbatim, not verified. With a site root (`--root-dir DIR`, as lychee names it,
+or `--site-root DIR`) a route is looked up in that folder instead: `site` when a file is there, else dead.
 """
 
 from __future__ import annotations
@@ -16,11 +16,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
+from typing import TYPE_CHECKING
+
 from consolidate.errors import UsageError
-from consolidate.records import Document
-from consolidate.stages.ingest import EXTENSIONS
+from consolidate.markdown.files import EXTENSIONS
+
+if TYPE_CHECKING:
+    from consolidate.records import Document
 
 EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.I)
+OUTSIDE = "leaves the input set; kept as a link, not verified"
+ROUTE = "is a site route outside the input set; kept as a link, not verified (pass --root-dir DIR to verify it)"
 
 
 @dataclass(frozen=True)
@@ -66,12 +72,12 @@ def path_candidates(path: str) -> list[str]:
 
 
 def site_root_dir(value: str | Path | None) -> Path | None:
-    """--site-root / links.site_root as a folder; None when unset; a usage error when it is no folder."""
+    """--root-dir (--site-root) / links.site_root as a folder; None when unset; a usage error when it is no folder."""
     if value is None or str(value) == "":
         return None
     root = Path(value)
     if not root.is_dir():
-        raise UsageError(f"--site-root {root}: no such folder; pass the folder your site's routes map to "
+        raise UsageError(f"--root-dir {root} (--site-root, links.site_root): no such folder; pass the folder your site's routes map to "
                          "(its docs source or its built HTML), or leave it unset")
     return root
 

@@ -111,8 +111,8 @@ def _prepare(roots: list[Path], out: Path, settings: Settings, progress: Progres
         res.docs, res.findings = docs, fs
         progress("ingest", len(docs), len(docs))
         fp_ingest = fingerprint([(d.path, d.sha256) for d in docs], settings.ingest.model_dump(), __version__)
-        od.save_stage("documents", fp_ingest, [d.model_dump(mode="json") for d in docs])
-        od.save_stage("skipped", fp_ingest, res.skipped)
+        od.save_documents(fp_ingest, docs)
+        od.save_skipped(fp_ingest, res.skipped)
         od.save_stage("ingest_findings", fp_ingest, [f.model_dump(mode="json") for f in fs])  # `draft` reports them too
     with _Timer(res, "chunk"):
         fp_chunk = fingerprint(fp_ingest, settings.chunk.model_dump())
@@ -332,7 +332,7 @@ def resume_from_state(out: Path, plan_file: Path | None = None) -> tuple[RunResu
     res.docs = od.documents()
     res.chunks = od.chunks()
     res.topics = [Topic.model_validate(t) for t in od.read_stage("topics")]
-    res.skipped = od.read_stage("skipped") if (od.state / "skipped.json").exists() else []
+    res.skipped = od.skipped()
     texts, changed = load_texts(res.docs)
     res.findings += [Finding.model_validate(f) for f in (od.load_stage("ingest_findings", od.fingerprint_of("documents")) or [])]
     for msg in changed:

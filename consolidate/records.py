@@ -99,6 +99,7 @@ class DraftBlock(Record):
     text: str
     citations: tuple[Citation, ...]
     para: int = 0  # consecutive sentences / list items with the same para render together
+    with_intro: bool = False  # a block cited by the sentence or item before it, whose citation spans both
 
 
 class DraftSection(Record):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from consolidate.footnotes import Ref, definition
 from consolidate.records import Citation, DraftPage
@@ -17,6 +18,22 @@ def front_matter(page: DraftPage, generated: str, generator: str) -> str:
     return "\n".join(lines)
 
 
+_STEP = re.compile(r"^(\s*)(\d{1,9})([.)])(?=\s)")
+
+
+def _numbered(text: str, counters: dict[str, int]) -> str:
+    """A numbered item's number continues its list's (a procedure merged from several sources, a
+    source that numbers every step 1.): the first item's number starts it, as CommonMark reads it."""
+    m = _STEP.match(text)
+    if m is None:
+        return text
+    indent = m.group(1)
+    for deeper in [k for k in counters if len(k) > len(indent)]:
+        del counters[deeper]  # a nested list ended: its numbering starts again next time
+    n = counters[indent] = counters[indent] + 1 if indent in counters else int(m.group(2))
+    return f"{indent}{n}{m.group(3)}{text[m.end():]}"
+
+
 def render_page(page: DraftPage, generated: str, generator: str) -> str:
     labels: dict[Citation, int] = {}
 
@@ -27,7 +44,15 @@ def render_page(page: DraftPage, generated: str, generator: str) -> str:
     for sec in page.sections:
         out += ["", f"{'#' * sec.level} {sec.heading}"]
         prev = None
+        held: list[str] = []  # notes on a list item wait for the end of the list, so none breaks it
+        counters: dict[str, int] = {}  # a list's step numbers by indent: merged procedures count on
         for b in sec.blocks:
+            if b.kind == "note" and (held or (prev is not None and prev.kind == "list_item")):
+                held.append("> " + b.text + marks(b.citations))
+                continue
+            if held and b.kind != "list_item":
+                out += [x for n in held for x in ("", n)]
+                held = []
             joined = prev is not None and prev.para == b.para and prev.kind == b.kind and b.kind in ("sentence", "list_item")
             if b.kind == "sentence":
                 if joined:
@@ -35,16 +60,19 @@ def render_page(page: DraftPage, generated: str, generator: str) -> str:
                 else:
                     out += ["", b.text + marks(b.citations)]
             elif b.kind == "list_item":
-                item = b.text + marks(b.citations)
+                item = _numbered(b.text, counters if joined else counters.clear() or counters) + marks(b.citations)
                 if joined:
                     out.append(item)
                 else:
                     out += ["", item]
             elif b.kind == "note":
                 out += ["", "> " + b.text + marks(b.citations)]
+            elif b.with_intro:  # its intro's citation spans it (checks/claims.py reads it so)
+                out += ["", b.text]
             else:
                 out += ["", b.text, "", "Sources: " + " ".join(marks([c]) for c in b.citations)]
             prev = b
+        out += [x for n in held for x in ("", n)]
     out += ["", f"## {SOURCES_HEADING}", ""]
     for c, n in labels.items():
         out.append(definition(n, Ref(c.doc, c.start, c.end, c.chunk)))

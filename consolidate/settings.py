@@ -1,5 +1,8 @@
 """Settings: defaults < consolidate.toml < CONSOLIDATE_* environment < CLI flags.
 
+The config file is --config when given, else the nearest consolidate.toml in the current folder
+or a folder above it (as git and ruff find theirs); `run` and `draft` name the one they used.
+
 Environment variables name a section and a key: CONSOLIDATE_CLUSTER__THRESHOLD=0.8.
 """
 
@@ -105,9 +108,20 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
+CONFIG_NAME = "consolidate.toml"
+
+
+def config_path(config: Path | None = None, start: Path | None = None) -> Path | None:
+    """--config, else the nearest consolidate.toml in start (the current folder) or above it; None when there is none."""
+    if config is not None:
+        return config
+    here = (start or Path.cwd()).absolute()
+    return next((f / CONFIG_NAME for f in (here, *here.parents) if (f / CONFIG_NAME).is_file()), None)
+
+
 def load_settings(config: Path | None = None, overrides: dict | None = None, env: dict | None = None) -> Settings:
     data: dict = {}
-    path = config or (Path("consolidate.toml") if Path("consolidate.toml").exists() else None)
+    path = config_path(config)
     if path is not None:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))

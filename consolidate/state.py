@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,11 @@ from consolidate.fsio import check_inside, read_json, remove_stale_temps, write_
 from consolidate.records import Chunk, Document
 
 MARKER = ".consolidate"
+RELATIVE = "relative to the output folder (roots) and to the root (files)"
+
+
+def _relative(path: str, start: str) -> str:
+    return Path(os.path.relpath(path, start)).as_posix()
 
 
 def fingerprint(*parts: Any) -> str:
@@ -78,8 +84,42 @@ class OutputDir:
         folders = [self.root, self.state, self.state / "model_drafts", self.pages, self.pages / "assets"]
         return [p for f in folders for p in remove_stale_temps(f)]
 
+    # Input paths are stored relative to the output folder (a root) and to their root (a file), so
+    # `check`, `review`, `draft` and `publish` find the inputs from any current folder, and an output
+    # folder moved together with its inputs still works. In memory they are as the run was given them.
+
+    def save_documents(self, fp: str, docs: list[Document]) -> None:
+        out = os.path.abspath(self.root)
+        rows = []
+        for d in docs:
+            root = os.path.abspath(d.root)
+            rows.append(d.model_dump(mode="json") | {"root": _relative(root, out), "file": _relative(os.path.abspath(d.file), root) if d.file else ""})
+        self.save_stage("documents", fp, {"paths": RELATIVE, "documents": rows})
+
     def documents(self) -> list[Document]:
-        return [Document.model_validate(d) for d in self.read_stage("documents")]
+        data = self.read_stage("documents")
+        if isinstance(data, list):  # written before paths were stored relative: as that run saw them
+            return [Document.model_validate(d) for d in data]
+        out = os.path.abspath(self.root)
+        docs = []
+        for d in data["documents"]:
+            root = os.path.normpath(os.path.join(out, d["root"]))
+            docs.append(Document.model_validate(d | {"root": root, "file": os.path.normpath(os.path.join(root, d["file"])) if d["file"] else ""}))
+        return docs
+
+    def save_skipped(self, fp: str, skipped: list[dict]) -> None:
+        """Files under the roots that were not read ({path, reason, file}), file relative to the output folder."""
+        out = os.path.abspath(self.root)
+        self.save_stage("skipped", fp, {"paths": RELATIVE, "skipped": [e | {"file": _relative(os.path.abspath(e["file"]), out)} for e in skipped]})
+
+    def skipped(self) -> list[dict]:
+        if not (self.state / "skipped.json").exists():
+            return []
+        data = self.read_stage("skipped")
+        if isinstance(data, list):
+            return data
+        out = os.path.abspath(self.root)
+        return [e | {"file": os.path.normpath(os.path.join(out, e["file"]))} for e in data["skipped"]]
 
     def chunks(self) -> list[Chunk]:
         return [Chunk.model_validate(c) for c in self.read_stage("chunks")["chunks"]]
@@ -94,7 +134,9 @@ def load_texts(docs: list[Document]) -> tuple[dict[str, list[str]], list[str]]:
         try:
             raw = Path(d.file).read_bytes()
         except OSError:
-            changed.append(f"{d.path}: input file is gone ({d.file})")
+            older = "" if os.path.isabs(d.file) else ("; the run that wrote this folder stored it relative to the folder it "
+                                                        "ran in: check from there, or rerun `consolidate run`")
+            changed.append(f"{d.path}: input file is gone ({d.file}){older}")
             continue
         if hashlib.sha256(raw).hexdigest() != d.sha256:
             changed.append(f"{d.path}: input changed since the run")

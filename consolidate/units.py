@@ -52,6 +52,7 @@ class Unit:
     ordinal: int = 0  # its place among the units of its source block
     level: int = 2  # its section's heading level on a merged page (2 for ##), relative to its source's top
     parent_heading: str = ""  # the heading its section sits under in its source ('' at the top)
+    into: "Unit | None" = None  # merged: the shown unit that now says it (merge/statements.py)
 
     def cite(self) -> Citation:
         return Citation(chunk=self.chunk, doc=self.doc, start=self.start, end=self.end)

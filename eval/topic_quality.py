@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from consolidate import metrics as cm  # noqa: E402
+from consolidate.evaluate import agreement as cm  # noqa: E402
 from consolidate.embedders import make_embedder  # noqa: E402
 from consolidate.evaluate.fixtures import load_cases, load_fixtures  # noqa: E402
 from consolidate.evaluate.realcases import doc_topic_scores  # noqa: E402

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, Phase, event, example, given, settings, stra
 from typer.testing import CliRunner
 
 from consolidate.cli import app
+from consolidate.state import OutputDir
 
 runner = CliRunner()
 
@@ -142,7 +143,7 @@ def check_result(base: Path, r, before: dict[str, str], what: str) -> dict | Non
     report = json.loads((out / "report.json").read_text())
     errors = [f["message"] for f in report["findings"] if f["severity"] == "error"]
     assert report["errors"] == 0, errors
-    read = {d["path"] for d in json.loads((out / ".state" / "documents.json").read_text())["data"]}
+    read = {d.path for d in OutputDir(out).documents()}
     skipped = {f["page"] for f in report["findings"] if f["kind"] == "skipped-file"}
     unnamed = {p for p in unread_markdown(base / "docs", read)
                if not any(p == s or p.startswith(s + "/") for s in skipped)}  # a file in a skipped folder is named by it

@@ -40,3 +40,18 @@ def test_one_note_names_each_value_and_its_documents(tmp_path):
     r = CliRunner().invoke(app, ["check", str(out), "--json"])
     found = json.loads(r.output)["findings"]
     assert any(f["kind"] == "unsupported-fact" and "15" in f["message"] for f in found), found
+
+
+def test_a_note_on_a_step_waits_for_the_end_of_its_list(tmp_path):
+    write(tmp_path / "docs", "a.md", "# Set up the harbor\n\n1. Install Python 3.11 or later on the harbor host.\n"
+                                      "2. Run the harbor installer as root.\n3. Start the harbor service.\n\nThe harbor is ready.\n")
+    write(tmp_path / "docs", "b.md", "# Set up the harbor\n\n1. Install Python 3.10 or later on the harbor host.\n")
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["run", str(tmp_path / "docs"), "--out", str(out), "-q"])
+    assert r.exit_code == 0, r.output
+    page = "".join(p.read_text() for p in (out / "pages").glob("*.md"))
+    lines = page.splitlines()
+    note = next(i for i, ln in enumerate(lines) if ln.startswith("> **Sources disagree:**"))
+    steps = [i for i, ln in enumerate(lines) if ln[:3] in ("1. ", "2. ", "3. ")]
+    assert len(steps) == 4 and note > max(steps), page  # after the whole list, not between its steps
+    assert json.loads((out / "report.json").read_text())["errors"] == 0

@@ -178,3 +178,31 @@ def test_a_wrapped_line_starting_with_a_number_stays_in_its_paragraph(tmp_path):
     res, page, _ = _run(tmp_path, {"a.md": text})
     assert "retry count is 7. Jobs past that are dropped." in page
     assert res.errors == 0
+
+
+def test_a_statement_another_source_restates_is_merged_into_it_page_wide(tmp_path):
+    """Not side by side, not verbatim: b's bullet says what a's sentence says, in its own words and
+    fewer of them, with the same facts; it is cited on a's sentence and merged in the ledger. A
+    numbered step and a statement with another figure are kept."""
+    res, page, ledger = _run(tmp_path, {
+        "a.md": "# Backups\n\nThe harbor server writes a nightly backup of every ledger into the `backups/` folder at 02:00.\n\n"
+                "## Restore\n\nThe harbor server must stop before restoring any ledger backup.\n",
+        "b.md": "# Backups\n\n## Storage\n\n- Nightly ledger backup written into the `backups/` folder\n"
+                "- Backups of every ledger are kept for 14 days in the folder\n\n"
+                "## Steps\n\n1. Stop the harbor server before restoring the backup.\n"})
+    assert "Nightly ledger backup written" not in page
+    assert "kept for 14 days" in page and "1. Stop the harbor server before restoring the backup." in page
+    merged = [e for e in ledger["entries"] if e["doc"] == "b.md" and e["status"] == "merged"]
+    assert [(e["start"], e["duplicate_of"]["doc"]) for e in merged] == [(5, "a.md")]
+    assert res.errors == 0
+
+
+def test_a_source_repeating_itself_under_another_heading_keeps_the_repeat(tmp_path):
+    res, page, _ = _run(tmp_path, {
+        "a.md": "# Release\n\n## Deploy to staging\n\nOnce deployed, check these:\n\n- Check the smoke test results on the dashboard\n"
+                "- Watch the error tracker for new errors\n\n## Deploy to production\n\nAgain:\n\n"
+                "- Check the smoke test results on the dashboard\n- Watch the error tracker for new errors\n",
+        "b.md": "# Release\n\n## Deploy to staging\n\n- Check the smoke test results on the dashboard\n"})
+    assert page.count("- Check the smoke test results on the dashboard") == 2  # b's copy merged, a's repeat kept
+    assert page.index("Again:") < page.rindex("- Watch the error tracker")
+    assert res.errors == 0

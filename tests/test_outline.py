@@ -1,6 +1,7 @@
 """The merged page's outline: one H1, heading levels kept relative to each other, the page's own
 title never repeated as a sub-heading, no level skipped."""
 
+import json
 import re
 
 from typer.testing import CliRunner
@@ -32,3 +33,45 @@ def test_levels_kept_relative_and_title_not_repeated(tmp_path):
     assert (3, "Migrations") in heads and (2, "Steps") in heads
     assert all(t != "Deploying" for n, t in heads if n > 1)  # the title is not its own sub-heading
     assert all(b[0] <= a[0] + 1 for a, b in zip(heads, heads[1:]))  # no level skipped
+
+
+def test_a_block_shares_its_intros_citation_and_keeps_the_list_whole(tmp_path):
+    """A code block right after the item (or sentence) that introduces it, in the same source, is
+    cited by that item's citation: no `Sources:` line breaks the numbered list; the checker holds
+    the block to the shared span, and the ledger keeps both units."""
+    page = _page(tmp_path, {"setup.md": "# Setup\n\n1. Install the tool\n\n    ```bash\n    pip install tool\n    ```\n\n"
+                                         "1. Start it with `tool serve`.\n\nThe server then listens.\n\n```text\nready\n```\n"})
+    body = page.split("## Sources")[0]
+    assert "Sources: [^" not in body
+    assert re.search(r"^1\. Install the tool\[\^1\]\n\n    ```bash\n    pip install tool\n    ```\n\n1\. Start", body, re.M)
+    assert "`setup.md:3-7`" in page  # the item's citation spans the item and its block
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["errors"] == 0
+    ledger = json.loads((tmp_path / "out" / "ledger.json").read_text())
+    assert {(e["start"], e["status"]) for e in ledger["entries"] if e["kind"] == "code"} == {(5, "kept"), (13, "kept")}
+
+
+def test_a_shared_citation_still_holds_the_block_to_its_span(tmp_path):
+    _page(tmp_path, {"setup.md": "# Setup\n\nInstall the tool:\n\n```bash\npip install tool\n```\n"})
+    out = tmp_path / "out" / "pages"
+    page = next(out.glob("*.md"))
+    page.write_text(page.read_text().replace("pip install tool", "pip install othertool"))
+    r = CliRunner().invoke(app, ["check", str(tmp_path / "out")])
+    assert r.exit_code == 1 and "code block does not match its cited span(s) setup.md:3-7" in r.output, r.output
+
+
+def test_sections_merge_in_the_outlines_order(tmp_path):
+    """The first source's order; another's own section goes before the next section it shares
+    with the page, its sections after its last shared one at the end; the opening comes first."""
+    page = _page(tmp_path, {
+        "install.md": "# Installing the harbor\n\nThe harbor runs on one Linux host with Python and nginx.\n\n"
+                      "## Install the harbor\n\nRun the harbor installer as root on the host.\n\n"
+                      "## Configure the harbor\n\nSet the harbor port in the harbor config file.\n\n"
+                      "## Upgrade the harbor\n\nRun the harbor installer again with the new version.\n",
+        "proxy.md": "# Installing the harbor\n\nThe harbor installer needs a network.\n\n"
+                    "## Set up the harbor proxy\n\nExport the proxy variables before the harbor installer runs.\n\n"
+                    "## Install the harbor\n\nRun the harbor installer as root on the host.\n\n"
+                    "## Harbor proxy troubleshooting\n\nA harbor proxy timeout means the proxy refused the harbor installer.\n"})
+    heads = [t for n, t in _headings(page) if n == 2 and t != "Sources"]
+    assert heads == ["Overview", "Set up the harbor proxy", "Install the harbor", "Configure the harbor",
+                     "Upgrade the harbor", "Harbor proxy troubleshooting"], heads

@@ -28,6 +28,8 @@ META = [
     "This is the central index for all Quayside documentation.",
     "This guide is organized into the following sections:",
     "This article focuses on the booking API.",
+    "[Edit this page on GitHub](https://git.example.org/quay/docs/edit/main/berths.md)",
+    "Improve this doc",
     "This document contains a partial list of harbor codes.",
 ]
 RESIDUE = [
@@ -55,6 +57,7 @@ CONTENT = [
     "This page's API is versioned separately from the service.",  # possessive: about the page's API
     "Bookmark this page for quick access to the berth codes.",  # "this page" as the object
     "This guide is about the current agent, not the legacy one.",  # a scope statement: content
+    "Edit the berth file and restart the scheduler.",  # an instruction, not the page's edit link
     "This page shows the worker, which is the part people most often get wrong.",  # the aside is content
     "This page describes the 3.2 API only.",  # a version scope is content
     "This document explains why `berthctl sync` needs the --force flag.",  # carries code and a flag
@@ -154,3 +157,36 @@ def test_see_self_only_for_a_bare_pointer_to_this_page():
     assert not see_self("See [A](install.md) and [B](../ops/deploy.md).", "setup.md", page_of)  # one goes elsewhere
     assert not see_self("See the install guide.", "setup.md", page_of)  # no link: nothing to resolve
     assert not see_self("[Installing](install.md) needs root.", "setup.md", page_of)
+
+
+def test_a_pointer_to_what_is_now_the_same_page_is_dropped_as_meta(tmp_path):
+    """Two documents on one page: "See [Install](install.md) for details." in one of them points
+    at the page it is on, so it is left out with ledger reason `meta`; a pointer elsewhere stays."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from conftest import write
+    from consolidate.cli import app
+    write(tmp_path / "docs", "install.md", "# Install\n\nRun `make install` from the checkout.\n")
+    write(tmp_path / "docs", "setup.md", "# Setup\n\nThe server needs Python 3.11.\n\n"
+                                          "See [Install](install.md) for details.\n\nSee [Ports](ports.md) for the ports.\n")
+    write(tmp_path / "docs", "ports.md", "# Ports\n\nThe harbor API listens on port 8443.\n")
+    runner, out = CliRunner(), tmp_path / "out"
+    assert runner.invoke(app, ["run", str(tmp_path / "docs"), "--out", str(out), "-q"]).exit_code == 0
+    plan = json.loads((out / "plan.json").read_text())
+    ids = {c for p in plan["pages"] for c in p["chunk_ids"]}
+    chunks = {c["id"]: c["doc"] for c in json.loads((out / ".state" / "chunks.json").read_text())["data"]["chunks"]}
+    one = [c for c in sorted(ids) if chunks[c] in ("install.md", "setup.md")]
+    other = [c for c in sorted(ids) if chunks[c] == "ports.md"]
+    plan["pages"] = [{"slug": "setup", "title": "Setup", "topic": "t1", "chunk_ids": one, "sources": ["install.md", "setup.md"]},
+                     {"slug": "ports", "title": "Ports", "topic": "t2", "chunk_ids": other, "sources": ["ports.md"]}]
+    plan["redirects"] = {"install.md": ["setup.md"], "setup.md": ["setup.md"], "ports.md": ["ports.md"]}
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    r = runner.invoke(app, ["draft", "--out", str(out), "-q", "--plan", str(tmp_path / "plan.json")])
+    assert r.exit_code == 0, r.output
+    page = (out / "pages" / "setup.md").read_text()
+    assert "for details" not in page and "[Ports](ports.md) for the ports." in page
+    ledger = json.loads((out / "ledger.json").read_text())
+    assert [e["reason"] for e in ledger["entries"] if e["doc"] == "setup.md" and e["start"] == 5] == ["meta"]
+    assert json.loads((out / "report.json").read_text())["errors"] == 0

@@ -1,7 +1,8 @@
 """Read a merged markdown page back into claims, each with its citation labels and line.
 
 Citations are markdown footnotes: `[^n]` after a sentence or list item, a `Sources: [^n]` line
-after a code block, table, quote or HTML block, and definitions `[^n]: \\`path:start-end\\` (chunk \\`id\\`)` (consolidate/footnotes.py).
+after a code block, table, quote or HTML block (a block with no such line, right after a sentence
+or list item, is cited by that claim's citations: its intro's span holds both), and definitions `[^n]: \\`path:start-end\\` (chunk \\`id\\`)` (consolidate/footnotes.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class Claim:
     text: str
     line: int
     labels: list[str]
+    intro: "Claim | None" = None  # a block's: the claim right before it, whose citations it shares
 
 
 @dataclass
@@ -59,10 +61,12 @@ def parse_page(text: str) -> ParsedPage:
     code_lines: set[int] = set()
     headings = []
     pending: Claim | None = None
+    intro: Claim | None = None  # the last claim of the block just read, when it was text
     for b in scan.blocks:
         block_lines = lines[b.start - 1:b.end]
         joined = "\n".join(block_lines)
         if b.kind == "heading":
+            intro = None
             headings.append((b.start, b.level, lines[b.start - 1].lstrip("#").strip() if b.start == b.end else " ".join(block_lines[:-1])))
             continue
         if b.kind in ("code", "html"):
@@ -79,6 +83,7 @@ def parse_page(text: str) -> ParsedPage:
                     refs[label] = ref
                 continue
         pending = None
+        before = len(claims)
         if b.kind == "paragraph":
             claims += _segments(" ".join(ln.strip() for ln in block_lines), b.start, "sentence")
         elif b.kind == "list":
@@ -102,6 +107,11 @@ def parse_page(text: str) -> ParsedPage:
             claims += _segments(text, b.start, "note" if text.startswith(NOTE_PREFIX) else "quote")
         elif b.kind in ("code", "table", "quote", "html"):
             body = "\n".join(block_lines[1:-1]) if b.kind == "code" else joined
-            pending = Claim(b.kind, body, b.start, [])
+            pending = Claim(b.kind, body, b.start, [], intro=intro)
             claims.append(pending)
+        last = claims[-1] if len(claims) > before else None
+        intro = last if last is not None and last.kind in ("sentence", "list_item") else None
+    for c in claims:
+        if c.intro is not None and not c.labels:
+            c.labels = list(c.intro.labels)
     return ParsedPage(lines, claims, refs, code_lines, headings)

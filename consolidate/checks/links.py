@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 from consolidate.checks.claims import ParsedPage
 from consolidate.checks.facts import URL
-from consolidate.linkmap import EXTERNAL, site_route_exists
+from consolidate.linkmap import EXTERNAL, OUTSIDE, ROUTE, site_route_exists
 from consolidate.markdown.blocks import scan_blocks
 from consolidate.markdown.links import definitions, links_in_line
 from consolidate.markdown.slugs import Slugger
@@ -34,10 +34,6 @@ def input_urls(docs: list[Document], texts: dict[str, list[str]]) -> set[str]:
             if "://" in line:
                 urls.update(m.group(0) for m in URL.finditer(line))
     return urls
-
-
-OUTSIDE = "leaves the input set; kept as a link, not verified"
-ROUTE = "is a site route outside the input set; kept as a link, not verified (pass --site-root DIR to verify it)"
 
 
 def check_links(page: str, parsed: ParsedPage, anchors: dict[str, set[str]], files: set[str], urls: set[str],

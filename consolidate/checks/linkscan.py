@@ -1,8 +1,10 @@
 """A fast link and anchor check over a whole markdown tree, with no source documents.
 
-It reads each file once and looks only at what links need: fenced code (skipped), inline code
-(skipped), headings (anchors, with the chosen generator's slug rules, plus explicit `{#id}` and
-HTML `id=`/`name=` attributes), inline links and images, reference definitions and autolinks.
+It reads each file once and looks only at what links need: fenced code, inline code and HTML
+comments (skipped), headings (anchors, with the chosen generator's slug rules, escaped characters
+read as text, plus explicit `{#id}` and HTML `id=`/`name=` attributes), inline links and images
+(a target may hold balanced parentheses: `ms714644(v=vs.85)`), reference definitions, autolinks,
+and HTML `<a href>` and `<img src>`.
 A relative link must reach a file or folder in the tree (`x.html` may stand for `x.md` or
 `x.html.md`, a folder for its index), and its `#anchor` must exist in the target page. A relative
 link that leaves the tree, and a site-root route that reaches nothing in it, are outside links
@@ -16,27 +18,34 @@ import bisect
 import os
 import posixpath
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
 from urllib.parse import unquote
 
-from pathlib import Path
-
-from consolidate.checks.links import OUTSIDE, ROUTE
-from consolidate.linkmap import path_candidates, site_route_exists
-from consolidate.stages.ingest import EXTENSIONS as MD_EXT
+from consolidate.linkmap import EXTERNAL, OUTSIDE, ROUTE, path_candidates, site_route_exists
+from consolidate.markdown.files import EXTENSIONS as MD_EXT, SKIP_DIRS
 from consolidate.markdown.slugs import Slugger
 
-LINK = re.compile(r"\]\(\s*<?([^)\s>]*)")  # the target of an inline link or image
-# Patterns run over "\n" + text and start with that literal newline, so the regex engine jumps from
-# line to line instead of trying every character (3-5x faster than `^` with re.M on 33 MB).
-DEFN = re.compile(r"\n {0,3}\[(?!\^)[^\]\n]+\]:\s*<?([^\s>]+)")
-AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^\s<>]+)>")
+# Patterns run over "\n" + text and start with a literal character ("\n", "]" or "<"), so the regex
+# engine jumps from one candidate to the next instead of trying every character (3-5x faster than
+# `^` with re.M on 33 MB). SCAN finds, in one pass and in order, what hides links (a fenced code
+# block or an HTML comment, each consumed whole) and every form of link.
+FENCE = r"\n {0,3}(?P<run>`{3,}|~{3,})[^\n]*+(?:\n(?! {0,3}(?P=run))[^\n]*+)*+(?:\n {0,3}(?P=run)[^\n]*+|\Z)"
+COMMENT = r"<!--(?s:.*?)(?:-->|\Z)"
+SKIP = re.compile(f"{FENCE}|{COMMENT}")
+SCAN = re.compile(
+    f"{FENCE}|{COMMENT}"
+    r"|\]\(\s*<?(?P<link>(?:[^()\s>]++|\([^()\s]*\))*+)"  # an inline link's or image's target; (x) balanced once
+    r"|<(?P<auto>(?:https?|ftp|mailto):[^\s<>]+)>"  # an autolink
+    r"|<(?i:a|img)\s[^>]*?\b(?i:href|src)\s*=\s*[\"'](?P<html>[^\"']*)[\"']"  # <a href>, <img src>
+    r"|\n {0,3}\[(?!\^)[^\]\n]+\]:\s*<?(?P<defn>[^\s>]+)")  # a reference definition (not a footnote's)
 HEADING = re.compile(r"\n {0,3}(#{1,6})[ \t]+([^\n]+)")
 HEADING_TAIL = re.compile(r"(.+?)[ \t]*#*[ \t]*$")  # the closing #s and spaces of an ATX heading
 UNDERLINE = re.compile(r"\n {0,3}(?:=+|-+)[ \t]*(?=\n|$)")  # a setext heading's underline
 SETEXT_FIRST = set("#>-*=|")  # a setext heading's text line cannot start with these
 HTML_ID = re.compile(r"<[a-zA-Z][^>]*\b(?:id|name)\s*=\s*[\"']([^\"']+)[\"']")
-EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.I)
 
 
 @dataclass(frozen=True)
@@ -47,53 +56,46 @@ class DeadLink:
     problem: str
     outside: bool = False  # leaves the tree, not verified: a warning
 
+    @property
+    def severity(self) -> str:
+        return "warning" if self.outside else "error"
 
-FENCE_MARK = re.compile(r"\n {0,3}(`{3,}|~{3,})")
+    @property
+    def kind(self) -> str:
+        return "outside-link" if self.outside else "dead-link"
+
+    @property
+    def message(self) -> str:
+        return f"{self.file}:{self.line}: link {self.target!r} {self.problem}"
+
+    def as_dict(self) -> dict:
+        """As a finding in `check --json` (a plain dict: thousands of them cost nothing to print)."""
+        return {"severity": self.severity, "kind": self.kind, "page": self.file, "line": self.line, "target": self.target,
+                "message": self.message}
 
 
-def _fence_marks(text: str) -> list[tuple[int, str]]:
-    """(offset of the line, marker run) of every ``` or ~~~ that opens a line (after <= 3 spaces)."""
-    if "```" not in text and "~~~" not in text:
+def _skipped(nl: str) -> list[tuple[int, int]]:
+    """Sorted, disjoint (start, end) offsets in nl ("\n" + text) of fenced code blocks and HTML
+    comments: what they hold is no link and no heading."""
+    if "```" not in nl and "~~~" not in nl and "<!--" not in nl:
         return []
-    return [(m.start(), m.group(1)) for m in FENCE_MARK.finditer("\n" + text)]
-
-
-def _fences(text: str) -> list[tuple[int, int]]:
-    """Sorted, disjoint (start, end) offsets of fenced code blocks."""
-    fenced, opened = [], None
-    for pos, run in _fence_marks(text):
-        if opened is None:
-            opened = (pos, run)
-        elif run[0] == opened[1][0] and len(run) >= len(opened[1]):
-            end = text.find("\n", pos)
-            fenced.append((opened[0], len(text) if end < 0 else end))
-            opened = None
-    if opened is not None:
-        fenced.append((opened[0], len(text)))
-    return fenced
-
-
-def _in_code(text: str, pos: int, fenced: list[tuple[int, int]], starts: list[int]) -> bool:
-    i = bisect.bisect_right(starts, pos) - 1
-    if i >= 0 and pos < fenced[i][1]:
-        return True
-    line_start = text.rfind("\n", 0, pos) + 1
-    return text.count("`", line_start, pos) % 2 == 1  # inside an inline code span
+    return [m.span() for m in SKIP.finditer(nl)]
 
 
 def scan_links(text: str) -> list[tuple[int, str]]:
-    """(line, target) of every link, image, reference definition and autolink outside code."""
-    fenced = _fences(text)
-    starts = [a for a, _ in fenced]
-    found = sorted((m.start(), m.group(1)) for rx in (LINK, AUTOLINK) for m in rx.finditer(text))
-    if "]:" in text:
-        found = sorted(found + [(m.start(), m.group(1)) for m in DEFN.finditer("\n" + text)])
-    links, line, last = [], 1, 0
-    for pos, target in found:  # line numbers, counted once through the text
-        line += text.count("\n", last, pos)
+    """(line, target) of every link, image, reference definition, autolink and HTML href or src
+    outside code and comments."""
+    nl = "\n" + text
+    links, line, last = [], 0, 0  # nl's first "\n" is line 1's
+    for m in SCAN.finditer(nl):
+        group = m.lastgroup
+        if group is None or group == "run":
+            continue  # fenced code or a comment
+        pos = m.start(group)
+        line += nl.count("\n", last, pos)  # line numbers, counted once through the text
         last = pos
-        if not _in_code(text, pos, fenced, starts):
-            links.append((line, target))
+        if nl.count("`", nl.rfind("\n", 0, pos) + 1, pos) % 2 == 0:  # an odd count: inside an inline code span
+            links.append((line, m.group(group)))
     return links
 
 
@@ -115,9 +117,10 @@ def _headings(text: str) -> list[tuple[int, str]]:
 
 def anchors_in(text: str, style: str) -> set[str]:
     """Anchors a page offers: its headings slugged by the generator's rules, explicit ids, HTML ids."""
-    fenced = _fences(text)
-    starts = [a for a, _ in fenced]
-    heads = [(pos, h) for pos, h in _headings(text) if not _in_code(text, pos, fenced, starts)]
+    hidden = _skipped("\n" + text)  # a heading's offset in text is that of the "\n" before it in "\n" + text
+    starts = [a for a, _ in hidden]
+    heads = [(pos, h) for pos, h in _headings(text)
+             if not (i := bisect.bisect_right(starts, pos) - 1) >= 0 or pos >= hidden[i][1]]
     slug = Slugger(style)
     return {slug(h) for _, h in sorted(heads)} | set(HTML_ID.findall(text))
 
@@ -125,7 +128,7 @@ def anchors_in(text: str, style: str) -> set[str]:
 def _walk(root: str) -> tuple[list[str], set[str], set[str]]:
     pages, files, dirs = [], set(), set()
     for d, subdirs, names in os.walk(root):
-        subdirs[:] = sorted(s for s in subdirs if not s.startswith("."))
+        subdirs[:] = sorted(s for s in subdirs if not s.startswith(".") and s not in SKIP_DIRS)
         rel = os.path.relpath(d, root).replace(os.sep, "/")
         rel = "" if rel == "." else rel
         dirs.add(rel)
@@ -139,14 +142,19 @@ def _walk(root: str) -> tuple[list[str], set[str], set[str]]:
 
 def _target(path: str, files: set[str], dirs: set[str]) -> str | None:
     """The tree file a link path reaches ('' for a folder with no index page), or None."""
+    if path in files:  # most links name their file
+        return path
     hit = next((c for c in path_candidates(path) if c in files), None)
     return hit if hit is not None else ("" if path.rstrip("/") in dirs else None)
 
 
 def _by_suffix(route: str, files: set[str], by_name: dict[str, list[str]]) -> str | None:
+    if not by_name:  # filled on the first route that names no tree path
+        for f in sorted(files):
+            by_name.setdefault(f.rpartition("/")[2], []).append(f)
     stem = route[:-5] if route.endswith(".html") else route
     for cand in (route, stem + ".md", route + ".md", stem + ".mdx", stem + "/index.md", stem + "/README.md"):
-        for f in by_name.get(posixpath.basename(cand), ()):
+        for f in by_name.get(cand.rpartition("/")[2], ()):
             if f.endswith("/" + cand):
                 return f
     return None
@@ -161,48 +169,85 @@ def _scan_file(args: tuple[str, str]) -> list[tuple[int, str]]:
     return scan_links(_read(os.path.join(*args)))
 
 
-def check_tree_links(root: str, style: str = "github", workers: int = 1,
-                     site_root: Path | None = None) -> tuple[list[DeadLink], dict[str, int]]:
-    """Dead links and anchors in every markdown page under root, and outside links (DeadLink.outside).
-    workers > 1 scans in processes."""
+def _anchors_file(args: tuple[str, str, str]) -> set[str]:
+    root, page, style = args
+    return anchors_in(_read(os.path.join(root, page)), style)
+
+
+class _InProcess:
+    """The part of multiprocessing.Pool used here, run in this process."""
+
+    def imap(self, f: Callable, jobs: list, chunksize: int = 1) -> Iterator:
+        return map(f, jobs)
+
+    def apply_async(self, f: Callable, args: tuple) -> "_Done":
+        return _Done(f(*args))
+
+
+@dataclass(frozen=True)
+class _Done:
+    value: object
+
+    def get(self) -> object:
+        return self.value
+
+
+@contextmanager
+def _pool(workers: int) -> Iterator:
+    if workers <= 1:
+        yield _InProcess()
+        return
+    import multiprocessing as mp
+    with mp.get_context("fork").Pool(workers) as pool:
+        yield pool
+
+
+def check_tree_links(root: str, style: str = "github", workers: int = 1, site_root: Path | None = None,
+                     urls: set[str] | None = None, only: set[str] | None = None) -> tuple[list[DeadLink], dict[str, int]]:
+    """Dead links and anchors in every markdown page under root (or in those of `only`, paths
+    under root), and outside links (DeadLink.outside). URLs are counted, not fetched; with `urls`
+    (the URLs the sources hold), one not among them is dead. workers > 1 reads the pages in
+    processes (from 1,000 pages up) while this one resolves the links found so far and asks them
+    for the anchors of pages that links point into."""
     pages, files, dirs = _walk(root)
-    jobs = [(root, p) for p in pages]
-    if workers > 1 and len(pages) >= 1000:
-        import multiprocessing as mp
-        with mp.get_context("fork").Pool(workers) as pool:
-            scanned = dict(zip(pages, pool.map(_scan_file, jobs, chunksize=64)))
-    else:
-        scanned = dict(zip(pages, map(_scan_file, jobs)))
-    anchors: dict[str, set[str]] = {}
-
-    def anchors_of(p: str) -> set[str]:
-        if p not in anchors:
-            anchors[p] = anchors_in(_read(os.path.join(root, p)), style)
-        return anchors[p]
-
+    is_page = set(pages)
+    if only is not None:
+        pages = [p for p in pages if p in only]
     by_name: dict[str, list[str]] = {}
-    for f in sorted(files):
-        by_name.setdefault(posixpath.basename(f), []).append(f)
     dead: list[DeadLink] = []
     stats = {"pages": len(pages), "links": 0, "external": 0, "checked": 0}
     resolved: dict[tuple[str, str], str | None] = {}
-    for p in pages:
-        here = posixpath.dirname(p)
-        for line, target in scanned[p]:
-            stats["links"] += 1
-            if EXTERNAL.match(target):
-                stats["external"] += 1
-                continue
-            stats["checked"] += 1
-            path, _, frag = target.partition("#")
-            key = (here, path) if path else (p, "")  # an anchor-only link points into its own page
-            dest = resolved[key] if key in resolved else resolved.setdefault(key, _resolve(p, here, path, files, dirs, by_name))
-            if dest is None:
-                found = _nowhere(p, here, line, target, unquote(path.split("?", 1)[0]), site_root)
-                if found is not None:
-                    dead.append(found)
-            elif frag and dest in scanned and unquote(frag) not in anchors_of(dest):
-                dead.append(DeadLink(p, line, target, f"points to anchor #{frag}, which {dest} does not have"))
+    fragments: list[tuple[str, int, str, str, str]] = []  # (page, line, target, destination page, fragment)
+    anchors: dict[str, object] = {}  # page -> its anchors, pending in a worker
+    external = EXTERNAL.match
+    with _pool(workers if len(pages) >= 1000 else 1) as pool:
+        for p, links in zip(pages, pool.imap(_scan_file, [(root, p) for p in pages], chunksize=64)):
+            here = p.rpartition("/")[0]
+            stats["links"] += len(links)
+            for line, target in links:
+                if external(target):
+                    stats["external"] += 1
+                    if urls is not None and target not in urls:
+                        dead.append(DeadLink(p, line, target, "is a URL found in no input"))
+                    continue
+                path, _, frag = target.partition("#")
+                # an anchor-only link points into its own page; a site-root route is the same from every page
+                key = (here, path) if path and path[0] != "/" else (("", path) if path else (p, ""))
+                dest = resolved[key] if key in resolved else resolved.setdefault(key, _resolve(p, here, path, files, dirs, by_name))
+                if dest is None:
+                    found = _nowhere(p, here, line, target, unquote(path.split("?", 1)[0]), site_root)
+                    if found is not None:
+                        dead.append(found)
+                elif frag and dest in is_page:
+                    fragments.append((p, line, target, dest, frag))
+                    if dest not in anchors:
+                        anchors[dest] = pool.apply_async(_anchors_file, ((root, dest, style),))
+        have = {d: a.get() for d, a in anchors.items()}
+    dead += [DeadLink(p, line, target, f"points to anchor #{frag}, which {dest} does not have")
+             for p, line, target, dest, frag in fragments if unquote(frag) not in have[dest]]
+    stats["checked"] = stats["links"] - stats["external"]
+    order = {p: i for i, p in enumerate(pages)}
+    dead.sort(key=lambda d: (order[d.file], d.line))
     return dead, stats
 
 

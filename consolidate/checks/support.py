@@ -19,6 +19,7 @@ from consolidate.checks.facts import prose, strip_list_marks
 MIN_OVERLAP = 0.5  # below: weak support (a warning)
 NO_OVERLAP = 0.2  # below: the cited spans do not hold the claim at all (an error)
 HEADING = re.compile(r"^ {0,3}#{1,6}\s+")
+FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 TASK_BOX = re.compile(r"^\s*\[[ xX]\]\s+", re.M)
 CUT = "\x00"  # marks where sentences were cut while the markdown is stripped
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_'’-]*")
@@ -106,10 +107,21 @@ def sentences_of(text: str) -> list[str]:
 
 
 def _paragraphs(body: str) -> list[str]:
-    """Blank-line separated paragraphs; a heading is a paragraph of its own (without its #s)."""
-    out, cur = [], []
+    """Blank-line separated paragraphs; a heading is a paragraph of its own (without its #s), and
+    so is a fenced block (a span may hold an intro sentence and the code right after it)."""
+    out, cur, fence = [], [], ""
     for ln in body.split("\n"):
-        if not ln.strip() or HEADING.match(ln):
+        opened = FENCE.match(ln)
+        if fence:
+            cur.append(ln)
+            if opened and opened.group(1).startswith(fence) and not ln.strip()[len(opened.group(1)):].strip():
+                out.append("\n".join(cur))
+                cur, fence = [], ""
+        elif opened:
+            if cur:
+                out.append("\n".join(cur))
+            cur, fence = [ln], opened.group(1)
+        elif not ln.strip() or HEADING.match(ln):
             if cur:
                 out.append("\n".join(cur))
                 cur = []

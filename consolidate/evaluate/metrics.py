@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from urllib.parse import unquote
 
-from consolidate import metrics as cm
+from consolidate.evaluate import agreement as cm
 from consolidate import sentences, tokens
 from consolidate.checks import facts as F
 from consolidate.checks.claims import MARKS, NOTE_PREFIX

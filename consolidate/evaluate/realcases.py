@@ -12,10 +12,10 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from consolidate import metrics as cm
+from consolidate.evaluate import agreement as cm
 from consolidate import pipeline
 from consolidate.checks.claims import parse_page
-from consolidate.checks.facts import contains, extract, normalise_span
+from consolidate.checks.facts import contains, extract, fact_keys, normalise_span
 from consolidate import tokens
 from consolidate.evaluate.fixtures import CaseLabels
 from consolidate.evaluate.metrics import (LINK_KINDS, body, conflict_scores, duplicate_rate, markdown_files,
@@ -89,6 +89,7 @@ def compare(case_before: Path, case_after: Path, out: Path, manifest: dict, word
     facts = human_facts(theirs, human["findings"])
     hay = normalise_span("\n".join(body(t) for t in markdown_files(ours_pages).values()))
     kept = [f for f in facts if contains(hay, f)]
+    given = _hard_facts(markdown_files(case_before).values())
     return {
         "human_pages": len(theirs), "human_claims": human["claims"],
         "human_tokens": sum(tokens.count(body(t)) for t in theirs.values()),
@@ -97,11 +98,19 @@ def compare(case_before: Path, case_after: Path, out: Path, manifest: dict, word
         "human_dup_rate": duplicate_rate([body(t) for t in theirs.values()]),
         "human_traced_facts": len(facts),
         "human_facts_kept": round(len(kept) / len(facts), 4) if facts else None,
+        # how much of what the inputs state the people's pages still state: a ratio far below 1
+        # with this far below 1 is a merge that dropped facts, which ours may not do silently
+        "human_input_facts": round(len(given & _hard_facts(theirs.values())) / len(given), 4) if given else None,
         "human_dead_links": human["dead_links"], "human_untraceable": human["untraceable"],
         "our_dead_links_standalone": ours["dead_links"], "our_untraceable": ours["untraceable"],
         "human_titles": [_title(t, n) for n, t in theirs.items()],
         "manifest_notes": manifest.get("notes", ""),
     }
+
+
+def _hard_facts(texts) -> set[str]:
+    """The distinct hard facts (checks/facts.py, case kept where the checker keeps it) of pages' bodies."""
+    return {k for t in texts for k in fact_keys(body(t))[1]}
 
 
 def _title(text: str, name: str) -> str:

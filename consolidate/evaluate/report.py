@@ -12,7 +12,7 @@ COLUMNS = [  # (key, header)
     ("dup_rate_before", "dup0"), ("dup_rate_after", "dup"), ("tokens_before", "tok0"), ("tokens_after", "tok1"),
     ("ratio", "ratio"), ("hratio", "hratio"), ("meta", "meta"), ("dropped", "drop"),
     ("conflicts_found", "confl"), ("conflicts_unlabelled", "c.new"), ("stale_found", "stale"), ("pages", "pages"), ("human_pages", "hpages"),
-    ("human_facts_kept", "hkept"), ("model_pages", "mdl"), ("wall_s", "sec"), ("model_calls", "calls"),
+    ("human_facts_kept", "hkept"), ("human_input_facts", "hfacts"), ("model_pages", "mdl"), ("wall_s", "sec"), ("model_calls", "calls"),
     ("cost", "cost"),
 ]
 # gated metrics: higher is better, except those in LOWER

@@ -20,12 +20,27 @@ _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|!?\[([^\]]*)\]\[[^\]]*\]")
 _HTML = re.compile(r"<[^>]+>")
 
 
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # CommonMark: a backslash before ASCII punctuation makes it literal
+_HIDDEN = 0xE000  # escaped characters are parked in the private use area while markup is stripped, then escaped again
+_UNHIDE = re.compile("[\ue021-\ue07e]")
+_MARKUP = re.compile(r"[\[<*_~`\\]")  # a character that may start markup or an escape
+
+
 def strip_inline(text: str) -> str:
-    """Heading or title text without markdown syntax: links become their text."""
+    """Heading or title text without markdown syntax: links become their text. An escaped
+    character is text, not markup, and stays escaped: `Stream \\<String\\>` is kept whole (it was
+    `Stream \\`, its `<String\\>` taken for an HTML tag), so a title written back as a heading
+    reads the same, and its slug is `stream-string` (slugs drop the backslash with the punctuation)."""
+    if not _MARKUP.search(text):  # most headings: nothing to strip
+        return text.strip()
+    escaped = "\\" in text
+    if escaped:
+        text = _ESCAPED.sub(lambda m: chr(_HIDDEN + ord(m.group(1))), text)
     text = _LINK.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), text)
     text = _HTML.sub("", text)
     text = re.sub(r"(\*\*|__|\*|_|~~|`)(?=\S)(.+?)(?<=\S)\1", r"\2", text)
-    return text.replace("`", "").strip()
+    text = text.replace("`", "").strip()
+    return _UNHIDE.sub(lambda m: "\\" + chr(ord(m.group(0)) - _HIDDEN), text) if escaped else text
 
 
 def explicit_id(text: str) -> tuple[str, str | None]:

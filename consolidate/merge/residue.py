@@ -82,6 +82,9 @@ _META = [re.compile(p, re.I) for p in (
     rf"^(?:by the end of|after (?:reading|completing|finishing)) this {_PAGE},?\s+you",
     r"^(?:below|here),?\s+(?:you(?:'ll| will) find|we (?:describe|explain|cover|list|walk))",
     rf"^(?:read on|keep reading|continue reading) (?:to|for)\b",
+    # a source page's own edit link: "Edit this page on GitHub", "Improve this doc", "View source"
+    r"^(?:edit|improve|view|suggest (?:changes|edits?|an edit) (?:to|for|on))\s+(?:this (?:page|doc(?:ument)?|file)|"
+    r"(?:the )?(?:page )?source|on (?:github|gitlab|bitbucket))(?:\s+on\s+(?:github|gitlab|bitbucket))?\s*[.!]?$",
 )]
 _RESIDUE = [re.compile(p) for p in (
     r"^(?:\*\*)?\[?(?:TODO|FIXME|TBD|XXX)\]?\b",                    # a marker starting the sentence

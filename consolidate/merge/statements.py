@@ -7,10 +7,20 @@ A unit is merged into another (cited after it, `merged` in the ledger) when it s
   every hard fact and link it has and the same number of negations. The longer one is the most
   complete: it is kept, in the place of the first of them, and cites every source.
 Two statements alike but for their hard facts are not merged: they are a conflict, both kept.
+A source that repeats itself under another heading (the same checks after staging and after
+production) is not merged with itself: it means the repeat there.
+
+Then, across the page (`absorb_restated`): a sentence or bullet item another source's statement
+on the page restates (COVER of its content words, every hard fact and link it has, the same
+negations, at least as many content words and not over 1/MIN_SHARE times as many) is merged into that statement, which cites it. Not a
+numbered step (procedures keep their steps), an item other items hang under, a sub-item under
+another item than the restating one's, an intro ending in
+`:` (its block follows it), or a side of a conflict.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from consolidate.checks import facts as F
@@ -24,6 +34,8 @@ CONTAIN = 0.85  # share of the shorter statement's content words the longer one 
 MIN_WORDS = 4  # fewer content words than this: too little to say two statements say the same
 MIN_SHARE = 0.3  # the shorter must say this share of the longer: a short remark is not "the same" as a long paragraph
 BLOCKS = ("code", "table", "html", "quote")
+COVER = 0.8  # share of a statement's content words another must hold to restate it, page-wide
+_NUMBERED = re.compile(r"^\s*\d{1,9}[.)]\s")
 
 
 def block_key(text: str) -> str:
@@ -57,14 +69,18 @@ def merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, str
             k: tuple = (u.kind, block_key(u.text))
         else:  # the words alone drop punctuation-only code (`-=` vs `+=`): the facts keep them apart
             u.links, u.parent = targets(u.text), normalise(u.parent)
-            k = ("text", normalise(u.text), u.links, u.parent)
+            k = ("text", normalise(_step_text(u)), u.links, u.parent)
             if k in exact:
                 k += (_facts(u).exact_facts,)
         hit = exact.get(k)
+        if hit is not None and _repeats_itself(live(hit), u, key):
+            hit = None  # a source saying it again under another heading means it there too ("Again:")
         if hit is not None:
             hit = live(hit)
             if u.cite() not in hit.citations:
                 hit.citations.append(u.cite())
+            if hit is not u:
+                u.into = hit
             continue
         if u.kind in ("sentence", "list_item"):
             _prepare(u)
@@ -73,11 +89,13 @@ def merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, str
                 other, how = match
                 if how == "same":
                     other.citations.append(u.cite())
+                    u.into = other
                 elif how == "conflict":
                     other.conflicts.append(u)
                     conflicts.append((other, u))
                 else:  # "covers": u says all that other says and more; u takes its place
                     _replace(sections[home[id(other)]], other, u)
+                    other.into = u
                     alias[id(other)], home[id(u)] = u, home[id(other)]
                     for s in u.masked:
                         index[s].append(u)
@@ -89,7 +107,57 @@ def merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, str
         _remember(exact, k, u, u)
         sections.setdefault(key, []).append(u)
         home[id(u)] = key
-    return sections, titles, conflicts
+    absorb_restated(sections, {id(x) for pair in conflicts for x in pair})
+    return {k: v for k, v in sections.items() if v}, titles, conflicts
+
+
+def absorb_restated(sections: dict[str, list[Unit]], sides: set[int]) -> None:
+    """Statements another source restates on the page are cited on it and leave their place."""
+    shown = [u for units in sections.values() for u in units if u.kind in ("sentence", "list_item")]
+    parents = {u.parent for units in sections.values() for u in units if u.parent}
+    by_word: dict[str, list[int]] = defaultdict(list)
+    for i, u in enumerate(shown):
+        _facts(u)
+        for w in sorted(_words(u)[0]):
+            by_word[w].append(i)
+    gone: set[int] = set()
+    order = sorted(range(len(shown)), key=lambda i: (len(_words(shown[i])[0]), i))
+    for i in order:
+        u = shown[i]
+        cu, nu = _words(u)
+        if (len(cu) < MIN_WORDS or u.conflicts or u.notes or id(u) in sides or _NUMBERED.match(u.text)
+                or u.text.rstrip().endswith(":") or normalise(u.text) in parents):
+            continue
+        shared: dict[int, int] = defaultdict(int)
+        for w in cu:
+            for j in by_word[w]:
+                shared[j] += 1
+        fu, tu = set(u.exact_facts), set(targets(u.text))
+        best = None
+        for j, n in shared.items():
+            c = shown[j]
+            if j == i or j in gone or c.doc == u.doc or c.parent != u.parent or n < COVER * len(cu):
+                continue
+            cc, nc = _words(c)
+            if nc != nu or not len(cu) <= len(cc) <= len(cu) / MIN_SHARE or not fu <= set(c.exact_facts) or not tu <= set(targets(c.text)):
+                continue
+            key = (n / len(cu), -len(cc), -j)
+            if best is None or key > best[0]:
+                best = (key, j)
+        if best is None:
+            continue
+        c = shown[best[1]]
+        c.citations.extend(x for x in u.citations if x not in c.citations)
+        u.into = c
+        gone.add(i)
+    if gone:
+        dead = {id(shown[i]) for i in gone}
+        for key, units in sections.items():
+            units[:] = [u for u in units if id(u) not in dead]
+
+
+def _repeats_itself(hit: Unit, u: Unit, key: str) -> bool:
+    return hit.doc == u.doc and section_key(hit) != key
 
 
 def _remember(exact: dict[tuple, Unit], k: tuple, u: Unit, shown: Unit) -> None:
@@ -112,8 +180,14 @@ def _facts(u: Unit) -> Unit:
     return u
 
 
+def _step_text(u: Unit) -> str:
+    """A numbered step's words without its number: step 2 of one source is step 3 of another."""
+    return F.strip_list_marks(u.text) if u.kind == "list_item" and _NUMBERED.match(u.text) else u.text
+
+
 def _prepare(u: Unit) -> None:
-    u.sh, u.masked = shingles(u.text), shingles(F.mask(u.text))
+    text = _step_text(u)
+    u.sh, u.masked = shingles(text), shingles(F.mask(text))
     _facts(u)
 
 
@@ -141,7 +215,7 @@ def _similar(u: Unit, index: dict[str, list[Unit]], live) -> tuple[Unit, str] | 
             seen.setdefault(id(other), other)
     best = None
     for other in seen.values():
-        if other.doc == u.doc and other.start == u.start:
+        if other.doc == u.doc and (other.start == u.start or section_key(other) != section_key(u)):
             continue
         same_context = other.links == u.links and other.parent == u.parent
         sim = jaccard(u.masked, other.masked)

@@ -28,7 +28,9 @@ from consolidate.checks.conflicts import find_conflicts
 from consolidate.records import (Chunk, Conflict, Document, DraftBlock, DraftPage, DraftSection, Finding,
                                  PagePlan, Plan)
 from consolidate.merge.notes import PageNotes, fact_values, facts_of, pair_note
-from consolidate.merge.residue import sentence_reason
+from consolidate.merge.residue import META, see_self, sentence_reason
+from consolidate.merge.outline import merged_order, outline_levels
+from consolidate.merge.procedures import merge_procedures
 from consolidate.merge.statements import merge_units
 from consolidate.units import INTRO, Unit, units_of_chunk
 
@@ -85,6 +87,14 @@ class _Links:
             last = e
         out.append(text[last:])
         return "".join(out)
+
+    def page_of(self, u: Unit, target: str) -> str | None:
+        """The output page a link target of u's (no fragment) now leads to; None for any other link."""
+        if not target:
+            return None
+        r = self.resolver.resolve(u.doc, target)
+        pages = self.plan.redirects.get(r.doc) if r.kind == "doc" else None
+        return pages[0] if pages else None
 
     def _one(self, u: Unit, page_file: str, image: bool, label: str, target: str,
              findings: list[Finding], assets: dict[str, str]) -> str:
@@ -173,6 +183,8 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
             if normalise(u.section) == normalise(p.title):
                 u.section, u.level = INTRO, 2
         sections, titles, conflicts = merge_units(units)
+        merge_procedures(units, sections)
+        sections = merged_order(units, sections)
         paired = tuple(c.model_copy(update={"resolution": "noted"})
                        for c in find_conflicts([], conflicts, stale, facts_of=fact_values))
         every.append((units + dropped, paired))
@@ -204,15 +216,24 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
         assets: dict[str, str] = {}
         shown: list[tuple[str, list[DraftBlock]]] = []
         notes = PageNotes()
+        pointers: list[tuple[str, int, int, str]] = []
         for key, units in b.sections.items():
             blocks: list[DraftBlock] = []
             para_ids: dict[tuple[str, int], int] = {}
             prev: Unit | None = None
             for u in units:
+                if u.kind in ("sentence", "list_item") and not (u.conflicts or u.notes) \
+                        and see_self(u.text, page_file, lambda t, u=u: links.page_of(u, t)):
+                    pointers += [(c.doc, c.start, c.end, META) for c in u.citations]  # "See X", X now this page
+                    prev = None
+                    continue
                 pid = para_ids.setdefault(u.para, len(para_ids) + 1)
                 text = links.rewrite(u, page_file, findings, assets)
                 if _continues(prev, u) and blocks and blocks[-1].para == pid:
                     blocks[-1] = _extend(blocks[-1], u, text)
+                elif _introduced(prev, u, blocks, texts):
+                    blocks[-1], block = _with_intro(blocks[-1], u, text, pid)
+                    blocks.append(block)
                 else:
                     blocks.append(_block(u, text, pid))
                 prev = u if not (u.conflicts or u.notes) else None
@@ -227,7 +248,7 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
                         for (title, blocks), level in zip(shown, outline_levels(b.sections))]
         pages.append(DraftPage(slug=b.plan.slug, title=b.plan.title, topic=b.plan.topic, sources=b.plan.sources,
                                sections=tuple(out_sections), assets=tuple(sorted(assets.items())),
-                               conflicts=b.conflicts, dropped=b.dropped))
+                               conflicts=b.conflicts, dropped=b.dropped + tuple(pointers)))
     return pages, findings
 
 
@@ -248,22 +269,6 @@ def _without_residue(units: list[Unit], page_file: str, findings: list[Finding])
     return keep, tuple(left)
 
 
-def outline_levels(sections: dict[str, list[Unit]]) -> list[int]:
-    """Each section's heading level, as its first source had it relative to that source's top
-    (## stays ##, ### stays ###), when the page shows it under the heading it sat under in that
-    source; otherwise one level below the page title (##)."""
-    out: list[int] = []
-    open_at: dict[int, str] = {1: ""}  # level -> the heading the page has open there
-    for units in sections.values():  # a section holds at least one unit
-        u = units[0]
-        level = u.level
-        if level > 2 and normalise(open_at.get(level - 1, "\0")) != normalise(u.parent_heading):
-            level = 2
-        out.append(level)
-        open_at = {k: v for k, v in open_at.items() if k < level} | {level: u.section}
-    return out
-
-
 def _continues(prev: Unit | None, u: Unit) -> bool:
     """u is the sentence right after prev in the same source paragraph, and each cites only its own
     lines: the two share one citation of their joined lines, as a reader would want."""
@@ -276,6 +281,26 @@ def _extend(block: DraftBlock, u: Unit, text: str) -> DraftBlock:
     first = block.citations[0]
     return block.model_copy(update={"text": block.text + " " + text,
                                     "citations": (first.model_copy(update={"end": u.end}),)})
+
+
+def _introduced(prev: Unit | None, u: Unit, blocks: list[DraftBlock], texts: dict[str, list[str]]) -> bool:
+    """u, a code block, table, quote or HTML block, comes right after the sentence or list item
+    before it on the page in the same source (only blank lines between) and has no other source:
+    the two share one citation, so no `Sources:` line stands between them (or breaks a list).
+    Both must have that one source only: the shared citation is checked against each."""
+    if prev is None or u.kind not in ("code", "table", "quote", "html") or len(u.citations) != 1 \
+            or not blocks or blocks[-1].kind not in ("sentence", "list_item") or len(blocks[-1].citations) != 1 \
+            or u.chunk != prev.chunk:
+        return False
+    first = blocks[-1].citations[0]
+    return first.doc == u.doc and first.end < u.start and not any(
+        ln.strip() for ln in texts[u.doc][first.end:u.start - 1])
+
+
+def _with_intro(intro: DraftBlock, u: Unit, text: str, para: int) -> tuple[DraftBlock, DraftBlock]:
+    cites = (intro.citations[0].model_copy(update={"end": u.end}),)
+    return (intro.model_copy(update={"citations": cites}),
+            DraftBlock(kind=u.kind, text=text, citations=cites, para=para, with_intro=True))
 
 
 def _block(u: Unit, text: str, para: int) -> DraftBlock:

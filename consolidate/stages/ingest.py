@@ -16,16 +16,14 @@ import yaml
 from consolidate.errors import UsageError
 from consolidate.fsio import is_inside
 from consolidate.markdown.blocks import scan_blocks
+from consolidate.markdown.files import EXTENSIONS, SKIP_DIRS, TEMPLATE_SUFFIXES, is_markdown  # noqa: F401 (re-exported)
 from consolidate.markdown.links import definitions, links_in_line
 from consolidate.markdown.slugs import Slugger, explicit_id, strip_inline
 from consolidate.records import Block, Document, Finding, Heading, Link
 
-TEMPLATE_SUFFIXES = (".erb", ".j2", ".jinja", ".liquid", ".njk")  # templated markdown: read as markdown, tags verbatim
-EXTENSIONS = (".md", ".mdx", ".markdown") + tuple(".md" + t for t in TEMPLATE_SUFFIXES)  # .html.md(.erb) end in these
 # documentation in a format not read: each one gets a skipped-file warning saying so
 DOC_FORMATS = {".rst": "reStructuredText", ".adoc": "AsciiDoc", ".asciidoc": "AsciiDoc", ".txt": "plain text",
                ".html": "HTML", ".htm": "HTML", ".org": "Org", ".textile": "Textile"}
-SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", ".tox"}
 
 
 @dataclass(frozen=True)
@@ -33,10 +31,6 @@ class SourceFile:
     root: Path
     abs_path: Path
     rel: str  # the document path users see
-
-
-def is_markdown(name: str) -> bool:
-    return name.lower().endswith(EXTENSIONS)
 
 
 def _root_labels(roots: list[Path]) -> list[str]:

@@ -1,0 +1,62 @@
+"""The merged page's outline: which section comes where, and at which heading level.
+
+Sections come in the order of the page's first source (the plan puts the one holding most of the
+topic first). A section only a later source has goes where that source puts it between two
+sections the page already has: right before the next one it shares; its sections after the last
+one it shares go at the end. The opening section, which every source has, places nothing and comes
+first. Heading levels stay relative to each other as their source had them (`outline_levels`).
+"""
+
+from __future__ import annotations
+
+from consolidate.dedupe import normalise
+from consolidate.merge.statements import section_key
+from consolidate.units import INTRO, Unit
+
+
+def merged_order(units: list[Unit], sections: dict[str, list[Unit]]) -> dict[str, list[Unit]]:
+    """The page's sections (key -> units shown) in the merged order of their sources' outlines;
+    `units` are all the page's units in reading order (the first source's first)."""
+    outlines: dict[str, list[str]] = {}
+    for u in units:
+        seq = outlines.setdefault(u.doc, [])
+        key = section_key(u)
+        if key in sections and (not seq or seq[-1] != key) and key not in seq:
+            seq.append(key)
+    order: list[str] = []
+    intro = INTRO.lower()
+    for n, seq in enumerate(outlines.values()):
+        pending: list[str] = []  # this source's own sections since its last one already placed
+        for key in seq:
+            if key == intro:  # every source opens with one: it places nothing, and it comes first
+                if key not in order:
+                    order.insert(0, key)
+            elif n == 0:
+                order.append(key)
+            elif key in order:  # the sections it has before this shared one go right before it
+                at = order.index(key)
+                order[at:at] = pending
+                pending = []
+            else:
+                pending.append(key)
+        order += pending  # what it has after its last shared section: after the first source's
+    order += [k for k in sections if k not in order]  # none expected: every shown unit has a source
+    return {k: sections[k] for k in order}
+
+
+def outline_levels(sections: dict[str, list[Unit]]) -> list[int]:
+    """Each section's heading level, as its first source had it relative to that source's top
+    (## stays ##, ### stays ###), when the page shows it under the heading it sat under in that
+    source; otherwise one level below the page title (##)."""
+    out: list[int] = []
+    open_at: dict[int, str] = {1: ""}  # level -> the heading the page has open there
+    for units in sections.values():  # a section holds at least one unit
+        u = units[0]
+        level = u.level
+        if level > 2 and normalise(open_at.get(level - 1, "\0")) != normalise(u.parent_heading):
+            level = 2
+        out.append(level)
+        open_at = {k: v for k, v in open_at.items() if k < level} | {level: u.section}
+    return out
+
+

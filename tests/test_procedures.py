@@ -1,0 +1,53 @@
+"""Procedures told once: two sources' numbered lists of one task become one list, steps only one
+source has placed in order and cited, numbered 1..n; lists of different tasks stay apart."""
+
+import json
+import re
+
+from typer.testing import CliRunner
+
+from conftest import write
+from consolidate.cli import app
+
+A = ("# Release the harbor app\n\n## Steps\n\n1. Build the harbor image with make image.\n"
+     "2. Push the harbor image to the registry.\n3. Deploy the release with the harbor chart.\n")
+B = ("# Release the harbor app\n\n## Steps\n\n1. Tag the release in the harbor repository.\n"
+     "2. Build the harbor image with make image.\n3. Run the smoke tests against the new image.\n"
+     "4. Push the harbor image to the registry.\n5. Deploy the release with the harbor chart.\n")
+
+
+def _run(tmp_path, docs):
+    for name, text in docs.items():
+        write(tmp_path / "docs", name, text)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["run", str(tmp_path / "docs"), "--out", str(out), "-q"])
+    assert r.exit_code == 0, r.output
+    page = "".join(p.read_text() for p in sorted((out / "pages").glob("*.md")))
+    return page, json.loads((out / "report.json").read_text()), json.loads((out / "ledger.json").read_text())
+
+
+def _steps(page):
+    return [re.sub(r"\[\^\d+\]", "", ln) for ln in page.splitlines() if re.match(r"^\d+\. ", ln)]
+
+
+def test_one_task_told_twice_is_one_list(tmp_path):
+    page, report, ledger = _run(tmp_path, {"a.md": A, "b.md": B})
+    assert _steps(page) == ["1. Tag the release in the harbor repository.", "2. Build the harbor image with make image.",
+                            "3. Run the smoke tests against the new image.", "4. Push the harbor image to the registry.",
+                            "5. Deploy the release with the harbor chart."]
+    body = page.split("## Sources")[0]
+    assert re.search(r"^1\. Tag.*\n2\. Build.*\n3\. Run.*\n4\. Push.*\n5\. Deploy", body, re.M)  # one list
+    assert report["errors"] == 0
+    status = {(e["doc"], e["start"]): e["status"] for e in ledger["entries"]}
+    assert status[("b.md", 5)] == "kept" and status[("b.md", 7)] == "kept"  # the steps only b has
+    assert sorted([status[("a.md", 5)], status[("b.md", 6)]]) == ["kept", "merged"]  # the shared one, once
+
+
+def test_lists_of_different_tasks_stay_apart(tmp_path):
+    other = ("# Release the harbor app\n\n## Rollback\n\n1. Stop the harbor service on every host.\n"
+             "2. Push the harbor image to the registry.\n3. Restore the previous database snapshot.\n")
+    page, report, _ = _run(tmp_path, {"a.md": A, "c.md": other})
+    steps = _steps(page)
+    assert "1. Stop the harbor service on every host." in steps  # one shared step is not one task
+    assert steps.index("1. Stop the harbor service on every host.") > steps.index("3. Deploy the release with the harbor chart.")
+    assert report["errors"] == 0
