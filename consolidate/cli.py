@@ -282,6 +282,26 @@ def publish(out_dir: Annotated[Path, typer.Argument(help="A reviewed run's outpu
         _fail(exc)
     for line in result.lines():
         out.print(line, markup=False, highlight=False)
+    if not result.pages:
+        err.print(f"error: nothing to publish: no page of {out_dir} is accepted; accept pages with "
+                  f"`consolidate accept {out_dir} --all --only-clean` or `consolidate review {out_dir}`", markup=False, highlight=False)
+        raise typer.Exit(1)
+
+
+@app.command()
+def accept(out_dir: Annotated[Path, typer.Argument(help="A run's output folder.")],
+           pages: Annotated[Optional[list[str]], typer.Argument(help="Page files to accept (e.g. quickstart.md).", show_default=False)] = None,
+           every: Annotated[bool, typer.Option("--all", help="Accept every page.")] = False,
+           only_clean: Annotated[bool, typer.Option("--only-clean", help="Only pages with 0 checker errors.")] = False) -> None:
+    """Accept pages without the browser: the same decision as the review app's Accept (OUT/review.json)."""
+    from consolidate.accept import accept as do_accept
+
+    try:
+        result = do_accept(out_dir, list(pages or []), every, only_clean)
+    except ConsolidateError as exc:
+        _fail(exc)
+    for line in result.lines():
+        out.print(line, markup=False, highlight=False)
 
 
 @app.command("eval")

@@ -74,6 +74,8 @@ class PagePlan(Record):
     topic: str
     chunk_ids: tuple[str, ...]  # reading order
     sources: tuple[str, ...]
+    section: str = ""  # folder the page lives in (stages/sections.py); "" = inferred / the root
+    audience: str = ""  # admin, developer, overview or the tree's own top folder (stages/sections.py)
 
 
 class Plan(Record):

@@ -72,6 +72,12 @@ def site_tree(tmp_path, content="docs"):
     return site
 
 
+def published_path(view, name):
+    """Where publish puts a run page: under its plan section (the folder of its main source)."""
+    p = view.page_plan(name)
+    return f"{p.section}/{name}" if p.section else name
+
+
 def test_publish_mkdocs_writes_pages_redirects_and_rewrites_links(tmp_path, reviewed):
     site = site_tree(tmp_path)
     view = RunView.load(reviewed)
@@ -79,18 +85,26 @@ def test_publish_mkdocs_writes_pages_redirects_and_rewrites_links(tmp_path, revi
     assert r.exit_code == 0, r.output
     assert not (site / MANIFEST).exists()  # dry run changes nothing
     for name in view.pages:
-        assert f"would write {site / 'docs' / name}" in r.output
+        assert f" {site / 'docs' / published_path(view, name)} (page {name})" in r.output
+    assert "ops/worker-old.md" in {published_path(view, n) for n in view.pages}  # kept in its folder, not flattened
     assert f"would write {site / 'mkdocs.redirects.yml'}" in r.output and "would rewrite-links" in r.output
     r = runner.invoke(app, ["publish", str(reviewed), "--to", str(site)])
     assert r.exit_code == 0, r.output
     page = (site / "docs" / first_page(reviewed)).read_text()
     assert page.startswith('---\ntitle: "Background worker"\n') and "[^1]:" in page
     guide = (site / "docs" / "guide.md").read_text()
-    assert "[the old worker page](worker-old.md#worker-old)" in guide  # retired target -> its new page, anchor kept
+    assert "[the old worker page](ops/worker-old.md#worker-old)" in guide  # its page is now at the same path
     assert "https://x.example/ops/worker-old.md" in guide and "[kept](ops/worker-old.md)" in guide  # URLs and code untouched
     assert "`[in code](ops/worker-old.md)`" in guide and "[r]: worker-runbook.md" in guide and guide.endswith("```\n")
-    assert not (site / "docs" / "ops" / "worker-old.md").exists()  # retired input, unchanged since the run: removed
-    assert '"ops/worker-old.md": "worker-old.md"' in (site / "mkdocs.redirects.yml").read_text()
+    assert not (site / "docs" / "runbook.md").exists()  # retired input, unchanged since the run: removed
+    assert (site / "docs" / "ops" / "worker-old.md").read_text().startswith('---\ntitle: "Worker (old)"')
+    redirects = (site / "mkdocs.redirects.yml").read_text()
+    assert '"runbook.md": "worker-runbook.md"' in redirects and "ops/worker-old.md" not in redirects  # no self-redirect
+    # a hub at the root lists every page; the nav file names them all
+    hub = (site / "docs" / "index.md").read_text()
+    assert all(f"]({published_path(view, n)})" in hub for n in view.pages)
+    nav = (site / "mkdocs.nav.yml").read_text()
+    assert '"Home": "index.md"' in nav and all(published_path(view, n) in nav for n in view.pages)
     # publishing again changes nothing
     again = runner.invoke(app, ["publish", str(reviewed), "--to", str(site)])
     assert "0 files changed" in again.output
@@ -118,13 +132,18 @@ def test_publish_other_generators(tmp_path, reviewed, site_name, content, redire
     publish(reviewed, site, site_name)
     page = (site / content / first_page(reviewed)).read_text()
     data = json.loads((site / redirects).read_text())
+    guide = (site / content / "guide.md").read_text()
     if site_name == "docusaurus":
         assert page.startswith('---\nid: "background-worker"\ntitle: "Background worker"\nslug: "/background-worker"\n---')
-        assert {"from": "/docs/ops/worker-old", "to": "/docs/worker-old"} in data
+        assert {"from": "/docs/runbook", "to": "/docs/worker-runbook"} in data
+        assert "[r]: worker-runbook.md" in guide  # Docusaurus resolves file paths
+        assert "sidebars.json" in {p.name for p in site.iterdir()}
     else:
         assert page.startswith('---\ntitle: "Background worker"\n---')
-        assert data["/ops/worker-old/"] == "/worker-old/"
-    assert "](worker-old.md#worker-old)" in (site / content / "guide.md").read_text()
+        assert data["/runbook/"] == "/worker-runbook/" and "/ops/worker-old/" not in data  # no self-redirect
+        assert "[r]: /worker-runbook/" in guide  # Starlight resolves routes, not .md paths
+        assert json.loads((site / "sidebar.json").read_text())[0] == {"label": "Home", "link": "/"}
+    assert "\n# Background worker" not in page  # the title is the H1 these generators render
 
 
 def test_only_accepted_pages_are_published(tmp_path):
@@ -132,8 +151,12 @@ def test_only_accepted_pages_are_published(tmp_path):
     page = first_page(out)
     decide(out, page, "accepted")
     res = publish(out, tmp_path / "site", "mkdocs")
-    assert [a.path for a in res.actions if a.detail.startswith("page")] == [f"docs/{page}"]
+    assert [a.path for a in res.actions if a.detail.startswith("page")] == [f"docs/{published_path(RunView.load(out), page)}"]
     assert {why for _, why in res.skipped} == {"pending review"}
+    # the nav lists the published page and the pages the site keeps (guide.md is no input of the run)
+    res = publish(out, site_tree(tmp_path), "mkdocs", dry_run=True)
+    nav = next(a.text for a in res.actions if a.detail == "nav")
+    assert f'"{published_path(RunView.load(out), page)}"' in nav and '"Guide": "guide.md"' in nav
     assert res.warnings == [f"{page} links to worker-runbook.md, which is not published (the link will be dead)"]
     with pytest.raises(UsageError, match="unknown site 'hugo'; known: docusaurus, mkdocs, starlight"):
         publish(out, tmp_path / "site", "hugo")

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from consolidate.errors import UsageError
 from consolidate.records import Chunk, Document, Finding, PagePlan, Plan, Topic
+from consolidate.stages import sections
 
 SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 SLUG_RULE = "a slug is a page's file name: 1-100 letters, digits, '-', '_' or '.', starting with a letter or digit (no '/')"
@@ -54,9 +55,9 @@ def redirects_for(pages: list[PagePlan], by_id: dict[str, Chunk], docs: list[Doc
 
 def plan_pages(topics: list[Topic], chunks: list[Chunk], docs: list[Document], stale: frozenset = frozenset(),
                residue: frozenset = frozenset()) -> Plan:
-    """One page per topic. residue: documents written as instructions to a model (merge/residue.py);
-    they are on no page (the ledger drops their lines as `draft-residue`), and a topic of nothing
-    else makes no page."""
+    """One page per topic and stated audience (sections.split_by_audience). residue: documents
+    written as instructions to a model (merge/residue.py); they are on no page (the ledger drops
+    their lines as `draft-residue`), and a topic of nothing else makes no page."""
     by_id = {c.id: c for c in chunks}
     doc_by = {d.path: d for d in docs}
     pages, used = [], set()
@@ -65,20 +66,23 @@ def plan_pages(topics: list[Topic], chunks: list[Chunk], docs: list[Document], s
             t = t.model_copy(update={"chunk_ids": tuple(c for c in t.chunk_ids if by_id[c].doc not in residue)})
             if not t.chunk_ids:
                 continue
-        title = " ".join(_title(t, by_id, doc_by, stale).split())  # one line: it is the page's heading
-        slug, k = slugify(title), 2
-        while slug in used:
-            slug, k = f"{slugify(title)}-{k}", k + 1
-        used.add(slug)
-        order = reading_order(list(t.chunk_ids), by_id, stale)
-        sources = tuple(dict.fromkeys(by_id[c].doc for c in order))
-        pages.append(PagePlan(slug=slug, title=title, topic=t.id, chunk_ids=tuple(order), sources=sources))
+        for group in sections.split_by_audience(t.chunk_ids, by_id, doc_by):
+            part = t.model_copy(update={"chunk_ids": group})
+            title = " ".join(_title(part, by_id, doc_by, stale).split())  # one line: it is the page's heading
+            slug, k = slugify(title), 2
+            while slug in used:
+                slug, k = f"{slugify(title)}-{k}", k + 1
+            used.add(slug)
+            order = reading_order(list(group), by_id, stale)
+            sources = tuple(dict.fromkeys(by_id[c].doc for c in order))
+            pages.append(PagePlan(slug=slug, title=title, topic=t.id, chunk_ids=tuple(order), sources=sources))
+    pages = sections.infer(pages, doc_by)
     return Plan(pages=tuple(pages), redirects=redirects_for(pages, by_id, docs))
 
 
 def plan_to_json(plan: Plan) -> dict:
     return {
-        "about": "Edit pages (titles, slugs, which chunks go where, their order) and rerun with "
+        "about": "Edit pages (titles, slugs, sections, audiences, which chunks go where, their order) and rerun with "
                  "`consolidate run ... --plan plan.json`. Redirects are recomputed from the pages.",
         "pages": [p.model_dump(mode="json") for p in plan.pages],
         "redirects": plan.redirects,
@@ -93,6 +97,7 @@ def _check_entry(p: PagePlan, where: str) -> None:
         value = getattr(p, name)
         if any(ord(ch) < 32 or ch == "\x7f" for ch in value):
             raise UsageError(f"{where}.{name} {value!r}: must be one line of text (no line breaks or control characters); fix it")
+    sections.check(p, where)
 
 
 def load_plan(data: dict, source: str, chunks: list[Chunk], docs: list[Document]) -> tuple[Plan, list[Finding]]:
@@ -127,4 +132,5 @@ def load_plan(data: dict, source: str, chunks: list[Chunk], docs: list[Document]
             findings.append(Finding(severity="warning", kind="unplaced-chunk", page=c.doc, line=c.start,
                                     message=f"{c.doc}:{c.start}-{c.end} (chunk {c.id}) is in no page of {source}; its content is left out"))
     pages = [p.model_copy(update={"sources": tuple(dict.fromkeys(by_id[c].doc for c in p.chunk_ids))}) for p in pages]
+    pages = sections.infer(pages, {d.path: d for d in docs})
     return Plan(pages=tuple(pages), redirects=redirects_for(pages, by_id, docs)), findings

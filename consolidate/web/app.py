@@ -27,8 +27,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from consolidate.accept import EditHasErrors, accept_page
 from consolidate.errors import UsageError
-from consolidate.records import Finding
 from consolidate.web import decisions as D
 from consolidate.web import pageview
 from consolidate.web.runview import RunView
@@ -132,14 +132,12 @@ def create_app(out: Path, token: str | None = None, allowed_hosts: list[str] | N
         action = form.get("action")
         with lock:
             view.reload_decisions()
-            current = view.decision(name)
             if action == "accept":
-                if current is not None and current.status == "edited" and current.errors:
+                try:
+                    accept_page(view, name)
+                except EditHasErrors:
                     return page(request, "error.html", 409, message="This edit has checker errors; fix the flagged "
                                 "sentences and save again before accepting.", back=f"/page/{name}")
-                text = current.text if current is not None and current.text is not None else view.pages[name]
-                found = list(current.findings) if current is not None and current.text is not None else view.findings(name)
-                D.decide(view.out, name, "accepted", p, view.docs, text, [_finding(f) for f in found])
             elif action == "reject":
                 D.decide(view.out, name, "rejected", p, view.docs, None)
             elif action == "reset":
@@ -182,10 +180,6 @@ def create_app(out: Path, token: str | None = None, allowed_hosts: list[str] | N
                     exception_handlers={HTTPException: http_error})
     app.state.token = token
     return app
-
-
-def _finding(f: dict) -> Finding:
-    return Finding.model_validate(f)
 
 
 def _stamp(out: Path) -> tuple:
