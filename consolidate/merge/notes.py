@@ -82,7 +82,7 @@ class PageNotes:
 
 
 def _side_note(c: Conflict, live: list, para: int) -> DraftBlock:
-    if c.kind == "negation":
+    if c.kind == "negation" and not c.subject.startswith("whether "):  # "whether ...": yes vs no (claims/polarity.py)
         text = f"{NOTE_PREFIX} one source says there is no {c.subject}; others describe one. {NOTE_END}"
     else:
         shared = set.intersection(*(set(s.values) for s in live)) if live else set()

@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from pydantic import ValidationError
 
 from consolidate.errors import UsageError
-from consolidate.records import Chunk, Document, Finding, PagePlan, Plan, Topic
+from consolidate.records import Alias, Chunk, Document, Finding, PagePlan, Plan, Topic
 
 SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 SLUG_RULE = "a slug is a page's file name: 1-100 letters, digits, '-', '_' or '.', starting with a letter or digit (no '/')"
@@ -72,16 +72,20 @@ def plan_pages(topics: list[Topic], chunks: list[Chunk], docs: list[Document], s
         used.add(slug)
         order = reading_order(list(t.chunk_ids), by_id, stale)
         sources = tuple(dict.fromkeys(by_id[c].doc for c in order))
-        pages.append(PagePlan(slug=slug, title=title, topic=t.id, chunk_ids=tuple(order), sources=sources))
+        pages.append(PagePlan(slug=slug, title=title, topic=t.id, chunk_ids=tuple(order), sources=sources,
+                              historical=bool(stale) and all(d in stale for d in sources)))
     return Plan(pages=tuple(pages), redirects=redirects_for(pages, by_id, docs))
 
 
 def plan_to_json(plan: Plan) -> dict:
     return {
         "about": "Edit pages (titles, slugs, which chunks go where, their order) and rerun with "
-                 "`consolidate run ... --plan plan.json`. Redirects are recomputed from the pages.",
+                 "`consolidate run ... --plan plan.json`. Redirects are recomputed from the pages. A page "
+                 "marked historical has only stale sources: it records the past and is not current docs. "
+                 "aliases: one thing under several names; the drafter's own words use `preferred`.",
         "pages": [p.model_dump(mode="json") for p in plan.pages],
         "redirects": plan.redirects,
+        "aliases": [a.model_dump(mode="json") for a in plan.aliases],
     }
 
 
@@ -127,4 +131,14 @@ def load_plan(data: dict, source: str, chunks: list[Chunk], docs: list[Document]
             findings.append(Finding(severity="warning", kind="unplaced-chunk", page=c.doc, line=c.start,
                                     message=f"{c.doc}:{c.start}-{c.end} (chunk {c.id}) is in no page of {source}; its content is left out"))
     pages = [p.model_copy(update={"sources": tuple(dict.fromkeys(by_id[c].doc for c in p.chunk_ids))}) for p in pages]
-    return Plan(pages=tuple(pages), redirects=redirects_for(pages, by_id, docs)), findings
+    aliases = []
+    if not isinstance(data.get("aliases", []), list):
+        raise UsageError(f"{source}: \"aliases\" must be a list of {{preferred, aliases, sources}} entries; fix it or delete it")
+    for i, a in enumerate(data.get("aliases", [])):
+        try:
+            aliases.append(Alias.model_validate(a))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(map(str, (f"aliases[{i}]",) + tuple(first["loc"])))
+            raise UsageError(f"{source}: {where}: {first['msg']}; fix it or delete the entry")
+    return Plan(pages=tuple(pages), redirects=redirects_for(pages, by_id, docs), aliases=tuple(aliases)), findings
