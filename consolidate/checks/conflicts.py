@@ -159,7 +159,9 @@ def _lists(units: list[Unit], stale: frozenset) -> list[Conflict]:
             side = _side(us[0], tuple(extra[:4]) or ("none of these",), stale)
             sides.append(side.model_copy(update={"end": max(u.end for u in us),
                                                  "text": " ".join(" ".join(u.text.split()) for u in us)[:300]}))
-        out.append(_conflict("list", F.plain(subject, 8) or "list members", sides))
+        # the heading's words, lower-cased and without numbers or asides: a subject states no facts
+        words = re.sub(r"\([^)]*\)|[^\w\s-]|\d", " ", F.plain(subject, 8)).lower().split()
+        out.append(_conflict("list", " ".join(words) or "list members", sides))
     return out
 
 

@@ -36,7 +36,7 @@ def _entries(lines) -> dict[str, str]:
     for ln in lines:
         m = ENTRY.match(ln)
         if m:
-            label = re.sub(r"[*`_]", "", m.group(1)).strip()
+            label = m.group(1).replace("*", "").strip()
             out.setdefault(_key(label, m.group(2)), f"{label} {m.group(2).strip()}".strip())  # no ": " (notes split on it)
     return out
 

@@ -16,6 +16,7 @@ from consolidate.checks.facts import plain
 from consolidate.checks.support import content_words, negations
 
 MIN_WORDS, MAX_WORDS = 3, 30
+AUX = frozenset({"doe"})  # "does" once its `s` is dropped as a plural: an auxiliary, not content
 
 
 def polarity_groups(units) -> list[tuple[str, list, list]]:
@@ -25,7 +26,7 @@ def polarity_groups(units) -> list[tuple[str, list, list]]:
     for u in units:
         if u.kind not in ("sentence", "list_item") or len(u.text.split()) > MAX_WORDS:
             continue
-        key = content_words(u.text)
+        key = content_words(u.text) - AUX
         if len(key) >= MIN_WORDS:
             by_key[key].append((negations(u.text) % 2, u))
     out = []
