@@ -8,6 +8,7 @@
   no dead-letter queue") while other sources describe it; a statement another document negates
   (claims/polarity.py).
 - list: two lists for the same step with different members (claims/lists.py).
+- value: one port given for two different things (claims/ports.py).
 Bold labels, command flags and metric/target table rows are read as settings too
 (claims/extract.py). The conflicts of one disagreement are joined under one id, and sides in
 different marked contexts are read apart (claims/settle.py).
@@ -24,12 +25,13 @@ from consolidate.claims.context import unit_context
 from consolidate.claims.extract import claims_of
 from consolidate.claims.lists import list_disagreements
 from consolidate.claims.polarity import polarity_groups
-from consolidate.claims.settle import CONTEXT_DIFFERS, join_pairs, settle
+from consolidate.claims.ports import port_disagreements
+from consolidate.claims.settle import CONTEXT_DIFFERS, MAX_SIDES as SETTLE_MAX_SIDES, join_pairs, settle
 from consolidate.dedupe import UnionFind, shingles, similar_pairs
 from consolidate.records import Conflict, ConflictSide, Finding
 from consolidate.units import Unit
 
-MAX_SIDES = 6
+MAX_SIDES = SETTLE_MAX_SIDES
 SETTING_LINE = re.compile(r"^\s*(?:export\s+|-\s+)?([A-Za-z_][\w.-]*)\s*(?:=|:)\s*[\"']?([\w.:/-]+?)[\"']?\s*,?\s*(?:#.*)?$")
 SETTING_PROSE = re.compile(r"\bset\s+`?([A-Za-z_][\w.-]*)`?\s+to\s+`?([\w.:/-]+?)`?(?=[\s.,;)]|$)|"
                            r"`?([A-Za-z_][\w.-]*)`?\s+(?:defaults\s+to|(?:is\s+|was\s+)?set\s+to)\s+`?([\w.:/-]+?)`?(?=[\s.,;)]|$)",
@@ -120,7 +122,7 @@ def find_conflicts(units: list[Unit], pairs: list[tuple[Unit, Unit]] = (), stale
         sides = [_side(u, (v,), stale) for _, us in sorted(values.items())
                  for u, v in {u.doc: (u, v) for u, v in reversed(us)}.values()]
         out.append(_conflict("value", shown[nk], sides))
-    out += _negations(units, stale) + _polarity(units, stale) + _lists(units, stale)
+    out += _negations(units, stale) + _polarity(units, stale) + _lists(units, stale) + _ports(units, stale)
     if similar:
         out += similar_value_pairs(units, stale)
     paired = len(pairs)  # the drafter's own pairs stay as they are: it shows them side by side
@@ -148,6 +150,12 @@ def _polarity(units: list[Unit], stale: frozenset) -> list[Conflict]:
         sides = [_side(u, ("yes",), stale) for u in yes[:MAX_SIDES // 2]] + [_side(u, ("no",), stale) for u in no[:MAX_SIDES // 2]]
         out.append(_conflict("negation", "whether " + subject[:1].lower() + subject[1:], sides))
     return out
+
+
+def _ports(units: list[Unit], stale: frozenset) -> list[Conflict]:
+    """One port given for two things (claims/ports.py): each side gives the role and the port as written."""
+    return [_conflict("value", "what the port is for", [_side(u, (role, written), stale) for u, role, written in sides[:MAX_SIDES]])
+            for _, sides in port_disagreements(units)]
 
 
 def _lists(units: list[Unit], stale: frozenset) -> list[Conflict]:

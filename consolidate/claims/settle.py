@@ -21,6 +21,7 @@ from consolidate.dedupe import UnionFind
 from consolidate.records import Conflict
 
 CONTEXT_DIFFERS = "context-differs"
+MAX_SIDES = 6  # as checks/conflicts.MAX_SIDES: the most sides one conflict keeps
 
 
 def _disputed(c: Conflict) -> frozenset[str]:
@@ -29,9 +30,10 @@ def _disputed(c: Conflict) -> frozenset[str]:
     return frozenset(v for s in sets for v in s - shared)
 
 
-def join_groups(conflicts: list[Conflict]) -> list[list[int]]:
+def join_groups(conflicts: list[Conflict], max_sides: int = MAX_SIDES) -> list[list[int]]:
     """Indexes of the conflicts that are one disagreement, each group in order, groups in order
-    of their first conflict."""
+    of their first conflict. A group whose sides would pass `max_sides` is not joined: a
+    conflict keeps at most that many sides, and a join must not lose the sides a page cites."""
     values = [i for i, c in enumerate(conflicts) if c.kind == "value"]
     uf = UnionFind(range(len(conflicts)))
     at: dict[tuple[str, int], list[int]] = defaultdict(list)
@@ -56,7 +58,11 @@ def join_groups(conflicts: list[Conflict]) -> list[list[int]]:
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(conflicts)):  # a group's root is its first member
         groups[uf.find(i)].append(i)
-    return list(groups.values())
+    out = []
+    for idx in groups.values():  # a join that would hold more sides than a conflict keeps stays apart
+        sides = {(s.doc, s.start) for i in idx for s in conflicts[i].sides}
+        out += [idx] if len(sides) <= max_sides else [[i] for i in idx]
+    return sorted(out)
 
 
 def joined(members: list[Conflict], make) -> Conflict:
