@@ -244,11 +244,12 @@ def test_silent_resolution_is_flagged(corpus_out, tmp_path):
     out = tmp_path / "out"
     shutil.copytree(corpus_out, out)
     report = json.loads((out / "report.json").read_text())
-    c = next(c for c in report["conflicts"] if c["subject"] == "concurrency")
+    # (the `concurrency` setting is a context-differs warning now: a local-setup value is one side)
+    c = next(c for c in report["conflicts"] if c["subject"] == "PostgreSQL minimum version")
     page = out / "pages" / c["page"]
     lines = page.read_text().splitlines()
-    # drop the disagreement note about concurrency and the block citing its second side
-    kept = [ln for ln in lines if not (ln.startswith("> **Sources disagree:** concurrency"))]
+    # drop the disagreement note and the block citing its second side
+    kept = [ln for ln in lines if not (ln.startswith("> **Sources disagree:** PostgreSQL minimum version"))]
     page.write_text("\n".join(kept) + "\n")
     second = c["sides"][1]
     text = page.read_text()

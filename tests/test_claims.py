@@ -122,3 +122,29 @@ def test_plan_aliases_must_be_a_list(hard_out):
         load_plan(data | {"aliases": [{"preferred": "x"}]}, "plan.json", res.chunks, res.docs)
     plan, _ = load_plan(data, "plan.json", res.chunks, res.docs)
     assert plan.aliases[0].preferred == "voter_import"
+
+
+def test_one_port_for_two_things_and_joins_keep_every_side():
+    from consolidate.claims.settle import join_groups
+    from consolidate.records import Conflict, ConflictSide
+    units = [U("hub.md", 1, "```bash\ndocker run -p 3001:3001 emp-job-queue:hub\n```", "code"),
+             U("worker.md", 1, "```bash\nWORKER_BASE_A1111_PORT=3001\n```", "code"),
+             U("ports.md", 1, "| Port | Service |\n|---|---|\n| 3001-3008 | Automatic1111 |", "table"),
+             U("hub2.md", 1, "```bash\nHUB_PORT=3002\n```", "code"), U("hub3.md", 1, "```sh\ndocker run -p 3002:3002 hub:latest\n```", "code")]
+    c = next(c for c in find_conflicts(units) if c.subject == "what the port is for")
+    assert [s.values for s in c.sides] == [("emp-job-queue:hub", "3001"), ("Automatic1111", "3001-3008"),
+                                           ("WORKER_BASE_A1111_PORT", "3001")]  # 3002 is the hub's in both
+
+    def conflict(i, docs, value):
+        return Conflict(id=f"k{i}", kind="value", subject="x", sides=tuple(
+            ConflictSide(doc=d, start=1, end=1, chunk="c", text="t", values=(v,)) for d, v in zip(docs, value)))
+    small = [conflict(0, ["a", "b"], ["1", "2"]), conflict(1, ["b", "c"], ["2", "3"])]
+    assert join_groups(small) == [[0, 1]]
+    big = small + [conflict(2, ["c", "d", "e", "f", "g"], ["3", "4", "5", "6", "7"])]
+    assert join_groups(big) == [[0], [1], [2]]  # 7 sides: not joined, none lost
+
+
+def test_a_rename_needs_an_arrow_or_two_code_names():
+    texts = {"CHANGELOG.md": ["- **Goal**: Rename project to better reflect its purpose", "Renamed `old_cli` to `new_cli`."],
+             "a.md": ["The project uses old_cli and better tools."]}
+    assert [(a.preferred, a.aliases) for a in find_aliases(texts)] == [("new_cli", ("old_cli",))]

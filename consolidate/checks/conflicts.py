@@ -118,9 +118,13 @@ def find_conflicts(units: list[Unit], pairs: list[tuple[Unit, Unit]] = (), stale
         docs = {u.doc for us in values.values() for u, _ in us}
         if len(values) < 2 or len(docs) < 2:
             continue
-        # every document that gives a value is a side (the first place it does), values in order
-        sides = [_side(u, (v,), stale) for _, us in sorted(values.items())
-                 for u, v in {u.doc: (u, v) for u, v in reversed(us)}.values()]
+        # a side per value, each from a document no other side is from where one gives it (the
+        # rarest values choose first), so the conflict spans every document it can
+        sides, used = [], set()
+        for _, us in sorted(values.items(), key=lambda kv: (len({u.doc for u, _ in kv[1]}), kv[0])):
+            u, v = next(((u, v) for u, v in us if u.doc not in used), us[0])
+            used.add(u.doc)
+            sides.append(_side(u, (v,), stale))
         out.append(_conflict("value", shown[nk], sides))
     out += _negations(units, stale) + _polarity(units, stale) + _lists(units, stale) + _ports(units, stale)
     if similar:

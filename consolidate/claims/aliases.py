@@ -18,7 +18,10 @@ from collections import defaultdict
 from consolidate.records import Alias
 
 IDENT = re.compile(r"(?<![\w./:-])([a-z][a-z0-9]*(?:[_-][a-z][a-z0-9]*){1,3})(?![\w/-]|\.\w)")
-RENAME = re.compile(r"\brenam(?:e|ed|ing)\b[^\n`]{0,20}?:?\s*`?([\w.-]{3,60})`?\s*(?:→|->|=>|\bto\b)\s*`?([\w.-]{3,60})`?", re.I)
+# "Rename: old → new" (an arrow), or "renamed `old` to `new`" (both names as code): "Rename
+# project to better reflect ..." names nothing
+RENAME = re.compile(r"\brenam(?:e|ed|ing)\b[^\n`]{0,20}?:?\s*(?:([\w.-]{3,60})\s*(?:→|->|=>)\s*([\w.-]{3,60})"
+                    r"|`([\w.-]{3,60})`\s*(?:→|->|=>|\bto\b)\s*`([\w.-]{3,60})`)", re.I)
 
 
 def _stems(term: str) -> tuple[str, ...]:
@@ -31,7 +34,7 @@ def renames(texts: dict[str, list[str]]) -> list[tuple[str, str, str, int]]:
     for doc in sorted(texts):
         for no, ln in enumerate(texts[doc], start=1):
             for m in RENAME.finditer(ln):
-                old, new = m.group(1).rstrip("."), m.group(2).rstrip(".")
+                old, new = (m.group(1) or m.group(3)).rstrip("."), (m.group(2) or m.group(4)).rstrip(".")
                 if old.lower() != new.lower():
                     out.append((old, new, doc, no))
     return out
@@ -56,9 +59,12 @@ def find_aliases(texts: dict[str, list[str]]) -> list[Alias]:
             continue  # one document's own spellings
         preferred = max(terms, key=lambda t: (len(docs[t]), max(docs[t]), t))
         out.append(Alias(preferred=preferred, aliases=tuple(t for t in terms if t != preferred), sources=docs))
+    recorded: dict[tuple[str, str], list[str]] = {}  # (old, new) -> the documents recording it
     for old, new, doc, _ in renames(texts):
+        recorded.setdefault((old, new), []).append(doc)
+    for (old, new), where in recorded.items():
         rx = re.compile(rf"(?<![\w.-]){re.escape(old)}(?![\w-])")
-        still = [d for d in sorted(texts) if d != doc and any(rx.search(ln) for ln in texts[d])]
+        still = [d for d in sorted(texts) if d not in where and any(rx.search(ln) for ln in texts[d])]
         if still:
-            out.append(Alias(preferred=new, aliases=(old,), sources={new: [doc], old: still}))
+            out.append(Alias(preferred=new, aliases=(old,), sources={new: sorted(set(where)), old: still}))
     return sorted(out, key=lambda a: a.preferred)

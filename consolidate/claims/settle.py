@@ -45,6 +45,8 @@ def join_groups(conflicts: list[Conflict], max_sides: int = MAX_SIDES) -> list[l
         for a, b in zip(group, group[1:]):
             if disputed[a] & disputed[b]:
                 uf.union(a, b)
+    strong = UnionFind(range(len(conflicts)))  # joined by shared sides only
+    strong.parent = dict(uf.parent)
     by_value: dict[str, list[int]] = defaultdict(list)
     for i in values:
         for v in disputed[i]:
@@ -55,14 +57,25 @@ def join_groups(conflicts: list[Conflict], max_sides: int = MAX_SIDES) -> list[l
                 docs = {s.doc for s in conflicts[a].sides} & {s.doc for s in conflicts[b].sides}
                 if len(disputed[a] & disputed[b]) >= 2 and len(docs) >= 2:
                     uf.union(a, b)
-    groups: dict[int, list[int]] = defaultdict(list)
-    for i in range(len(conflicts)):  # a group's root is its first member
-        groups[uf.find(i)].append(i)
+
+    def sides(idx: list[int]) -> int:
+        return len({(s.doc, s.start) for i in idx for s in conflicts[i].sides})
+
     out = []
-    for idx in groups.values():  # a join that would hold more sides than a conflict keeps stays apart
-        sides = {(s.doc, s.start) for i in idx for s in conflicts[i].sides}
-        out += [idx] if len(sides) <= max_sides else [[i] for i in idx]
+    for idx in _groups(uf, len(conflicts)):  # too many sides: the joins by shared sides alone, or none
+        if sides(idx) <= max_sides:
+            out.append(idx)
+            continue
+        for sub in _groups(strong, len(conflicts), idx):
+            out += [sub] if sides(sub) <= max_sides else [[i] for i in sub]
     return sorted(out)
+
+
+def _groups(uf: UnionFind, n: int, among: list[int] | None = None) -> list[list[int]]:
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in (range(n) if among is None else among):
+        groups[uf.find(i)].append(i)
+    return list(groups.values())
 
 
 def joined(members: list[Conflict], make) -> Conflict:
