@@ -148,3 +148,12 @@ def test_a_rename_needs_an_arrow_or_two_code_names():
     texts = {"CHANGELOG.md": ["- **Goal**: Rename project to better reflect its purpose", "Renamed `old_cli` to `new_cli`."],
              "a.md": ["The project uses old_cli and better tools."]}
     assert [(a.preferred, a.aliases) for a in find_aliases(texts)] == [("new_cli", ("old_cli",))]
+
+
+def test_one_websocket_connection_at_two_paths():
+    units = [U("api.md", 1, "Connect to `ws://hub.example.com:3002`."),
+             U("broadcast.md", 1, "Monitors connect to ws://host/ws/monitor/monitor-123 and clients to ws://host/ws/client/c-1.")]
+    c = next(c for c in find_conflicts(units) if c.subject == "WebSocket endpoint")
+    assert [s.values for s in c.sides] == [("ws://hub.example.com:3002",), ("/ws/monitor/monitor-123",)]
+    units[0] = U("api.md", 1, "Connect to ws://hub/ws/x.")
+    assert not [c for c in find_conflicts(units) if c.subject == "WebSocket endpoint"]

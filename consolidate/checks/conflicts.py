@@ -8,7 +8,8 @@
   no dead-letter queue") while other sources describe it; a statement another document negates
   (claims/polarity.py).
 - list: two lists for the same step with different members (claims/lists.py).
-- value: one port given for two different things (claims/ports.py).
+- value: one port given for two different things (claims/ports.py); one WebSocket connection
+  at different paths (claims/endpoints.py).
 Bold labels, command flags and metric/target table rows are read as settings too
 (claims/extract.py). The conflicts of one disagreement are joined under one id, and sides in
 different marked contexts are read apart (claims/settle.py).
@@ -22,6 +23,7 @@ from collections import defaultdict
 
 from consolidate.checks import facts as F
 from consolidate.claims.context import unit_context
+from consolidate.claims.endpoints import endpoint_disagreements
 from consolidate.claims.extract import claims_of
 from consolidate.claims.lists import list_disagreements
 from consolidate.claims.polarity import polarity_groups
@@ -126,7 +128,7 @@ def find_conflicts(units: list[Unit], pairs: list[tuple[Unit, Unit]] = (), stale
             used.add(u.doc)
             sides.append(_side(u, (v,), stale))
         out.append(_conflict("value", shown[nk], sides))
-    out += _negations(units, stale) + _polarity(units, stale) + _lists(units, stale) + _ports(units, stale)
+    out += _negations(units, stale) + _polarity(units, stale) + _lists(units, stale) + _ports(units, stale) + _endpoints(units, stale)
     if similar:
         out += similar_value_pairs(units, stale)
     paired = len(pairs)  # the drafter's own pairs stay as they are: it shows them side by side
@@ -160,6 +162,12 @@ def _ports(units: list[Unit], stale: frozenset) -> list[Conflict]:
     """One port given for two things (claims/ports.py): each side gives the role and the port as written."""
     return [_conflict("value", "what the port is for", [_side(u, (role, written), stale) for u, role, written in sides[:MAX_SIDES]])
             for _, sides in port_disagreements(units)]
+
+
+def _endpoints(units: list[Unit], stale: frozenset) -> list[Conflict]:
+    """One WebSocket connection at different paths (claims/endpoints.py)."""
+    return [_conflict("value", "WebSocket endpoint", [_side(u, (value,), stale) for u, value in sides[:MAX_SIDES]])
+            for sides in endpoint_disagreements(units)]
 
 
 def _lists(units: list[Unit], stale: frozenset) -> list[Conflict]:
