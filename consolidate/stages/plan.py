@@ -99,6 +99,15 @@ def _check_entry(p: PagePlan, where: str) -> None:
             raise UsageError(f"{where}.{name} {value!r}: must be one line of text (no line breaks or control characters); fix it")
 
 
+def _entry(model, value, at: str, source: str, fix: str):
+    """One entry of plan.json read as `model`, or a one-line error naming where it is wrong."""
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise UsageError(f"{source}: {'.'.join(map(str, (at,) + tuple(first['loc'])))}: {first['msg']}; {fix}")
+
+
 def load_plan(data: dict, source: str, chunks: list[Chunk], docs: list[Document]) -> tuple[Plan, list[Finding]]:
     """Validate an edited plan against the current chunks; recompute redirects from its pages."""
     if not isinstance(data, dict) or not isinstance(data.get("pages", []), list):
@@ -106,12 +115,7 @@ def load_plan(data: dict, source: str, chunks: list[Chunk], docs: list[Document]
                          "fix it or delete the file to re-plan")
     pages = []
     for i, p in enumerate(data.get("pages", [])):
-        try:
-            pages.append(PagePlan.model_validate(p))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(map(str, (f"pages[{i}]",) + tuple(first["loc"])))
-            raise UsageError(f"{source}: {where}: {first['msg']}; fix it or delete the file to re-plan")
+        pages.append(_entry(PagePlan, p, f"pages[{i}]", source, "fix it or delete the file to re-plan"))
         _check_entry(pages[-1], f"{source}: pages[{i}]")
     if not pages:
         raise UsageError(f"{source}: the plan has no pages; add at least one or delete the file to re-plan")
@@ -135,10 +139,5 @@ def load_plan(data: dict, source: str, chunks: list[Chunk], docs: list[Document]
     if not isinstance(data.get("aliases", []), list):
         raise UsageError(f"{source}: \"aliases\" must be a list of {{preferred, aliases, sources}} entries; fix it or delete it")
     for i, a in enumerate(data.get("aliases", [])):
-        try:
-            aliases.append(Alias.model_validate(a))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(map(str, (f"aliases[{i}]",) + tuple(first["loc"])))
-            raise UsageError(f"{source}: {where}: {first['msg']}; fix it or delete the entry")
+        aliases.append(_entry(Alias, a, f"aliases[{i}]", source, "fix it or delete the entry"))
     return Plan(pages=tuple(pages), redirects=redirects_for(pages, by_id, docs), aliases=tuple(aliases)), findings
