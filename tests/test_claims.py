@@ -157,3 +157,12 @@ def test_one_websocket_connection_at_two_paths():
     assert [s.values for s in c.sides] == [("ws://hub.example.com:3002",), ("/ws/monitor/monitor-123",)]
     units[0] = U("api.md", 1, "Connect to ws://hub/ws/x.")
     assert not [c for c in find_conflicts(units) if c.subject == "WebSocket endpoint"]
+
+
+def test_notes_name_things_by_the_preferred_term_where_the_sides_hold_it():
+    from consolidate.merge.notes import preferring
+    from consolidate.records import Alias
+    table = [Alias(preferred="import_voters", aliases=("voter_import",), sources={})]
+    assert preferring("voter_import batch size", table, "runs import_voters with 100 rows") == "import_voters batch size"
+    assert preferring("voter_import batch size", table, "runs voter_import with 100 rows") == "voter_import batch size"
+    assert preferring("voter_imports", table, "import_voters") == "voter_imports"  # whole names only

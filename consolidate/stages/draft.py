@@ -208,7 +208,7 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
         page_file = f"{b.plan.slug}.md"
         assets: dict[str, str] = {}
         shown: list[tuple[str, list[DraftBlock]]] = []
-        notes = PageNotes()
+        notes = PageNotes(plan.aliases)
         for key, units in b.sections.items():
             blocks: list[DraftBlock] = []
             para_ids: dict[tuple[str, int], int] = {}
@@ -224,7 +224,7 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
                 for other in u.conflicts:
                     blocks.append(_block(other, links.rewrite(other, page_file, findings, assets), -len(blocks)))
                 if u.conflicts:
-                    blocks.append(pair_note(u, -len(blocks)))
+                    blocks.append(pair_note(u, -len(blocks), plan.aliases))
                 for c in u.notes:
                     notes.add(c, blocks)
             shown.append((b.titles[key], blocks))
