@@ -22,6 +22,7 @@ from consolidate.checks.ledger import make_ledger
 from consolidate.checks.links import input_urls
 from consolidate.checks.stale import find_stale
 from consolidate.claims.aliases import find_aliases
+from consolidate.claims.verdicts import verdicts_for_run
 from consolidate.merge.residue import residue_documents
 from consolidate.checks.tree import check_tree
 from consolidate.linkmap import site_root_dir
@@ -219,6 +220,9 @@ def _finish(res: RunResult, texts: dict[str, list[str]], progress: Progress, set
                                            od.cache / "llm", od.state / "model_drafts", stale, settings.draft.drop_stale,
                                            site_root(settings))
         res.findings += dfs
+        verdicts, vf = verdicts_for_run([c for d in drafts for c in d.conflicts], llm, od.cache / "llm")
+        res.findings += vf
+        res.report["verdicts"] = verdicts  # with a model configured: its verdicts on unsure conflicts
         historical = {p.slug for p in res.plan.pages if p.historical}  # every source stale: not current docs
         drafts = [d.model_copy(update={"historical": True}) if d.slug in historical else d for d in drafts]
         progress("draft", len(drafts), len(drafts))
@@ -260,7 +264,8 @@ def _finish(res: RunResult, texts: dict[str, list[str]], progress: Progress, set
         review = review_files(list(pages.items()), texts, [f.model_dump(mode="json") for f in res.findings])
         write_outputs(res.out, res.plan, review)
     res.report = build_report(res, drafts, claims, generated, ledger) | {"embedder": res.report.get("embedder", ""),
-                                                                          "skipped": not_used(res.skipped, assets)}
+                                                                          "skipped": not_used(res.skipped, assets),
+                                                                          "verdicts": res.report.get("verdicts", {})}
     res.report |= usage_totals(usage) | {"strict_dropped": dropped}
     for name, u in usage.items():
         res.report["page_details"].get(name, {}).update(u.as_dict())

@@ -10,5 +10,8 @@
 - lists.py: two lists for the same step with different members.
 - settle.py: one conflict per disagreement (sides found by several passes joined under one id),
   and the context rule (`context-differs`).
+- ports.py, endpoints.py: one port given for two things; one WebSocket connection at two paths.
 - aliases.py: one thing under two names (`voter_import` / `import_voters`, a recorded rename).
+- verdicts.py: with a model configured (optional), a same / different / contradicts verdict on
+  each conflict the context rule is unsure of, citing both sides and re-checked.
 """
