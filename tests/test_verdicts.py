@@ -25,10 +25,7 @@ def verdict_or_page(cites):
 
 @pytest.fixture
 def docs(tmp_path):
-    root = tmp_path / "docs"
-    for rel, text in DOCS.items():
-        write(root, rel, text)
-    return root
+    return [write(tmp_path / "docs", rel, text) for rel, text in DOCS.items()][0].parent
 
 
 def settings(server=None):
