@@ -310,7 +310,6 @@ def run_one(tree: Path, target: int) -> dict:
     draft_module.find_conflicts = plain_find
     conflicts_s, n_conflicts = spent
 
-
     t = time.perf_counter()
     pages = {f"{d.slug}.md": render_page(d, "2026-01-01", "bench") for d in drafts}
     assets = {rel for d in drafts for rel, _ in d.assets}
