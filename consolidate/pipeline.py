@@ -21,6 +21,8 @@ from consolidate.checks.inbound import list_inbound
 from consolidate.checks.ledger import make_ledger
 from consolidate.checks.links import input_urls
 from consolidate.checks.stale import find_stale
+from consolidate.claims.aliases import find_aliases
+from consolidate.claims.verdicts import verdicts_for_run
 from consolidate.merge.residue import residue_documents
 from consolidate.checks.tree import check_tree
 from consolidate.linkmap import site_root_dir
@@ -157,13 +159,15 @@ def _prepare(roots: list[Path], out: Path, settings: Settings, progress: Progres
             progress("cluster", len(res.topics), len(res.topics))
     res.report["embedder"] = embedder.model_id
     with _Timer(res, "plan"):
-        res.stale = find_stale(docs, texts)
         res.residue = residue_documents((d.path, texts[d.path]) for d in docs)
+        res.stale = find_stale(docs, texts, res.residue)
         if plan_file is not None:
             res.plan, pf = read_plan_file(plan_file, res.chunks, docs)
             res.findings += pf
         else:
             res.plan = plan_pages(res.topics, res.chunks, docs, frozenset(s["doc"] for s in res.stale), res.residue)
+        if not res.plan.aliases:  # an edited plan keeps the aliases (and preferred terms) it gives
+            res.plan = res.plan.model_copy(update={"aliases": tuple(find_aliases(texts))})
         write_json(out / "plan.json", plan_to_json(res.plan))
     return res, texts
 
@@ -193,16 +197,21 @@ def _finish(res: RunResult, texts: dict[str, list[str]], progress: Progress, set
     llm = settings.llm
     kept = review_decisions.kept_pages(res.out, res.plan, res.docs)  # accepted/edited in review, sources unchanged
     with _Timer(res, "draft"):
+        if res.residue is None:
+            res.residue = residue_documents((d.path, texts[d.path]) for d in res.docs)
+        residue = res.residue
         if res.stale is None:
-            res.stale = find_stale(res.docs, texts)
+            res.stale = find_stale(res.docs, texts, residue)
         for s in res.stale:
             res.findings.append(Finding(severity="warning", kind="stale-source", page="", line=s["line"],
                                         message=f"{s['doc']}:{s['line']}: stale or point-in-time source ({'; '.join(s['reasons'])})"
                                                 + ("; its text is left out of merged pages" if settings.draft.drop_stale else "")))
         stale = frozenset(s["doc"] for s in res.stale)
-        if res.residue is None:
-            res.residue = residue_documents((d.path, texts[d.path]) for d in res.docs)
-        residue = res.residue
+        for a in res.plan.aliases:
+            res.findings.append(Finding(severity="warning", kind="alias", page="", line=None,
+                                        message=f"one thing under several names: use {a.preferred!r} for "
+                                                + ", ".join(repr(t) for t in a.aliases) + " ("
+                                                + "; ".join(f"{t}: {', '.join(ds)}" for t, ds in a.sources.items()) + ")"))
         for doc in sorted(residue):
             res.findings.append(Finding(severity="warning", kind="draft-residue", page="", line=1,
                                         message=f"{doc}: written as instructions to a model, not documentation; "
@@ -211,6 +220,11 @@ def _finish(res: RunResult, texts: dict[str, list[str]], progress: Progress, set
                                            od.cache / "llm", od.state / "model_drafts", stale, settings.draft.drop_stale,
                                            site_root(settings))
         res.findings += dfs
+        verdicts, vf = verdicts_for_run([c for d in drafts for c in d.conflicts], llm, od.cache / "llm")
+        res.findings += vf
+        res.report["verdicts"] = verdicts  # with a model configured: its verdicts on unsure conflicts
+        historical = {p.slug for p in res.plan.pages if p.historical}  # every source stale: not current docs
+        drafts = [d.model_copy(update={"historical": True}) if d.slug in historical else d for d in drafts]
         progress("draft", len(drafts), len(drafts))
     generated = generated_date()
 
@@ -250,7 +264,8 @@ def _finish(res: RunResult, texts: dict[str, list[str]], progress: Progress, set
         review = review_files(list(pages.items()), texts, [f.model_dump(mode="json") for f in res.findings])
         write_outputs(res.out, res.plan, review)
     res.report = build_report(res, drafts, claims, generated, ledger) | {"embedder": res.report.get("embedder", ""),
-                                                                          "skipped": not_used(res.skipped, assets)}
+                                                                          "skipped": not_used(res.skipped, assets),
+                                                                          "verdicts": res.report.get("verdicts", {})}
     res.report |= usage_totals(usage) | {"strict_dropped": dropped}
     for name, u in usage.items():
         res.report["page_details"].get(name, {}).update(u.as_dict())
@@ -314,6 +329,8 @@ def build_report(res: RunResult, drafts: list[DraftPage], claims: dict[str, int]
                            silently_resolved=any(c.id in m for m in silent.get(f"{d.slug}.md", ())))
                       for d in drafts for c in d.conflicts],
         "stale": res.stale,
+        "historical_pages": [f"{p.slug}.md" for p in res.plan.pages if p.historical] if res.plan else [],
+        "aliases": [a.model_dump(mode="json") for a in res.plan.aliases] if res.plan else [],
         "reused_stages": res.reused,
         "timings": res.timings,
     }

@@ -76,11 +76,21 @@ class PagePlan(Record):
     sources: tuple[str, ...]
     section: str = ""  # folder the page lives in (stages/sections.py); "" = inferred / the root
     audience: str = ""  # admin, developer, overview or the tree's own top folder (stages/sections.py)
+    historical: bool = False  # every source is stale (checks/stale.py): a record of the past, not current docs
+
+
+class Alias(Record):
+    """One thing under several names (`voter_import` / `import_voters`): the term to use, the
+    others, and the documents that write each."""
+    preferred: str
+    aliases: tuple[str, ...]
+    sources: dict[str, list[str]]  # term -> documents using it
 
 
 class Plan(Record):
     pages: tuple[PagePlan, ...]
     redirects: dict[str, list[str]]  # every input document -> page files that hold its content
+    aliases: tuple[Alias, ...] = ()  # claims/aliases.py
 
 
 class Citation(Record):
@@ -116,14 +126,17 @@ class ConflictSide(Record):
     text: str
     values: tuple[str, ...] = ()
     stale: bool = False
+    context: str = ""  # the context its heading or file marks: dev, test, staging, production, example, changelog
 
 
 class Conflict(Record):
-    """Sources that disagree: the same setting/version/limit with different values, or a
-    statement and its negation. resolution: `noted` (the page says so), `stale` (only a stale
-    source disagrees), or '' (not yet decided)."""
+    """Sources that disagree: the same setting/version/limit/label with different values, a
+    statement and its negation, or two lists for one step with different members (`list`).
+    resolution: `noted` (the page says so), `stale` (only a stale source disagrees),
+    `context-differs` (the sides sit in different marked contexts, or one does and the other is
+    unmarked: a warning to look at, never an error), or '' (not yet decided)."""
     id: str
-    kind: Literal["value", "negation"]
+    kind: Literal["value", "negation", "list"]
     subject: str
     sides: tuple[ConflictSide, ...]
     resolution: str = ""
@@ -139,6 +152,7 @@ class DraftPage(Record):
     assets: tuple[tuple[str, str], ...] = ()  # (path under pages/, absolute source file) to copy
     conflicts: tuple[Conflict, ...] = ()
     dropped: tuple[tuple[str, int, int, str], ...] = ()  # (doc, start, end, reason) of units left out on purpose
+    historical: bool = False  # its plan entry is historical: every source is stale
 
 
 Severity = Literal["error", "warning"]

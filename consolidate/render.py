@@ -14,7 +14,9 @@ SOURCES_HEADING = "Sources"
 def front_matter(page: DraftPage, generated: str, generator: str) -> str:
     lines = ["---", f"title: {json.dumps(page.title, ensure_ascii=False)}", "sources:"]
     lines += [f"  - {json.dumps(s, ensure_ascii=False)}" for s in page.sources]
-    lines += [f"generated: {json.dumps(generated)}", f"generator: {json.dumps(generator)}", f"topic: {page.topic}", "---"]
+    lines += [f"generated: {json.dumps(generated)}", f"generator: {json.dumps(generator)}", f"topic: {page.topic}"]
+    lines += ["status: historical"] if page.historical else []  # its sources are all stale: a record, not current docs
+    lines += ["---"]
     return "\n".join(lines)
 
 

@@ -289,10 +289,26 @@ def run_one(tree: Path, target: int) -> dict:
     plan = plan_pages(topics, chunks, docs)
     done("plan", t, f"{len(plan.pages)} pages")
 
+    # conflict detection, timed inside draft (every call the drafter makes: its pages' pairs and
+    # the plan-wide pass over every unit); part of the draft time, shown apart
+    import consolidate.stages.draft as draft_module
+    spent = [0.0, 0]
+    plain_find = draft_module.find_conflicts
+
+    def timed_find(*args, **kwargs):
+        t0 = time.perf_counter()
+        out = plain_find(*args, **kwargs)
+        spent[0] += time.perf_counter() - t0
+        spent[1] = max(spent[1], len(out))
+        return out
+
+    draft_module.find_conflicts = timed_find
     t = time.perf_counter()
     drafts, fs = draft_pages(plan, chunks, docs, texts)
     findings += fs
-    done("draft", t)
+    done("draft", t, f"conflict detection {spent[0]:.2f} s ({spent[1]} conflicts across the plan)")
+    draft_module.find_conflicts = plain_find
+    conflicts_s, n_conflicts = spent
 
     t = time.perf_counter()
     pages = {f"{d.slug}.md": render_page(d, "2026-01-01", "bench") for d in drafts}
@@ -318,6 +334,7 @@ def run_one(tree: Path, target: int) -> dict:
         "times": {k: round(v, 3) for k, v in times.items()}, "total_s": round(total, 3),
         "peak_mib": round(peak_mib(), 1), "peaks": {k: round(v, 1) for k, v in peaks.items()},
         "embed_cps": round(len(chunks) / times["embed"], 1) if times["embed"] else 0.0,
+        "conflicts_s": round(conflicts_s, 3), "conflicts": n_conflicts,
         "claims": n_claims, "claims_per_s": round(n_claims / times["check"], 1) if times["check"] else 0.0,
         "errors": sum(errors.values()), "error_kinds": dict(errors.most_common()),
         "warnings": sum(f.severity == "warning" for f in findings),

@@ -125,6 +125,7 @@ def test_anchor_rules_follow_the_site_generator(tmp_path):
 class U:
     def __init__(self, doc, start, text, kind="sentence"):
         self.doc, self.start, self.end, self.text, self.kind, self.chunk = doc, start, start, text, kind, "c0"
+        self.section, self.parent_heading, self.parent, self.para = "", "", "", (doc, start)
 
 
 def test_conflicts_settings_versions_and_negations():
@@ -226,8 +227,16 @@ def test_corpus_conflicts_are_noted_in_pages(corpus_out):
     report = json.loads((corpus_out / "report.json").read_text())
     subjects = {c["subject"] for c in report["conflicts"]}
     assert {"concurrency", "PostgreSQL minimum version"} <= subjects
-    assert all(c["resolution"] in ("noted", "stale") for c in report["conflicts"])
+    assert all(c["resolution"] in ("noted", "stale", "context-differs") for c in report["conflicts"])
     assert not [f for f in report["findings"] if f["kind"] == "silent-resolution"]
+    # one disagreement, one id: the PostgreSQL minimum version found as a setting and as look-alike
+    # sentences on several pages is one conflict holding every side
+    pg = {c["id"] for c in report["conflicts"] if "PostgreSQL" in c["subject"] and c["kind"] == "value"}
+    assert len(pg) == 1
+    # a value given only for local development is a context-differs warning, not a noted conflict
+    differs = [c for c in report["conflicts"] if c["resolution"] == "context-differs"]
+    assert differs and all(any(s["context"] for s in c["sides"]) for c in differs)
+    assert {f["kind"] for f in report["findings"]} >= {"context-differs"}
 
 
 def test_silent_resolution_is_flagged(corpus_out, tmp_path):
@@ -235,11 +244,12 @@ def test_silent_resolution_is_flagged(corpus_out, tmp_path):
     out = tmp_path / "out"
     shutil.copytree(corpus_out, out)
     report = json.loads((out / "report.json").read_text())
-    c = next(c for c in report["conflicts"] if c["subject"] == "concurrency")
+    # (the `concurrency` setting is a context-differs warning now: a local-setup value is one side)
+    c = next(c for c in report["conflicts"] if c["subject"] == "PostgreSQL minimum version")
     page = out / "pages" / c["page"]
     lines = page.read_text().splitlines()
-    # drop the disagreement note about concurrency and the block citing its second side
-    kept = [ln for ln in lines if not (ln.startswith("> **Sources disagree:** concurrency"))]
+    # drop the disagreement note and the block citing its second side
+    kept = [ln for ln in lines if not (ln.startswith("> **Sources disagree:** PostgreSQL minimum version"))]
     page.write_text("\n".join(kept) + "\n")
     second = c["sides"][1]
     text = page.read_text()

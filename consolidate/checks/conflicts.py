@@ -5,7 +5,14 @@
   `key: value` in code or prose, "set X to N", "X defaults to N"); the same product with a
   different minimum version ("PostgreSQL 14 or later" vs "PostgreSQL 15 or later").
 - negation: a statement that something does not exist ("has no background worker", "there is
-  no dead-letter queue") while other sources describe it.
+  no dead-letter queue") while other sources describe it; a statement another document negates
+  (claims/polarity.py).
+- list: two lists for the same step with different members (claims/lists.py).
+- value: one port given for two different things (claims/ports.py); one WebSocket connection
+  at different paths (claims/endpoints.py).
+Bold labels, command flags and metric/target table rows are read as settings too
+(claims/extract.py). The conflicts of one disagreement are joined under one id, and sides in
+different marked contexts are read apart (claims/settle.py).
 """
 
 from __future__ import annotations
@@ -15,11 +22,18 @@ import re
 from collections import defaultdict
 
 from consolidate.checks import facts as F
+from consolidate.claims.context import unit_context
+from consolidate.claims.endpoints import endpoint_disagreements
+from consolidate.claims.extract import claims_of
+from consolidate.claims.lists import list_disagreements
+from consolidate.claims.polarity import polarity_groups
+from consolidate.claims.ports import port_disagreements
+from consolidate.claims.settle import CONTEXT_DIFFERS, MAX_SIDES as SETTLE_MAX_SIDES, join_pairs, settle
 from consolidate.dedupe import UnionFind, shingles, similar_pairs
 from consolidate.records import Conflict, ConflictSide, Finding
 from consolidate.units import Unit
 
-MAX_SIDES = 6
+MAX_SIDES = SETTLE_MAX_SIDES
 SETTING_LINE = re.compile(r"^\s*(?:export\s+|-\s+)?([A-Za-z_][\w.-]*)\s*(?:=|:)\s*[\"']?([\w.:/-]+?)[\"']?\s*,?\s*(?:#.*)?$")
 SETTING_PROSE = re.compile(r"\bset\s+`?([A-Za-z_][\w.-]*)`?\s+to\s+`?([\w.:/-]+?)`?(?=[\s.,;)]|$)|"
                            r"`?([A-Za-z_][\w.-]*)`?\s+(?:defaults\s+to|(?:is\s+|was\s+)?set\s+to)\s+`?([\w.:/-]+?)`?(?=[\s.,;)]|$)",
@@ -45,7 +59,7 @@ STATE_TAIL = frozenset("available found left running needed required configured 
 
 def _side(u: Unit, values=(), stale=frozenset()) -> ConflictSide:
     return ConflictSide(doc=u.doc, start=u.start, end=u.end, chunk=u.chunk, text=" ".join(u.text.split())[:300],
-                        values=tuple(values), stale=u.doc in stale)
+                        values=tuple(values), stale=u.doc in stale, context=unit_context(u))
 
 
 def _conflict(kind: str, subject: str, sides: list[ConflictSide]) -> Conflict:
@@ -77,8 +91,8 @@ def _settings(u: Unit) -> list[tuple[str, str]]:
     if u.kind not in ("code", "table", "html"):
         for m in RATE.finditer(u.text):  # "600 requests per minute" vs "300 requests per minute"
             out.append((" ".join(m.group(2).lower().split()), m.group(1)))
-    return [(k, v) for k, v in out if k.lower() not in GENERIC_KEYS and not DATA_KEY.search(k)
-            and v and not v.endswith(":") and len(v) <= 40]
+    out = [(k, v) for k, v in out if k.lower() not in GENERIC_KEYS and not DATA_KEY.search(k)]
+    return [(k, v) for k, v in out + claims_of(u.kind, u.text) if v and not v.endswith(":") and len(v) <= 40]
 
 
 def _norm_key(k: str) -> str:
@@ -106,17 +120,69 @@ def find_conflicts(units: list[Unit], pairs: list[tuple[Unit, Unit]] = (), stale
         docs = {u.doc for us in values.values() for u, _ in us}
         if len(values) < 2 or len(docs) < 2:
             continue
-        sides = [_side(us[0][0], (us[0][1],), stale) for _, us in sorted(values.items())]
+        # a side per value, each from a document no other side is from where one gives it (the
+        # rarest values choose first), so the conflict spans every document it can
+        sides, used = [], set()
+        for _, us in sorted(values.items(), key=lambda kv: (len({u.doc for u, _ in kv[1]}), kv[0])):
+            u, v = next(((u, v) for u, v in us if u.doc not in used), us[0])
+            used.add(u.doc)
+            sides.append(_side(u, (v,), stale))
         out.append(_conflict("value", shown[nk], sides))
-    out += _negations(units, stale)
+    out += _negations(units, stale) + _polarity(units, stale) + _lists(units, stale) + _ports(units, stale) + _endpoints(units, stale)
     if similar:
         out += similar_value_pairs(units, stale)
+    paired = len(pairs)  # the drafter's own pairs stay as they are: it shows them side by side
+    return _unique(out[:paired]) + settle(_unique(out[paired:]), _conflict)
+
+
+def join_with_pairs(pairs: list[Conflict], found: list[Conflict]) -> tuple[list[Conflict], dict[str, Conflict]]:
+    """The drafter's page pairs joined with the plan's conflicts of the same disagreement (claims/settle.py)."""
+    return join_pairs(pairs, found, _conflict)
+
+
+def _unique(conflicts: list[Conflict]) -> list[Conflict]:
     seen, unique = set(), []
-    for c in out:
+    for c in conflicts:
         if c.id not in seen:
             seen.add(c.id)
             unique.append(c)
     return unique
+
+
+def _polarity(units: list[Unit], stale: frozenset) -> list[Conflict]:
+    """A statement one document makes and another negates: its note reads "whether ...: yes vs no"."""
+    out = []
+    for subject, yes, no in polarity_groups(units):
+        sides = [_side(u, ("yes",), stale) for u in yes[:MAX_SIDES // 2]] + [_side(u, ("no",), stale) for u in no[:MAX_SIDES // 2]]
+        out.append(_conflict("negation", "whether " + subject[:1].lower() + subject[1:], sides))
+    return out
+
+
+def _ports(units: list[Unit], stale: frozenset) -> list[Conflict]:
+    """One port given for two things (claims/ports.py): each side gives the role and the port as written."""
+    return [_conflict("value", "what the port is for", [_side(u, (role, written), stale) for u, role, written in sides[:MAX_SIDES]])
+            for _, sides in port_disagreements(units)]
+
+
+def _endpoints(units: list[Unit], stale: frozenset) -> list[Conflict]:
+    """One WebSocket connection at different paths (claims/endpoints.py)."""
+    return [_conflict("value", "WebSocket endpoint", [_side(u, (value,), stale) for u, value in sides[:MAX_SIDES]])
+            for sides in endpoint_disagreements(units)]
+
+
+def _lists(units: list[Unit], stale: frozenset) -> list[Conflict]:
+    """Two lists for one step: each side cites its list and gives the entries the other lacks."""
+    out = []
+    for subject, pair in list_disagreements(units):
+        sides = []
+        for us, extra in pair:
+            side = _side(us[0], tuple(extra[:4]) or ("none of these",), stale)
+            sides.append(side.model_copy(update={"end": max(u.end for u in us),
+                                                 "text": " ".join(" ".join(u.text.split()) for u in us)[:300]}))
+        # the heading's words, lower-cased and without numbers or asides: a subject states no facts
+        words = re.sub(r"\([^)]*\)|[^\w\s-]|\d", " ", F.plain(subject, 8)).lower().split()
+        out.append(_conflict("list", " ".join(words) or "list members", sides))
+    return out
 
 
 def similar_value_pairs(units: list[Unit], stale: frozenset = frozenset(), min_sim: float = 0.85) -> list[Conflict]:
@@ -218,7 +284,7 @@ def check_resolutions(page: str, parsed, conflicts: list[Conflict]) -> list:
 
     out = []
     for conflict in conflicts:
-        if conflict.resolution == "stale":
+        if conflict.resolution in ("stale", CONTEXT_DIFFERS):
             continue
         live = [s for s in conflict.sides if not s.stale]
         kept = [s for s in live if cited(s, spans)]

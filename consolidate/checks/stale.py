@@ -2,9 +2,13 @@
 
 A document is stale when it has a strong signal: a date in its path or title together with a
 report-like word, a title or path naming a verification/audit/status report or a completion note
-(`SETUP_COMPLETE.md`), front matter `status: deprecated|archived|obsolete|superseded`, or a
-deprecation banner near the top. A point-in-time phrase ("as of April 2023", "is not updated
-after publication") adds a reason but is not enough on its own.
+(`SETUP_COMPLETE.md`, a title "Billing Implementation Guide - COMPLETED ✅"), front matter
+`status: deprecated|archived|obsolete|superseded`, a deprecation banner near the top, a page for
+a superseded version (`docs/v1/install.md` beside `docs/v2/install.md`), or a file written as
+instructions to a model (merge/residue.py: prompts, resume notes). A point-in-time phrase ("as of
+April 2023", "is not updated after publication") adds a reason but is not enough on its own. A
+name alone never makes a page stale: `QUICKSTART_FINAL.md` or `QUICK_REFERENCE.md` is current
+unless something else says otherwise.
 """
 
 from __future__ import annotations
@@ -18,7 +22,11 @@ REPORTISH = re.compile(r"\b(?:report|verification|verified|audit|incident|post-?
                        r"review|assessment|findings|summary|minutes)\b", re.I)
 REPORT_TITLE = re.compile(r"\b(?:verification|audit|status|incident|assessment)\s+(?:report|summary|results?)\b|"
                           r"\bpost-?mortem\b", re.I)
-COMPLETION = re.compile(r"(?:^|[/_-])(?:[A-Z]+_)*(?:COMPLETE|DONE|FINAL|VERIFIED|SUMMARY)(?:_[A-Z]+)*\.md$")
+COMPLETION = re.compile(r"(?:^|[/_-])(?:[A-Z]+_)*(?:COMPLETE|COMPLETED|DONE|VERIFIED|SUMMARY)(?:_[A-Z]+)*\.md$")
+# a title announcing finished work: "... - COMPLETED ✅", "Setup & Fixes Complete ✅", "Migration done"
+DONE_TITLE = re.compile(r"\b(?:complete[d]?|done|finished|fixed|implemented)\b", re.I)  # with a check mark
+DONE_WORD = re.compile(r"\b(?:COMPLETED?|DONE|FINISHED)\b")  # or shouted
+VERSION_DIR = re.compile(r"(?<![^/])v?(\d+)(?:\.(?:\d+|x))?(?=/)")
 DEPRECATED_FM = re.compile(r"^(?:deprecated|archived|obsolete|superseded|outdated|historical)$", re.I)
 BANNER = re.compile(r"\b(?:this (?:page|document|doc|guide|report) (?:is|has been) (?:deprecated|archived|obsolete|"
                     r"superseded|outdated|no longer (?:maintained|accurate|updated))|deprecated:|superseded by)\b", re.I)
@@ -42,6 +50,8 @@ def stale_reasons(doc: Document, lines: list[str]) -> tuple[list[str], int]:
         reasons.append("report title")
     if COMPLETION.search(doc.path):
         reasons.append("completion or status note")
+    elif DONE_WORD.search(doc.title) or ("✅" in doc.title and DONE_TITLE.search(doc.title)):
+        reasons.append("completion note title")
     status = str(doc.front_matter.get("status", "")).strip()
     if DEPRECATED_FM.match(status):
         reasons.append(f"front matter status: {status}")
@@ -61,10 +71,32 @@ def stale_reasons(doc: Document, lines: list[str]) -> tuple[list[str], int]:
     return (reasons if strong else []), line
 
 
-def find_stale(docs: list[Document], texts: dict[str, list[str]]) -> list[dict]:
+def superseded(paths: list[str]) -> dict[str, str]:
+    """Pages under an older version folder -> the same page under the newest one
+    (`docs/v1/install.md` -> `docs/v2/install.md`)."""
+    by_key: dict[str, list[tuple[int, str]]] = {}
+    for p in paths:
+        for m in VERSION_DIR.finditer(p):
+            by_key.setdefault(p[:m.start()] + "{v}" + p[m.end():], []).append((int(m.group(1)), p))
+    out = {}
+    for versions in by_key.values():
+        newest = max(versions)
+        for v, p in versions:
+            if v < newest[0]:
+                out[p] = newest[1]
+    return out
+
+
+def find_stale(docs: list[Document], texts: dict[str, list[str]], residue: frozenset = frozenset()) -> list[dict]:
+    """residue: documents written as instructions to a model (merge/residue.residue_documents)."""
     out = []
+    newer = superseded([d.path for d in docs])
     for d in docs:
         reasons, line = stale_reasons(d, texts.get(d.path, []))
+        if d.path in newer:
+            reasons = [f"superseded version: {newer[d.path]} is newer"] + reasons
+        if d.path in residue:
+            reasons = ["written as instructions to a model"] + reasons
         if reasons:
             out.append({"doc": d.path, "line": line, "reasons": reasons})
     return out

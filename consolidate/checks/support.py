@@ -69,6 +69,12 @@ def negations(text: str) -> int:
     return _negations(words_of(text))
 
 
+def content_and_negations(text: str) -> tuple[frozenset[str], int]:
+    """content_words and negations of one text, its markdown stripped once."""
+    words = words_of(text)
+    return _content(words), _negations(words)
+
+
 
 @dataclass(frozen=True)
 class Support:

@@ -157,7 +157,7 @@ def found_conflicts(report: dict, gold: list[dict]) -> tuple[int, list[str]]:
     strict: the detector's conflicts are value clashes whose sides carry the clashing values
     (ports, versions, keys) and whose subject is the key or the sentence, and the labels' terms
     are those values; prose disagreements carry no terms and need only the documents."""
-    convs = [({s["doc"] for s in c.get("sides", [])}, c) for c in report.get("conflicts", [])]
+    convs = [({s["doc"] for s in c.get("sides", [])}, c) for c in reported(report)]
     missed = [" vs ".join(g["docs"]) + (f" ({g['about']})" if g.get("about") else "") for g in gold
               if not any(set(g["docs"]) <= docs and mentions(c, g.get("terms", [])) for docs, c in convs)]
     return len(gold) - len(missed), missed
@@ -167,11 +167,20 @@ def conflict_scores(report: dict, gold: list[dict]) -> dict:
     """Recall against the gold conflicts, and how many conflicts we report that no gold entry
     covers (`conflicts_unlabelled`: false alarms, or disagreements the gold does not list)."""
     found, missed = found_conflicts(report, gold)
-    reported = {c.get("id") or repr(c): c for c in report.get("conflicts", [])}  # one per id, not per page
-    unlabelled = [c for c in reported.values()
+    every = {c.get("id") or repr(c): c for c in reported(report)}  # one per id, not per page
+    unlabelled = [c for c in every.values()
                   if not any({s["doc"] for s in c.get("sides", [])} >= set(g["docs"]) for g in gold)]
     return {"conflicts_found": _ratio(found, len(gold)), "conflicts_missed": missed,
-            "conflicts_reported": len(reported), "conflicts_unlabelled": len(unlabelled)}
+            "conflicts_reported": len(every), "conflicts_unlabelled": len(unlabelled)}
+
+
+def reported(report: dict) -> list[dict]:
+    """The disagreements a run reports: report.json `conflicts`, and each `aliases` entry (one thing
+    under two names, a rename) as one with a side per document and term."""
+    return report.get("conflicts", []) + [
+        {"id": "alias:" + a["preferred"], "kind": "alias", "subject": a["preferred"],
+         "sides": [{"doc": d, "values": [term]} for term, docs in a.get("sources", {}).items() for d in docs]}
+        for a in report.get("aliases", [])]
 
 
 def stale_scores(report: dict, gold: list[str]) -> dict:

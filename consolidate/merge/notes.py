@@ -46,7 +46,18 @@ def _grouped(sides: list[tuple[str, str]]) -> list[tuple[str, list[str]]]:
     return list(groups.items())
 
 
-def pair_note(u: Unit, para: int) -> DraftBlock:
+def preferring(subject: str, aliases, cited: str) -> str:
+    """A note's subject (the drafter's own words) in the preferred term of each alias it names
+    (claims/aliases.py), where the cited sides hold that term (the checker proves a note's words
+    against them); quoted source text is never changed."""
+    for a in aliases:
+        if a.preferred in cited:
+            for old in a.aliases:
+                subject = re.sub(rf"(?<![\w-]){re.escape(old)}(?![\w-])", a.preferred, subject)
+    return subject
+
+
+def pair_note(u: Unit, para: int, aliases=()) -> DraftBlock:
     """The note after a statement and its look-alikes with other facts (shown just above it). Each
     side speaks for every source it was merged with, so the note names and cites them all."""
     sides = [u] + u.conflicts
@@ -59,15 +70,16 @@ def pair_note(u: Unit, para: int) -> DraftBlock:
         for c in s.citations or [s.cite()]:
             values.append((value, c.doc))
             cites.append(c)
-    subject = _without_values(F.plain(u.text, 12), set(differing))
+    subject = preferring(_without_values(F.plain(u.text, 12), set(differing)), aliases, " ".join(s.text for s in sides))
     return DraftBlock(kind="note", text=format_note(subject, _grouped(values)), citations=tuple(dict.fromkeys(cites)), para=para)
 
 
 class PageNotes:
     """The plan-wide conflicts noted on one page, each subject and set of values once."""
 
-    def __init__(self) -> None:
+    def __init__(self, aliases=()) -> None:
         self.seen: dict[tuple, tuple[list, int, list]] = {}  # key -> (section's blocks, index, sides noted)
+        self.aliases = aliases  # the plan's (records.Alias): notes name things by their preferred term
 
     def add(self, c: Conflict, blocks: list[DraftBlock]) -> None:
         live = [s for s in c.sides if not s.stale]
@@ -75,19 +87,21 @@ class PageNotes:
         if key in self.seen:  # the same disagreement again: its sides join the note already there
             where, at, noted = self.seen[key]
             noted += [s for s in live if (s.doc, s.start) not in {(x.doc, x.start) for x in noted}]
-            where[at] = _side_note(c, noted, where[at].para)
+            where[at] = _side_note(c, noted, where[at].para, self.aliases)
             return
         self.seen[key] = (blocks, len(blocks), list(live))
-        blocks.append(_side_note(c, live, -len(blocks)))
+        blocks.append(_side_note(c, live, -len(blocks), self.aliases))
 
 
-def _side_note(c: Conflict, live: list, para: int) -> DraftBlock:
-    if c.kind == "negation":
+def _side_note(c: Conflict, live: list, para: int, aliases=()) -> DraftBlock:
+    if c.kind == "negation" and not c.subject.startswith("whether "):  # "whether ...": yes vs no (claims/polarity.py)
         text = f"{NOTE_PREFIX} one source says there is no {c.subject}; others describe one. {NOTE_END}"
     else:
         shared = set.intersection(*(set(s.values) for s in live)) if live else set()
         values = [(", ".join(v for v in s.values if v not in shared) or ", ".join(s.values), s.doc) for s in live]
-        text = format_note(_subject(c, live, {v for s in live for v in s.values} - shared), _grouped(values))
+        subject = preferring(_subject(c, live, {v for s in live for v in s.values} - shared), aliases,
+                             " ".join(s.text for s in live))
+        text = format_note(subject, _grouped(values))
     return DraftBlock(kind="note", text=text, para=para,
                       citations=tuple(Citation(chunk=s.chunk, doc=s.doc, start=s.start, end=s.end) for s in live))
 

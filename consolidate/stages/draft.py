@@ -24,7 +24,8 @@ from consolidate.linkmap import LinkResolver
 from consolidate.markdown.links import INLINE, REFERENCE, mask_code_spans, norm_label
 from consolidate.markdown.slugs import Slugger
 from consolidate.markdown.unsafe import defuse, is_unsafe
-from consolidate.checks.conflicts import find_conflicts
+from consolidate.checks.conflicts import find_conflicts, join_with_pairs
+from consolidate.claims.settle import CONTEXT_DIFFERS
 from consolidate.records import (Chunk, Conflict, Document, DraftBlock, DraftPage, DraftSection, Finding,
                                  PagePlan, Plan)
 from consolidate.merge.notes import PageNotes, fact_values, facts_of, pair_note
@@ -203,19 +204,23 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
                                  tuple((u.doc, u.start, u.end, "stale") for u in dropped) + left_out))
     # settings, versions, limits, absences and same-but-different statements across the whole plan:
     # two pages that contradict each other are as much a problem as one page that does
-    known = {c.id for _, paired in every for c in paired}
-    found = [c for c in find_conflicts([u for us, _ in every for u in us], (), stale, similar=True) if c.id not in known]
+    # one disagreement is one conflict: a page's pairs join the plan's conflicts they belong to
+    pairs = [c for _, paired in every for c in paired]
+    known = {c.id for c in pairs}
+    found, part_of = join_with_pairs(pairs, [c for c in find_conflicts([u for us, _ in every for u in us], (), stale,
+                                                                       similar=True) if c.id not in known])
     for b, (members, _) in zip(builds, every):
+        own = {c.id: c for c in (part_of.get(p.id, p).model_copy(update={"resolution": "noted"}) for p in b.conflicts)}
         here = {(u.doc, u.start) for u in members}
-        mine = [c for c in found if any((x.doc, x.start) in here for x in c.sides)]
-        b.conflicts = b.conflicts + _attach_notes(mine, b.sections, findings, f"{b.plan.slug}.md")
+        mine = [c for c in found if c.id not in own and any((x.doc, x.start) in here for x in c.sides)]
+        b.conflicts = tuple(own.values()) + _attach_notes(mine, b.sections, findings, f"{b.plan.slug}.md")
     links = _Links(LinkResolver(docs, site_root), doc_by, plan, heading_home)
     pages = []
     for b in builds:
         page_file = f"{b.plan.slug}.md"
         assets: dict[str, str] = {}
         shown: list[tuple[str, list[DraftBlock]]] = []
-        notes = PageNotes()
+        notes = PageNotes(plan.aliases)
         pointers: list[tuple[str, int, int, str]] = []
         for key, units in b.sections.items():
             blocks: list[DraftBlock] = []
@@ -240,7 +245,7 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
                 for other in u.conflicts:
                     blocks.append(_block(other, links.rewrite(other, page_file, findings, assets), -len(blocks)))
                 if u.conflicts:
-                    blocks.append(pair_note(u, -len(blocks)))
+                    blocks.append(pair_note(u, -len(blocks), plan.aliases))
                 for c in u.notes:
                     notes.add(c, blocks)
             shown.append((b.titles[key], blocks))
@@ -319,12 +324,16 @@ def _attach_notes(found: list[Conflict], sections: dict[str, list[Unit]], findin
     for c in found:
         live = [s for s in c.sides if not s.stale]
         host = next((present[(s.doc, s.start)] for s in live if (s.doc, s.start) in present), None)
-        if c.resolution != "stale" and host is not None:
+        if c.resolution not in ("stale", CONTEXT_DIFFERS) and host is not None:
             c = c.model_copy(update={"resolution": "noted"})
             host.notes.append(c)
-        where = " vs ".join(f"{s.doc}:{s.start}-{s.end} ({', '.join(s.values)}{', stale' if s.stale else ''})" for s in c.sides)
-        findings.append(Finding(severity="warning", kind="conflict", page=page_file, line=c.sides[0].start,
-                                message=f"sources disagree on {c.subject!r}: {where}"
+        where = " vs ".join(f"{s.doc}:{s.start}-{s.end} ({', '.join(s.values)}{', stale' if s.stale else ''}"
+                            f"{', ' + s.context if s.context else ''})" for s in c.sides)
+        differs = c.resolution == CONTEXT_DIFFERS
+        findings.append(Finding(severity="warning", kind=CONTEXT_DIFFERS if differs else "conflict", page=page_file,
+                                line=c.sides[0].start,
+                                message=(f"values differ on {c.subject!r} in different contexts (check they are meant to): "
+                                         if differs else f"sources disagree on {c.subject!r}: ") + where
                                         + ("; the stale side is left out" if c.resolution == "stale" else "")))
         out.append(c)
     return tuple(out)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from consolidate.claims.settle import CONTEXT_DIFFERS
 from consolidate.fsio import write_json
 from consolidate.checks.claims import parse_page
 from consolidate.llm.base import DEFAULT_MODEL, Backend, Message, ModelError, Request, Result, make_backend, openai_config, resolve_backend
@@ -225,16 +226,17 @@ def draft_pages_with_model(plan: Plan, chunks: list[Chunk], docs: list[Document]
     with ThreadPoolExecutor(max_workers=d.settings.concurrency) as pool:
         outcomes = list(pool.map(lambda jf: draft_page(jf[0], jf[1], texts, links, d), zip(jobs, fallback)))
     # the sources' conflicts and stale passages are the same whoever drafts; whether a model page
-    # says so is for the checker to find (silent-resolution), so only `stale` resolutions carry over
+    # says so is for the checker to find (silent-resolution), so only `stale` and `context-differs` resolutions carry over
     by_slug = {f.slug: f for f in fallback}
     for o in outcomes:
         if o.page.backend != "extractive":
             fb = by_slug[o.page.slug]
             o.page = o.page.model_copy(update={"dropped": fb.dropped, "conflicts": tuple(
-                c if c.resolution == "stale" else c.model_copy(update={"resolution": ""}) for c in fb.conflicts)})
+                c if c.resolution in ("stale", CONTEXT_DIFFERS) else c.model_copy(update={"resolution": ""})
+                for c in fb.conflicts)})
     extractive = {o.page.slug for o in outcomes if o.page.backend == "extractive"}
     # conflicts are facts about the sources and stay; link findings belong to the pages drafted extractively
-    findings = [f for f in ex_findings if f.kind == "conflict" or f.page[:-3] in extractive]
+    findings = [f for f in ex_findings if f.kind in ("conflict", CONTEXT_DIFFERS) or f.page[:-3] in extractive]
     for o in outcomes:
         findings += o.findings
     return [o.page for o in outcomes], findings, {f"{o.page.slug}.md": o.usage for o in outcomes}

@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from pydantic import ValidationError
 
 from consolidate.errors import UsageError
-from consolidate.records import Chunk, Document, Finding, PagePlan, Plan, Topic
+from consolidate.records import Alias, Chunk, Document, Finding, PagePlan, Plan, Topic
 from consolidate.stages import sections
 
 SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
@@ -75,7 +75,8 @@ def plan_pages(topics: list[Topic], chunks: list[Chunk], docs: list[Document], s
             used.add(slug)
             order = reading_order(list(group), by_id, stale)
             sources = tuple(dict.fromkeys(by_id[c].doc for c in order))
-            pages.append(PagePlan(slug=slug, title=title, topic=t.id, chunk_ids=tuple(order), sources=sources))
+            pages.append(PagePlan(slug=slug, title=title, topic=t.id, chunk_ids=tuple(order), sources=sources,
+                                  historical=bool(stale) and all(d in stale for d in sources)))
     pages = sections.infer(pages, doc_by)
     return Plan(pages=tuple(pages), redirects=redirects_for(pages, by_id, docs))
 
@@ -83,9 +84,12 @@ def plan_pages(topics: list[Topic], chunks: list[Chunk], docs: list[Document], s
 def plan_to_json(plan: Plan) -> dict:
     return {
         "about": "Edit pages (titles, slugs, sections, audiences, which chunks go where, their order) and rerun with "
-                 "`consolidate run ... --plan plan.json`. Redirects are recomputed from the pages.",
+                 "`consolidate run ... --plan plan.json`. Redirects are recomputed from the pages. A page "
+                 "marked historical has only stale sources: it records the past and is not current docs. "
+                 "aliases: one thing under several names; the drafter's own words use `preferred`.",
         "pages": [p.model_dump(mode="json") for p in plan.pages],
         "redirects": plan.redirects,
+        "aliases": [a.model_dump(mode="json") for a in plan.aliases],
     }
 
 
@@ -100,6 +104,15 @@ def _check_entry(p: PagePlan, where: str) -> None:
     sections.check(p, where)
 
 
+def _entry(model, value, at: str, source: str, fix: str):
+    """One entry of plan.json read as `model`, or a one-line error naming where it is wrong."""
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise UsageError(f"{source}: {'.'.join(map(str, (at,) + tuple(first['loc'])))}: {first['msg']}; {fix}")
+
+
 def load_plan(data: dict, source: str, chunks: list[Chunk], docs: list[Document]) -> tuple[Plan, list[Finding]]:
     """Validate an edited plan against the current chunks; recompute redirects from its pages."""
     if not isinstance(data, dict) or not isinstance(data.get("pages", []), list):
@@ -107,12 +120,7 @@ def load_plan(data: dict, source: str, chunks: list[Chunk], docs: list[Document]
                          "fix it or delete the file to re-plan")
     pages = []
     for i, p in enumerate(data.get("pages", [])):
-        try:
-            pages.append(PagePlan.model_validate(p))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(map(str, (f"pages[{i}]",) + tuple(first["loc"])))
-            raise UsageError(f"{source}: {where}: {first['msg']}; fix it or delete the file to re-plan")
+        pages.append(_entry(PagePlan, p, f"pages[{i}]", source, "fix it or delete the file to re-plan"))
         _check_entry(pages[-1], f"{source}: pages[{i}]")
     if not pages:
         raise UsageError(f"{source}: the plan has no pages; add at least one or delete the file to re-plan")
@@ -133,4 +141,9 @@ def load_plan(data: dict, source: str, chunks: list[Chunk], docs: list[Document]
                                     message=f"{c.doc}:{c.start}-{c.end} (chunk {c.id}) is in no page of {source}; its content is left out"))
     pages = [p.model_copy(update={"sources": tuple(dict.fromkeys(by_id[c].doc for c in p.chunk_ids))}) for p in pages]
     pages = sections.infer(pages, {d.path: d for d in docs})
-    return Plan(pages=tuple(pages), redirects=redirects_for(pages, by_id, docs)), findings
+    aliases = []
+    if not isinstance(data.get("aliases", []), list):
+        raise UsageError(f"{source}: \"aliases\" must be a list of {{preferred, aliases, sources}} entries; fix it or delete it")
+    for i, a in enumerate(data.get("aliases", [])):
+        aliases.append(_entry(Alias, a, f"aliases[{i}]", source, "fix it or delete the entry"))
+    return Plan(pages=tuple(pages), redirects=redirects_for(pages, by_id, docs), aliases=tuple(aliases)), findings
