@@ -56,15 +56,3 @@ def test_a_note_on_a_step_waits_for_the_end_of_its_list(tmp_path):
     assert len(steps) == 4 and note > max(steps), page  # after the whole list, not between its steps
     assert json.loads((out / "report.json").read_text())["errors"] == 0
 
-
-def test_a_conflict_side_said_again_is_said_once(tmp_path):
-    """Two sources give the other value in the same words: that side is shown once, citing both."""
-    write(tmp_path / "docs", "a.md", "# Harbor requirements\n\nThe harbor requires PostgreSQL 15 or later on the host.\n")
-    write(tmp_path / "docs", "b.md", "# Harbor requirements\n\nThe harbor requires PostgreSQL 14 or later on the host.\n")
-    write(tmp_path / "docs", "c.md", "# Harbor requirements\n\nThe harbor requires PostgreSQL 14 or later on the host.\n")
-    out = tmp_path / "out"
-    r = CliRunner().invoke(app, ["run", str(tmp_path / "docs"), "--out", str(out), "-q"])
-    assert r.exit_code == 0, r.output
-    page = "".join(p.read_text() for p in (out / "pages").glob("*.md")).split("## Sources")[0]
-    assert page.count("The harbor requires PostgreSQL 14 or later on the host.") == 1, page
-    assert json.loads((out / "report.json").read_text())["errors"] == 0

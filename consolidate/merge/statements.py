@@ -100,8 +100,8 @@ def merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, str
                     alias[id(other)], home[id(u)] = u, home[id(other)]
                     for s in u.masked:
                         index[s].append(u)
-                # a conflict's side is shown too: a later statement with its words and facts is cited on it
-                _remember(exact, k, u, u if how in ("covers", "conflict") else other)
+                if how != "conflict":
+                    _remember(exact, k, u, u if how == "covers" else other)
                 continue
             for s in u.masked:
                 index[s].append(u)
