@@ -24,6 +24,7 @@ from functools import lru_cache
 from consolidate.checks import facts as F
 from consolidate.checks.claims import ParsedPage, parse_page
 from consolidate.checks.lines import account_lines, tally
+from consolidate.checks.parts import units_by_part
 from consolidate.checks.support import TASK_BOX
 from consolidate.dedupe import normalise
 from consolidate.markdown.links import AUTOLINK, INLINE, REFERENCE, mask_code_spans
@@ -169,9 +170,10 @@ def _group_lines(runs: dict[str, list[dict]], key) -> dict:
 
 
 def make_ledger(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: dict[str, list[str]],
-                drafts: list[DraftPage], pages: dict[str, str], residue: frozenset = frozenset()) -> tuple[dict, list[Finding]]:
+                drafts: list[DraftPage], pages: dict[str, str], residue: frozenset = frozenset(),
+                parts: dict[str, list[str]] | None = None) -> tuple[dict, list[Finding]]:
     """Every input unit and line of a run -> kept / merged / dropped (ledger.json), and what is
-    unaccounted (errors)."""
+    unaccounted (errors). parts: a page split for size -> its parts (its units go to the part showing each)."""
     by_id = {c.id: c for c in chunks}
     doc_by = {d.path: d for d in docs}
 
@@ -184,5 +186,8 @@ def make_ledger(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
     reasons = {(u.doc, u.start, u.end): "draft-residue" for u in unplanned if u.doc in residue}
     reasons |= {(doc, start, end): why for d in drafts for doc, start, end, why in d.dropped}
     verbatim = {f"{d.slug}.md" for d in drafts if d.backend == "extractive"}
-    return build_ledger(units_by_page, unplanned, {n: parse_page(t) for n, t in pages.items()}, reasons,
-                        docs, texts, verbatim)
+    parsed = {n: parse_page(t) for n, t in pages.items()}
+    for page, names in (parts or {}).items():
+        if page in units_by_page:
+            units_by_page |= units_by_part(units_by_page.pop(page), [page] + list(names), parsed)
+    return build_ledger(units_by_page, unplanned, parsed, reasons, docs, texts, verbatim)

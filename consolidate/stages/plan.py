@@ -76,16 +76,18 @@ def plan_pages(topics: list[Topic], chunks: list[Chunk], docs: list[Document], s
     return Plan(pages=tuple(pages), redirects=redirects_for(pages, by_id, docs))
 
 
-def plan_to_json(plan: Plan) -> dict:
+def plan_to_json(plan: Plan, split: list[dict] | None = None) -> dict:
+    """split: the pages a run split for size (stages/split.py), recomputed by every run."""
     return {
         "about": "Edit pages (titles, slugs, which chunks go where, their order) and rerun with "
-                 "`consolidate run ... --plan plan.json`. Redirects are recomputed from the pages.",
+                 "`consolidate run ... --plan plan.json`. Redirects are recomputed from the pages; "
+                 "`split` (pages over draft.max_page_words and their parts) by every run.",
         "pages": [p.model_dump(mode="json") for p in plan.pages],
         "redirects": plan.redirects,
-    }
+    } | ({"split": split} if split else {})
 
 
-def _check_entry(p: PagePlan, where: str) -> None:
+def check_entry(p: PagePlan, where: str) -> None:
     """A slug becomes a file name and the title and topic lines of a page: nothing else may get in."""
     if not SLUG.fullmatch(p.slug):
         raise UsageError(f"{where}.slug {p.slug!r}: {SLUG_RULE}; fix it")
@@ -108,7 +110,7 @@ def load_plan(data: dict, source: str, chunks: list[Chunk], docs: list[Document]
             first = exc.errors()[0]
             where = ".".join(map(str, (f"pages[{i}]",) + tuple(first["loc"])))
             raise UsageError(f"{source}: {where}: {first['msg']}; fix it or delete the file to re-plan")
-        _check_entry(pages[-1], f"{source}: pages[{i}]")
+        check_entry(pages[-1], f"{source}: pages[{i}]")
     if not pages:
         raise UsageError(f"{source}: the plan has no pages; add at least one or delete the file to re-plan")
     by_id = {c.id: c for c in chunks}

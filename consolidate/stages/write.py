@@ -32,10 +32,10 @@ def write_pages(out_pages: Path, pages: dict[str, str], assets: dict[str, str], 
     return written
 
 
-def write_outputs(root: Path, plan: Plan, review: dict[str, str]) -> None:
+def write_outputs(root: Path, plan: Plan, review: dict[str, str], split: list[dict] | None = None) -> None:
     write_json(root / "redirects.json", plan.redirects)
     write_text(root / "redirects.yml", redirects_yaml(plan.redirects))
-    write_json(root / "plan.json", plan_to_json(plan))
+    write_json(root / "plan.json", plan_to_json(plan, split))
     write_review(root, review)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from consolidate.errors import StateError
 from consolidate.fsio import read_json
 from consolidate.records import Chunk, Document, PagePlan, Plan
+from consolidate.stages.split import expand_plan, load_splits
 from consolidate.state import OutputDir, load_texts
 from consolidate.web import decisions as D
 
@@ -51,6 +52,7 @@ class RunView:
         chunks = od.chunks()
         texts, changed = load_texts(docs)
         plan, _ = read_plan_file(out / "plan.json", chunks, docs)
+        plan = expand_plan(plan, load_splits((_optional_json(out / "plan.json") or {}).get("split"), str(out / "plan.json")))
         pages = {}
         for p in plan.pages:
             f = od.pages / f"{p.slug}.md"
