@@ -9,6 +9,7 @@ puts it on the page with `textContent`. Output is a pure function of the inputs.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from html import escape
@@ -197,6 +198,7 @@ def _counts(fs: list[dict]) -> str:
 
 
 REVIEW_DIR = "review"
+SOURCES_DIR = "sources"  # under REVIEW_DIR
 
 
 def page_file(name: str) -> str:
@@ -204,17 +206,40 @@ def page_file(name: str) -> str:
     return f"{REVIEW_DIR}/{name[:-3] if name.endswith('.md') else name}.html"
 
 
+def source_file(doc: str) -> str:
+    """Where a source's lines go for the per-page review files, relative to OUT/review."""
+    return f"{SOURCES_DIR}/{hashlib.sha1(doc.encode('utf-8')).hexdigest()[:16]}.js"
+
+
+def _source_script(doc: str, lines: list[str]) -> str:
+    """A source as a script that hands its lines to the review page that loads it (on a citation's click)."""
+    return f"consolidateSource({_json([doc, list(lines)])[1:-1]});\n"
+
+
 def review_files(pages: list[tuple[str, str]], sources: dict[str, list[str]], findings: list[dict]) -> dict[str, str]:
-    """review.html, an index (every page with its finding counts, and the run's findings), and
-    review/<page>.html per page, holding that page and only the sources it cites: each opens
-    at once however large the run (a single file was 254 MB on the large tree)."""
+    """review.html, an index (every page with its finding counts, and the run's findings),
+    review/<page>.html per page, and review/sources/<id>.js per cited source, which a page file
+    loads when one of its citations is clicked: each page opens at once however large the run or
+    however many sources it cites (one file was 254 MB on the large tree; a page citing 1,578
+    documents embedded 20 MB of them)."""
     names = {name for name, _ in pages}
     files = {"review.html": _index(pages, findings, names)}
+    used: set[str] = set()
     for name, text in pages:
-        cited = {ref[0] for ref in _Page(0, name, text, {}).refs.values()}
-        files[page_file(name)] = render_review([(name, text)], {d: sources[d] for d in sorted(cited) if d in sources},
-                                               [f for f in findings if f.get("page") == name], index="../review.html")
+        cited = sorted(d for d in {ref[0] for ref in _Page(0, name, text, {}).refs.values()} if d in sources)
+        used.update(cited)
+        files[page_file(name)] = render_review([(name, text)], {d: sources[d] for d in cited},
+                                               [f for f in findings if f.get("page") == name], index="../review.html",
+                                               on_demand={d: source_file(d) for d in cited})
+    for doc in sorted(used):
+        files[f"{REVIEW_DIR}/{source_file(doc)}"] = _source_script(doc, sources[doc])
     return files
+
+
+def _json(value) -> str:
+    """JSON that cannot end a <script> element or a JS string early: <, >, & and line separators escaped."""
+    data = json.dumps(value, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
+    return data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _index(pages: list[tuple[str, str]], findings: list[dict], names: set[str]) -> str:
@@ -234,9 +259,11 @@ def _index(pages: list[tuple[str, str]], findings: list[dict], names: set[str]) 
 
 
 def render_review(pages: list[tuple[str, str]], sources: dict[str, list[str]], findings: list[dict],
-                  index: str = "") -> str:
+                  index: str = "", on_demand: dict[str, str] | None = None) -> str:
     """Return one self-contained HTML document (str). index: the href of the index of all pages
-    (a page file of review_files); links to pages not in this document then go to their files."""
+    (a page file of review_files); links to pages not in this document then go to their files.
+    on_demand: source -> the script file holding its lines, loaded when a citation of it is
+    clicked (review_files); the sources are then not embedded."""
     names = {name for name, _ in pages}
     nav, sections = [], []
     if index:
@@ -276,9 +303,7 @@ def render_review(pages: list[tuple[str, str]], sources: dict[str, list[str]], f
                f'<span class="t">Run findings</span>{_counts(run)}</a></li>')
     sections.append(f'<section class="page" id="page-{ridx}"><h1>Run findings</h1>'
                     + ("".join(_finding(f) for f in run) or "<p>None.</p>") + "</section>")
-    data = json.dumps({"sources": {k: list(sources[k]) for k in sorted(sources)}},
-                      ensure_ascii=True, sort_keys=True, separators=(",", ":"))
-    data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    data = _json({"files": on_demand} if on_demand is not None else {"sources": {k: list(sources[k]) for k in sorted(sources)}})
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -332,8 +357,16 @@ ul.pages{list-style:none;padding:0}ul.pages li{padding:3px 0}a{text-decoration:n
 
 _JS = """
 (function(){
-var data=JSON.parse(document.getElementById('data').textContent),src=data.sources;
+var data=JSON.parse(document.getElementById('data').textContent),src=data.sources||{},files=data.files||{},want=null;
 var head=document.getElementById('srchead'),body=document.getElementById('srcbody');
+window.consolidateSource=function(doc,lines){src[doc]=lines;if(want&&want.dataset.doc===doc){openSrc(want);}};
+function load(a){  // a source's lines, from its own file next to this one: loaded on the first click
+  var f=files[a.dataset.doc];want=a;head.textContent=a.dataset.doc+'  loading...';body.textContent='';
+  if(document.querySelector('script[data-doc="'+CSS.escape(a.dataset.doc)+'"]'))return;
+  var s=document.createElement('script');s.src=f;s.dataset.doc=a.dataset.doc;
+  s.onerror=function(){s.remove();var n=document.createElement('div');n.className='note';n.textContent='Could not load '+f+'.';body.textContent='';body.appendChild(n);};
+  document.body.appendChild(s);
+}
 function show(idx,anchor){
   document.querySelectorAll('section.page').forEach(function(s){s.classList.toggle('active',s.id==='page-'+idx);});
   document.querySelectorAll('nav a.nav').forEach(function(a){a.classList.toggle('active',a.dataset.idx===String(idx));});
@@ -342,6 +375,8 @@ function show(idx,anchor){
 }
 function openSrc(a){
   var doc=a.dataset.doc,s=+a.dataset.start,e=+a.dataset.end,lines=src[doc];
+  if(!lines&&files[doc]){load(a);return;}
+  want=null;
   document.querySelectorAll('a.cite.on').forEach(function(x){x.classList.remove('on');});
   a.classList.add('on');
   head.textContent=doc+'  lines '+s+'-'+e;

@@ -179,3 +179,21 @@ def test_app_follows_a_later_run(client, run_out):
     assert CliRunner().invoke(app, ["run", str(docs), "--out", str(run_out), "-q"]).exit_code in (0, 1)
     html = client.get(f"/page/{page}").text
     assert "in order" in html and 'data-status="pending"' in html and "stale" in html
+
+
+def test_a_page_with_many_source_lines_loads_each_source_when_needed(client, run_out, monkeypatch):
+    import consolidate.web.app as web_app
+
+    monkeypatch.setattr(web_app, "INLINE_SOURCE_LINES", 0)
+    page = first_page(run_out)
+    html = client.get(f"/page/{page}").text
+    assert 'class="ln' not in html  # no source line is in the page itself
+    lazy = re.search(r'<div class="lines" data-idx="0" data-lazy="([^"]+)">', html)
+    assert lazy and lazy.group(1) == f"/page/{page}/source?doc=worker.md"
+    r = client.get(lazy.group(1))
+    data = r.json()
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    assert "Set concurrency to 8" in data["lines"][3] and 4 in data["cited"]
+    assert XSS in "\n".join(data["lines"])  # text as JSON; the page puts it in with textContent
+    assert client.get(f"/page/{page}/source?doc=nothere.md").status_code == 404
+    assert client.get(f"/page/{page}/source?doc=../../etc/passwd").status_code == 404

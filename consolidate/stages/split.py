@@ -89,21 +89,24 @@ def _cited_chunks(sections) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c.chunk for s in sections for b in s.blocks for c in b.citations))
 
 
-def _conflicts_of(conflicts: tuple[Conflict, ...], pages: list[DraftPage]) -> list[list[Conflict]]:
-    """Each conflict goes to the page whose note cites two of its sides (where the page says so), else
-    to every page that shows a side; one that no page shows stays on the first (the parent)."""
-    def cited(page: DraftPage, notes_only: bool) -> set[tuple[str, int]]:
-        return {(c.doc, n) for s in page.sections for b in s.blocks if not notes_only or b.kind == "note"
-                for c in b.citations for n in range(c.start, c.end + 1)}
+def _lines(blocks) -> set[tuple[str, int]]:
+    return {(c.doc, n) for b in blocks for c in b.citations for n in range(c.start, c.end + 1)}
 
-    shown = [cited(p, False) for p in pages]
-    noted = [cited(p, True) for p in pages]
+
+def _conflicts_of(conflicts: tuple[Conflict, ...], pages: list[DraftPage]) -> list[list[Conflict]]:
+    """Each conflict goes to the page with a note that cites two of its sides (the page says so), else
+    to one that shows all its sides, else to each that shows one; one no page shows stays on the parent."""
+    shown = [_lines(b for s in p.sections for b in s.blocks) for p in pages]
+    notes = [[_lines([b]) for s in p.sections for b in s.blocks if b.kind == "note"] for p in pages]
     out: list[list[Conflict]] = [[] for _ in pages]
     for c in conflicts:
+        live = [s for s in c.sides if not s.stale]
+
         def sides_in(lines: set) -> int:
-            return sum(any((s.doc, n) in lines for n in range(s.start, s.end + 1)) for s in c.sides if not s.stale)
-        home = [i for i in range(len(pages)) if sides_in(noted[i]) >= 2][:1] \
-            or [i for i in range(len(pages)) if sides_in(shown[i])] or [0]
+            return sum(any((s.doc, n) in lines for n in range(s.start, s.end + 1)) for s in live)
+        home = ([i for i in range(len(pages)) if any(sides_in(n) >= 2 for n in notes[i])][:1]
+                or [i for i in range(len(pages)) if sides_in(shown[i]) == len(live)][:1]
+                or [i for i in range(len(pages)) if sides_in(shown[i])] or [0])
         for i in home:
             out[i].append(c)
     return out
@@ -161,6 +164,7 @@ def split_page(page: DraftPage, bound: int, taken: set[str]) -> tuple[list[Draft
     kept = secs[:intro]
     parent = page.model_copy(update={
         "sections": tuple(kept) + (nav,), "parts": tuple(f"{p.slug}.md" for p in parts),
+        "sources": _cited_docs(kept, page.sources),
         "assets": tuple((rel, src) for rel, src in page.assets if any(rel in blk.text for s in kept for blk in s.blocks))})
     family = [parent] + parts
     family = [p.model_copy(update={"conflicts": tuple(mine)}) for p, mine in zip(family, _conflicts_of(page.conflicts, family))]
