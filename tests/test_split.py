@@ -158,20 +158,22 @@ def _page(levels_words: list[tuple[str, int, int]]) -> DraftPage:
 
 def test_split_follows_the_outline():
     page = _page([("Overview", 2, 50), ("A", 2, 300), ("A1", 3, 300), ("A2", 3, 300), ("B", 2, 200), ("C", 2, 200)])
-    family, info, findings = split_page(page, 700, {"p"})
+    family, info, findings, moved = split_page(page, 700, {"p"})
     assert not findings
     assert [[s.heading for s in p.sections] for p in family] == [
         ["Overview", "Contents"], ["A", "A1"], ["A2"], ["B", "C"]]  # A is over the bound: split one level down
     assert [p.sections[0].level for p in family[1:]] == [2, 2, 2]  # a part's top heading is ##
     assert [p.title for p in family[1:]] == ["P: A", "P: A2", "P: B – C"]
     assert info.parts[0].slug == "p-a" and info.words == 1350
+    assert moved == {"overview": ("p.md", "overview"), "a": ("p-a.md", "a"), "a1": ("p-a.md", "a1"),
+                     "a2": ("p-a2.md", "a2"), "b": ("p-b.md", "b"), "c": ("p-b.md", "c")}
 
 
 def test_a_page_within_the_bound_or_of_one_section_is_not_split():
     small = _page([("Overview", 2, 50), ("A", 2, 300)])
     assert split_page(small, 700, set())[0] == [small]
     one = _page([("A", 2, 900)])
-    family, info, findings = split_page(one, 700, set())
+    family, info, findings, _ = split_page(one, 700, set())
     assert family == [one] and info is None and [f.kind for f in findings] == ["oversized-section"]
 
 
@@ -179,3 +181,37 @@ def test_part_slugs_never_take_a_planned_slug():
     page = _page([("Overview", 2, 50), ("A", 2, 600), ("B", 2, 600)])
     pages, splits, _ = split_pages([page], 700, {"p", "p-a"})
     assert [p.slug for p in pages] == ["p", "p-a-2", "p-b"]
+
+
+def test_a_merged_section_over_the_bound_is_cut_between_its_source_sections():
+    def block(doc: str, n: int, para: int = 1) -> DraftBlock:
+        return DraftBlock(kind="sentence", text="w " * n, citations=(Citation(chunk="c", doc=doc, start=1, end=1),), para=para)
+    options = DraftSection(heading="Options", level=2, blocks=(
+        block("a.md", 300), block("a.md", 200), block("b.md", 100), block("c.md", 400, 2),
+        DraftBlock(kind="note", text="Sources disagree", citations=(), para=-3), block("d.md", 900)))
+    page = DraftPage(slug="p", title="P", topic="t", sources=("a.md", "b.md", "c.md", "d.md"),
+                     sections=(DraftSection(heading="Overview", level=2, blocks=(block("a.md", 20),)), options))
+    family, info, findings, moved = split_page(page, 700, set())
+    pieces = [[b.citations[0].doc if b.citations else "note" for b in p.sections[0].blocks] for p in family[1:]]
+    assert pieces == [["a.md", "a.md", "b.md"], ["c.md", "note"], ["d.md"]]  # runs of one source packed; a note stays
+    assert [p.title for p in family[1:]] == ["P: Options (1 of 3)", "P: Options (2 of 3)", "P: Options (3 of 3)"]
+    assert [p.slug for p in family[1:]] == ["p-options", "p-options-2", "p-options-3"]
+    assert moved["options"] == ("p-options.md", "options")
+    assert [f.message for f in findings] == ["p.md: section 'Options' (piece 3 of 3) holds 900 words from one source "
+                                             "section, over draft.max_page_words=700; a single source section is kept "
+                                             "whole on one page"]
+
+
+def test_navigation_labels_must_be_the_parts_titles():
+    from consolidate.checks.navigation import check_navigation
+
+    parent = parse_page('---\ntitle: "P"\nparts:\n  - "p-a.md"\n---\n\n# P\n\n## Contents\n\n- [P: A](p-a.md)\n- [P: wrong](p-a.md)\n')
+    part = parse_page('---\ntitle: "P: A"\n---\n\n# P: A\n')
+    assert len(parent.nav) == 2 and parent.claims == []
+    found = check_navigation("p.md", parent, {"p-a.md": part})
+    assert [(f.kind, f.line) for f in found] == [("uncited", 12)]
+    untitled = parse_page("# P: A\n\ntext\n")  # no front matter read: its # heading is its title
+    assert len(check_navigation("p.md", parent, {"p-a.md": untitled})) == 1
+    # a link to a page not listed in parts, or more than a link, is a claim
+    other = parse_page('---\nparts:\n  - "p-a.md"\n---\n\n- [P: A](q.md)\n- [P: A](p-a.md) and more\n')
+    assert other.nav == [] and len(other.claims) == 2

@@ -112,10 +112,35 @@ def _conflicts_of(conflicts: tuple[Conflict, ...], pages: list[DraftPage]) -> li
     return out
 
 
-def _part_title(page: DraftPage, sections: list[DraftSection]) -> str:
+def _pieces(sec: DraftSection, bound: int) -> list[DraftSection]:
+    """A merged section over the bound, cut between the runs of blocks of one source section (a block
+    keeps the other sides of its conflict and the notes after it), runs packed up to the bound; a run
+    over it, a single source section, stays whole."""
+    runs: list[tuple[str | None, list[DraftBlock]]] = []
+    for b in sec.blocks:
+        doc = b.citations[0].doc if b.citations else None
+        if runs and (b.para <= 0 or b.kind == "note" or doc == runs[-1][0]):
+            runs[-1][1].append(b)
+        else:
+            runs.append((doc, [b]))
+    pieces: list[list[DraftBlock]] = []
+    size = 0
+    for _, blocks in runs:
+        n = sum(len(b.text.split()) for b in blocks)
+        if pieces and size + n <= bound:
+            pieces[-1] += blocks
+            size += n
+        else:
+            pieces.append(list(blocks))
+            size = n
+    return [sec.model_copy(update={"blocks": tuple(p)}) for p in pieces]
+
+
+def _part_title(page: DraftPage, sections: list[DraftSection], piece: tuple[int, int] | None) -> str:
     top = min(s.level for s in sections)
     heads = [s.heading for s in sections if s.level == top]
-    return f"{page.title}: {heads[0]}" + (f" – {heads[-1]}" if len(heads) > 1 else "")
+    first = heads[0] + (f" ({piece[0]} of {piece[1]})" if piece else "")
+    return f"{page.title}: {first}" + (f" – {heads[-1]}" if len(heads) > 1 else "")
 
 
 def _unique(base: str, taken: set[str]) -> str:
@@ -128,26 +153,31 @@ def _unique(base: str, taken: set[str]) -> str:
     return slug
 
 
-def split_page(page: DraftPage, bound: int, taken: set[str]) -> tuple[list[DraftPage], Split | None, list[Finding]]:
+def split_page(page: DraftPage, bound: int, taken: set[str]
+               ) -> tuple[list[DraftPage], Split | None, list[Finding], dict[str, tuple[str, str]]]:
     """[page] when it is within the bound (or cannot be split), else [parent, part, ...]; findings name
-    each single section over the bound. taken: lower-cased slugs in use (parts' slugs are added)."""
-    secs = list(page.sections)
-    sizes = [words(s) for s in secs]
-    total = sum(sizes)
+    each single source section over the bound; the last value maps each anchor of the page to the
+    (file, anchor) its section moved to. taken: lower-cased slugs in use (parts' slugs are added)."""
     name = f"{page.slug}.md"
-    findings = [Finding(severity="warning", kind="oversized-section", page=name, line=None,
-                        message=f"{name}: section {s.heading!r} holds {n} words, over draft.max_page_words={bound}; "
-                                "a single section is kept whole on one page")
-                for s, n in zip(secs, sizes) if bound and n > bound]
-    if not bound or total <= bound or not secs:
-        return [page], None, findings
+    sizes = [words(s) for s in page.sections]
+    if not bound or sum(sizes) <= bound or not page.sections:
+        return [page], None, _oversized(name, list(page.sections), [None] * len(page.sections), bound), {}
+    secs: list[DraftSection] = []
+    origin: list[int] = []  # the page's section each one is (a piece of)
+    piece: list[tuple[int, int] | None] = []
+    for i, (s, n) in enumerate(zip(page.sections, sizes)):
+        ps = _pieces(s, bound) if n > bound else [s]
+        for k, p in enumerate(ps, start=1):
+            secs.append(p)
+            origin.append(i)
+            piece.append((k, len(ps)) if len(ps) > 1 else None)
+    findings = _oversized(name, secs, piece, bound)
     intro = 1 if secs[0].heading == INTRO else 0
     if len(secs) - intro < 1 or (intro == 0 and len(secs) == 1):
-        return [page], None, findings
-    levels = [s.level for s in secs]
-    ranges = _groups(levels, sizes, intro, len(secs), bound)
+        return [page], None, findings, {}
+    ranges = _groups([s.level for s in secs], [words(s) for s in secs], intro, len(secs), bound)
     if len(ranges) == 1 and not intro:
-        return [page], None, findings
+        return [page], None, findings, {}
     parts: list[DraftPage] = []
     for a, b in ranges:
         group = secs[a:b]
@@ -155,7 +185,7 @@ def split_page(page: DraftPage, bound: int, taken: set[str]) -> tuple[list[Draft
         group = [s.model_copy(update={"level": s.level - shift}) for s in group]
         slug = _unique(f"{page.slug}-{slugify(group[0].heading)}", taken)
         parts.append(page.model_copy(update={
-            "slug": slug, "title": _part_title(page, group), "sources": _cited_docs(group, page.sources),
+            "slug": slug, "title": _part_title(page, group, piece[a]), "sources": _cited_docs(group, page.sources),
             "sections": tuple(group), "conflicts": (), "dropped": (), "part_of": name,
             "assets": tuple((rel, src) for rel, src in page.assets
                             if any(rel in blk.text for s in group for blk in s.blocks))}))
@@ -168,21 +198,29 @@ def split_page(page: DraftPage, bound: int, taken: set[str]) -> tuple[list[Draft
         "assets": tuple((rel, src) for rel, src in page.assets if any(rel in blk.text for s in kept for blk in s.blocks))})
     family = [parent] + parts
     family = [p.model_copy(update={"conflicts": tuple(mine)}) for p, mine in zip(family, _conflicts_of(page.conflicts, family))]
-    info = Split(name, total, tuple(PagePlan(slug=p.slug, title=p.title, topic=p.topic, chunk_ids=_cited_chunks(p.sections),
-                                             sources=p.sources) for p in family[1:]))
-    return family, info, findings
+    info = Split(name, sum(sizes), tuple(PagePlan(slug=p.slug, title=p.title, topic=p.topic,
+                                                  chunk_ids=_cited_chunks(p.sections), sources=p.sources)
+                                         for p in family[1:]))
+    members = [list(range(intro))] + [list(range(a, b)) for a, b in ranges]
+    return family, info, findings, _anchor_moves(page, family, members, origin)
 
 
-def _anchor_moves(page: DraftPage, family: list[DraftPage]) -> dict[str, tuple[str, str]]:
-    """Old anchor on the page -> (file, anchor) where that section now stands."""
+def _oversized(name: str, secs: list[DraftSection], piece: list, bound: int) -> list[Finding]:
+    return [Finding(severity="warning", kind="oversized-section", page=name, line=None,
+                    message=f"{name}: section {s.heading!r}" + (f" (piece {k[0]} of {k[1]})" if k else "")
+                            + f" holds {n} words from one source section, over draft.max_page_words={bound}; "
+                              "a single source section is kept whole on one page")
+            for s, k in zip(secs, piece) if bound and (n := words(s)) > bound]
+
+
+def _anchor_moves(page: DraftPage, family: list[DraftPage], members: list[list[int]],
+                  origin: list[int]) -> dict[str, tuple[str, str]]:
+    """Old anchor on the page -> (file, anchor) where its section (its first piece) now stands."""
     old = section_anchors(page.title, [s.heading for s in page.sections])
     where: dict[int, tuple[str, str]] = {}
-    for p in family:
-        new = section_anchors(p.title, [s.heading for s in p.sections])
-        for s, a in zip(p.sections, new):
-            for i, o in enumerate(page.sections):
-                if o is s or (o.heading == s.heading and o.blocks == s.blocks):
-                    where.setdefault(i, (f"{p.slug}.md", a))
+    for p, idx in zip(family, members):
+        for j, a in zip(idx, section_anchors(p.title, [s.heading for s in p.sections])):
+            where.setdefault(origin[j], (f"{p.slug}.md", a))
     return {a: where[i] for i, a in enumerate(old) if i in where}
 
 
@@ -225,12 +263,12 @@ def split_pages(drafts: list[DraftPage], bound: int, reserved: set[str]) -> tupl
     moves: dict[str, dict[str, tuple[str, str]]] = {}
     family_of: dict[str, str] = {}
     for d in drafts:
-        family, info, fs = split_page(d, bound, taken)
+        family, info, fs, moved = split_page(d, bound, taken)
         out += family
         findings += fs
         if info is not None:
             splits.append(info)
-            moves[info.page] = _anchor_moves(d, family)
+            moves[info.page] = moved
             family_of |= {f"{p.slug}.md": info.page for p in family}
     if not moves:
         return out, splits, findings
