@@ -197,3 +197,13 @@ def test_a_page_with_many_source_lines_loads_each_source_when_needed(client, run
     assert XSS in "\n".join(data["lines"])  # text as JSON; the page puts it in with textContent
     assert client.get(f"/page/{page}/source?doc=nothere.md").status_code == 404
     assert client.get(f"/page/{page}/source?doc=../../etc/passwd").status_code == 404
+
+
+def test_long_ledger_lists_are_cut_with_a_pointer_to_ledger_json(client, run_out, monkeypatch):
+    import consolidate.web.app as web_app
+
+    monkeypatch.setattr(web_app, "LEDGER_SHOWN", 0)
+    html = client.get(f"/page/{first_page(run_out)}").text
+    ledger = html[html.index('id="ledger"'):]
+    assert "Dropped (1)" in ledger and "boilerplate" not in ledger
+    assert "The first 0 are listed; 1 more are in <code>ledger.json</code>" in ledger

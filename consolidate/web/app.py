@@ -35,7 +35,8 @@ from consolidate.web import pageview
 from consolidate.web.runview import RunView
 
 HERE = Path(__file__).parent
-INLINE_SOURCE_LINES = 20_000  # a page whose sources hold more lines gets each source's lines when first needed
+INLINE_SOURCE_LINES = 5_000  # a page whose sources hold more lines gets each source's lines when first needed
+LEDGER_SHOWN = 300  # dropped and merged passages listed per page (a page merging a boilerplate line of 1,578 documents)
 LOOPBACK = "127.0.0.1"
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
@@ -116,7 +117,7 @@ def create_app(out: Path, token: str | None = None, allowed_hosts: list[str] | N
         return page(request, "page.html", row=view.row(name), plan=p, body=html, panels=panels, by_doc=by_doc,
                     findings=view.findings(name), conflicts=view.conflicts(name),
                     conflict_findings=view.conflict_findings(name), ledger=view.ledger_entries(name),
-                    decision=view.decision(name), text=text, changed=view.changed,
+                    decision=view.decision(name), text=text, changed=view.changed, shown=LEDGER_SHOWN,
                     flash=request.query_params.get("saved", ""))
 
     async def show_diff(request: Request) -> Response:
