@@ -1,4 +1,4 @@
-"""Static review: an index and one self-contained HTML file per page, each checked against its sources.
+"""Static review: an index, one HTML file per page, and one script per cited source (loaded on a click).
 
 Left: the merged page, rendered by a tiny markdown renderer, with findings attached under the
 block they point at. Right: the source document a clicked citation `[^n]` points at, with the
