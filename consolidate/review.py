@@ -26,6 +26,23 @@ def _e(s: str) -> str:
     return escape(s, quote=True)
 
 
+INLINE_CITES = 20  # citation marks shown after a claim; the rest are in the page's Sources list
+_LONG_RUN = re.compile(r"(?:\[\^\d+\]){%d,}" % (INLINE_CITES + 1))
+_MORE = re.compile("\ue010(\\d+)\ue011")
+
+
+def _cut_run(m: re.Match) -> str:
+    """A claim citing hundreds of sources (a line every page of a reference repeats): its first marks,
+    then a count (a private-use mark that escaping keeps) that _more turns into a note."""
+    marks = re.findall(r"\[\^\d+\]", m.group(0))
+    return "".join(marks[:INLINE_CITES]) + f"\ue010{len(marks) - INLINE_CITES}\ue011"
+
+
+def _more(html: str) -> str:
+    return _MORE.sub(lambda m: f'<sup class="more" title="the other sources are in the list at the end">'
+                               f"+{m.group(1)} more</sup>", html)
+
+
 def _slug(text: str) -> str:
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"[^\w\- ]", "", text.replace("`", "").lower())
@@ -68,19 +85,21 @@ class _Page:
                 return i + 1
         return 0
 
-    def cite(self, n: str) -> str:
+    def cite(self, n: str, title: bool = True) -> str:
         ref = self.refs.get(n)
         if ref is None:
             return f'<sup class="cite missing" title="no definition">[{_e(n)}]</sup>'
         doc, s, e, chunk = ref
         miss = "" if doc in self.sources else " nosrc"
-        return (f'<sup><a href="#" class="cite{miss}" data-doc="{_e(doc)}" data-start="{s}" '
-                f'data-end="{e}" title="{_e(f"{doc}:{s}-{e} chunk {chunk}")}">{_e(n)}</a></sup>')
+        tip = f' title="{_e(f"{doc}:{s}-{e} chunk {chunk}")}"' if title else ""
+        link = f'<a href="#" class="cite{miss}" data-doc="{_e(doc)}" data-start="{s}" data-end="{e}"{tip}>{_e(n)}</a>'
+        return f"<sup>{link}</sup>" if title else link
 
     def inline(self, text: str, links: bool = True) -> str:
         out, pos = [], 0
+        text = _LONG_RUN.sub(_cut_run, text.replace("\ue010", "").replace("\ue011", ""))
         for m in _INLINE.finditer(text):
-            out.append(_e(text[pos:m.start()]))
+            out.append(_more(_e(text[pos:m.start()])))
             pos = m.end()
             code, fn, ltext, href, bold = m.groups()
             if code is not None:
@@ -100,7 +119,7 @@ class _Page:
                            f'data-anchor="{_e(anchor)}">{self.inline(ltext, False)}</a>')
             else:
                 out.append(self.inline(ltext, False))
-        out.append(_e(text[pos:]))
+        out.append(_more(_e(text[pos:])))
         return "".join(out)
 
     def blocks(self) -> list[tuple[int, int, str]]:
@@ -285,7 +304,7 @@ def render_review(pages: list[tuple[str, str]], sources: dict[str, list[str]], f
             body += [_finding(mine[k]) for k in here]
             body.append("</div>")
         top = [_finding(f) for k, f in enumerate(mine) if k not in placed]
-        refs = "".join(f"<li>{page.cite(n)} <code>{_e(d)}:{s}-{e}</code></li>"
+        refs = "".join(f"<li>{page.cite(n, title=False)} <code>{_e(d)}:{s}-{e}</code></li>"
                        for n, (d, s, e, _) in sorted(page.refs.items(), key=lambda kv: int(kv[0])))
         active = " active" if idx == 0 else ""
         nav.append(f'<li><a href="#" class="nav{active}" data-idx="{idx}" data-name="{_e(name)}">'
@@ -334,7 +353,7 @@ blockquote{margin:8px 0;padding:4px 12px;border-left:4px solid #e69500;backgroun
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px}
 sup a.cite{text-decoration:none;background:#e3ebff;color:#1a4fd6;border-radius:3px;padding:0 3px;font-size:11px}
 sup a.cite.nosrc{background:#ffe3e3;color:#b00}sup a.cite.on{background:#1a4fd6;color:#fff}
-sup.missing{color:#c62828;font-size:10px}
+sup.missing{color:#c62828;font-size:10px}sup.more{color:#666;font-size:10px}
 .finding{font-size:12px;margin:4px 0 8px;padding:4px 8px;border-radius:4px;border-left:4px solid}
 .finding.error{background:#fdecea;border-color:#c62828}.finding.warning{background:#fff4e0;border-color:#e69500}
 .finding .kind{font-family:ui-monospace,monospace}.finding .where{color:#777}
