@@ -207,3 +207,13 @@ def test_long_ledger_lists_are_cut_with_a_pointer_to_ledger_json(client, run_out
     ledger = html[html.index('id="ledger"'):]
     assert "Dropped (1)" in ledger and "boilerplate" not in ledger
     assert "The first 0 are listed; 1 more are in <code>ledger.json</code>" in ledger
+
+
+def test_a_claim_citing_many_sources_links_twenty_and_counts_the_rest():
+    from consolidate.web import pageview
+
+    marks = "".join(f"[^{i}]" for i in range(1, 26))
+    defs = "\n".join(f"[^{i}]: `d{i}.md:1-1` (chunk `c{i}`)" for i in range(1, 26))
+    html, cites = pageview.render(f"# P\n\nSaid everywhere.{marks}\n\n## Sources\n\n{defs}\n", [f"d{i}.md" for i in range(1, 26)])
+    assert len(cites) == 25 and html.count('class="cite"') == 20 and "+5 more</span>" in html
+    assert 'title="d1.md:1-1; ' in html and "; and 5 more" in html
