@@ -136,9 +136,10 @@ def _selected(view: RunView) -> tuple[dict[str, str], list[tuple[str, str]]]:
 
 
 def _retired(view: RunView, chosen: dict[str, str]) -> dict[str, str]:
-    """Input page -> its main new page, for inputs whose every target page is published."""
+    """Input page -> its main new page, for inputs whose every target page is published (a page
+    split for size with all its sub-pages)."""
     return {old: new[0] for old, new in sorted(view.plan.redirects.items())
-            if new and all(n in chosen for n in new) and old != new[0]}
+            if new and all(p in chosen for n in new for p in [n] + view.parts.get(n, [])) and old != new[0]}
 
 
 def _rewrite_links(text: str, content_rel: str | None, retired: dict[str, str], anchors: dict[str, set[str]]) -> tuple[str, int]:

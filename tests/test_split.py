@@ -215,3 +215,26 @@ def test_navigation_labels_must_be_the_parts_titles():
     # a link to a page not listed in parts, or more than a link, is a claim
     other = parse_page('---\nparts:\n  - "p-a.md"\n---\n\n- [P: A](q.md)\n- [P: A](p-a.md) and more\n')
     assert other.nav == [] and len(other.claims) == 2
+
+
+def test_an_input_is_retired_only_when_its_page_and_all_the_parts_are_published(tmp_path):
+    from consolidate.publish import _retired, _selected
+    from consolidate.web import decisions as D
+
+    out = tmp_path / "out"
+    run([tree(tmp_path)], out, settings(600))
+    view = RunView.load(out)
+    assert view.parts["big-guide.md"][0] == "big-guide-section-0.md"
+
+    def accept(name):
+        D.decide(out, name, "accepted", view.page_plan(name), view.docs, view.pages[name])
+
+    def retired():
+        v = RunView.load(out)
+        return _retired(v, _selected(v)[0])
+
+    accept("big-guide.md")
+    assert "guide.md" not in retired()
+    for name in view.parts["big-guide.md"]:
+        accept(name)
+    assert retired()["guide.md"] == "big-guide.md"
