@@ -238,3 +238,30 @@ def test_an_input_is_retired_only_when_its_page_and_all_the_parts_are_published(
     for name in view.parts["big-guide.md"]:
         accept(name)
     assert retired()["guide.md"] == "big-guide.md"
+
+
+@pytest.mark.parametrize("bound", [40, 150])
+def test_every_block_of_a_page_is_on_exactly_one_page_of_its_family(bound):
+    """Extractive and model drafts of corpus/ (the fake backend echoes its sources): a split loses nothing."""
+    from consolidate import pipeline
+    from consolidate.llm.fake import FakeBackend
+    from consolidate.llm.prompts import load_prompt
+    from consolidate.settings import load_settings
+    from consolidate.stages.draft import draft_pages
+    from consolidate.stages.draft_model import Drafting, draft_pages_with_model
+    from tests.conftest import CORPUS
+    from tests.llm_server import echo_page
+
+    res, texts = pipeline.prepare([CORPUS], Path(__import__("tempfile").mkdtemp()) / "out", load_settings(env={}))
+    fake = FakeBackend(default=lambda req: echo_page({"messages": [m.model_dump() for m in req.messages]}))
+    model, _, _ = draft_pages_with_model(res.plan, res.chunks, res.docs, texts, Drafting(
+        backend=fake, prompt=load_prompt("draft_page"), reask=load_prompt("reask")))
+    extractive, _ = draft_pages(res.plan, res.chunks, res.docs, texts)
+    for drafts in (extractive, model):
+        pages, splits, _ = split_pages(drafts, bound, {p.slug for p in res.plan.pages})
+        assert splits and len({p.slug for p in pages}) == len(pages)
+        for d in drafts:
+            family = [p for p in pages if p.slug == d.slug or p.part_of == f"{d.slug}.md"]
+            shown = [(b.kind, b.citations) for p in family for s in p.sections for b in s.blocks if s.heading != "Contents"
+                     or p.slug != d.slug]
+            assert sorted(map(repr, shown)) == sorted(repr((b.kind, b.citations)) for s in d.sections for b in s.blocks)
