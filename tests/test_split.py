@@ -265,3 +265,18 @@ def test_every_block_of_a_page_is_on_exactly_one_page_of_its_family(bound):
             shown = [(b.kind, b.citations) for p in family for s in p.sections for b in s.blocks if s.heading != "Contents"
                      or p.slug != d.slug]
             assert sorted(map(repr, shown)) == sorted(repr((b.kind, b.citations)) for s in d.sections for b in s.blocks)
+
+
+def test_corpus_split_small_has_no_false_errors_and_each_conflict_on_the_part_that_notes_it(tmp_path):
+    from tests.conftest import CORPUS
+
+    out = tmp_path / "out"
+    res = run([CORPUS], out, settings(60))
+    report = json.loads((out / "report.json").read_text())
+    assert res.errors == 0, [f.message for f in res.findings if f.severity == "error"][:5]
+    assert len(report["split"]) >= 10 and json.loads((out / "ledger.json").read_text())["coverage"]["unaccounted"] == 0
+    noted = [c for c in report["conflicts"] if c["resolution"] == "noted"]
+    assert noted
+    for c in noted:
+        text = (out / "pages" / c["page"]).read_text()
+        assert "Sources disagree" in text, c["page"]

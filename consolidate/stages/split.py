@@ -19,6 +19,7 @@ any page, are rewritten to the part that now holds it. Pure and deterministic.
 from __future__ import annotations
 
 import re
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -97,16 +98,20 @@ def _conflicts_of(conflicts: tuple[Conflict, ...], pages: list[DraftPage]) -> li
     """Each conflict goes to the page with a note that cites two of its sides (the page says so), else
     to one that shows all its sides, else to each that shows one; one no page shows stays on the parent."""
     shown = [_lines(b for s in p.sections for b in s.blocks) for p in pages]
-    notes = [[_lines([b]) for s in p.sections for b in s.blocks if b.kind == "note"] for p in pages]
+    noted: dict[tuple[str, int], set[tuple[int, int]]] = defaultdict(set)  # (doc, line) -> (page, note) citing it
+    for i, p in enumerate(pages):
+        for k, b in enumerate(b for s in p.sections for b in s.blocks if b.kind == "note"):
+            for key in _lines([b]):
+                noted[key].add((i, k))
     out: list[list[Conflict]] = [[] for _ in pages]
     for c in conflicts:
         live = [s for s in c.sides if not s.stale]
-
-        def sides_in(lines: set) -> int:
-            return sum(any((s.doc, n) in lines for n in range(s.start, s.end + 1)) for s in live)
-        home = ([i for i in range(len(pages)) if any(sides_in(n) >= 2 for n in notes[i])][:1]
-                or [i for i in range(len(pages)) if sides_in(shown[i]) == len(live)][:1]
-                or [i for i in range(len(pages)) if sides_in(shown[i])] or [0])
+        notes = Counter(n for s in live for n in set().union(*(noted.get((s.doc, x), set())
+                                                               for x in range(s.start, s.end + 1))))
+        counts = [sum(any((s.doc, x) in lines for x in range(s.start, s.end + 1)) for s in live) for lines in shown]
+        home = (sorted(i for (i, _), n in notes.items() if n >= 2)[:1]
+                or [i for i, n in enumerate(counts) if n == len(live)][:1]
+                or [i for i, n in enumerate(counts) if n] or [0])
         for i in home:
             out[i].append(c)
     return out
