@@ -11,9 +11,10 @@ sub-pages (front matter `parts`; a `## Contents` list whose items are each only 
 labelled with that part's title: the checker reads them as navigation, not claims). Old paths
 and redirects keep pointing at the parent. Sections are packed greedily in outline order: whole
 top-level branches (a `##` section with the sections under it) while they fit; a branch over the
-bound is split the same way one level down. A single section is never cut: one over the bound
-stays whole on its page and is reported (`oversized-section`). Links to a section's anchor, from
-any page, are rewritten to the part that now holds it. Pure and deterministic.
+bound is split the same way one level down; a merged section over the bound is cut between the
+source sections it merges (`Heading (k of n)`). A single source section is never cut: one over
+the bound stays whole on its page and is reported (`oversized-section`). Links to a section's
+anchor, from any page, are rewritten to the part that now holds it. Pure and deterministic.
 """
 
 from __future__ import annotations
