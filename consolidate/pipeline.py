@@ -42,6 +42,7 @@ from consolidate.stages.draft_model import (draft_for_run, estimate, load_drafti
                                             usage_totals)
 from consolidate.stages.ingest import ingest
 from consolidate.stages.plan import load_plan, plan_pages, plan_to_json
+from consolidate.stages.split import expand_plan, lists_parts, part_details, split_pages, splits_json
 from consolidate.stages.write import write_outputs, write_pages, write_review
 from consolidate.web import decisions as review_decisions
 
@@ -196,6 +197,7 @@ def _finish(res: RunResult, texts: dict[str, list[str]], progress: Progress, set
     settings = settings or Settings()
     llm = settings.llm
     kept = review_decisions.kept_pages(res.out, res.plan, res.docs)  # accepted/edited in review, sources unchanged
+    whole = {n: t for n, t in kept.items() if not lists_parts(t)}  # a page split for size is redrafted for its parts
     with _Timer(res, "draft"):
         if res.residue is None:
             res.residue = residue_documents((d.path, texts[d.path]) for d in res.docs)
@@ -216,15 +218,19 @@ def _finish(res: RunResult, texts: dict[str, list[str]], progress: Progress, set
             res.findings.append(Finding(severity="warning", kind="draft-residue", page="", line=1,
                                         message=f"{doc}: written as instructions to a model, not documentation; "
                                                 "left out of merged pages (its lines are dropped as draft-residue)"))
-        drafts, dfs, usage = draft_for_run(review_decisions.without(res.plan, kept), res.chunks, res.docs, texts, llm,
+        drafts, dfs, usage = draft_for_run(review_decisions.without(res.plan, whole), res.chunks, res.docs, texts, llm,
                                            od.cache / "llm", od.state / "model_drafts", stale, settings.draft.drop_stale,
                                            site_root(settings))
-        res.findings += dfs
+        drafts, splits, sf = split_pages(drafts, settings.draft.max_page_words, {p.slug for p in res.plan.pages})
+        res.findings += dfs + sf
         verdicts, vf = verdicts_for_run([c for d in drafts for c in d.conflicts], llm, od.cache / "llm")
         res.findings += vf
         res.report["verdicts"] = verdicts  # with a model configured: its verdicts on unsure conflicts
         historical = {p.slug for p in res.plan.pages if p.historical}  # every source stale: not current docs
-        drafts = [d.model_copy(update={"historical": True}) if d.slug in historical else d for d in drafts]
+        drafts = [d.model_copy(update={"historical": True}) if d.slug in historical or d.part_of[:-3] in historical else d for d in drafts]
+        order = expand_plan(res.plan, splits)  # each split page's parts right after it
+        kept |= review_decisions.kept_pages(res.out, order.model_copy(update={"pages": tuple(
+            p for s in splits for p in s.parts)}), res.docs)
         progress("draft", len(drafts), len(drafts))
     generated = generated_date()
 
@@ -232,7 +238,7 @@ def _finish(res: RunResult, texts: dict[str, list[str]], progress: Progress, set
         return render_page(d, generated, f"consolidate {__version__} ({d.backend})")
 
     pages = {f"{d.slug}.md": render(d) for d in drafts}
-    pages = review_decisions.in_plan_order(res.plan, pages, kept)
+    pages = review_decisions.in_plan_order(order, pages, kept)
     assets = {rel: src for d in drafts for rel, src in d.assets}
     assets |= review_decisions.kept_assets(od.pages, od.load_stage("written", "pages") or [], kept)
     dropped: list[dict] = []
@@ -246,12 +252,13 @@ def _finish(res: RunResult, texts: dict[str, list[str]], progress: Progress, set
 
         if llm.strict:  # drop model sentences the checker does not support, then check what is left
             drafts, dropped = strict_filter(drafts, render, lambda p: check(p)[0])
-            pages = review_decisions.in_plan_order(res.plan, {f"{d.slug}.md": render(d) for d in drafts}, kept)
+            pages = review_decisions.in_plan_order(order, {f"{d.slug}.md": render(d) for d in drafts}, kept)
             res.findings += [Finding(severity="warning", kind="unsupported-removed", page=x["page"],
                                      message=f"--strict dropped {x['text'][:80]!r}: {x['message']}") for x in dropped]
         cf, claims = check(pages)
         res.findings += cf
-        ledger, lf = make_ledger(res.plan, res.chunks, res.docs, texts, drafts, pages, residue)
+        ledger, lf = make_ledger(res.plan, res.chunks, res.docs, texts, drafts, pages, residue,
+                                 {s.page: [f"{p.slug}.md" for p in s.parts] for s in splits})
         res.findings += lf
         progress("check", len(pages), len(pages))
     with _Timer(res, "write"):
@@ -262,16 +269,17 @@ def _finish(res: RunResult, texts: dict[str, list[str]], progress: Progress, set
         write_json(od.state / "findings.json", [f.model_dump(mode="json") for f in res.findings])
         write_json(res.out / "ledger.json", ledger)
         review = review_files(list(pages.items()), texts, [f.model_dump(mode="json") for f in res.findings])
-        write_outputs(res.out, res.plan, review)
+        write_outputs(res.out, res.plan, review, splits_json(splits))
     res.report = build_report(res, drafts, claims, generated, ledger) | {"embedder": res.report.get("embedder", ""),
                                                                           "skipped": not_used(res.skipped, assets),
                                                                           "verdicts": res.report.get("verdicts", {})}
-    res.report |= usage_totals(usage) | {"strict_dropped": dropped}
+    res.report |= usage_totals(usage) | {"strict_dropped": dropped, "split": [s.as_json() for s in splits]}
     for name, u in usage.items():
         res.report["page_details"].get(name, {}).update(u.as_dict())
+    part_details(res.report["page_details"], splits)
     if kept:
-        res.report["page_details"] |= review_decisions.kept_details(res.plan, kept, res.findings, claims)
-        res.report["pages"] += len(kept)
+        res.report["page_details"] |= review_decisions.kept_details(order, kept, res.findings, claims)
+        res.report["pages"] += len(set(kept) - {f"{d.slug}.md" for d in drafts})
     write_json(res.out / "report.json", res.report)  # last, so it carries every stage's time
     return res
 

@@ -152,6 +152,8 @@ class DraftPage(Record):
     assets: tuple[tuple[str, str], ...] = ()  # (path under pages/, absolute source file) to copy
     conflicts: tuple[Conflict, ...] = ()
     dropped: tuple[tuple[str, int, int, str], ...] = ()  # (doc, start, end, reason) of units left out on purpose
+    parts: tuple[str, ...] = ()  # a page split for size (stages/split.py): its sub-page files
+    part_of: str = ""  # a sub-page: the file of the page it was split from
     historical: bool = False  # its plan entry is historical: every source is stale
 
 

@@ -15,8 +15,12 @@ def front_matter(page: DraftPage, generated: str, generator: str) -> str:
     lines = ["---", f"title: {json.dumps(page.title, ensure_ascii=False)}", "sources:"]
     lines += [f"  - {json.dumps(s, ensure_ascii=False)}" for s in page.sources]
     lines += [f"generated: {json.dumps(generated)}", f"generator: {json.dumps(generator)}", f"topic: {page.topic}"]
+    if page.parts:  # a page split for size lists its sub-pages; each names the page it came from
+        lines += ["parts:"] + [f"  - {json.dumps(p)}" for p in page.parts]
+    if page.part_of:
+        lines.append(f"part_of: {json.dumps(page.part_of)}")
     lines += ["status: historical"] if page.historical else []  # its sources are all stale: a record, not current docs
-    lines += ["---"]
+    lines.append("---")
     return "\n".join(lines)
 
 

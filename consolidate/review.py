@@ -1,4 +1,4 @@
-"""Static review: an index and one self-contained HTML file per page, each checked against its sources.
+"""Static review: an index, one HTML file per page, and one script per cited source (loaded on a click).
 
 Left: the merged page, rendered by a tiny markdown renderer, with findings attached under the
 block they point at. Right: the source document a clicked citation `[^n]` points at, with the
@@ -9,6 +9,7 @@ puts it on the page with `textContent`. Output is a pure function of the inputs.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from html import escape
@@ -23,6 +24,23 @@ _RELMD = re.compile(r"^([\w./-]*\.md)?(#[\w\-.]*)?$")
 
 def _e(s: str) -> str:
     return escape(s, quote=True)
+
+
+INLINE_CITES = 20  # citation marks shown after a claim; the rest are in the page's Sources list
+_LONG_RUN = re.compile(r"(?:\[\^\d+\]){%d,}" % (INLINE_CITES + 1))
+_MORE = re.compile("\ue010(\\d+)\ue011")
+
+
+def _cut_run(m: re.Match) -> str:
+    """A claim citing hundreds of sources (a line every page of a reference repeats): its first marks,
+    then a count (a private-use mark that escaping keeps) that _more turns into a note."""
+    marks = re.findall(r"\[\^\d+\]", m.group(0))
+    return "".join(marks[:INLINE_CITES]) + f"\ue010{len(marks) - INLINE_CITES}\ue011"
+
+
+def _more(html: str) -> str:
+    return _MORE.sub(lambda m: f'<sup class="more" title="the other sources are in the list at the end">'
+                               f"+{m.group(1)} more</sup>", html)
 
 
 def _slug(text: str) -> str:
@@ -67,19 +85,21 @@ class _Page:
                 return i + 1
         return 0
 
-    def cite(self, n: str) -> str:
+    def cite(self, n: str, title: bool = True) -> str:
         ref = self.refs.get(n)
         if ref is None:
             return f'<sup class="cite missing" title="no definition">[{_e(n)}]</sup>'
         doc, s, e, chunk = ref
         miss = "" if doc in self.sources else " nosrc"
-        return (f'<sup><a href="#" class="cite{miss}" data-doc="{_e(doc)}" data-start="{s}" '
-                f'data-end="{e}" title="{_e(f"{doc}:{s}-{e} chunk {chunk}")}">{_e(n)}</a></sup>')
+        tip = f' title="{_e(f"{doc}:{s}-{e} chunk {chunk}")}"' if title else ""
+        link = f'<a href="#" class="cite{miss}" data-doc="{_e(doc)}" data-start="{s}" data-end="{e}"{tip}>{_e(n)}</a>'
+        return f"<sup>{link}</sup>" if title else link
 
     def inline(self, text: str, links: bool = True) -> str:
         out, pos = [], 0
+        text = _LONG_RUN.sub(_cut_run, text.replace("\ue010", "").replace("\ue011", ""))
         for m in _INLINE.finditer(text):
-            out.append(_e(text[pos:m.start()]))
+            out.append(_more(_e(text[pos:m.start()])))
             pos = m.end()
             code, fn, ltext, href, bold = m.groups()
             if code is not None:
@@ -99,7 +119,7 @@ class _Page:
                            f'data-anchor="{_e(anchor)}">{self.inline(ltext, False)}</a>')
             else:
                 out.append(self.inline(ltext, False))
-        out.append(_e(text[pos:]))
+        out.append(_more(_e(text[pos:])))
         return "".join(out)
 
     def blocks(self) -> list[tuple[int, int, str]]:
@@ -197,6 +217,7 @@ def _counts(fs: list[dict]) -> str:
 
 
 REVIEW_DIR = "review"
+SOURCES_DIR = "sources"  # under REVIEW_DIR
 
 
 def page_file(name: str) -> str:
@@ -204,17 +225,40 @@ def page_file(name: str) -> str:
     return f"{REVIEW_DIR}/{name[:-3] if name.endswith('.md') else name}.html"
 
 
+def source_file(doc: str) -> str:
+    """Where a source's lines go for the per-page review files, relative to OUT/review."""
+    return f"{SOURCES_DIR}/{hashlib.sha1(doc.encode('utf-8')).hexdigest()[:16]}.js"
+
+
+def _source_script(doc: str, lines: list[str]) -> str:
+    """A source as a script that hands its lines to the review page that loads it (on a citation's click)."""
+    return f"consolidateSource({_json([doc, list(lines)])[1:-1]});\n"
+
+
 def review_files(pages: list[tuple[str, str]], sources: dict[str, list[str]], findings: list[dict]) -> dict[str, str]:
-    """review.html, an index (every page with its finding counts, and the run's findings), and
-    review/<page>.html per page, holding that page and only the sources it cites: each opens
-    at once however large the run (a single file was 254 MB on the large tree)."""
+    """review.html, an index (every page with its finding counts, and the run's findings),
+    review/<page>.html per page, and review/sources/<id>.js per cited source, which a page file
+    loads when one of its citations is clicked: each page opens at once however large the run or
+    however many sources it cites (one file was 254 MB on the large tree; a page citing 1,578
+    documents embedded 20 MB of them)."""
     names = {name for name, _ in pages}
     files = {"review.html": _index(pages, findings, names)}
+    used: set[str] = set()
     for name, text in pages:
-        cited = {ref[0] for ref in _Page(0, name, text, {}).refs.values()}
-        files[page_file(name)] = render_review([(name, text)], {d: sources[d] for d in sorted(cited) if d in sources},
-                                               [f for f in findings if f.get("page") == name], index="../review.html")
+        cited = sorted(d for d in {ref[0] for ref in _Page(0, name, text, {}).refs.values()} if d in sources)
+        used.update(cited)
+        files[page_file(name)] = render_review([(name, text)], {d: sources[d] for d in cited},
+                                               [f for f in findings if f.get("page") == name], index="../review.html",
+                                               on_demand={d: source_file(d) for d in cited})
+    for doc in sorted(used):
+        files[f"{REVIEW_DIR}/{source_file(doc)}"] = _source_script(doc, sources[doc])
     return files
+
+
+def _json(value) -> str:
+    """JSON that cannot end a <script> element or a JS string early: <, >, & and line separators escaped."""
+    data = json.dumps(value, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
+    return data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _index(pages: list[tuple[str, str]], findings: list[dict], names: set[str]) -> str:
@@ -234,9 +278,11 @@ def _index(pages: list[tuple[str, str]], findings: list[dict], names: set[str]) 
 
 
 def render_review(pages: list[tuple[str, str]], sources: dict[str, list[str]], findings: list[dict],
-                  index: str = "") -> str:
+                  index: str = "", on_demand: dict[str, str] | None = None) -> str:
     """Return one self-contained HTML document (str). index: the href of the index of all pages
-    (a page file of review_files); links to pages not in this document then go to their files."""
+    (a page file of review_files); links to pages not in this document then go to their files.
+    on_demand: source -> the script file holding its lines, loaded when a citation of it is
+    clicked (review_files); the sources are then not embedded."""
     names = {name for name, _ in pages}
     nav, sections = [], []
     if index:
@@ -258,7 +304,7 @@ def render_review(pages: list[tuple[str, str]], sources: dict[str, list[str]], f
             body += [_finding(mine[k]) for k in here]
             body.append("</div>")
         top = [_finding(f) for k, f in enumerate(mine) if k not in placed]
-        refs = "".join(f"<li>{page.cite(n)} <code>{_e(d)}:{s}-{e}</code></li>"
+        refs = "".join(f"<li>{page.cite(n, title=False)} <code>{_e(d)}:{s}-{e}</code></li>"
                        for n, (d, s, e, _) in sorted(page.refs.items(), key=lambda kv: int(kv[0])))
         active = " active" if idx == 0 else ""
         nav.append(f'<li><a href="#" class="nav{active}" data-idx="{idx}" data-name="{_e(name)}">'
@@ -276,9 +322,7 @@ def render_review(pages: list[tuple[str, str]], sources: dict[str, list[str]], f
                f'<span class="t">Run findings</span>{_counts(run)}</a></li>')
     sections.append(f'<section class="page" id="page-{ridx}"><h1>Run findings</h1>'
                     + ("".join(_finding(f) for f in run) or "<p>None.</p>") + "</section>")
-    data = json.dumps({"sources": {k: list(sources[k]) for k in sorted(sources)}},
-                      ensure_ascii=True, sort_keys=True, separators=(",", ":"))
-    data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    data = _json({"files": on_demand} if on_demand is not None else {"sources": {k: list(sources[k]) for k in sorted(sources)}})
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -309,7 +353,7 @@ blockquote{margin:8px 0;padding:4px 12px;border-left:4px solid #e69500;backgroun
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px}
 sup a.cite{text-decoration:none;background:#e3ebff;color:#1a4fd6;border-radius:3px;padding:0 3px;font-size:11px}
 sup a.cite.nosrc{background:#ffe3e3;color:#b00}sup a.cite.on{background:#1a4fd6;color:#fff}
-sup.missing{color:#c62828;font-size:10px}
+sup.missing{color:#c62828;font-size:10px}sup.more{color:#666;font-size:10px}
 .finding{font-size:12px;margin:4px 0 8px;padding:4px 8px;border-radius:4px;border-left:4px solid}
 .finding.error{background:#fdecea;border-color:#c62828}.finding.warning{background:#fff4e0;border-color:#e69500}
 .finding .kind{font-family:ui-monospace,monospace}.finding .where{color:#777}
@@ -332,8 +376,16 @@ ul.pages{list-style:none;padding:0}ul.pages li{padding:3px 0}a{text-decoration:n
 
 _JS = """
 (function(){
-var data=JSON.parse(document.getElementById('data').textContent),src=data.sources;
+var data=JSON.parse(document.getElementById('data').textContent),src=data.sources||{},files=data.files||{},want=null;
 var head=document.getElementById('srchead'),body=document.getElementById('srcbody');
+window.consolidateSource=function(doc,lines){src[doc]=lines;if(want&&want.dataset.doc===doc){openSrc(want);}};
+function load(a){  // a source's lines, from its own file next to this one: loaded on the first click
+  var f=files[a.dataset.doc];want=a;head.textContent=a.dataset.doc+'  loading...';body.textContent='';
+  if(document.querySelector('script[data-doc="'+CSS.escape(a.dataset.doc)+'"]'))return;
+  var s=document.createElement('script');s.src=f;s.dataset.doc=a.dataset.doc;
+  s.onerror=function(){s.remove();var n=document.createElement('div');n.className='note';n.textContent='Could not load '+f+'.';body.textContent='';body.appendChild(n);};
+  document.body.appendChild(s);
+}
 function show(idx,anchor){
   document.querySelectorAll('section.page').forEach(function(s){s.classList.toggle('active',s.id==='page-'+idx);});
   document.querySelectorAll('nav a.nav').forEach(function(a){a.classList.toggle('active',a.dataset.idx===String(idx));});
@@ -342,6 +394,8 @@ function show(idx,anchor){
 }
 function openSrc(a){
   var doc=a.dataset.doc,s=+a.dataset.start,e=+a.dataset.end,lines=src[doc];
+  if(!lines&&files[doc]){load(a);return;}
+  want=null;
   document.querySelectorAll('a.cite.on').forEach(function(x){x.classList.remove('on');});
   a.classList.add('on');
   head.textContent=doc+'  lines '+s+'-'+e;

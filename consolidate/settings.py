@@ -49,6 +49,9 @@ class ClusterSettings(Section):
 
 class DraftSettings(Section):
     drop_stale: bool = True  # leave stale sources' text out of pages that have other sources
+    # a drafted page over this many words is split along its outline into a parent and sub-pages
+    # (stages/split.py); a single section over it is kept whole. 0: never split
+    max_page_words: int = Field(5000, ge=0)
 
 
 class LinksSettings(Section):

@@ -98,6 +98,29 @@ def test_click_a_citation_highlights_its_source_span(server, page):
     page.screenshot(path=str(ARTIFACTS / "review-side-by-side.png"))
 
 
+def test_a_lazy_source_panel_fills_on_a_citation_click(server, page, monkeypatch):
+    import consolidate.web.app as web_app
+
+    monkeypatch.setattr(web_app, "INLINE_SOURCE_LINES", 0)
+    url, out = server
+    page.goto(url + f"/page/{first_page(out)}")
+    assert page.locator("#sources .ln").count() == 0
+    page.locator('a.cite[data-doc="worker.md"][data-start="4"]').first.click()
+    page.wait_for_selector("#sources .ln.active")
+    assert page.locator("#sources .ln.active").first.get_attribute("id") == "src-0-L4"
+    assert page.dialogs == [] and "<script>" in page.locator("#src-0-L11").inner_text()
+
+
+def test_static_review_page_loads_a_cited_source_on_click(server, page):
+    _, out = server
+    page.goto((out / "review" / (first_page(out)[:-3] + ".html")).resolve().as_uri())
+    assert page.locator("#srcbody .ln").count() == 0
+    page.locator('a.cite[data-doc="worker.md"]').first.click()
+    page.wait_for_selector("#srcbody .ln.hl")
+    assert page.locator("#srchead").inner_text().startswith("worker.md")
+    assert page.dialogs == [] and "<script>" in page.locator("#srcbody").inner_text()
+
+
 def test_accept_a_page_writes_review_json(server, page):
     url, out = server
     name = [n for n in json.loads((out / "plan.json").read_text())["pages"] if n["slug"] + ".md" != first_page(out)][0]["slug"] + ".md"

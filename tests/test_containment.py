@@ -288,7 +288,10 @@ def test_static_review_is_an_index_and_one_small_file_per_page(tmp_path):
         assert not any(f'<section class="page active" id="page-0" data-name="{o}"' in html for o in others)
         data = json.loads(html.split('<script type="application/json" id="data">')[1].split("</script>")[0])
         cited = set(re.findall(r"^\[\^\d+\]: `([^`]+):\d+-\d+`", (out / "pages" / name).read_text(), re.M))
-        assert set(data["sources"]) == cited  # only the sources this page cites
+        assert set(data["files"]) == cited and "sources" not in data  # only the sources this page cites, loaded on a click
+        for doc, rel in data["files"].items():
+            script = (out / "review" / rel).read_text()
+            assert script.startswith(f"consolidateSource({json.dumps(doc)},[") and script.endswith("]);\n")
     # a page the plan no longer makes loses its review file
     plan = json.loads((out / "plan.json").read_text())
     gone = plan["pages"].pop()

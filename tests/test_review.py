@@ -141,3 +141,15 @@ def test_deterministic():
 def test_empty_inputs():
     html = render_review([], {}, [])
     assert html.startswith("<!DOCTYPE html>") and "Run findings" in html
+
+
+def test_a_claim_citing_many_sources_shows_twenty_marks_and_a_count():
+    marks = "".join(f"[^{i}]" for i in range(1, 31))
+    defs = "\n".join(f"[^{i}]: `d{i}.md:1-1` (chunk `c{i}`)" for i in range(1, 31))
+    page = f"---\ntitle: \"P\"\n---\n\n# P\n\nSaid everywhere \ue010 5 \ue011.{marks}\n\n## Sources\n\n{defs}\n"
+    html = render_review([("p.md", page)], {f"d{i}.md": ["x"] for i in range(1, 31)}, [])
+    body = html[html.index("Said everywhere"):html.index('class="refs"')]
+    assert body.count('class="cite"') == 20 and '<sup class="more"' in body and "+10 more</sup>" in body
+    assert "\ue010" not in html and "Said everywhere  5 .<sup>" in body  # the page's own private-use marks are not read as a count
+    refs = html[html.index('class="refs"'):]
+    assert refs.count('class="cite"') == 30  # every source is still one click away in the list at the end

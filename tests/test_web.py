@@ -179,3 +179,41 @@ def test_app_follows_a_later_run(client, run_out):
     assert CliRunner().invoke(app, ["run", str(docs), "--out", str(run_out), "-q"]).exit_code in (0, 1)
     html = client.get(f"/page/{page}").text
     assert "in order" in html and 'data-status="pending"' in html and "stale" in html
+
+
+def test_a_page_with_many_source_lines_loads_each_source_when_needed(client, run_out, monkeypatch):
+    import consolidate.web.app as web_app
+
+    monkeypatch.setattr(web_app, "INLINE_SOURCE_LINES", 0)
+    page = first_page(run_out)
+    html = client.get(f"/page/{page}").text
+    assert 'class="ln' not in html  # no source line is in the page itself
+    lazy = re.search(r'<div class="lines" data-idx="0" data-lazy="([^"]+)">', html)
+    assert lazy and lazy.group(1) == f"/page/{page}/source?doc=worker.md"
+    r = client.get(lazy.group(1))
+    data = r.json()
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    assert "Set concurrency to 8" in data["lines"][3] and 4 in data["cited"]
+    assert XSS in "\n".join(data["lines"])  # text as JSON; the page puts it in with textContent
+    assert client.get(f"/page/{page}/source?doc=nothere.md").status_code == 404
+    assert client.get(f"/page/{page}/source?doc=../../etc/passwd").status_code == 404
+
+
+def test_long_ledger_lists_are_cut_with_a_pointer_to_ledger_json(client, run_out, monkeypatch):
+    import consolidate.web.app as web_app
+
+    monkeypatch.setattr(web_app, "LEDGER_SHOWN", 0)
+    html = client.get(f"/page/{first_page(run_out)}").text
+    ledger = html[html.index('id="ledger"'):]
+    assert "Dropped (1)" in ledger and "boilerplate" not in ledger
+    assert "The first 0 are listed; 1 more are in <code>ledger.json</code>" in ledger
+
+
+def test_a_claim_citing_many_sources_links_twenty_and_counts_the_rest():
+    from consolidate.web import pageview
+
+    marks = "".join(f"[^{i}]" for i in range(1, 26))
+    defs = "\n".join(f"[^{i}]: `d{i}.md:1-1` (chunk `c{i}`)" for i in range(1, 26))
+    html, cites = pageview.render(f"# P\n\nSaid everywhere.{marks}\n\n## Sources\n\n{defs}\n", [f"d{i}.md" for i in range(1, 26)])
+    assert len(cites) == 25 and html.count('class="cite"') == 20 and "+5 more</span>" in html
+    assert 'title="d1.md:1-1; ' in html and "; and 5 more" in html

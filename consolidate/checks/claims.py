@@ -8,8 +8,9 @@ or list item, is cited by that claim's citations: its intro's span holds both), 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from consolidate.checks.navigation import navigation
 from consolidate.footnotes import DEFN, Ref, parse_definition
 from consolidate.markdown.blocks import scan_blocks
 from consolidate.stages.ingest import front_matter, split_lines
@@ -37,6 +38,8 @@ class ParsedPage:
     refs: dict[str, Ref]
     code_lines: set[int]
     headings: list[tuple[int, int, str]]  # (line, level, raw heading text)
+    front: dict = field(default_factory=dict)  # its front matter
+    nav: list[Claim] = field(default_factory=list)  # links to the parts of a page split for size (navigation.py)
 
 
 def _segments(text: str, line: int, kind: str) -> list[Claim]:
@@ -54,7 +57,7 @@ def _segments(text: str, line: int, kind: str) -> list[Claim]:
 
 def parse_page(text: str) -> ParsedPage:
     lines = split_lines(text)
-    _, body_start, _ = front_matter(lines, "")
+    front, body_start, _ = front_matter(lines, "")
     scan = scan_blocks(lines, body_start)
     refs: dict[str, Ref] = {}
     claims: list[Claim] = []
@@ -114,4 +117,5 @@ def parse_page(text: str) -> ParsedPage:
     for c in claims:
         if c.intro is not None and not c.labels:
             c.labels = list(c.intro.labels)
-    return ParsedPage(lines, claims, refs, code_lines, headings)
+    claims, nav = navigation(claims, front)
+    return ParsedPage(lines, claims, refs, code_lines, headings, front, nav)

@@ -40,21 +40,25 @@ def _short(text: str) -> str:
 
 def build_ledger(units_by_page: dict[str, list], unplanned: list, parsed: dict[str, ParsedPage],
                  reasons: dict[tuple[str, int, int], str], docs: list[Document], texts: dict[str, list[str]],
-                 verbatim: set[str] = frozenset()) -> tuple[dict, list[Finding]]:
+                 verbatim: set[str] = frozenset(), parts: dict[str, list[str]] | None = None) -> tuple[dict, list[Finding]]:
     """units_by_page: page file -> units of its chunks; unplanned: units of chunks in no page;
     reasons: (doc, first line, last line) -> why the drafter left a unit out on purpose; verbatim: the pages
-    drafted extractively, whose kept units must show their words in the claim citing them."""
+    drafted extractively, whose kept units must show their words in the claim citing them; parts: a page
+    split for size (stages/split.py) -> its sub-pages, whose claims speak for its units (each is entered
+    on the page, parent or part, of the claim that keeps or merges it)."""
     entries = []
     findings: list[Finding] = []
     for page in sorted(units_by_page):
-        p = parsed.get(page)
-        cites: dict[tuple[str, int], list[tuple[bool, object, object]]] = defaultdict(list)
-        if p is not None:
+        cites: dict[tuple[str, int], list[tuple[bool, object, object, object, str]]] = defaultdict(list)
+        for on in [page] + (parts or {}).get(page, []):
+            p = parsed.get(on)
+            if p is None:
+                continue
             for claim in p.claims:
                 refs = [p.refs[label] for label in claim.labels if label in p.refs]
                 for i, r in enumerate(refs):
                     for line in range(r.start, r.end + 1):
-                        cites[(r.doc, line)].append((i == 0, refs[0], claim, r))
+                        cites[(r.doc, line)].append((i == 0, refs[0], claim, r, on))
         for u in units_by_page[page]:
             hits = [h for line in range(u.start, u.end + 1) for h in cites.get((u.doc, line), ())]
             hits = [h for h in hits if h[2].kind != "note"] or hits  # a note names sides shown elsewhere
@@ -68,27 +72,27 @@ def build_ledger(units_by_page: dict[str, list], unplanned: list, parsed: dict[s
             hits = ([h for h in hits if (h[3].start, h[3].end) == (u.start, u.end)]
                     or [h for h in hits if h[3].start <= u.start and u.end <= h[3].end] or hits)
             e = {"doc": u.doc, "start": u.start, "end": u.end, "kind": u.kind, "page": page}
-            primary = [claim for first, _, claim, _ in hits if first]
+            primary = [claim for first, _, claim, *_ in hits if first]
             secondary = [h for h in hits if not h[0]]
             if not shows and (u.doc, u.start, u.end) in reasons:
                 hits = primary = []  # left out on purpose; the next sentence on its line is cited
             elif not shows and secondary:
                 primary = []  # another claim cites it after its own source: merged there
             if primary:
-                e["status"] = "kept"
+                e |= {"status": "kept", "page": next(h[4] for h in hits if h[0])}
                 if not shows:
-                    findings.append(Finding(severity="error", kind="kept-not-shown", page=page, line=primary[0].line,
+                    findings.append(Finding(severity="error", kind="kept-not-shown", page=e["page"], line=primary[0].line,
                                             message=f"{u.doc}:{u.start}-{u.end} is cited as kept, but its words are not in the claim citing it: {_short(u.text)!r}"))
             elif hits:
                 # the claim it was merged into: one that says its words, else one holding its facts
                 pick = secondary or hits
                 if not shows:
                     pick = [h for h in pick if not _lost_facts(u, h[2])] or pick
-                _, first, claim, _ = pick[0]
-                e |= {"status": "merged", "duplicate_of": {"doc": first.doc, "start": first.start, "end": first.end}}
+                _, first, claim, _, on = pick[0]
+                e |= {"status": "merged", "page": on, "duplicate_of": {"doc": first.doc, "start": first.start, "end": first.end}}
                 lost = _lost_facts(u, claim) if page in verbatim else []
                 if lost:
-                    findings.append(Finding(severity="error", kind="merge-lost-fact", page=page, line=claim.line,
+                    findings.append(Finding(severity="error", kind="merge-lost-fact", page=on, line=claim.line,
                                             message=f"{u.doc}:{u.start}-{u.end} is merged into a claim that lacks its "
                                                     f"{', '.join(lost)}: {_short(u.text)!r}"))
             else:
@@ -169,9 +173,10 @@ def _group_lines(runs: dict[str, list[dict]], key) -> dict:
 
 
 def make_ledger(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: dict[str, list[str]],
-                drafts: list[DraftPage], pages: dict[str, str], residue: frozenset = frozenset()) -> tuple[dict, list[Finding]]:
+                drafts: list[DraftPage], pages: dict[str, str], residue: frozenset = frozenset(),
+                parts: dict[str, list[str]] | None = None) -> tuple[dict, list[Finding]]:
     """Every input unit and line of a run -> kept / merged / dropped (ledger.json), and what is
-    unaccounted (errors)."""
+    unaccounted (errors). parts: a page split for size -> its sub-pages."""
     by_id = {c.id: c for c in chunks}
     doc_by = {d.path: d for d in docs}
 
@@ -185,4 +190,4 @@ def make_ledger(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
     reasons |= {(doc, start, end): why for d in drafts for doc, start, end, why in d.dropped}
     verbatim = {f"{d.slug}.md" for d in drafts if d.backend == "extractive"}
     return build_ledger(units_by_page, unplanned, {n: parse_page(t) for n, t in pages.items()}, reasons,
-                        docs, texts, verbatim)
+                        docs, texts, verbatim, parts)

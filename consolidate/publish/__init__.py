@@ -182,7 +182,9 @@ def plan_publish(out: Path, to: Path, site_name: str, force: bool = False) -> Pu
     if not chosen:
         return res
     layout, metas, notes = _layout(view, chosen)
-    retired = {old: layout[new[0]] for old, new in sorted(view.plan.redirects.items()) if new and all(n in chosen for n in new)}
+    # an input is retired when every page it went to is published (a page split for size with all its parts)
+    retired = {old: layout[new[0]] for old, new in sorted(view.plan.redirects.items())
+               if new and all(p in chosen for n in new for p in [n] + view.parts.get(n, []))}
     manifest = _read_manifest(to)
     content = site.content
     owned = {p for p, h in manifest.items() if (to / p).is_file() and _sha((to / p).read_bytes()) == h}

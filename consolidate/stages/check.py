@@ -8,6 +8,7 @@ from consolidate.checks.citations import SourceIndex, check_citations
 from consolidate.checks.claims import parse_page
 from consolidate.checks.conflicts import check_resolutions
 from consolidate.checks.links import check_links, page_anchors
+from consolidate.checks.navigation import check_navigation
 from consolidate.records import Finding
 
 
@@ -25,5 +26,6 @@ def check_pages(pages: dict[str, str], index: SourceIndex, urls: set[str], asset
         findings += check_citations(name, p, index)
         findings += check_links(name, p, anchors, files, urls, site_root)
         findings += check_resolutions(name, p, (conflicts or {}).get(name, []))
+        findings += check_navigation(name, p, parsed)
         claims[name] = len(p.claims)
     return findings, claims

@@ -81,19 +81,21 @@ def plan_pages(topics: list[Topic], chunks: list[Chunk], docs: list[Document], s
     return Plan(pages=tuple(pages), redirects=redirects_for(pages, by_id, docs))
 
 
-def plan_to_json(plan: Plan) -> dict:
+def plan_to_json(plan: Plan, split: list[dict] | None = None) -> dict:
+    """split: the pages a run split for size (stages/split.py), recomputed by every run."""
     return {
         "about": "Edit pages (titles, slugs, sections, audiences, which chunks go where, their order) and rerun with "
-                 "`consolidate run ... --plan plan.json`. Redirects are recomputed from the pages. A page "
+                 "`consolidate run ... --plan plan.json`. Redirects are recomputed from the pages; "
+                 "`split` (pages over draft.max_page_words and their parts) by every run. A page "
                  "marked historical has only stale sources: it records the past and is not current docs. "
                  "aliases: one thing under several names; the drafter's own words use `preferred`.",
         "pages": [p.model_dump(mode="json") for p in plan.pages],
         "redirects": plan.redirects,
         "aliases": [a.model_dump(mode="json") for a in plan.aliases],
-    }
+    } | ({"split": split} if split else {})
 
 
-def _check_entry(p: PagePlan, where: str) -> None:
+def check_entry(p: PagePlan, where: str) -> None:
     """A slug becomes a file name and the title and topic lines of a page: nothing else may get in."""
     if not SLUG.fullmatch(p.slug):
         raise UsageError(f"{where}.slug {p.slug!r}: {SLUG_RULE}; fix it")
@@ -121,7 +123,7 @@ def load_plan(data: dict, source: str, chunks: list[Chunk], docs: list[Document]
     pages = []
     for i, p in enumerate(data.get("pages", [])):
         pages.append(_entry(PagePlan, p, f"pages[{i}]", source, "fix it or delete the file to re-plan"))
-        _check_entry(pages[-1], f"{source}: pages[{i}]")
+        check_entry(pages[-1], f"{source}: pages[{i}]")
     if not pages:
         raise UsageError(f"{source}: the plan has no pages; add at least one or delete the file to re-plan")
     by_id = {c.id: c for c in chunks}

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from consolidate.fsio import remove, write_bytes, write_json, write_text
-from consolidate.review import REVIEW_DIR
+from consolidate.review import REVIEW_DIR, SOURCES_DIR
 from consolidate.stages.plan import plan_to_json
 from consolidate.records import Plan
 
@@ -32,21 +32,22 @@ def write_pages(out_pages: Path, pages: dict[str, str], assets: dict[str, str], 
     return written
 
 
-def write_outputs(root: Path, plan: Plan, review: dict[str, str]) -> None:
+def write_outputs(root: Path, plan: Plan, review: dict[str, str], split: list[dict] | None = None) -> None:
     write_json(root / "redirects.json", plan.redirects)
     write_text(root / "redirects.yml", redirects_yaml(plan.redirects))
-    write_json(root / "plan.json", plan_to_json(plan))
+    write_json(root / "plan.json", plan_to_json(plan, split))
     write_review(root, review)
 
 
 def write_review(root: Path, files: dict[str, str]) -> None:
-    """review.html and review/<page>.html (consolidate/review.py); page files of pages no longer made go."""
+    """review.html, review/<page>.html and review/sources/*.js (consolidate/review.py); files of pages
+    no longer made, and of sources no page cites any more, go."""
     for rel, text in files.items():
         write_text(root / rel, text)
     folder = root / REVIEW_DIR
-    if folder.is_dir():
-        for old in sorted(folder.glob("*.html")):
-            if f"{REVIEW_DIR}/{old.name}" not in files:
+    for pattern in ("*.html", f"{SOURCES_DIR}/*.js"):
+        for old in sorted(folder.glob(pattern)) if folder.is_dir() else []:
+            if old.relative_to(root).as_posix() not in files:
                 remove(old)
 
 

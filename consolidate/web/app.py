@@ -22,20 +22,23 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from consolidate.accept import EditHasErrors, accept_page
+from consolidate.checks.claims import parse_page
 from consolidate.errors import UsageError
 from consolidate.web import decisions as D
 from consolidate.web import pageview
 from consolidate.web.runview import RunView
 
 HERE = Path(__file__).parent
+INLINE_SOURCE_LINES = 5_000  # a page whose sources hold more lines gets each source's lines when first needed
+LEDGER_SHOWN = 300  # dropped and merged passages listed per page (a page merging a boilerplate line of 1,578 documents)
 LOOPBACK = "127.0.0.1"
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
 
 
@@ -107,11 +110,14 @@ def create_app(out: Path, token: str | None = None, allowed_hosts: list[str] | N
             html, cites = pageview.render(text, sources, flagged)
         marked = pageview.cited_lines(cites)
         panels = [{"idx": i, "doc": d, "lines": view.texts.get(d), "cited": marked.get(d, set())} for i, d in enumerate(sources)]
+        lazy = sum(len(s["lines"] or ()) for s in panels) > INLINE_SOURCE_LINES
+        for s in panels:  # a page citing hundreds of documents: the panel fills when a citation of it is clicked
+            s["lazy"] = lazy and s["lines"] is not None
         by_doc = {d: i for i, d in enumerate(sources)}
         return page(request, "page.html", row=view.row(name), plan=p, body=html, panels=panels, by_doc=by_doc,
                     findings=view.findings(name), conflicts=view.conflicts(name),
                     conflict_findings=view.conflict_findings(name), ledger=view.ledger_entries(name),
-                    decision=view.decision(name), text=text, changed=view.changed,
+                    decision=view.decision(name), text=text, changed=view.changed, shown=LEDGER_SHOWN,
                     flash=request.query_params.get("saved", ""))
 
     async def show_diff(request: Request) -> Response:
@@ -123,6 +129,18 @@ def create_app(out: Path, token: str | None = None, allowed_hosts: list[str] | N
             raise HTTPException(404, "that document is not a source of this page")
         return page(request, "diff.html", name=name, doc=doc, plan=p,
                     rows=pageview.diff(view.text(name), view.texts[doc], doc, name))
+
+    async def show_source(request: Request) -> Response:
+        """One source of a page as JSON, {lines, cited}: what a lazy panel of the page view loads."""
+        view = fresh()
+        name = request.path_params["name"]
+        p = known_page(name)
+        doc = request.query_params.get("doc", "")
+        refs = parse_page(view.text(name)).refs.values()
+        if doc not in view.texts or (doc not in p.sources and all(r.doc != doc for r in refs)):
+            raise HTTPException(404, "that document is not a source of this page")
+        cited = sorted({n for r in refs if r.doc == doc for n in range(r.start, r.end + 1)})
+        return JSONResponse({"lines": view.texts[doc], "cited": cited}, headers={"X-Content-Type-Options": "nosniff"})
 
     async def decide(request: Request) -> Response:
         view = fresh()
@@ -171,6 +189,7 @@ def create_app(out: Path, token: str | None = None, allowed_hosts: list[str] | N
         Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route("/page/{name}", show),
         Route("/page/{name}/diff", show_diff),
+        Route("/page/{name}/source", show_source),
         Route("/page/{name}/decision", decide, methods=["POST"]),
         Route("/page/{name}/edit", edit, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),

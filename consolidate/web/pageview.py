@@ -28,6 +28,7 @@ _MARKS_WS = re.compile("(" + MARKS.pattern + r")(\s*)")
 _PLACEHOLDER = re.compile(OPEN + "([^" + CLOSE + "]*)" + CLOSE)
 
 _md = MarkdownIt("commonmark", {"html": False}).enable("table")
+SHOWN_CITES = 20  # citation links shown after a claim (a line that 1,578 reference pages repeat cites them all)
 
 
 @dataclass(frozen=True)
@@ -98,11 +99,18 @@ def render(text: str, sources: list[str], flagged: set[int] = frozenset()) -> tu
     html = _md.renderer.render(tokens, _md.options, {})
 
     def title(labels: str) -> str:
-        return "; ".join(cites[lb].ref if lb in cites else f"[^{lb}] has no definition" for lb in labels.split())
+        shown = labels.split()
+        more = f"; and {len(shown) - SHOWN_CITES} more" if len(shown) > SHOWN_CITES else ""
+        return "; ".join(cites[lb].ref if lb in cites else f"[^{lb}] has no definition" for lb in shown[:SHOWN_CITES]) + more
+
+    def links(labels: list[str]) -> str:
+        more = (f'<span class="more" title="see the page\'s Sources list in the editor">+{len(labels) - SHOWN_CITES} more</span>'
+                if len(labels) > SHOWN_CITES else "")
+        return '<sup class="cites">' + "".join(cite_link(cites.get(lb), lb) for lb in labels[:SHOWN_CITES]) + more + "</sup>"
 
     html = _SENTENCE.sub(lambda m: f'<span class="sent" data-cites="{escape(m.group(2))}" title="{escape(title(m.group(2)))}">'
                          f"{m.group(1)}{OPEN}{m.group(2)}{CLOSE}</span>", html)
-    html = _PLACEHOLDER.sub(lambda m: '<sup class="cites">' + "".join(cite_link(cites.get(lb), lb) for lb in m.group(1).split()) + "</sup>", html)
+    html = _PLACEHOLDER.sub(lambda m: links(m.group(1).split()), html)
     return _PRIVATE.sub("", html), cites
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from consolidate.errors import StateError
 from consolidate.fsio import read_json
 from consolidate.records import Chunk, Document, PagePlan, Plan
+from consolidate.stages.split import expand_plan, load_splits
 from consolidate.state import OutputDir, load_texts
 from consolidate.web import decisions as D
 
@@ -40,6 +41,7 @@ class RunView:
     report: dict
     ledger: dict | None
     decisions: dict[str, D.Decision] = field(default_factory=dict)
+    parts: dict[str, list[str]] = field(default_factory=dict)  # a page split for size -> its sub-pages
 
     @classmethod
     def load(cls, out: Path) -> "RunView":
@@ -51,13 +53,16 @@ class RunView:
         chunks = od.chunks()
         texts, changed = load_texts(docs)
         plan, _ = read_plan_file(out / "plan.json", chunks, docs)
+        splits = load_splits((_optional_json(out / "plan.json") or {}).get("split"), str(out / "plan.json"))
+        plan = expand_plan(plan, splits)
         pages = {}
         for p in plan.pages:
             f = od.pages / f"{p.slug}.md"
             pages[f.name] = f.read_text(encoding="utf-8") if f.is_file() else ""
         report = _optional_json(out / "report.json") or {}
         return cls(out, {d.path: d for d in docs}, chunks, texts, changed, plan, pages, report,
-                   _optional_json(out / "ledger.json"), D.load_decisions(out))
+                   _optional_json(out / "ledger.json"), D.load_decisions(out),
+                   {s.page: [f"{p.slug}.md" for p in s.parts] for s in splits})
 
     def reload_decisions(self) -> None:
         self.decisions = D.load_decisions(self.out)
