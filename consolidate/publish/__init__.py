@@ -96,6 +96,13 @@ def _selected(view: RunView) -> tuple[dict[str, str], list[tuple[str, str]]]:
     return chosen, skipped
 
 
+def _retired(view: RunView, chosen: dict[str, str]) -> dict[str, str]:
+    """Input page -> its main new page, for inputs whose every target page is published (a page
+    split for size with all its sub-pages)."""
+    return {old: new[0] for old, new in sorted(view.plan.redirects.items())
+            if new and all(p in chosen for n in new for p in [n] + view.parts.get(n, []))}
+
+
 def site_page(site: Site, path: str, text: str, meta: dict, archived: bool) -> tuple[str, list[str]]:
     """The page file in the generator's conventions; notes about what it could not carry."""
     lines = split_lines(text)
@@ -182,9 +189,7 @@ def plan_publish(out: Path, to: Path, site_name: str, force: bool = False) -> Pu
     if not chosen:
         return res
     layout, metas, notes = _layout(view, chosen)
-    # an input is retired when every page it went to is published (a page split for size with all its parts)
-    retired = {old: layout[new[0]] for old, new in sorted(view.plan.redirects.items())
-               if new and all(p in chosen for n in new for p in [n] + view.parts.get(n, []))}
+    retired = {old: layout[new] for old, new in _retired(view, chosen).items()}
     manifest = _read_manifest(to)
     content = site.content
     owned = {p for p, h in manifest.items() if (to / p).is_file() and _sha((to / p).read_bytes()) == h}
