@@ -53,6 +53,7 @@ class Unit:
     level: int = 2  # its section's heading level on a merged page (2 for ##), relative to its source's top
     parent_heading: str = ""  # the heading its section sits under in its source ('' at the top)
     into: "Unit | None" = None  # merged: the shown unit that now says it (merge/statements.py)
+    shown_in: tuple[str, int] | None = None  # a step moved into another source's list: that list's para (procedures.py)
 
     def cite(self) -> Citation:
         return Citation(chunk=self.chunk, doc=self.doc, start=self.start, end=self.end)

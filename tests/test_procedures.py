@@ -51,3 +51,21 @@ def test_lists_of_different_tasks_stay_apart(tmp_path):
     assert "1. Stop the harbor service on every host." in steps  # one shared step is not one task
     assert steps.index("1. Stop the harbor service on every host.") > steps.index("3. Deploy the release with the harbor chart.")
     assert report["errors"] == 0
+
+
+def test_a_moved_step_keeps_its_own_source_block():
+    """A step moved into another source's list is shown there (shown_in) but still belongs to its
+    own source's list (para): the plan-wide list-membership check reads each source's own list."""
+    from consolidate.merge.procedures import merge_procedures
+    from consolidate.units import Unit
+
+    def step(doc, n, text, para):
+        return Unit(kind="list_item", text=f"{n}. {text}", doc=doc, chunk="c", start=n, end=n, section="Steps", para=para)
+
+    a = [step("a.md", i, t, ("a.md", 1)) for i, t in enumerate(["Build it.", "Push it.", "Deploy it."], 1)]
+    b = [step("b.md", i, t, ("b.md", 1)) for i, t in enumerate(["Build it.", "Test it.", "Push it.", "Deploy it."], 1)]
+    b[0].into, b[2].into, b[3].into = a[0], a[1], a[2]
+    sections = {"steps": a + [b[1]]}
+    assert merge_procedures(a + b, sections) == 1
+    assert [u.text for u in sections["steps"]] == ["1. Build it.", "2. Test it.", "2. Push it.", "3. Deploy it."]
+    assert b[1].para == ("b.md", 1) and b[1].shown_in == ("a.md", 1)

@@ -43,7 +43,7 @@ def merge_procedures(units: list[Unit], sections: dict[str, list[Unit]]) -> int:
     for para in sorted(lists):
         steps = lists[para]
         homes = [now(s) for s in steps]
-        bases = Counter(h.para for s, h in zip(steps, homes) if h is not s and numbered(h) and h.doc != s.doc)
+        bases = Counter(h.shown_in or h.para for s, h in zip(steps, homes) if h is not s and numbered(h) and h.doc != s.doc)
         if not bases:
             continue
         base, shared = min(bases.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -52,7 +52,7 @@ def merge_procedures(units: list[Unit], sections: dict[str, list[Unit]]) -> int:
         anchor, before = None, []
         for s, h in zip(steps, homes):
             if h is not s:
-                if h.para == base:
+                if (h.shown_in or h.para) == base:
                     if anchor is None and before:
                         moved += _move(sections, before, h, after=False)
                         before = []
@@ -81,7 +81,7 @@ def _move(sections: dict[str, list[Unit]], steps: list[Unit], anchor: Unit, afte
         at = next((i for i, x in enumerate(units) if x is anchor), None)
         if at is not None:
             for s in steps:
-                s.para = anchor.para
+                s.shown_in = anchor.shown_in or anchor.para  # rendered in that list; its own para stays its source's
             units[at + after:at + after] = steps
             return len(steps)
     return 0

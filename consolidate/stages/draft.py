@@ -232,7 +232,7 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
                     pointers += [(c.doc, c.start, c.end, META) for c in u.citations]  # "See X", X now this page
                     prev = None
                     continue
-                pid = para_ids.setdefault(u.para, len(para_ids) + 1)
+                pid = para_ids.setdefault(u.shown_in or u.para, len(para_ids) + 1)
                 text = links.rewrite(u, page_file, findings, assets)
                 if _continues(prev, u) and blocks and blocks[-1].para == pid:
                     blocks[-1] = _extend(blocks[-1], u, text)
