@@ -264,6 +264,7 @@ def fact_key(text: str) -> tuple[str, ...]:
     return fact_keys(text)[0]
 
 
+@lru_cache(maxsize=131072)  # the drafter, the conflict passes and the checker ask of the same texts
 def fact_keys(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """fact_key, and the same with case kept where the checker keeps it (code, identifiers, env
     vars), so that `Ascii` and `ascii` are two facts."""
@@ -272,6 +273,7 @@ def fact_keys(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
             tuple(sorted(f"{f.kind}:{f.value if f.kind not in CASELESS else f.value.lower()}" for f in fs)))
 
 
+@lru_cache(maxsize=131072)
 def mask(text: str) -> str:
     """Text with its facts replaced by a placeholder, to compare statements that differ only in facts."""
     text = prose(statement(text))
