@@ -66,7 +66,9 @@ def render_page(page: DraftPage, generated: str, generator: str) -> str:
                 else:
                     out += ["", b.text + marks(b.citations)]
             elif b.kind == "list_item":
-                item = _numbered(b.text, counters if joined else counters.clear() or counters) + marks(b.citations)
+                if not joined:
+                    counters.clear()  # a new list numbers from its own first item
+                item = _numbered(b.text, counters) + marks(b.citations)
                 if joined:
                     out.append(item)
                 else:

@@ -10,14 +10,13 @@ least half of the list's steps. A step with sub-items stays where it is.
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 
 from consolidate.dedupe import normalise
+from consolidate.merge.statements import NUMBERED
 from consolidate.units import Unit
 
 MIN_SHARED = 2
-NUMBERED = re.compile(r"^\s*\d{1,9}[.)]\s")
 
 
 def numbered(u: Unit) -> bool:

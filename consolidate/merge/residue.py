@@ -183,13 +183,15 @@ def see_self(text: str, page: str, page_of: Callable[[str], str | None], section
     `sections`: a link into a section of the page (`x.md#ports`, `#ports`) counts as pointing at
     the page too; off by default, since "See Ports below" can still help a reader of a long page."""
     links = _LINK.findall(MARKS.sub("", text))
-    if not links or any(("#" in target and not sections) or page_of(target.split("#", 1)[0]) != page
-                        for _, target in links):
+    if not links:
         return False
     rest = _LINK.sub(" ", _plain_keep_links(text))
     words = re.findall(r"[a-z]+", rest.lower())
-    return bool(words) and words[0] in {"see", "refer", "for", "more", "read", "check", "visit", "details"} \
-        and all(w in _POINTER_WORDS for w in words)
+    if not (words and words[0] in {"see", "refer", "for", "more", "read", "check", "visit", "details"}
+            and all(w in _POINTER_WORDS for w in words)):
+        return False  # words first: resolving the links is the costly part
+    return not any(("#" in target and not sections) or page_of(target.split("#", 1)[0]) != page
+                   for _, target in links)
 
 
 def _plain_keep_links(text: str) -> str:

@@ -25,7 +25,7 @@ import re
 from collections import defaultdict
 
 from consolidate.checks import facts as F
-from consolidate.checks.support import content_words, negations
+from consolidate.checks.support import content_and_negations
 from consolidate.dedupe import jaccard, normalise, shingles
 from consolidate.markdown.links import targets
 from consolidate.units import INTRO, Unit
@@ -36,7 +36,7 @@ MIN_WORDS = 4  # fewer content words than this: too little to say two statements
 MIN_SHARE = 0.3  # the shorter must say this share of the longer: a short remark is not "the same" as a long paragraph
 BLOCKS = ("code", "table", "html", "quote")
 COVER = 0.8  # share of a statement's content words another must hold to restate it, page-wide
-_NUMBERED = re.compile(r"^\s*\d{1,9}[.)]\s")
+NUMBERED = re.compile(r"^\s*\d{1,9}[.)]\s")  # a numbered step's marker (procedures.py reads it too)
 
 
 def block_key(text: str) -> str:
@@ -126,14 +126,14 @@ def absorb_restated(sections: dict[str, list[Unit]], sides: set[int]) -> None:
     for i in order:
         u = shown[i]
         cu, nu = _words(u)
-        if (len(cu) < MIN_WORDS or u.conflicts or u.notes or id(u) in sides or _NUMBERED.match(u.text)
+        if (len(cu) < MIN_WORDS or u.conflicts or u.notes or id(u) in sides or NUMBERED.match(u.text)
                 or u.text.rstrip().endswith(":") or normalise(u.text) in parents):
             continue
         # prefix filter: a statement holding COVER of u's words holds one of its len - need + 1 rarest
         need = math.ceil(COVER * len(cu) - 1e-9)
         rare = sorted(cu, key=lambda w: (len(by_word[w]), w))[:len(cu) - need + 1]
         cands = sorted({j for w in rare for j in by_word[w]})
-        fu, tu = set(u.exact_facts), set(targets(u.text))
+        fu, tu = set(u.exact_facts), set(u.links)
         best = None
         for j in cands:
             c = shown[j]
@@ -143,7 +143,7 @@ def absorb_restated(sections: dict[str, list[Unit]], sides: set[int]) -> None:
             n = len(cu & cc)
             if n < need:
                 continue
-            if nc != nu or not len(cu) <= len(cc) <= len(cu) / MIN_SHARE or not fu <= set(c.exact_facts) or not tu <= set(targets(c.text)):
+            if nc != nu or not len(cu) <= len(cc) <= len(cu) / MIN_SHARE or not fu <= set(c.exact_facts) or not tu <= set(c.links):
                 continue
             key = (n / len(cu), -len(cc), -j)
             if best is None or key > best[0]:
@@ -186,7 +186,7 @@ def _facts(u: Unit) -> Unit:
 
 def _step_text(u: Unit) -> str:
     """A numbered step's words without its number: step 2 of one source is step 3 of another."""
-    return F.strip_list_marks(u.text) if u.kind == "list_item" and _NUMBERED.match(u.text) else u.text
+    return F.strip_list_marks(u.text) if u.kind == "list_item" and NUMBERED.match(u.text) else u.text
 
 
 def _prepare(u: Unit) -> None:
@@ -197,7 +197,7 @@ def _prepare(u: Unit) -> None:
 
 def _words(u: Unit) -> tuple[frozenset, int]:
     if u.words is None:
-        u.words, u.negs = content_words(u.text), negations(u.text)
+        u.words, u.negs = content_and_negations(u.text)
     return u.words, u.negs
 
 
@@ -219,7 +219,7 @@ def _similar(u: Unit, index: dict[str, list[Unit]], live) -> tuple[Unit, str] | 
             seen.setdefault(id(other), other)
     best = None
     for other in seen.values():
-        if other.doc == u.doc and (other.start == u.start or section_key(other) != section_key(u)):
+        if (other.doc == u.doc and other.start == u.start) or _repeats_itself(other, u, section_key(u)):
             continue
         same_context = other.links == u.links and other.parent == u.parent
         sim = jaccard(u.masked, other.masked)
