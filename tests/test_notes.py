@@ -2,6 +2,7 @@
 checker proves each value against a cited side of the documents named after it."""
 
 import json
+import re
 
 from typer.testing import CliRunner
 
@@ -56,3 +57,27 @@ def test_a_note_on_a_step_waits_for_the_end_of_its_list(tmp_path):
     assert len(steps) == 4 and note > max(steps), page  # after the whole list, not between its steps
     assert json.loads((out / "report.json").read_text())["errors"] == 0
 
+
+
+def test_a_side_said_again_in_the_same_words_is_shown_once_citing_both(tmp_path):
+    """Two sources giving the same side word for word: one line on the page, cited to both, and
+    the note names both; the copy is merged into it in the ledger."""
+    same = "Each berth holds up to 40 boats on weekdays."
+    docs = {"a.md": "# Berths\n\nBerths are booked a day ahead. Each berth holds up to 30 boats on weekdays.\n\n"
+                    "## Booking\n\nBook a berth at the harbor office before noon.\n",
+            "b.md": f"# Berths\n\n{same}\n", "c.md": f"# Berths\n\n{same}\n"}
+    for name, text in docs.items():
+        write(tmp_path / "docs", name, text)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["run", str(tmp_path / "docs"), "--out", str(out), "-q"])
+    assert r.exit_code == 0, r.output
+    page = "".join(p.read_text() for p in (out / "pages").glob("*.md"))
+    body = page.split("## Sources")[0]
+    assert body.count(same) == 1, body
+    assert re.search(re.escape(same) + r"\[\^\d+\]\[\^\d+\]$", body, re.M), body
+    note = next(ln for ln in body.splitlines() if ln.startswith("> **Sources disagree:**"))
+    assert re.search(r"40 \((b\.md, c\.md|c\.md, b\.md)\) vs 30 \(a\.md\)|30 \(a\.md\) vs 40 \((b\.md, c\.md|c\.md, b\.md)\)", note), note
+    report = json.loads((out / "report.json").read_text())
+    assert report["errors"] == 0
+    ledger = json.loads((out / "ledger.json").read_text())
+    assert {e["status"] for e in ledger["entries"] if e.get("text", "").startswith("Each berth holds up to 40")} == {"kept", "merged"}

@@ -75,3 +75,29 @@ def test_sections_merge_in_the_outlines_order(tmp_path):
     heads = [t for n, t in _headings(page) if n == 2 and t != "Sources"]
     assert heads == ["Overview", "Set up the harbor proxy", "Install the harbor", "Configure the harbor",
                      "Upgrade the harbor", "Harbor proxy troubleshooting"], heads
+
+
+def test_sections_of_one_role_are_one_section(tmp_path):
+    """"Prerequisites" and "What you need" are one section of the merged page, under the heading of
+    the source read first; a source holding two sections of one role keeps them apart; a link to
+    the renamed section's old anchor lands on the merged section."""
+    page = _page(tmp_path, {
+        "install.md": "# Installing Quayside\n\nQuayside books harbor berths.\n\n## Prerequisites\n\n"
+                      "Installing Quayside needs a harbor tide feed.\n\n"
+                      "## Install the package\n\nInstall the Quayside package with `pip install quayside`. "
+                      "Check [the list](#prerequisites) first.\n",
+        "laptop.md": "# Installing Quayside on a laptop\n\nInstalling Quayside on a laptop books harbor berths locally.\n\n"
+                     "## Install the package\n\nInstall the Quayside package with `pip install quayside[dev]`.\n\n"
+                     "## What you need\n\nInstalling Quayside also needs a harbor map in GeoJSON.\n",
+        "ops.md": "# Installing Quayside in production\n\nInstalling Quayside in production books harbor berths.\n\n"
+                  "## Requirements\n\nInstalling Quayside needs a host with 4 GB of memory.\n\n"
+                  "## Prerequisites\n\nInstalling Quayside needs an account on the harbor registry.\n"})
+    assert page.count("\n# ") + page.startswith("# ") == 1 or page.count("---\ntitle:") == 1, page  # one page
+    heads = [t for n, t in _headings(page) if n == 2]
+    assert heads.count("What you need") == 1 and heads.count("Prerequisites") == 1, heads
+    assert heads.count("Requirements") == 1, heads  # ops.md has two sections of the role: kept apart
+    body = page.split("## Sources")[0]
+    need = body.split("## What you need")[1].split("\n## ")[0]
+    assert "tide feed" in need and "GeoJSON" in need and "registry" not in need, need
+    assert "registry" in body.split("## Prerequisites")[1].split("\n## ")[0]
+    assert "(#what-you-need)" in body and "(#prerequisites)" not in body, body

@@ -31,6 +31,8 @@ META = [
     "[Edit this page on GitHub](https://git.example.org/quay/docs/edit/main/berths.md)",
     "Improve this doc",
     "This document contains a partial list of harbor codes.",
+    "This page gets a Quayside harbor running in five minutes.",
+    "This guide gets you started with tide feeds.",
 ]
 RESIDUE = [
     "TODO: add a screenshot of the berth map.",

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from consolidate.checks.support import content_words
@@ -90,18 +91,29 @@ def joined(members: list[Conflict], make) -> Conflict:
 
 
 def _disputed_only(sides: list) -> list:
-    """Each side's values cut to what is disputed: a value most sides give (`PostgreSQL`, `6.2`
-    beside 15 / 14 / 12) is what they share; of the rest, numbers where a side has one."""
-    count: dict[str, int] = defaultdict(int)
-    for s in sides:
-        for v in set(s.values):
-            count[v] += 1
+    """Each side's values cut to what is disputed. A value is shared, not disputed, when two sides
+    whose text holds it give different values besides it (and besides the values already found shared) (`PostgreSQL` and `6.2` in
+    "PostgreSQL 15 … Redis 6.2" beside "PostgreSQL 14 … Redis 6.2"); of what is left, numbers
+    where a side has one. Read from the sides' texts, so it does not matter which pass gave a side
+    which of its values."""
+    every = {v for s in sides for v in s.values}
+    held = [{v for v in every if _holds(s.text, v)} | set(s.values) for s in sides]
+    shared: set[str] = set()
+    # the values most sides hold first: what they share is no reason to call a rarer value shared
+    for v in sorted(every, key=lambda v: (-sum(v in h for h in held), v)):
+        others = {frozenset(h - shared - {v}) for h in held if v in h} - {frozenset()}
+        if len(others) >= 2:
+            shared.add(v)
     out = []
     for s in sides:
-        own = [v for v in s.values if count[v] * 2 <= len(sides)] or list(s.values)
+        own = [v for v in s.values if v not in shared] or list(s.values)
         own = [v for v in own if any(ch.isdigit() for ch in v)] or own
         out.append(s.model_copy(update={"values": tuple(own)}))
     return out
+
+
+def _holds(text: str, value: str) -> bool:
+    return re.search(r"(?<![\w.])" + re.escape(value.lower()) + r"(?![\w]|\.\d)", text.lower()) is not None
 
 
 def join(conflicts: list[Conflict], make) -> list[Conflict]:

@@ -5,13 +5,62 @@ topic first). A section only a later source has goes where that source puts it b
 sections the page already has: right before the next one it shares; its sections after the last
 one it shares go at the end. The opening section, which every source has, places nothing and comes
 first. Heading levels stay relative to each other as their source had them (`outline_levels`).
+
+Before that, sections that play one role under different headings are aligned (`align_headings`):
+"Prerequisites", "What you need" and "Requirements" are one section of the merged page, under the
+heading of the source read first, and so are "Next steps"/"Where to go next" and the like. A
+source with two sections of one role keeps them apart (they are not the same section to it).
 """
 
 from __future__ import annotations
 
+import re
+
 from consolidate.dedupe import normalise
 from consolidate.merge.statements import section_key
 from consolidate.units import INTRO, Unit
+
+_ROLES = {role: {normalise(h) for h in heads} for role, heads in {
+    "overview": ("Overview", "Introduction", "Intro", "About"),
+    "requirements": ("Requirements", "Prerequisites", "Pre-requisites", "System requirements", "What you need",
+                     "What you'll need", "What you will need", "You will need", "Before you begin",
+                     "Before you start"),
+    "installation": ("Installation", "Install", "Installing", "How to install"),
+    "usage": ("Usage", "How to use"),
+    "examples": ("Examples", "Example"),
+    "troubleshooting": ("Troubleshooting", "Common problems", "Common issues", "Common errors"),
+    "next steps": ("Next steps", "Where to go next", "What's next", "What next", "Further reading", "See also",
+                   "Learn more", "More information"),
+}.items()}
+_NUMBERED = re.compile(r"^(?:step |part )?\d+ ")  # "2. Requirements", "Step 1: Install"
+
+
+def _role(key: str) -> str:
+    key = _NUMBERED.sub("", key)
+    return next((role for role, heads in _ROLES.items() if key in heads), "")
+
+
+def align_headings(units: list[Unit]) -> dict[tuple[str, str], str]:
+    """Give the sections that play one role (`_ROLES`) one heading: each unit of a later source's
+    section takes the section title, level and parent heading of the first unit (reading order)
+    of that role. Returns (doc, old section key) -> new key for every section renamed."""
+    keys: dict[tuple[str, str], set[str]] = {}  # (doc, role) -> its section keys
+    for u in units:
+        key = section_key(u)
+        if role := _role(key):
+            keys.setdefault((u.doc, role), set()).add(key)
+    first: dict[str, Unit] = {}
+    renamed: dict[tuple[str, str], str] = {}
+    for u in units:
+        key = section_key(u)
+        role = _role(key)
+        if not role or len(keys[(u.doc, role)]) > 1:
+            continue
+        lead = first.setdefault(role, u)
+        if section_key(lead) != key:
+            renamed[(u.doc, key)] = section_key(lead)
+            u.section, u.level, u.parent_heading = lead.section, lead.level, lead.parent_heading
+    return renamed
 
 
 def merged_order(units: list[Unit], sections: dict[str, list[Unit]]) -> dict[str, list[Unit]]:

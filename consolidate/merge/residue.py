@@ -60,7 +60,7 @@ _META = [re.compile(p, re.I) for p in (
     r"(?:(?:also|briefly|now|only|here)\s+)?"
     r"(?:describes?|explains?|covers?|walks?|shows?|documents?|outlines?|lists?|summari[sz]es?|introduces?|"
     r"details?|collects?|captures?|presents?|discuss(?:es)?|demonstrates?|showcases?|defines?|analy[sz]es?|"
-    r"compares?|goes (?:over|through)|takes you|guides? you|helps? you|aims? to|tries to|is (?:intended|meant|"
+    r"compares?|goes (?:over|through)|takes you|gets? (?:you|a|an|the|your)\b|guides? you|helps? you|aims? to|tries to|is (?:intended|meant|"
     r"written|aimed|designed)|are (?:intended|meant|written)|(?:will|should|can) (?:show|walk|explain|guide|help|"
     r"cover|describe|take|teach|introduce|get)|provides?|gives? (?:you )?(?:an? )?(?:overview|introduction|summary)|"
     r"contains? (?:an? |the |various |some |several )?(?:overview|instructions|information|notes|details|everything|"

@@ -100,8 +100,8 @@ def merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, str
                     alias[id(other)], home[id(u)] = u, home[id(other)]
                     for s in u.masked:
                         index[s].append(u)
-                if how != "conflict":
-                    _remember(exact, k, u, u if how == "covers" else other)
+                # a conflict side said again in the same words is that side, cited twice
+                _remember(exact, k, u, other if how == "same" else u)
                 continue
             for s in u.masked:
                 index[s].append(u)

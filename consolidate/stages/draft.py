@@ -30,7 +30,7 @@ from consolidate.records import (Chunk, Conflict, Document, DraftBlock, DraftPag
                                  PagePlan, Plan)
 from consolidate.merge.notes import PageNotes, fact_values, facts_of, pair_note
 from consolidate.merge.residue import META, see_self, sentence_reason
-from consolidate.merge.outline import merged_order, outline_levels
+from consolidate.merge.outline import align_headings, merged_order, outline_levels
 from consolidate.merge.procedures import merge_procedures
 from consolidate.merge.statements import merge_units
 from consolidate.units import INTRO, Unit, units_of_chunk
@@ -183,6 +183,7 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
         for u in units:  # a section named like the page itself is the page's opening, not a sub-heading
             if normalise(u.section) == normalise(p.title):
                 u.section, u.level = INTRO, 2
+        renamed = align_headings(units)
         sections, titles, conflicts = merge_units(units)
         merge_procedures(units, sections)
         sections = merged_order(units, sections)
@@ -198,6 +199,7 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
         for doc, line, sec in heads:
             h = next((x for x in doc_by[doc].headings if x.line == line), None)
             key = normalise(sec) or INTRO.lower()
+            key = renamed.get((doc, key), key)
             if h is not None:
                 heading_home.setdefault((doc, h.anchor), (f"{p.slug}.md", anchors.get(key, "")))
         builds.append(_PageBuild(p, sections, titles, paired,
