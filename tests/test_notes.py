@@ -79,5 +79,6 @@ def test_a_side_said_again_in_the_same_words_is_shown_once_citing_both(tmp_path)
     assert re.search(r"40 \((b\.md, c\.md|c\.md, b\.md)\) vs 30 \(a\.md\)|30 \(a\.md\) vs 40 \((b\.md, c\.md|c\.md, b\.md)\)", note), note
     report = json.loads((out / "report.json").read_text())
     assert report["errors"] == 0
+    assert {s["doc"] for c in report["conflicts"] for s in c["sides"]} == {"a.md", "b.md", "c.md"}  # still a side
     ledger = json.loads((out / "ledger.json").read_text())
     assert {e["status"] for e in ledger["entries"] if e.get("text", "").startswith("Each berth holds up to 40")} == {"kept", "merged"}

@@ -9,6 +9,7 @@ note citing every side (checks/notes.py holds the format the checker reads back)
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from consolidate.checks import facts as F
 from consolidate.checks.notes import NOTE_END, NOTE_PREFIX, format_note
@@ -118,12 +119,18 @@ def _subject(c: Conflict, live: list, disputed: set[str]) -> str:
 _CODE = re.compile(r"(`+[^`]*?`+)")
 
 
+@lru_cache(maxsize=8192)
+def _value_token(value: str) -> re.Pattern:
+    """`value` as a whole token (the same values come back across a plan's notes: compiled once)."""
+    return re.compile(rf"(?<![\w.,/-]){re.escape(value)}(?![\w/-]|[.,]\w)")
+
+
 def _without_values(subject: str, values: set[str]) -> str:
     """The subject with the disputed values taken out where they stand as whole tokens (`6` is not
     taken out of `65535`, nor `a` out of a word), so the note names each value once, after it."""
     parts = _CODE.split(subject)  # code spans (odd places) are left as they are written
     for i in range(0, len(parts), 2):
         for v in sorted(values, key=len, reverse=True):
-            parts[i] = re.sub(rf"(?<![\w.,/-]){re.escape(v)}(?![\w/-]|[.,]\w)", " ", parts[i])
+            parts[i] = _value_token(v).sub(" ", parts[i])
         parts[i] = parts[i].replace(": ", " - ")  # one ": " outside code, before the values
     return " ".join("".join(parts).split()).rstrip(".:;, -")

@@ -56,6 +56,7 @@ def merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, str
     conflicts: list[tuple[Unit, Unit]] = []
     alias: dict[int, Unit] = {}  # a unit replaced by a more complete one -> that one
     home: dict[int, str] = {}  # a shown unit -> the section it stands in
+    side_of: dict[int, Unit] = {}  # a conflict side shown beside a unit -> that unit
 
     def live(x: Unit) -> Unit:
         while id(x) in alias:
@@ -82,6 +83,8 @@ def merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, str
                 hit.citations.append(u.cite())
             if hit is not u:
                 u.into = hit
+                if id(hit) in side_of:  # a conflict side said again: its source is a side too
+                    conflicts.append((side_of[id(hit)], u))
             continue
         if u.kind in ("sentence", "list_item"):
             _prepare(u)
@@ -94,6 +97,7 @@ def merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, str
                 elif how == "conflict":
                     other.conflicts.append(u)
                     conflicts.append((other, u))
+                    side_of[id(u)] = other
                 else:  # "covers": u says all that other says and more; u takes its place
                     _replace(sections[home[id(other)]], other, u)
                     other.into = u
