@@ -237,6 +237,14 @@ def test_corpus_conflicts_are_noted_in_pages(corpus_out):
     differs = [c for c in report["conflicts"] if c["resolution"] == "context-differs"]
     assert differs and all(any(s["context"] for s in c["sides"]) for c in differs)
     assert {f["kind"] for f in report["findings"]} >= {"context-differs"}
+    # every source giving a side is a side, also one whose line repeats another's word for word
+    (c,) = {c["id"]: c for c in report["conflicts"] if c["subject"] == "PostgreSQL minimum version"}.values()
+    assert {"handbook/onboarding/local-setup.markdown", "docs/getting-started/installation.md"} <= {s["doc"] for s in c["sides"]}
+    # a page's own pair of look-alike sentences is noted under the subject of the conflict it joined
+    pages = "".join(p.read_text() for p in (corpus_out / "pages").glob("*.md"))
+    assert ("**Sources disagree:** PostgreSQL minimum version: 15 (docs/reference/configuration.md) vs 14 "
+            "(docs/getting-started/installation.md, handbook/onboarding/local-setup.markdown).") in pages
+    assert "Tidewater requires PostgreSQL or later" not in pages
 
 
 def test_silent_resolution_is_flagged(corpus_out, tmp_path):

@@ -58,9 +58,11 @@ def preferring(subject: str, aliases, cited: str) -> str:
     return subject
 
 
-def pair_note(u: Unit, para: int, aliases=()) -> DraftBlock:
+def pair_note(u: Unit, para: int, aliases=(), subject: str = "") -> DraftBlock:
     """The note after a statement and its look-alikes with other facts (shown just above it). Each
-    side speaks for every source it was merged with, so the note names and cites them all."""
+    side speaks for every source it was merged with, so the note names and cites them all.
+    `subject`: what the disagreement is about, when known better than u's own words (the
+    plan-wide conflict the pair joined)."""
     sides = [u] + u.conflicts
     values, cites, differing = [], [], []
     for s in sides:
@@ -71,7 +73,8 @@ def pair_note(u: Unit, para: int, aliases=()) -> DraftBlock:
         for c in s.citations or [s.cite()]:
             values.append((value, c.doc))
             cites.append(c)
-    subject = preferring(_without_values(F.plain(u.text, 12), set(differing)), aliases, " ".join(s.text for s in sides))
+    subject = preferring(_without_values(subject or F.plain(u.text, 12), set(differing)), aliases,
+                         " ".join(s.text for s in sides))
     return DraftBlock(kind="note", text=format_note(subject, _grouped(values)), citations=tuple(dict.fromkeys(cites)), para=para)
 
 

@@ -247,7 +247,7 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
                 for other in u.conflicts:
                     blocks.append(_block(other, links.rewrite(other, page_file, findings, assets), -len(blocks)))
                 if u.conflicts:
-                    blocks.append(pair_note(u, -len(blocks), plan.aliases))
+                    blocks.append(pair_note(u, -len(blocks), plan.aliases, _joined_subject(u, b.conflicts)))
                 for c in u.notes:
                     notes.add(c, blocks)
             shown.append((b.titles[key], blocks))
@@ -257,6 +257,17 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
                                sections=tuple(out_sections), assets=tuple(sorted(assets.items())),
                                conflicts=b.conflicts, dropped=b.dropped + tuple(pointers)))
     return pages, findings
+
+
+def _joined_subject(u: Unit, conflicts: tuple[Conflict, ...]) -> str:
+    """The subject of the plan-wide conflict u's pair joined when it names the setting ("PostgreSQL
+    minimum version"); '' when it joined none, or its subject is only the opening words of a side
+    (u's own words then say more)."""
+    for c in conflicts:
+        if c.kind == "value" and any((s.doc, s.start) == (u.doc, u.start) for s in c.sides):
+            named = normalise(c.subject)
+            return "" if any(normalise(s.text).startswith(named) for s in c.sides) else c.subject
+    return ""
 
 
 def _without_residue(units: list[Unit], page_file: str, findings: list[Finding]) -> tuple[list[Unit], tuple]:
