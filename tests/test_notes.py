@@ -24,12 +24,17 @@ def test_note_format_reads_back():
     assert [v for v, _ in groups] == ["15", "14"] and len(groups[1][1]) == 2
 
 
-def test_one_note_names_each_value_and_its_documents(tmp_path):
-    for name, text in DOCS.items():
+def _run(tmp_path, docs: dict[str, str]):
+    for name, text in docs.items():
         write(tmp_path / "docs", name, text)
     out = tmp_path / "out"
     r = CliRunner().invoke(app, ["run", str(tmp_path / "docs"), "--out", str(out), "-q"])
     assert r.exit_code == 0, r.output
+    return out
+
+
+def test_one_note_names_each_value_and_its_documents(tmp_path):
+    out = _run(tmp_path, DOCS)
     pages = "".join(p.read_text() for p in (out / "pages").glob("*.md"))
     notes = [ln for ln in pages.splitlines() if ln.startswith("> **Sources disagree:**")]
     assert len(notes) == 1, notes
@@ -44,12 +49,9 @@ def test_one_note_names_each_value_and_its_documents(tmp_path):
 
 
 def test_a_note_on_a_step_waits_for_the_end_of_its_list(tmp_path):
-    write(tmp_path / "docs", "a.md", "# Set up the harbor\n\n1. Install Python 3.11 or later on the harbor host.\n"
-                                      "2. Run the harbor installer as root.\n3. Start the harbor service.\n\nThe harbor is ready.\n")
-    write(tmp_path / "docs", "b.md", "# Set up the harbor\n\n1. Install Python 3.10 or later on the harbor host.\n")
-    out = tmp_path / "out"
-    r = CliRunner().invoke(app, ["run", str(tmp_path / "docs"), "--out", str(out), "-q"])
-    assert r.exit_code == 0, r.output
+    out = _run(tmp_path, {"a.md": "# Set up the harbor\n\n1. Install Python 3.11 or later on the harbor host.\n"
+                                   "2. Run the harbor installer as root.\n3. Start the harbor service.\n\nThe harbor is ready.\n",
+                          "b.md": "# Set up the harbor\n\n1. Install Python 3.10 or later on the harbor host.\n"})
     page = "".join(p.read_text() for p in (out / "pages").glob("*.md"))
     lines = page.splitlines()
     note = next(i for i, ln in enumerate(lines) if ln.startswith("> **Sources disagree:**"))
@@ -66,11 +68,7 @@ def test_a_side_said_again_in_the_same_words_is_shown_once_citing_both(tmp_path)
     docs = {"a.md": "# Berths\n\nBerths are booked a day ahead. Each berth holds up to 30 boats on weekdays.\n\n"
                     "## Booking\n\nBook a berth at the harbor office before noon.\n",
             "b.md": f"# Berths\n\n{same}\n", "c.md": f"# Berths\n\n{same}\n"}
-    for name, text in docs.items():
-        write(tmp_path / "docs", name, text)
-    out = tmp_path / "out"
-    r = CliRunner().invoke(app, ["run", str(tmp_path / "docs"), "--out", str(out), "-q"])
-    assert r.exit_code == 0, r.output
+    out = _run(tmp_path, docs)
     page = "".join(p.read_text() for p in (out / "pages").glob("*.md"))
     body = page.split("## Sources")[0]
     assert body.count(same) == 1, body
