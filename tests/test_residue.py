@@ -3,9 +3,15 @@ pointers to the page they are on. Every case is written here; none is taken from
 
 from __future__ import annotations
 
-import pytest
+import json
 
-from consolidate.merge.residue import document_reason, see_self, sentence_reason
+import pytest
+from typer.testing import CliRunner
+
+from conftest import write
+from consolidate.cli import app
+
+from consolidate.merge.residue import document_reason, section_reason, see_self, sentence_reason
 
 META = [
     "This page explains how the harbor scheduler assigns berths.",
@@ -166,10 +172,6 @@ def test_a_pointer_to_what_is_now_the_same_page_is_dropped_as_meta(tmp_path):
     at the page it is on, so it is left out with ledger reason `meta`; a pointer elsewhere stays."""
     import json
 
-    from typer.testing import CliRunner
-
-    from conftest import write
-    from consolidate.cli import app
     write(tmp_path / "docs", "install.md", "# Install\n\nRun `make install` from the checkout.\n")
     write(tmp_path / "docs", "setup.md", "# Setup\n\nThe server needs Python 3.11.\n\n"
                                           "See [Install](install.md) for details.\n\nSee [Ports](ports.md) for the ports.\n")
@@ -192,3 +194,37 @@ def test_a_pointer_to_what_is_now_the_same_page_is_dropped_as_meta(tmp_path):
     ledger = json.loads((out / "ledger.json").read_text())
     assert [e["reason"] for e in ledger["entries"] if e["doc"] == "setup.md" and e["start"] == 5] == ["meta"]
     assert json.loads((out / "report.json").read_text())["errors"] == 0
+
+
+@pytest.mark.parametrize("heading", ["🚀 Status: FULLY DEPLOYED", "What Was Fixed", "✅ What's Ready", "🎉 Done!",
+                                     "Setup Complete", "Deployment Complete ✅", "Status: Ready", "Done!",
+                                     "Fixes Applied", "You're all set"])
+def test_status_report_headings(heading):
+    assert section_reason(heading) == "status-report"
+
+
+@pytest.mark.parametrize("heading", ["Status", "Status: beta", "Status: READY FOR IMPLEMENTATION", "What's new in 2.4",
+                                     "What's Next", "Completed jobs", "Done", "Complete", "-Completed", "`Complete`",
+                                     "Summary of changes", "Task completion", "Job status: complete"])
+def test_headings_that_are_content(heading):
+    assert section_reason(heading) == ""  # a function called Complete, a parameter -Completed, a feature's status
+
+
+def test_a_status_section_is_left_out_with_its_reason(tmp_path):
+    write(tmp_path / "docs", "start.md", "# Start the berth service\n\nRun `quay serve` to start the service.\n\n"
+                                         "## 🎉 Done!\n\nYou now have 12 berths online.\n\n- Zero-latency bookings\n\n"
+                                         "### What was fixed\n\nThe tide feed no longer drops.\n\n## Stop it\n\nRun `quay stop`.\n")
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["run", str(tmp_path / "docs"), "--out", str(out), "-q"])
+    assert r.exit_code == 0, r.output
+    page = "".join(p.read_text() for p in (out / "pages").glob("*.md"))
+    assert "quay serve" in page and "quay stop" in page
+    assert "12 berths" not in page and "Zero-latency" not in page and "tide feed" not in page, page
+    ledger = json.loads((out / "ledger.json").read_text())
+    assert {e["start"] for e in ledger["entries"] if e.get("reason") == "status-report"} == {7, 9, 13}
+    assert ledger["coverage"]["unaccounted"] == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["errors"] == 0
+    assert [f["message"] for f in report["findings"] if f["kind"] == "status-report"] == [
+        "start.md:7: a point-in-time status report left out of the page: the section '🎉 Done!'",
+        "start.md:13: a point-in-time status report left out of the page: the section 'What was fixed'"]

@@ -16,6 +16,11 @@ drafting residue (`draft-residue`). Pure functions; the drafter decides what to 
   setup.md", "(this section was merged from …)"), and text addressed to a model ("You are
   continuing…", "You are an AI assistant…", "Your task is…", "Do not add commentary…").
   An HTML comment is HTML, not a sentence: ''. When unsure: '' (a false positive deletes content).
+- `section_reason(heading)` -> 'status-report' | '' for the heading a unit stands under: a
+  point-in-time status report of the work on the docs or the system ("🚀 Status: FULLY DEPLOYED",
+  "What Was Fixed", "✅ What's Ready", "🎉 Done!", "Setup Complete"). True when it was written,
+  not documentation of how the thing works: the whole section is left out (ledger reason
+  `status-report`, and a warning). A plain "Status" heading ("## Status: beta") is content.
 - `document_reason(text, path)` -> 'draft-residue' | '' for a whole file written as
   instructions to a model: its first sentence is one (`You are continuing…`), or it is named
   CLAUDE.md/AGENTS.md/GEMINI.md/copilot-instructions.md, or "prompt" is in its name or H1, and
@@ -41,6 +46,7 @@ from consolidate.stages.ingest import front_matter, split_lines
 
 META = "meta"
 RESIDUE = "draft-residue"
+STATUS = "status-report"
 SOFT_FACTS = {"product", "initial"}  # names and first words: not content a meta sentence would lose
 
 _LINK = re.compile(r"!?\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
@@ -125,6 +131,15 @@ _ASK = re.compile(r"^(?:[-*]\s+)?(?:\*\*)?(?:task|your task|instructions?|goal|o
                   r"|\bplease (?:implement|bootstrap|generate|build|refactor|produce|continue|draft|scaffold)\b|\bi need you to\b|\bi want you to\b|^your task\b"
                   r"|\bi'm (?:implementing|building|working on)\b|\bwhen working with (?:code|this repository)\b"
                   r"|\bguidance to (?:claude|the (?:ai|model|assistant))\b", re.I | re.M)
+_DONE = (r"(?:(?:fully|now)\s+)?(?:deployed|complete[d]?|done|production[- ]ready|finished|fixed|resolved|operational|live"
+         r"|ready\W*$)")
+_STATUS_HEAD = re.compile(
+    rf"^(?:(?:current |project |final |deployment |setup )?status\s*[:-]\s*{_DONE}\b"
+    r"|what(?:'s| is) (?:ready|done|working|fixed)\b|what (?:was|we|i|got) (?:fixed|did|built|changed|accomplished|completed)\b"
+    r"|(?:setup|task|migration|deployment|implementation|work|installation) complete[d]?\b\W*$"
+    r"|fixes applied\W*$|mission accomplished\b|you'?re all set\b)", re.I)
+_CHEER = re.compile(r"^(?:all )?(?:done|complete[d]?|finished)\s*!+\W*$|^(?:all )?(?:done|complete[d]?|finished)\W*$", re.I)
+_MARKS = re.compile(r"^[^\w\s(`-]+\s*")  # emoji and marks before the words ("🎉 Done!"), not "-Completed" or "`x`"
 # "This page shows the worker, which is the part people get wrong": the clause says something
 _ASIDE = re.compile(r",\s+(?:which|plus|but|although|though|whereas)\b|;\s")
 _FENCE = re.compile(r"^\s*(```|~~~).*?^\s*\1", re.S | re.M)
@@ -159,6 +174,16 @@ def sentence_reason(text: str) -> str:
     if any(p.search(t) for p in _META) and not _has_hard_fact(t) and not _ASIDE.search(t):
         return META
     return ""
+
+
+def section_reason(heading: str) -> str:
+    """'status-report' when `heading` heads a point-in-time status report, else ''."""
+    t = plain(heading.lstrip("#").strip())
+    words = _MARKS.sub("", t)
+    # a bare "Done!"/"Complete" is a cheer only when marked so ("🎉 Done!"): "Complete" alone can
+    # name a function in a reference
+    cheer = _CHEER.match(words) and (words != t or "!" in words)
+    return STATUS if words and (_STATUS_HEAD.match(words) or cheer) else ""
 
 
 def _prose(text: str) -> str:

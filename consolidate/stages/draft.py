@@ -29,7 +29,7 @@ from consolidate.claims.settle import CONTEXT_DIFFERS
 from consolidate.records import (Chunk, Conflict, Document, DraftBlock, DraftPage, DraftSection, Finding,
                                  PagePlan, Plan)
 from consolidate.merge.notes import PageNotes, fact_values, facts_of, pair_note
-from consolidate.merge.residue import META, see_self, sentence_reason
+from consolidate.merge.residue import META, STATUS, section_reason, see_self, sentence_reason
 from consolidate.merge.outline import align_headings, merged_order, outline_levels
 from consolidate.merge.procedures import merge_procedures
 from consolidate.merge.statements import merge_units
@@ -271,16 +271,24 @@ def _joined_subject(u: Unit, conflicts: tuple[Conflict, ...]) -> str:
 
 
 def _without_residue(units: list[Unit], page_file: str, findings: list[Finding]) -> tuple[list[Unit], tuple]:
-    """Sentences about the source page itself (`meta`) and drafting residue (TODO notes, notes to
-    editors, instructions to a model: `draft-residue`, also a warning) are left out of the page;
-    the ledger gives their reason."""
+    """Sentences about the source page itself (`meta`), drafting residue (TODO notes, notes to
+    editors, instructions to a model: `draft-residue`, also a warning) and sections that report a
+    status when they were written (`status-report`, a warning per section) are left out of the
+    page; the ledger gives their reason."""
     keep, left = [], []
+    warned: set[tuple[str, str]] = set()
     for u in units:
-        why = sentence_reason(u.text) if u.kind in ("sentence", "list_item") else ""
+        why = section_reason(u.section) or section_reason(u.parent_heading) or (
+            sentence_reason(u.text) if u.kind in ("sentence", "list_item") else "")
         if not why:
             keep.append(u)
             continue
         left.append((u.doc, u.start, u.end, why))
+        if why == STATUS and (u.doc, u.section) not in warned:
+            warned.add((u.doc, u.section))
+            findings.append(Finding(severity="warning", kind=STATUS, page=page_file, line=u.start,
+                                    message=f"{u.doc}:{u.start}: a point-in-time status report left out of the page: "
+                                            f"the section {u.section!r}"))
         if why == "draft-residue":
             findings.append(Finding(severity="warning", kind="draft-residue", page=page_file, line=u.start,
                                     message=f"{u.doc}:{u.start}: drafting residue left out of the page: {F.plain(u.text, 20)!r}"))
