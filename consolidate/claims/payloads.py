@@ -1,0 +1,163 @@
+"""One payload given with different keys.
+
+The object literals of JSON, JavaScript/TypeScript and Python code blocks, and those written
+inside mermaid diagrams (a message `{"type": "job_accepted", ...}` or a node label with `<br/>`
+for line breaks), are read for their top-level keys. Two documents disagree on a payload when:
+
+- named: objects whose `type` (or `event`, `event_type`, `message_type`) is the same string give
+  key sets where each has a key the other lacks (`{type, job_id}` vs `{type, subscription_id}`);
+  one example leaving out optional keys (a subset) is no disagreement, nor are the envelope keys
+  (`timestamp`, `id`) one example leaves out;
+- unnamed: two objects under headings that share a content word, sharing at least three key
+  paths (nested keys count: `auth.type`) that make 60% of the smaller, give one field under two
+  names, one the other with a prefix (`webhook_url` vs `url`, `webhookUrl` vs `url`). Extra keys
+  alone are not a disagreement: an example may show fewer fields.
+
+A side per document (its first block giving the payload, all its objects of that name), whose values are the keys it has that another
+side lacks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from consolidate.checks.support import content_words
+
+LANGS = ("json", "jsonc", "json5", "js", "javascript", "ts", "typescript", "jsx", "tsx", "python", "py", "mermaid")
+NAME_KEYS = ("type", "event", "event_type", "message_type", "eventType", "messageType")
+KEY = re.compile(r"""\s*(?:"([^"\n]{1,60})"|'([^'\n]{1,60})'|([A-Za-z_$][\w$]{0,60}))\s*:(?!:)""")
+STRING = re.compile(r"""\s*(?:"([^"\n]{1,80})"|'([^'\n]{1,80})')""")
+MERMAID_LABEL = re.compile(r'\["|"\]|<br\s*/?>', re.I)
+# a message's envelope: examples add or leave out these freely, so they are no disagreement
+ENVELOPE = frozenset("timestamp ts time created_at sent_at id".split())
+MIN_SHARED, SHARE = 3, 0.6
+
+
+@dataclass
+class Obj:
+    keys: tuple[str, ...]  # top-level, in order
+    paths: frozenset[str]  # every key path (`auth.type`)
+    name: str  # the value of its `type` key, or ''
+
+
+def objects(text: str) -> list[Obj]:
+    """The outermost object literals of one code block (its fence line first)."""
+    fence, _, body = text.partition("\n")
+    lang = fence.lstrip("`~ ").split(" ")[0].lower()
+    if lang not in LANGS:
+        return []
+    if lang == "mermaid":
+        body = MERMAID_LABEL.sub("\n", body)
+    out: list[Obj] = []
+    stack: list[list] = []  # [open char, keys, paths, name, path prefix, expecting a key, last key]
+    i, n = 0, len(body)
+    while i < n:
+        ch = body[i]
+        top = stack[-1] if stack else None
+        if top and top[0] == "{" and top[5] and ch not in " \t\r\n,;{}[]()":
+            m = KEY.match(body, i)
+            top[5] = False
+            if m:
+                key = m.group(1) or m.group(2) or m.group(3)
+                top[1].append(key)
+                top[2].add(top[4] + key)
+                v = STRING.match(body, m.end())
+                if key in NAME_KEYS and v and not top[3]:
+                    top[3] = v.group(1) or v.group(2)
+                top[6] = key
+                i = m.end()
+                continue
+        if ch in "\"'`":
+            end = body.find(ch, i + 1)
+            nl = body.find("\n", i + 1)
+            i = (end if end != -1 and (ch == "`" or nl == -1 or end < nl) else (nl if nl != -1 else n)) + 1
+            continue
+        if ch == "/" and body.startswith("//", i) or ch == "#" and lang in ("python", "py"):
+            nl = body.find("\n", i)
+            i = nl if nl != -1 else n
+            continue
+        if ch == "{":
+            prefix = top[4] + top[6] + "." if top and top[0] == "{" and top[6] else ""
+            stack.append(["{", [], set(), "", prefix, True, ""])
+        elif ch in "[(":
+            stack.append([ch, None, None, "", "", False, ""])
+        elif ch in "}])":
+            if stack:
+                done = stack.pop()
+                if done[0] == "{":
+                    outer = next((f for f in reversed(stack) if f[0] == "{"), None)
+                    if outer is None:
+                        if done[1]:
+                            out.append(Obj(tuple(dict.fromkeys(done[1])), frozenset(done[2]), done[3]))
+                    else:
+                        outer[2].update(done[2])
+        elif ch in ",;\n" and top and top[0] == "{":
+            top[5] = True
+        i += 1
+    return out
+
+
+def _renamed(a: set[str], b: set[str]) -> list[tuple[str, str]]:
+    """(key of a, key of b) pairs naming one field, one with a prefix: webhook_url / url."""
+    out = []
+    for x in sorted(a):
+        for y in sorted(b):
+            long, short = (x, y) if len(x) > len(y) else (y, x)
+            if len(short) >= 2 and (long.lower().endswith("_" + short.lower()) or long.endswith(short[:1].upper() + short[1:])):
+                out.append((x, y))
+    return out
+
+
+def _heading_words(u) -> frozenset[str]:
+    return frozenset(content_words(f"{u.section} {u.parent_heading}"))
+
+
+def payload_disagreements(units) -> list[tuple[str, list[tuple[object, tuple[str, ...]]]]]:
+    """(subject, [(unit, the keys its side gives that another lacks)]) per disagreement."""
+    found: list[tuple[object, Obj]] = []
+    for u in units:
+        if u.kind == "code":
+            found += [(u, o) for o in objects(u.text)]
+    out = []
+    named: dict[str, dict[str, tuple]] = defaultdict(dict)  # name -> doc -> (unit, keys of all its objects)
+    for u, o in found:
+        if o.name:
+            unit, keys = named[o.name].get(u.doc, (u, set()))
+            if unit is u:  # a side cites one block: the document's first giving the payload
+                named[o.name][u.doc] = (u, keys | (set(o.keys) - set(NAME_KEYS) - ENVELOPE))
+    for name in sorted(named):
+        docs = sorted(named[name])
+        keys = {d: named[name][d][1] for d in docs}
+        apart = [(a, b) for x, a in enumerate(docs) for b in docs[x + 1:] if keys[a] - keys[b] and keys[b] - keys[a]]
+        if apart:
+            sides = sorted({d for pair in apart for d in pair})
+            every = set.intersection(*(keys[d] for d in sides))
+            out.append((f"keys of the {name} payload",
+                        [(named[name][d][0], tuple(k for k in sorted(keys[d] - every))) for d in sides]))
+    unnamed = [(u, o) for u, o in found if not o.name and len(o.paths) >= MIN_SHARED]
+    having: dict[str, list[int]] = defaultdict(list)
+    for i, (_, o) in enumerate(unnamed):
+        for p in o.paths:
+            having[p].append(i)
+    seen = set()
+    for i, (u, o) in enumerate(unnamed):
+        shared: dict[int, int] = defaultdict(int)
+        for p in o.paths:
+            for j in having[p]:
+                if j > i:
+                    shared[j] += 1
+        for j, k in sorted(shared.items()):
+            v, p = unnamed[j]
+            if v.doc == u.doc or (u.doc, v.doc) in seen or k < MIN_SHARED or k < SHARE * min(len(o.paths), len(p.paths)):
+                continue
+            if not _heading_words(u) & _heading_words(v):
+                continue
+            pairs = _renamed(set(o.keys) - set(p.keys), set(p.keys) - set(o.keys))
+            if pairs:
+                seen.add((u.doc, v.doc))
+                words = sorted(_heading_words(u) & _heading_words(v))
+                out.append((f"keys of the {' '.join(words)} payload",
+                            [(u, tuple(a for a, _ in pairs)), (v, tuple(b for _, b in pairs))]))
+    return out
