@@ -1,0 +1,79 @@
+"""Issue 13: design-level disagreements read from code blocks and diagrams (payload keys, protocols)."""
+
+from consolidate.checks.conflicts import find_conflicts
+from consolidate.claims.diagrams import edges, families
+from consolidate.claims.payloads import objects
+
+
+class U:
+    def __init__(self, doc, start, text, kind="code", section=""):
+        self.doc, self.start, self.end, self.text, self.kind, self.chunk = doc, start, start, text, kind, "c0"
+        self.section, self.parent_heading, self.parent, self.para = section, "", "", (doc, start)
+
+
+def _block(lang, body):
+    return f"```{lang}\n{body}\n```"
+
+
+def _subjects(units):
+    return {c.subject: c for c in find_conflicts(units)}
+
+
+def test_objects_read_top_level_keys_names_and_nested_paths():
+    js = _block("javascript", "// ask\nws.send(JSON.stringify({\n  type: 'follow',  // the kind\n  id: 'x', opts: {deep: 1},\n}));\n"
+                              "const cfg = { 'url': \"https://a/b\", retry: [1, 2] };")
+    got = objects(js)
+    assert [(o.name, o.keys) for o in got] == [("follow", ("type", "id", "opts")), ("", ("url", "retry"))]
+    assert "opts.deep" in got[0].paths
+    mermaid = _block("mermaid", 'graph TB\n  M["<b>ready</b><br/>{<br/>  type: \'ready\',<br/>  slot: 2<br/>}"]')
+    assert [(o.name, o.keys) for o in objects(mermaid)] == [("ready", ("type", "slot"))]
+    assert objects(_block("bash", '{"type": "x"}')) == []  # not a payload language
+
+
+def test_one_named_payload_with_different_keys_but_not_a_subset_or_the_envelope():
+    a = U("guide.md", 1, _block("json", '{"type": "run_started", "run_id": "r1", "timestamp": 1}'))
+    b = U("ref.md", 1, _block("json", '{"type": "run_started", "ticket": "t1", "scope": {"all": true}}'))
+    c = _subjects([a, b])["keys of the run_started payload"]
+    assert c.kind == "list" and [(s.doc, s.values) for s in c.sides] == [("guide.md", ("run_id",)), ("ref.md", ("scope", "ticket"))]
+    # near-misses: one page only adds a key; only the envelope (timestamp) differs
+    b.text = _block("json", '{"type": "run_started", "run_id": "r1", "scope": "all"}')
+    assert "keys of the run_started payload" not in _subjects([a, b])
+    b.text = _block("json", '{"type": "run_started", "run_id": "r1", "id": 7}')
+    assert "keys of the run_started payload" not in _subjects([a, b])
+
+
+def test_an_unnamed_payload_with_one_field_under_two_names():
+    body = '"events": ["done"], "auth": {"scheme": "bearer", "secret": "x"}'
+    a = U("guide.md", 1, _block("json", '{"hook_url": "https://a", ' + body + "}"), section="Hook setup")
+    b = U("ref.md", 1, _block("json", '{"url": "https://a", ' + body + ', "retries": 3}'), section="Hook registration")
+    c = _subjects([a, b])["keys of the hook payload"]
+    assert [s.values for s in c.sides] == [("hook_url",), ("url",)]
+    # near-misses: extra keys alone (no renamed field); headings with no word in common
+    b.text = _block("json", '{"hook_url": "https://a", ' + body + ', "retries": 3}')
+    assert not [s for s in _subjects([a, b]) if s.startswith("keys of")]
+    b.text, b.section = _block("json", '{"url": "https://a", ' + body + "}"), "Storage"
+    assert not [s for s in _subjects([a, b]) if s.startswith("keys of")]
+
+
+def test_diagram_edges_and_protocol_families():
+    text = _block("mermaid", 'flowchart LR\n  subgraph "Edge Tier"\n    Gw[Gateway]\n  end\n'
+                             "  App1[Phone App] -.->|HTTPS / REST| Gw\n  Gw -- SSE stream --> App1\n  Gw --> Db[(Store)]")
+    got = edges(text)
+    assert [(sorted(a), sorted(ag), sorted(b), label) for a, ag, b, _, label in got] == [
+        (["phone"], [], ["gateway"], "HTTPS / REST"), (["gateway"], ["edge", "tier"], ["phone"], "SSE stream")]
+    assert families("HTTP POST / WebSocket") == {"http", "websocket"}
+    assert families("/ws/client/") == frozenset() and families("TCP") == frozenset()
+    assert edges(_block("mermaid", "sequenceDiagram\n  A->>B: HTTP")) == []
+
+
+def test_two_diagrams_joining_the_same_components_by_different_protocols():
+    a = U("guide.md", 1, _block("mermaid", "graph TB\n  Web[Web Client] -->|HTTP REST| Api[Public API]\n"
+                                           "  Bot[Build Bot] -->|gRPC| Api"))
+    b = U("design.md", 1, _block("mermaid", 'graph TB\n  subgraph "Public API"\n    Ws[Socket Hub]\n  end\n'
+                                            "  Client[Web Client] -.->|WebSocket| Ws\n  Bot[Build Bot] -->|gRPC| Ws"))
+    c = _subjects([a, b])["protocol between api and client"]
+    assert [(s.doc, s.values) for s in c.sides] == [("design.md", ("WebSocket",)), ("guide.md", ("HTTP REST",))]
+    assert not [s for s in _subjects([a, b]) if "bot" in s]  # gRPC both ways: they agree
+    # near-miss: the other diagram also lets the web client use HTTP (families overlap)
+    b.text = b.text.replace("|WebSocket|", "|WebSocket / HTTP|")
+    assert not [s for s in _subjects([a, b]) if s.startswith("protocol between")]
