@@ -77,3 +77,24 @@ def test_two_diagrams_joining_the_same_components_by_different_protocols():
     # near-miss: the other diagram also lets the web client use HTTP (families overlap)
     b.text = b.text.replace("|WebSocket|", "|WebSocket / HTTP|")
     assert not [s for s in _subjects([a, b]) if s.startswith("protocol between")]
+
+
+def test_sequence_steps_read_actor_item_recipient_and_calls():
+    from consolidate.claims.sequences import steps
+    text = _block("mermaid", "sequenceDiagram\n  participant W as Worker2\n  participant S as Store\n"
+                             "  W->>S: LPOP queue:ready (fetch the next job)\n  Api->>Bus: Worker claims job via pickJob()\n"
+                             "  W->>S: Update job status\n  W->>S: Submit task")
+    assert steps(text) == [(("worker", "job"), "Store", ("LPOP",)), (("worker", "job"), "", ("pickJob()",))]
+    assert steps(_block("mermaid", "graph TB\n  A -->|get job| B")) == []
+
+
+def test_one_step_drawn_with_mechanisms_that_share_nothing():
+    a = U("guide.md", 1, _block("mermaid", "sequenceDiagram\n  Worker->>Broker: Request job\n  Client->>Api: Submit job"))
+    b = U("design.md", 1, _block("mermaid", "sequenceDiagram\n  participant W as Worker\n  participant Q as Queue\n"
+                                            "  W->>Q: ZPOPMIN jobs (get the top job)\n  Client->>Gateway: Submit job"))
+    c = _subjects([a, b])["how a worker gets a job"]
+    assert [(s.doc, s.values) for s in c.sides] == [("design.md", ("Queue", "ZPOPMIN")), ("guide.md", ("Broker",))]
+    assert len([s for s in _subjects([a, b]) if s.startswith("how a")]) == 1  # submitting is not taking work
+    # near-miss: both ask the queue, one naming the command it uses
+    a.text = a.text.replace("Worker->>Broker", "Worker->>Queue")
+    assert not [s for s in _subjects([a, b]) if s.startswith("how a")]
