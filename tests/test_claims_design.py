@@ -30,16 +30,20 @@ def test_objects_read_top_level_keys_names_and_nested_paths():
     assert objects(_block("bash", '{"type": "x"}')) == []  # not a payload language
 
 
-def test_one_named_payload_with_different_keys_but_not_a_subset_or_the_envelope():
-    a = U("guide.md", 1, _block("json", '{"type": "run_started", "run_id": "r1", "timestamp": 1}'))
-    b = U("ref.md", 1, _block("json", '{"type": "run_started", "ticket": "t1", "scope": {"all": true}}'))
+def test_one_named_payload_with_one_field_under_two_names_but_not_optional_fields():
+    a = U("guide.md", 1, _block("json", '{"type": "run_started", "run_id": "r1", "max_steps": 3, "timestamp": 1}'))
+    b = U("ref.md", 1, _block("json", '{"type": "run_started", "ticket_id": "t1", "max_total_steps": 3, "scope": {"all": 1}}'))
     c = _subjects([a, b])["keys of the run_started payload"]
-    assert c.kind == "list" and [(s.doc, s.values) for s in c.sides] == [("guide.md", ("run_id",)), ("ref.md", ("scope", "ticket"))]
-    # near-misses: one page only adds a key; only the envelope (timestamp) differs
-    b.text = _block("json", '{"type": "run_started", "run_id": "r1", "scope": "all"}')
-    assert "keys of the run_started payload" not in _subjects([a, b])
-    b.text = _block("json", '{"type": "run_started", "run_id": "r1", "id": 7}')
-    assert "keys of the run_started payload" not in _subjects([a, b])
+    assert c.kind == "list" and [(s.doc, s.values) for s in c.sides] == [
+        ("guide.md", ("max_steps", "run_id")), ("ref.md", ("max_total_steps", "ticket_id"))]
+    # near-misses: one page only adds a key; only the envelope (timestamp, id) differs; each page
+    # shows an optional field the other leaves out, or keys that share only a modifier
+    for other in ('{"type": "run_started", "run_id": "r1", "max_steps": 3, "scope": "all"}',
+                  '{"type": "run_started", "run_id": "r1", "max_steps": 3, "id": 7}',
+                  '{"type": "run_started", "run_id": "r1", "queue_name": "ci"}',
+                  '{"type": "run_started", "run_id": "r1", "max_wait": 30}'):
+        b.text = _block("json", other)
+        assert "keys of the run_started payload" not in _subjects([a, b]), other
 
 
 def test_an_unnamed_payload_with_one_field_under_two_names():

@@ -5,16 +5,18 @@ inside mermaid diagrams (a message `{"type": "job_accepted", ...}` or a node lab
 for line breaks), are read for their top-level keys. Two documents disagree on a payload when:
 
 - named: objects whose `type` (or `event`, `event_type`, `message_type`) is the same string give
-  key sets where each has a key the other lacks (`{type, job_id}` vs `{type, subscription_id}`);
-  one example leaving out optional keys (a subset) is no disagreement, nor are the envelope keys
-  (`timestamp`, `id`) one example leaves out;
+  one field under two names: each has a key the other lacks, and the two end in the same word
+  (`{type, job_id}` vs `{type, subscription_id}`, `max_jobs` vs `max_concurrent_jobs`). Keys
+  with no such counterpart are optional fields one example shows and another leaves out (a
+  progress update's `current_step`, a status change's `previous_status`): no disagreement, nor
+  are the envelope keys (`timestamp`, `id`);
 - unnamed: two objects under headings that share a content word, sharing at least three key
   paths (nested keys count: `auth.type`) that make 60% of the smaller, give one field under two
   names, one the other with a prefix (`webhook_url` vs `url`, `webhookUrl` vs `url`). Extra keys
   alone are not a disagreement: an example may show fewer fields.
 
-A side per document (its first block giving the payload, all its objects of that name), whose values are the keys it has that another
-side lacks.
+A side per document (its first block giving the payload, all its objects of that name), whose
+values are its names of the disputed fields.
 """
 
 from __future__ import annotations
@@ -110,6 +112,20 @@ def _renamed(a: set[str], b: set[str]) -> list[tuple[str, str]]:
     return out
 
 
+def _head(key: str) -> str:
+    """A key's last word: `max_concurrent_jobs` -> `jobs`, `subscriptionId` -> `id`."""
+    return [w for w in re.split(r"[_\-.]|(?<=[a-z])(?=[A-Z])", key) if w][-1].lower()
+
+
+def _alternatives(a: set[str], b: set[str]) -> list[tuple[str, str]]:
+    """(key of a, key of b) pairs that read as one field named two ways: keys only one side has
+    that end in the same word (`job_id` / `subscription_id`, `max_jobs` / `max_concurrent_jobs`,
+    `status` / `new_status`). Keys with no counterpart are fields an example left out, and keys
+    sharing only a modifier (`estimated_processing_time` / `estimated_completion`) name two
+    things: neither is a disagreement."""
+    return [(x, y) for x in sorted(a) for y in sorted(b) if _head(x) == _head(y)]
+
+
 def _heading_words(u) -> frozenset[str]:
     return frozenset(content_words(f"{u.section} {u.parent_heading}"))
 
@@ -130,12 +146,14 @@ def payload_disagreements(units) -> list[tuple[str, list[tuple[object, tuple[str
     for name in sorted(named):
         docs = sorted(named[name])
         keys = {d: named[name][d][1] for d in docs}
-        apart = [(a, b) for x, a in enumerate(docs) for b in docs[x + 1:] if keys[a] - keys[b] and keys[b] - keys[a]]
-        if apart:
-            sides = sorted({d for pair in apart for d in pair})
-            every = set.intersection(*(keys[d] for d in sides))
-            out.append((f"keys of the {name} payload",
-                        [(named[name][d][0], tuple(k for k in sorted(keys[d] - every))) for d in sides]))
+        given: dict[str, set[str]] = defaultdict(set)  # doc -> its keys in a pair of alternatives
+        for x, a in enumerate(docs):
+            for b in docs[x + 1:]:
+                for ka, kb in _alternatives(keys[a] - keys[b], keys[b] - keys[a]):
+                    given[a].add(ka)
+                    given[b].add(kb)
+        if given:
+            out.append((f"keys of the {name} payload", [(named[name][d][0], tuple(sorted(given[d]))) for d in sorted(given)]))
     unnamed = [(u, o) for u, o in found if not o.name and len(o.paths) >= MIN_SHARED]
     having: dict[str, list[int]] = defaultdict(list)
     for i, (_, o) in enumerate(unnamed):
