@@ -102,3 +102,42 @@ def test_one_step_drawn_with_mechanisms_that_share_nothing():
     # near-miss: both ask the queue, one naming the command it uses
     a.text = a.text.replace("Worker->>Broker", "Worker->>Queue")
     assert not [s for s in _subjects([a, b]) if s.startswith("how a")]
+
+
+def test_headings_use_the_preferred_term_and_quoted_text_stays(tmp_path):
+    import json
+
+    from consolidate import pipeline
+    from consolidate.settings import Settings
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "voters.md").write_text("# Voter loading\n\n## Running voter_import\n\n"
+                                    "Start voter_import from the admin page before the nightly window.\n")
+    (root / "schedule.md").write_text("# Voter loading schedule\n\n## Nightly window\n\n"
+                                      "The import_voters job runs at 02:00 and loads the county register.\n")
+    (root / "admin.md").write_text("# Voter loading admin\n\n## Admin page\n\n"
+                                   "The admin page lists each import_voters run with its row count.\n")
+    out = tmp_path / "out"
+    pipeline.run([root], out, Settings())
+    report = json.loads((out / "report.json").read_text())
+    assert [(a["preferred"], a["aliases"]) for a in report["aliases"]] == [("import_voters", ["voter_import"])]
+    assert report["errors"] == 0 and report["coverage"]["unaccounted"] == 0
+    text = "\n".join(p.read_text() for p in (out / "pages").glob("*.md"))
+    assert "Running import_voters" in text and "Running voter_import" not in text
+    assert "Start voter_import from the admin page" in text  # the source's words stay as written
+    ledger = json.loads((out / "ledger.json").read_text())
+    line = next(r for r in ledger["lines"]["voters.md"] if r["start"] <= 3 <= r["end"])
+    assert line["status"] == "kept" and line.get("as") == "heading"
+
+
+def test_copies_of_a_page_make_one_conflict_not_one_per_pair():
+    guide = _block("mermaid", "graph TB\n  Web[Web Client] -->|HTTP| Api[Public API]")
+    design = _block("mermaid", "graph TB\n  Web[Web Client] -.->|WebSocket| Api[Public API]")
+    payload_a = _block("json", '{"type": "ping", "node_id": "n1"}')
+    payload_b = _block("json", '{"type": "ping", "host_id": "h1"}')
+    units = [U(f"v{i}/guide.md", 1, guide) for i in range(3)] + [U(f"v{i}/design.md", 1, design) for i in range(3)]
+    units += [U(f"v{i}/guide.md", 5, payload_a) for i in range(3)] + [U(f"v{i}/design.md", 5, payload_b) for i in range(3)]
+    found = [c for c in find_conflicts(units) if c.subject.startswith(("protocol", "keys"))]
+    assert sorted(c.subject for c in found) == ["keys of the ping payload", "protocol between api and client"]
+    keys = next(c for c in found if c.subject.startswith("keys"))
+    assert [(s.doc, s.values) for s in keys.sides] == [("v0/design.md", ("host_id",)), ("v0/guide.md", ("node_id",))]

@@ -185,7 +185,7 @@ def _payloads(units: list[Unit], stale: frozenset) -> list[Conflict]:
 
 def _protocols(units: list[Unit], stale: frozenset) -> list[Conflict]:
     """Two diagrams joining two components by different protocols (claims/diagrams.py)."""
-    return [_conflict("value", subject, [_side(u, labels[:4], stale) for u, labels in sides])
+    return [_conflict("value", subject, [_side(u, labels[:4], stale) for u, labels in sides[:MAX_SIDES]])
             for subject, sides in protocol_disagreements(units)]
 
 

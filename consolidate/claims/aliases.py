@@ -68,3 +68,12 @@ def find_aliases(texts: dict[str, list[str]]) -> list[Alias]:
         if still:
             out.append(Alias(preferred=new, aliases=(old,), sources={new: sorted(set(where)), old: still}))
     return sorted(out, key=lambda a: a.preferred)
+
+
+def to_preferred(text: str, aliases) -> str:
+    """`text` with each alias of the table (records.Alias) written as its preferred term, whole
+    names only (`voter_imports` is left alone)."""
+    for a in aliases:
+        for old in a.aliases:
+            text = re.sub(rf"(?<![\w-]){re.escape(old)}(?![\w-])", a.preferred, text)
+    return text

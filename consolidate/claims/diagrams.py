@@ -90,34 +90,44 @@ def _meets(x_own, x_group, y_own, y_group, x_names: frozenset, y_names: frozense
 
 
 def protocol_disagreements(units) -> list[tuple[str, list[tuple[object, tuple[str, ...]]]]]:
-    """(subject, [(unit, the edge labels it gives)]) per pair of diagrams that disagree."""
-    diagrams = []
+    """(subject, [(unit, the edge labels it gives)]) per pair of components drawn joined by
+    protocols of no common family: one conflict per pair of components, a side per document
+    and set of labels. A diagram written in several documents (a page copied into
+    versions) is compared once."""
+    copies: dict[tuple, list] = defaultdict(list)  # a diagram's edges -> the units drawing it
     for u in units:
         if u.kind == "code" and u.text.lstrip("`~ ").lower().startswith("mermaid"):
             es = edges(u.text)
             if es:
-                diagrams.append((u, es, frozenset().union(*(e[0] | e[2] for e in es))))
-    out = []
-    for i, (u, es, names) in enumerate(diagrams):
-        for v, fs, other in diagrams[i + 1:]:
-            if v.doc == u.doc:
+                copies[tuple(es)].append(u)
+    diagrams = [(us, list(es), frozenset().union(*(e[0] | e[2] for e in es))) for es, us in copies.items()]
+    found: dict[tuple, dict[tuple, object]] = defaultdict(dict)  # components -> (doc, labels) -> unit
+    for i, (us, es, names) in enumerate(diagrams):
+        for vs, fs, other in diagrams[i + 1:]:
+            u, v = next(((u, v) for u in us for v in vs if u.doc != v.doc), (None, None))
+            if u is None:
                 continue
-            pairs: dict[tuple, tuple[set, set, list, list]] = {}
-            for a_own, a_group, b_own, b_group, label in es:
-                for c_own, c_group, d_own, d_group, label2 in fs:
-                    for p, q in (((c_own, c_group), (d_own, d_group)), ((d_own, d_group), (c_own, c_group))):
-                        one = _meets(a_own, a_group, *p, names, other)
-                        two = _meets(b_own, b_group, *q, names, other)
-                        if one and two and one != two:
-                            key = tuple(sorted((min(one), min(two))))
-                            sides = pairs.setdefault(key, (set(), set(), [], []))
-                            sides[0].update(families(label))
-                            sides[1].update(families(label2))
-                            sides[2].append(label)
-                            sides[3].append(label2)
-                            break
-            for (x, y), (f1, f2, l1, l2) in sorted(pairs.items()):
-                if not f1 & f2:
-                    out.append((f"protocol between {x} and {y}",
-                                [(u, tuple(dict.fromkeys(l1))), (v, tuple(dict.fromkeys(l2)))]))
-    return out
+            for (x, y), (l1, l2) in _apart(es, fs, names, other).items():
+                found[(x, y)].setdefault((u.doc, l1), u)
+                found[(x, y)].setdefault((v.doc, l2), v)
+    return [(f"protocol between {x} and {y}", [(found[(x, y)][k], k[1]) for k in sorted(found[(x, y)])])
+            for x, y in sorted(found)]
+
+
+def _apart(es, fs, names, other) -> dict[tuple[str, str], tuple[tuple, tuple]]:
+    """(component words) -> (labels of es, labels of fs) where two diagrams join the same two
+    components by protocols of no common family."""
+    pairs: dict[tuple, tuple[set, set, list, list]] = {}
+    for a_own, a_group, b_own, b_group, label in es:
+        for c_own, c_group, d_own, d_group, label2 in fs:
+            for p, q in (((c_own, c_group), (d_own, d_group)), ((d_own, d_group), (c_own, c_group))):
+                one = _meets(a_own, a_group, *p, names, other)
+                two = _meets(b_own, b_group, *q, names, other)
+                if one and two and one != two:
+                    sides = pairs.setdefault(tuple(sorted((min(one), min(two)))), (set(), set(), [], []))
+                    sides[0].update(families(label))
+                    sides[1].update(families(label2))
+                    sides[2].append(label)
+                    sides[3].append(label2)
+                    break
+    return {k: (tuple(dict.fromkeys(l1)), tuple(dict.fromkeys(l2))) for k, (f1, f2, l1, l2) in pairs.items() if not f1 & f2}

@@ -31,6 +31,8 @@ LANGS = ("json", "jsonc", "json5", "js", "javascript", "ts", "typescript", "jsx"
 NAME_KEYS = ("type", "event", "event_type", "message_type", "eventType", "messageType")
 KEY = re.compile(r"""\s*(?:"([^"\n]{1,60})"|'([^'\n]{1,60})'|([A-Za-z_$][\w$]{0,60}))\s*:(?!:)""")
 STRING = re.compile(r"""\s*(?:"([^"\n]{1,80})"|'([^'\n]{1,80})')""")
+SIGNIFICANT = re.compile(r"[\"'`{}\[\]()\n,;/#]")  # what the scanner acts on; the rest is skipped in one step
+BLANK = re.compile(r"[ \t\r]*")
 MERMAID_LABEL = re.compile(r'\["|"\]|<br\s*/?>', re.I)
 # a message's envelope: examples add or leave out these freely, so they are no disagreement
 ENVELOPE = frozenset("timestamp ts time created_at sent_at id".split())
@@ -56,11 +58,9 @@ def objects(text: str) -> list[Obj]:
     stack: list[list] = []  # [open char, keys, paths, name, path prefix, expecting a key, last key]
     i, n = 0, len(body)
     while i < n:
-        ch = body[i]
         top = stack[-1] if stack else None
-        if top and top[0] == "{" and top[5] and ch not in " \t\r\n,;{}[]()":
+        if top and top[0] == "{" and top[5]:
             m = KEY.match(body, i)
-            top[5] = False
             if m:
                 key = m.group(1) or m.group(2) or m.group(3)
                 top[1].append(key)
@@ -68,9 +68,16 @@ def objects(text: str) -> list[Obj]:
                 v = STRING.match(body, m.end())
                 if key in NAME_KEYS and v and not top[3]:
                     top[3] = v.group(1) or v.group(2)
-                top[6] = key
+                top[5], top[6] = False, key
                 i = m.end()
                 continue
+            i = BLANK.match(body, i).end()
+            if i < n and body[i] not in ",;{}[]()\n/#":
+                top[5] = False  # a value, a spread (`...rest`): no key here
+        sig = SIGNIFICANT.search(body, i)
+        if not sig:
+            break
+        i, ch = sig.start(), sig.group(0)
         if ch in "\"'`":
             end = body.find(ch, i + 1)
             nl = body.find("\n", i + 1)
@@ -114,7 +121,7 @@ def _renamed(a: set[str], b: set[str]) -> list[tuple[str, str]]:
 
 def _head(key: str) -> str:
     """A key's last word: `max_concurrent_jobs` -> `jobs`, `subscriptionId` -> `id`."""
-    return [w for w in re.split(r"[_\-.]|(?<=[a-z])(?=[A-Z])", key) if w][-1].lower()
+    return ([w for w in re.split(r"[_\-.]|(?<=[a-z])(?=[A-Z])", key) if w] or [key])[-1].lower()
 
 
 def _alternatives(a: set[str], b: set[str]) -> list[tuple[str, str]]:
@@ -131,51 +138,67 @@ def _heading_words(u) -> frozenset[str]:
 
 
 def payload_disagreements(units) -> list[tuple[str, list[tuple[object, tuple[str, ...]]]]]:
-    """(subject, [(unit, the keys its side gives that another lacks)]) per disagreement."""
+    """(subject, [(unit, its names of the disputed fields)]) per disagreement. The same object
+    written in many documents (a page copied into several versions) is compared once: one
+    conflict per pair of variants, not per pair of documents."""
     found: list[tuple[object, Obj]] = []
     for u in units:
         if u.kind == "code":
             found += [(u, o) for o in objects(u.text)]
-    out = []
+    return _named(found) + _unnamed(found)
+
+
+def _named(found) -> list:
     named: dict[str, dict[str, tuple]] = defaultdict(dict)  # name -> doc -> (unit, keys of all its objects)
     for u, o in found:
         if o.name:
             unit, keys = named[o.name].get(u.doc, (u, set()))
             if unit is u:  # a side cites one block: the document's first giving the payload
                 named[o.name][u.doc] = (u, keys | (set(o.keys) - set(NAME_KEYS) - ENVELOPE))
+    out = []
     for name in sorted(named):
-        docs = sorted(named[name])
-        keys = {d: named[name][d][1] for d in docs}
-        given: dict[str, set[str]] = defaultdict(set)  # doc -> its keys in a pair of alternatives
-        for x, a in enumerate(docs):
-            for b in docs[x + 1:]:
-                for ka, kb in _alternatives(keys[a] - keys[b], keys[b] - keys[a]):
+        variants: dict[frozenset, object] = {}  # key set -> the first document's block giving it
+        for doc in sorted(named[name]):
+            unit, keys = named[name][doc]
+            variants.setdefault(frozenset(keys), unit)
+        sets = list(variants)
+        given: dict[frozenset, set[str]] = defaultdict(set)  # variant -> its keys in a pair of alternatives
+        for x, a in enumerate(sets):
+            for b in sets[x + 1:]:
+                for ka, kb in _alternatives(a - b, b - a):
                     given[a].add(ka)
                     given[b].add(kb)
         if given:
-            out.append((f"keys of the {name} payload", [(named[name][d][0], tuple(sorted(given[d]))) for d in sorted(given)]))
-    unnamed = [(u, o) for u, o in found if not o.name and len(o.paths) >= MIN_SHARED]
+            out.append((f"keys of the {name} payload", [(variants[k], tuple(sorted(given[k]))) for k in sets if k in given]))
+    return out
+
+
+def _unnamed(found) -> list:
+    groups: dict[tuple, list] = defaultdict(list)  # (paths, keys) -> the units writing that object
+    for u, o in found:
+        if not o.name and len(o.paths) >= MIN_SHARED:
+            groups[(o.paths, o.keys)].append(u)
+    variants = list(groups)
     having: dict[str, list[int]] = defaultdict(list)
-    for i, (_, o) in enumerate(unnamed):
-        for p in o.paths:
+    for i, (paths, _) in enumerate(variants):
+        for p in paths:
             having[p].append(i)
-    seen = set()
-    for i, (u, o) in enumerate(unnamed):
+    out = []
+    for i, (paths, keys) in enumerate(variants):
         shared: dict[int, int] = defaultdict(int)
-        for p in o.paths:
+        for p in paths:
             for j in having[p]:
                 if j > i:
                     shared[j] += 1
         for j, k in sorted(shared.items()):
-            v, p = unnamed[j]
-            if v.doc == u.doc or (u.doc, v.doc) in seen or k < MIN_SHARED or k < SHARE * min(len(o.paths), len(p.paths)):
+            other, other_keys = variants[j]
+            if k < MIN_SHARED or k < SHARE * min(len(paths), len(other)):
                 continue
-            if not _heading_words(u) & _heading_words(v):
-                continue
-            pairs = _renamed(set(o.keys) - set(p.keys), set(p.keys) - set(o.keys))
-            if pairs:
-                seen.add((u.doc, v.doc))
-                words = sorted(_heading_words(u) & _heading_words(v))
-                out.append((f"keys of the {' '.join(words)} payload",
+            pairs = _renamed(set(keys) - set(other_keys), set(other_keys) - set(keys))
+            meet = next(((u, v, _heading_words(u) & _heading_words(v)) for u in groups[variants[i]]
+                         for v in groups[variants[j]] if u.doc != v.doc and _heading_words(u) & _heading_words(v)), None)
+            if pairs and meet:
+                u, v, words = meet
+                out.append((f"keys of the {' '.join(sorted(words))} payload",
                             [(u, tuple(a for a, _ in pairs)), (v, tuple(b for _, b in pairs))]))
     return out

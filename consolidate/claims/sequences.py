@@ -52,11 +52,12 @@ def steps(text: str) -> list[tuple[tuple[str, str], str, tuple[str, ...]]]:
             continue
         written = take.group(1)
         sender = names.get(m.group(1), m.group(1))
-        actor = written if written and written[:1].isupper() and written.lower() not in STOP else sender
+        told = bool(written and written[:1].isupper() and written.lower() not in STOP)  # "Worker claims job"
+        actor = written if told else sender
         item = _stem(take.group(3).split()[0])
         calls = tuple(dict.fromkeys(CALL.findall(m.group(3))))
         # "Worker claims job via findMatchingJob()" sent to another party: the recipient is told, not asked
-        recipient = names.get(m.group(2), m.group(2)) if actor is sender else ""
+        recipient = "" if told else names.get(m.group(2), m.group(2))
         if recipient or calls:
             out.append(((_stem(re.sub(r"\d+$", "", actor.split()[0])), item), recipient, calls))
     return out
