@@ -141,3 +141,12 @@ def test_copies_of_a_page_make_one_conflict_not_one_per_pair():
     assert sorted(c.subject for c in found) == ["keys of the ping payload", "protocol between api and client"]
     keys = next(c for c in found if c.subject.startswith("keys"))
     assert [(s.doc, s.values) for s in keys.sides] == [("v0/design.md", ("host_id",)), ("v0/guide.md", ("node_id",))]
+
+
+def test_heading_terms_leave_code_spans_and_headings_about_the_rename():
+    from consolidate.claims.aliases import heading_to_preferred
+    from consolidate.records import Alias
+    table = [Alias(preferred="new-name", aliases=("old-name",), sources={})]
+    assert heading_to_preferred("Installing old-name", table) == "Installing new-name"
+    assert heading_to_preferred("The `old-name` package", table) == "The `old-name` package"
+    assert heading_to_preferred("Rename: old-name → new-name", table) == "Rename: old-name → new-name"

@@ -25,7 +25,7 @@ from consolidate.checks import facts as F
 from consolidate.checks.claims import ParsedPage, parse_page
 from consolidate.checks.lines import account_lines, tally
 from consolidate.checks.support import TASK_BOX
-from consolidate.claims.aliases import to_preferred
+from consolidate.claims.aliases import heading_to_preferred
 from consolidate.dedupe import normalise
 from consolidate.markdown.links import AUTOLINK, INLINE, REFERENCE, mask_code_spans
 from consolidate.records import Chunk, Document, DraftPage, Finding, Plan
@@ -107,7 +107,7 @@ def build_ledger(units_by_page: dict[str, list], unplanned: list, parsed: dict[s
                         "status": "dropped", "reason": reasons.get((u.doc, u.start, u.end), "off-topic"), "text": _short(u.text)})
     entries.sort(key=lambda e: (e["doc"], e["start"], e["end"], e["kind"]))
     headings = {normalise(h[2]) for p in parsed.values() for h in p.headings}
-    lines, lost = account_lines(docs, texts, entries, headings, lambda h: to_preferred(h, aliases))
+    lines, lost = account_lines(docs, texts, entries, headings, lambda h: heading_to_preferred(h, aliases))
     return {"coverage": lines["summary"] | {"units": len(entries)},
             "documents": _group_lines(lines["documents"], lambda doc, r: doc),
             "pages": _group_lines(lines["documents"], lambda doc, r: r.get("page")),

@@ -77,3 +77,14 @@ def to_preferred(text: str, aliases) -> str:
         for old in a.aliases:
             text = re.sub(rf"(?<![\w-]){re.escape(old)}(?![\w-])", a.preferred, text)
     return text
+
+
+def heading_to_preferred(heading: str, aliases) -> str:
+    """A section heading in the preferred terms: code spans (quoted names) are left as written,
+    and so is a heading naming both terms ("Rename: emp-job-queue → emp-ai-backend" is about the
+    names themselves)."""
+    parts = re.split(r"(`+[^`]*?`+)", heading)
+    for a in aliases:
+        if a.preferred not in heading:
+            parts = [p if i % 2 else to_preferred(p, [a]) for i, p in enumerate(parts)]
+    return "".join(parts)
