@@ -150,3 +150,15 @@ def test_heading_terms_leave_code_spans_and_headings_about_the_rename():
     assert heading_to_preferred("Installing old-name", table) == "Installing new-name"
     assert heading_to_preferred("The `old-name` package", table) == "The `old-name` package"
     assert heading_to_preferred("Rename: old-name → new-name", table) == "Rename: old-name → new-name"
+
+
+def test_one_endpoint_at_two_paths_is_an_alias_but_not_two_versions_or_a_parameter_spelling():
+    from consolidate.claims.routes import route_aliases
+    texts = {"a.md": ["Submit with `POST /api/jobs` and read one with `GET /api/jobs/{id}`.", "List: GET /v1/jobs"],
+             "b.md": ["POST /api/v1/jobs", "GET /api/jobs/:job_id", "GET /v2/jobs"],
+             "c.md": ["Jobs are created by POST /api/v1/jobs."]}
+    found = route_aliases(texts)
+    assert [(a.preferred, a.aliases, a.sources) for a in found] == [
+        ("POST /api/v1/jobs", ("POST /api/jobs",), {"POST /api/v1/jobs": ["b.md", "c.md"], "POST /api/jobs": ["a.md"]})]
+    assert route_aliases({"a.md": ["POST /api/jobs"], "b.md": ["POST /api/jobs", "POST /jobs"]}) != []
+    assert route_aliases({"a.md": ["POST /api/jobs and POST /jobs"]}) == []  # one document's own spellings
