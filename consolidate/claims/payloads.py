@@ -26,6 +26,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from consolidate.checks.support import content_words
+from consolidate.claims.lists import MIN_SHARED, SHARE, sharing
 
 LANGS = ("json", "jsonc", "json5", "js", "javascript", "ts", "typescript", "jsx", "tsx", "python", "py", "mermaid")
 NAME_KEYS = ("type", "event", "event_type", "message_type", "eventType", "messageType")
@@ -36,7 +37,6 @@ BLANK = re.compile(r"[ \t\r]*")
 MERMAID_LABEL = re.compile(r'\["|"\]|<br\s*/?>', re.I)
 # a message's envelope: examples add or leave out these freely, so they are no disagreement
 ENVELOPE = frozenset("timestamp ts time created_at sent_at id".split())
-MIN_SHARED, SHARE = 3, 0.6
 
 
 @dataclass
@@ -179,26 +179,14 @@ def _unnamed(found) -> list:
         if not o.name and len(o.paths) >= MIN_SHARED:
             groups[(o.paths, o.keys)].append(u)
     variants = list(groups)
-    having: dict[str, list[int]] = defaultdict(list)
-    for i, (paths, _) in enumerate(variants):
-        for p in paths:
-            having[p].append(i)
     out = []
-    for i, (paths, keys) in enumerate(variants):
-        shared: dict[int, int] = defaultdict(int)
-        for p in paths:
-            for j in having[p]:
-                if j > i:
-                    shared[j] += 1
-        for j, k in sorted(shared.items()):
-            other, other_keys = variants[j]
-            if k < MIN_SHARED or k < SHARE * min(len(paths), len(other)):
-                continue
-            pairs = _renamed(set(keys) - set(other_keys), set(other_keys) - set(keys))
-            meet = next(((u, v, _heading_words(u) & _heading_words(v)) for u in groups[variants[i]]
-                         for v in groups[variants[j]] if u.doc != v.doc and _heading_words(u) & _heading_words(v)), None)
-            if pairs and meet:
-                u, v, words = meet
-                out.append((f"keys of the {' '.join(sorted(words))} payload",
-                            [(u, tuple(a for a, _ in pairs)), (v, tuple(b for _, b in pairs))]))
+    for i, j in sharing([paths for paths, _ in variants]):
+        keys, other_keys = variants[i][1], variants[j][1]
+        pairs = _renamed(set(keys) - set(other_keys), set(other_keys) - set(keys))
+        meet = next(((u, v, _heading_words(u) & _heading_words(v)) for u in groups[variants[i]]
+                     for v in groups[variants[j]] if u.doc != v.doc and _heading_words(u) & _heading_words(v)), None)
+        if pairs and meet:
+            u, v, words = meet
+            out.append((f"keys of the {' '.join(sorted(words))} payload",
+                        [(u, tuple(a for a, _ in pairs)), (v, tuple(b for _, b in pairs))]))
     return out
