@@ -28,7 +28,7 @@ def test_offline_eval_not_below_baseline(results):
 
 def test_every_fixture_has_a_row_and_the_table_prints(results):
     names = {r["name"] for r in results["rows"]}
-    assert names == {"api-split", "hard-kinds", "ops-runbooks", "product-install"}
+    assert names == {"api-split", "design-kinds", "hard-kinds", "ops-runbooks", "product-install"}
     assert "fact_coverage" in results["rows"][0] and "topic_ari" in results["rows"][0]
     assert "api-split" in text_table(results) and "| backend |" in markdown(results)
 

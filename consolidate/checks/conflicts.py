@@ -10,6 +10,9 @@
 - list: two lists for the same step with different members (claims/lists.py).
 - value: one port given for two different things (claims/ports.py); one WebSocket connection
   at different paths (claims/endpoints.py).
+- list: one payload given with different keys (claims/payloads.py).
+- value: two components joined by different protocols in two documents' diagrams (claims/diagrams.py);
+  one step of a work queue (a worker gets a job) drawn with different mechanisms (claims/sequences.py).
 Bold labels, command flags and metric/target table rows are read as settings too
 (claims/extract.py). The conflicts of one disagreement are joined under one id, and sides in
 different marked contexts are read apart (claims/settle.py).
@@ -23,11 +26,14 @@ from collections import defaultdict
 
 from consolidate.checks import facts as F
 from consolidate.claims.context import unit_context
+from consolidate.claims.diagrams import protocol_disagreements
 from consolidate.claims.endpoints import endpoint_disagreements
 from consolidate.claims.extract import claims_of
 from consolidate.claims.lists import list_disagreements
+from consolidate.claims.payloads import payload_disagreements
 from consolidate.claims.polarity import polarity_groups
 from consolidate.claims.ports import port_disagreements
+from consolidate.claims.sequences import step_disagreements
 from consolidate.claims.settle import CONTEXT_DIFFERS, MAX_SIDES as SETTLE_MAX_SIDES, join_pairs, settle
 from consolidate.dedupe import UnionFind, shingles, similar_pairs
 from consolidate.records import Conflict, ConflictSide, Finding
@@ -129,6 +135,7 @@ def find_conflicts(units: list[Unit], pairs: list[tuple[Unit, Unit]] = (), stale
             sides.append(_side(u, (v,), stale))
         out.append(_conflict("value", shown[nk], sides))
     out += _negations(units, stale) + _polarity(units, stale) + _lists(units, stale) + _ports(units, stale) + _endpoints(units, stale)
+    out += _payloads(units, stale) + _protocols(units, stale) + _steps(units, stale)
     if similar:
         out += similar_value_pairs(units, stale)
     paired = len(pairs)  # the drafter's own pairs stay as they are: it shows them side by side
@@ -168,6 +175,24 @@ def _endpoints(units: list[Unit], stale: frozenset) -> list[Conflict]:
     """One WebSocket connection at different paths (claims/endpoints.py)."""
     return [_conflict("value", "WebSocket endpoint", [_side(u, (value,), stale) for u, value in sides[:MAX_SIDES]])
             for sides in endpoint_disagreements(units)]
+
+
+def _payloads(units: list[Unit], stale: frozenset) -> list[Conflict]:
+    """One payload with different keys (claims/payloads.py): each side gives the keys it has that another lacks."""
+    return [_conflict("list", subject, [_side(u, keys[:4], stale) for u, keys in sides[:MAX_SIDES]])
+            for subject, sides in payload_disagreements(units)]
+
+
+def _protocols(units: list[Unit], stale: frozenset) -> list[Conflict]:
+    """Two diagrams joining two components by different protocols (claims/diagrams.py)."""
+    return [_conflict("value", subject, [_side(u, labels[:4], stale) for u, labels in sides[:MAX_SIDES]])
+            for subject, sides in protocol_disagreements(units)]
+
+
+def _steps(units: list[Unit], stale: frozenset) -> list[Conflict]:
+    """One step drawn with different mechanisms (claims/sequences.py): each side gives whom it asks and the calls it names."""
+    return [_conflict("value", subject, [_side(u, values, stale) for u, values in sides[:MAX_SIDES]])
+            for subject, sides in step_disagreements(units)]
 
 
 def _lists(units: list[Unit], stale: frozenset) -> list[Conflict]:

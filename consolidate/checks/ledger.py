@@ -25,6 +25,7 @@ from consolidate.checks import facts as F
 from consolidate.checks.claims import ParsedPage, parse_page
 from consolidate.checks.lines import account_lines, tally
 from consolidate.checks.support import TASK_BOX
+from consolidate.claims.aliases import heading_to_preferred
 from consolidate.dedupe import normalise
 from consolidate.markdown.links import AUTOLINK, INLINE, REFERENCE, mask_code_spans
 from consolidate.records import Chunk, Document, DraftPage, Finding, Plan
@@ -40,12 +41,14 @@ def _short(text: str) -> str:
 
 def build_ledger(units_by_page: dict[str, list], unplanned: list, parsed: dict[str, ParsedPage],
                  reasons: dict[tuple[str, int, int], str], docs: list[Document], texts: dict[str, list[str]],
-                 verbatim: set[str] = frozenset(), parts: dict[str, list[str]] | None = None) -> tuple[dict, list[Finding]]:
+                 verbatim: set[str] = frozenset(), parts: dict[str, list[str]] | None = None,
+                 aliases=()) -> tuple[dict, list[Finding]]:
     """units_by_page: page file -> units of its chunks; unplanned: units of chunks in no page;
     reasons: (doc, first line, last line) -> why the drafter left a unit out on purpose; verbatim: the pages
     drafted extractively, whose kept units must show their words in the claim citing them; parts: a page
     split for size (stages/split.py) -> its sub-pages, whose claims speak for its units (each is entered
-    on the page, parent or part, of the claim that keeps or merges it)."""
+    on the page, parent or part, of the claim that keeps or merges it); aliases: the plan's, whose
+    preferred terms the drafter's headings use."""
     entries = []
     findings: list[Finding] = []
     for page in sorted(units_by_page):
@@ -104,7 +107,7 @@ def build_ledger(units_by_page: dict[str, list], unplanned: list, parsed: dict[s
                         "status": "dropped", "reason": reasons.get((u.doc, u.start, u.end), "off-topic"), "text": _short(u.text)})
     entries.sort(key=lambda e: (e["doc"], e["start"], e["end"], e["kind"]))
     headings = {normalise(h[2]) for p in parsed.values() for h in p.headings}
-    lines, lost = account_lines(docs, texts, entries, headings)
+    lines, lost = account_lines(docs, texts, entries, headings, lambda h: heading_to_preferred(h, aliases))
     return {"coverage": lines["summary"] | {"units": len(entries)},
             "documents": _group_lines(lines["documents"], lambda doc, r: doc),
             "pages": _group_lines(lines["documents"], lambda doc, r: r.get("page")),
@@ -190,4 +193,4 @@ def make_ledger(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
     reasons |= {(doc, start, end): why for d in drafts for doc, start, end, why in d.dropped}
     verbatim = {f"{d.slug}.md" for d in drafts if d.backend == "extractive"}
     return build_ledger(units_by_page, unplanned, {n: parse_page(t) for n, t in pages.items()}, reasons,
-                        docs, texts, verbatim, parts)
+                        docs, texts, verbatim, parts, plan.aliases)

@@ -27,8 +27,9 @@ STRUCTURE = frozenset({"front-matter", "heading", "boilerplate", "link-definitio
 
 
 def account_lines(docs: list[Document], texts: dict[str, list[str]], entries: list[dict],
-                  page_headings: set[str]) -> tuple[dict, list[Finding]]:
-    """entries: the unit ledger's entries; page_headings: normalised headings the pages show.
+                  page_headings: set[str], rename=lambda heading: heading) -> tuple[dict, list[Finding]]:
+    """entries: the unit ledger's entries; page_headings: normalised headings the pages show;
+    rename: a source heading as the drafter writes it (the preferred term of each alias).
     Returns {"summary": counts, "documents": {doc: [runs]}} and an `unaccounted` error per run of
     lost lines."""
     by_line: dict[tuple[str, int], dict] = {}
@@ -50,7 +51,7 @@ def account_lines(docs: list[Document], texts: dict[str, list[str]], entries: li
                 # an outline line is carried when a page shows it and something under it is carried
                 upto = heads[bisect_right(heads, b.start)]
                 carried = any(by_line.get((d.path, n), {}).get("status") in ("kept", "merged") for n in range(b.end + 1, upto))
-                shown = carried and normalise(" ".join(b.heading_path[-1:])) in page_headings
+                shown = carried and normalise(rename(" ".join(b.heading_path[-1:]))) in page_headings
                 st = {"status": "kept", "as": "heading"} if shown else {"status": "dropped", "reason": "heading"}
             else:
                 reason = is_plumbing(b, lines)

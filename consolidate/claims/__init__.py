@@ -11,7 +11,10 @@
 - settle.py: one conflict per disagreement (sides found by several passes joined under one id),
   and the context rule (`context-differs`).
 - ports.py, endpoints.py: one port given for two things; one WebSocket connection at two paths.
-- aliases.py: one thing under two names (`voter_import` / `import_voters`, a recorded rename).
+- payloads.py: one payload's field under two names in code-block and diagram objects.
+- diagrams.py: two components joined by different protocols in two documents' flowcharts.
+- sequences.py: one work-queue step (a worker gets a job) drawn with mechanisms sharing nothing.
+- aliases.py: one thing under two names (`voter_import` / `import_voters`, a recorded rename); routes.py: one endpoint at two paths.
 - verdicts.py: with a model configured (optional), a same / different / contradicts verdict on
   each conflict the context rule is unsure of, citing both sides and re-checked.
 """

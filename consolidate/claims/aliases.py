@@ -5,6 +5,7 @@
   identifier with `-` for `_`, or in the plural (`job_type` / `job_types`), is not an alias.
 - A recorded rename: "Rename: emp-job-queue → emp-ai-backend", "renamed X to Y". The new name is
   preferred; documents still using the old one are listed.
+- One HTTP endpoint at two paths (`POST /api/jobs` / `POST /api/v1/jobs`): claims/routes.py.
 
 The preferred term is the one most documents use (ties: the later document in path order, then the
 spelling); a rename's new name always. Deterministic: documents are read in path order.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from consolidate.claims.routes import route_aliases
 from consolidate.records import Alias
 
 IDENT = re.compile(r"(?<![\w./:-])([a-z][a-z0-9]*(?:[_-][a-z][a-z0-9]*){1,3})(?![\w/-]|\.\w)")
@@ -67,4 +69,24 @@ def find_aliases(texts: dict[str, list[str]]) -> list[Alias]:
         still = [d for d in sorted(texts) if d not in where and any(rx.search(ln) for ln in texts[d])]
         if still:
             out.append(Alias(preferred=new, aliases=(old,), sources={new: sorted(set(where)), old: still}))
-    return sorted(out, key=lambda a: a.preferred)
+    return sorted(out + route_aliases(texts), key=lambda a: a.preferred)
+
+
+def to_preferred(text: str, aliases) -> str:
+    """`text` with each alias of the table (records.Alias) written as its preferred term, whole
+    names only (`voter_imports` is left alone)."""
+    for a in aliases:
+        for old in a.aliases:
+            text = re.sub(rf"(?<![\w-]){re.escape(old)}(?![\w-])", a.preferred, text)
+    return text
+
+
+def heading_to_preferred(heading: str, aliases) -> str:
+    """A section heading in the preferred terms: code spans (quoted names) are left as written,
+    and so is a heading naming both terms ("Rename: emp-job-queue → emp-ai-backend" is about the
+    names themselves)."""
+    parts = re.split(r"(`+[^`]*?`+)", heading)
+    for a in aliases:
+        if a.preferred not in heading:
+            parts = [p if i % 2 else to_preferred(p, [a]) for i, p in enumerate(parts)]
+    return "".join(parts)

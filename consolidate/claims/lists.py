@@ -67,26 +67,36 @@ def list_disagreements(units) -> list[tuple[str, list[tuple[list, list[str]]]]]:
     """(subject, [(the units of one list, the entries it has that the other lacks)]) per pair of
     lists of different documents for the same step that disagree."""
     lists = lists_of(units)
-    having: dict[str, list[int]] = defaultdict(list)
-    for i, (_, entries) in enumerate(lists):
-        for k in entries:
-            having[k].append(i)
     out, seen = [], set()
-    for i, (us, entries) in enumerate(lists):
+    for i, j in sharing([entries for _, entries in lists]):
+        (us, entries), (them, other) = lists[i], lists[j]
+        if us[0].doc == them[0].doc:
+            continue
+        if not content_words(us[0].section) & content_words(them[0].section):
+            continue
+        mine = [v for k, v in entries.items() if k not in other]
+        theirs = [v for k, v in other.items() if k not in entries]
+        if (mine or theirs) and (i, j) not in seen:
+            seen.add((i, j))
+            out.append((us[0].section, [(us, mine), (them, theirs)]))
+    return out
+
+
+def sharing(sets: list, min_shared: int = MIN_SHARED, share: float = SHARE) -> list[tuple[int, int]]:
+    """(i, j), i < j, of the sets (anything iterable of hashable members) sharing at least
+    `min_shared` members that make `share` of the smaller; candidates come from an index of
+    members, so the cost follows the pairs that share something, not every pair."""
+    having: dict = defaultdict(list)
+    for i, members in enumerate(sets):
+        for k in members:
+            having[k].append(i)
+    out = []
+    for i, members in enumerate(sets):
         shared: dict[int, int] = defaultdict(int)
-        for k in entries:
+        for k in members:
             for j in having[k]:
                 if j > i:
                     shared[j] += 1
-        for j, n in sorted(shared.items()):
-            them, other = lists[j]
-            if us[0].doc == them[0].doc or n < MIN_SHARED or n < SHARE * min(len(entries), len(other)):
-                continue
-            if not content_words(us[0].section) & content_words(them[0].section):
-                continue
-            mine = [v for k, v in entries.items() if k not in other]
-            theirs = [v for k, v in other.items() if k not in entries]
-            if (mine or theirs) and (i, j) not in seen:
-                seen.add((i, j))
-                out.append((us[0].section, [(us, mine), (them, theirs)]))
+        out += [(i, j) for j, n in sorted(shared.items())
+                if n >= min_shared and n >= share * min(len(members), len(sets[j]))]
     return out

@@ -14,6 +14,7 @@ from functools import lru_cache
 from consolidate.checks import facts as F
 from consolidate.checks.notes import NOTE_END, NOTE_PREFIX, format_note
 from consolidate.checks.support import content_words
+from consolidate.claims.aliases import to_preferred
 from consolidate.dedupe import normalise
 from consolidate.records import Citation, Conflict, DraftBlock
 from consolidate.units import Unit
@@ -51,11 +52,7 @@ def preferring(subject: str, aliases, cited: str) -> str:
     """A note's subject (the drafter's own words) in the preferred term of each alias it names
     (claims/aliases.py), where the cited sides hold that term (the checker proves a note's words
     against them); quoted source text is never changed."""
-    for a in aliases:
-        if a.preferred in cited:
-            for old in a.aliases:
-                subject = re.sub(rf"(?<![\w-]){re.escape(old)}(?![\w-])", a.preferred, subject)
-    return subject
+    return to_preferred(subject, [a for a in aliases if a.preferred in cited])
 
 
 def pair_note(u: Unit, para: int, aliases=(), subject: str = "") -> DraftBlock:

@@ -25,6 +25,7 @@ from consolidate.markdown.links import INLINE, REFERENCE, mask_code_spans, norm_
 from consolidate.markdown.slugs import Slugger
 from consolidate.markdown.unsafe import defuse, is_unsafe
 from consolidate.checks.conflicts import find_conflicts, join_with_pairs
+from consolidate.claims.aliases import heading_to_preferred
 from consolidate.claims.settle import CONTEXT_DIFFERS
 from consolidate.records import (Chunk, Conflict, Document, DraftBlock, DraftPage, DraftSection, Finding,
                                  PagePlan, Plan)
@@ -185,6 +186,7 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
                 u.section, u.level = INTRO, 2
         renamed = align_headings(units)
         sections, titles, conflicts = merge_units(units)
+        titles = {k: heading_to_preferred(t, plan.aliases) for k, t in titles.items()}  # headings are our words: the preferred term
         merge_procedures(units, sections)
         sections = merged_order(units, sections)
         paired = tuple(c.model_copy(update={"resolution": "noted"})
