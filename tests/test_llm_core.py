@@ -106,7 +106,7 @@ def test_cache_is_shared_across_base_urls(tmp_path):
     for n in range(2):
         with LLMServer() as server:
             s = load_settings(env={}, overrides={"llm": {"backend": "openai", "base_url": server.url, "model": "m",
-                                                         "api_key": f"key-{n}", "timeout": 3 + n}})
+                                                         "api_key": f"key-{n}", "timeout": 3 + n, "mode": "page"}})
             pipeline.run([root], tmp_path / "out", s)
             assert len(server.chat_requests()) == (1 if n == 0 else 0)
 
@@ -173,7 +173,8 @@ HAVE_LOCAL = importlib.util.find_spec("xllamacpp") is not None and importlib.uti
 def test_local_backend_drafts_a_page_end_to_end(tmp_path):
     root = tmp_path / "docs"
     write(root, "w.md", "# Worker\n\nThe worker polls the queue every 5 seconds.\n")
-    s = load_settings(env={}, overrides={"llm": {"backend": "local", "max_output_tokens": 400, "context_tokens": 2048}})
+    s = load_settings(env={}, overrides={"llm": {"backend": "local", "max_output_tokens": 400, "context_tokens": 2048,
+                                                 "mode": "page"}})
     res = pipeline.run([root], tmp_path / "out", s)
     (d,) = res.report["page_details"].values()
     assert d["backend"] == "local" and d["model_calls"] >= 1 and d["tokens_out"] > 0, d

@@ -49,7 +49,7 @@ def server():
 
 def settings(server, **llm):
     llm = {"backend": "openai", "base_url": server.url, "model": "test-model", "max_retries": 0, "timeout": 5,
-           "concurrency": 2} | llm
+           "concurrency": 2, "mode": "page"} | llm  # whole pages; tests/test_model_edits.py: the default, edits
     return load_settings(overrides={"cluster": {"min_size": 1, "threshold": 1.05}, "llm": llm}, env={})
 
 
@@ -191,6 +191,7 @@ def test_citation_to_unknown_id_is_an_error(docs, tmp_path, server):
 def test_cli_dry_run_calls_nothing_and_max_cost_stops(docs, tmp_path, server, monkeypatch):
     monkeypatch.setenv("CONSOLIDATE_CLUSTER__MIN_SIZE", "1")
     monkeypatch.setenv("CONSOLIDATE_CLUSTER__THRESHOLD", "1.05")
+    monkeypatch.setenv("CONSOLIDATE_LLM__MODE", "page")
     args = ["run", str(docs), "--out", str(tmp_path / "out"), "--quiet", "--backend", "openai",
             "--base-url", server.url, "--model", "gpt-4o"]
     r = runner.invoke(app, args + ["--dry-run"])

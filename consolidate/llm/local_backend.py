@@ -18,6 +18,7 @@ import importlib.util
 import os
 import socket
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,10 +110,26 @@ def model_file(s: LLMSettings) -> tuple[Path, str]:
                       f"llm.model_package = \"{next(iter(PACKAGED_MODELS))}\" and {EXTRA_HINT}")
 
 
+def default_threads() -> int:
+    """llama.cpp's own default: one thread per physical core (half the logical CPUs this process may
+    use, at least one). A thread per logical CPU stalls every token on its slowest thread: on this
+    2-CPU machine shared with other work, 2 threads gave 0.7-1.5 generated tokens/s and 1 thread
+    6-9 tokens/s (eval/bench_local.py, docs/eval.md)."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        n = os.cpu_count() or 1
+    return max(1, n // 2)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+_SERVERS: dict[tuple, "LocalBackend"] = {}
+_LOCK = threading.Lock()
 
 
 class LocalBackend:
@@ -129,9 +146,10 @@ class LocalBackend:
         p.port = _free_port()
         p.n_parallel = parallel
         p.n_ctx = context_tokens * parallel  # llama.cpp splits the context between its slots
-        n = threads or os.cpu_count() or 1
+        n = threads or default_threads()
         p.cpuparams.n_threads = n
         p.cpuparams_batch.n_threads = n
+        p.cache_prompt = True  # a request starting like the last one (the same instructions) reuses its KV cache
         p.use_jinja = True
         p.verbosity = 1  # errors only
         try:
@@ -146,9 +164,15 @@ class LocalBackend:
 
     @classmethod
     def from_settings(cls, s: LLMSettings) -> "LocalBackend":
+        """One server per model and parameters in a process: the drafter, the conflict verdicts and
+        every fixture of `consolidate eval` share it instead of loading the model again."""
         path, model = model_file(s)
-        return cls(path, model, context_tokens=s.context_tokens, parallel=1, threads=s.threads,
-                   timeout=max(s.timeout, 3600.0))  # requests queue behind each other in one slot
+        key = (str(path), model, s.context_tokens, s.threads)
+        with _LOCK:
+            if key not in _SERVERS:
+                _SERVERS[key] = cls(path, model, context_tokens=s.context_tokens, parallel=1, threads=s.threads,
+                                    timeout=max(s.timeout, 3600.0))  # requests queue behind each other in one slot
+            return _SERVERS[key]
 
     def complete(self, request):
         return self.client.complete(request)
