@@ -150,6 +150,7 @@ class Edit(Record):
     by: str  # the backend that wrote it ("local", "openai"), or "extractive" where its reply was rejected
     text: str = ""  # what the model wrote
     problem: str = ""  # why the reply was rejected
+    unchanged: bool = False  # written, but the same words as the extractive statement (the model copied it)
 
 
 class DraftPage(Record):

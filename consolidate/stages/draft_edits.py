@@ -115,9 +115,10 @@ class Editor:
                                              message=f"{page_file}: kept the extractive statement for the group "
                                                      f"{where}: the {self.d.backend.name} model's statement {problem}"))
                 continue
+            same = normalise(text) == normalise(_body(u.text))
             u.text = _marker(u.text) + text
             u.words = None  # said again in new words: read them again if asked
-            out.append(Edit(kind="fuse", members=members, by=self.d.backend.name, text=text))
+            out.append(Edit(kind="fuse", members=members, by=self.d.backend.name, text=text, unchanged=same))
         if any(e.by != "extractive" for e in out):
             usage.backend = self.backend_label
 
@@ -149,6 +150,7 @@ def edits_summary(drafts) -> dict:
     edits = [(d.slug, e) for d in drafts for e in d.edits]
     written = sum(e.by != "extractive" for _, e in edits)
     return {"asked": len(edits), "written": written, "rejected": len(edits) - written,
+            "unchanged": sum(e.unchanged for _, e in edits),  # written, but the model copied the extractive statement
             "accepted_share": round(written / len(edits), 3) if edits else None,
             "rejected_groups": [{"page": f"{slug}.md", "members": [c.ref for c in e.members], "problem": e.problem}
                                 for slug, e in edits if e.by == "extractive"]}
