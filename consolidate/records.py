@@ -145,8 +145,8 @@ class Conflict(Record):
 class Edit(Record):
     """One model edit of a merge group (llm.mode = edits): who wrote the group's statement, and why."""
 
-    kind: Literal["fuse"]
-    members: tuple[Citation, ...]  # the group's statements; the first is the one the others merged into
+    kind: Literal["fuse", "procedure"]  # statements that restate each other; steps of one task in one list
+    members: tuple[Citation, ...]  # fuse: the group's statements, the first the one the others merged into; procedure: its steps' sources
     by: str  # the backend that wrote it ("local", "openai"), or "extractive" where its reply was rejected
     text: str = ""  # what the model wrote
     problem: str = ""  # why the reply was rejected

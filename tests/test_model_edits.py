@@ -137,3 +137,57 @@ def test_unknown_mode_names_the_known_ones(docs, tmp_path):
     s = load_settings(env={}, overrides={"llm": {"backend": "openai", "base_url": "http://127.0.0.1:9/v1", "mode": "x"}})
     with pytest.raises(ConfigError, match="unknown llm.mode 'x'; known: edits, page, sections"):
         pipeline.run([docs], tmp_path / "out", s)
+
+
+PROCEDURE = {  # one task in two sources: each list has a step the other lacks
+    "deploy.md": "# Deploy\n\n## Steps\n\n1. Build the image with `make image`.\n2. Push the image to the registry.\n"
+                 "3. Run `kubectl apply -f deploy.yaml`.\n4. Check the pods with `kubectl get pods`.\n",
+    "deploying.md": "# Deploying\n\n## Steps\n\n1. Build the image with `make image`.\n2. Tag the image as `v2`.\n"
+                    "3. Push the image to the registry.\n4. Run `kubectl apply -f deploy.yaml`.\n",
+}
+
+
+def steps_reply(*steps):
+    return json.dumps({"steps": [{"text": t, "cites": list(c)} for t, c in steps]})
+
+
+GOOD_STEPS = [("Build the image with `make image` and tag it as `v2`.", ("p1", "p2")),
+              ("Push the image to the registry.", ("p3",)), ("Run `kubectl apply -f deploy.yaml`.", ("p4",)),
+              ("Check the pods with `kubectl get pods`.", ("p5",))]
+
+
+@pytest.mark.parametrize("content, problem", [
+    (steps_reply(*GOOD_STEPS), ""),
+    (steps_reply(*GOOD_STEPS[:3]), "leaves out step p5"),
+    (steps_reply(*GOOD_STEPS, ("Check the pods again.", ("p5",))), "tells step p5 twice"),
+    (steps_reply(("Build the image with `make image` and tag it as `v3`.", ("p1", "p2")), *GOOD_STEPS[1:]),
+     "step 1 adds code 'v3'"),
+    (steps_reply(*GOOD_STEPS[:3], ("Check the pods with `kubectl get pods`.", ("p7",))), "cites p7, not an id in the request"),
+])
+def test_a_merged_procedure_is_one_ordered_list_or_stays_extractive(tmp_path, content, problem):
+    for rel, text in PROCEDURE.items():
+        write(tmp_path / "docs", rel, text)
+    res, requests = run_with(tmp_path / "docs", tmp_path / "out", content)
+    (req,) = requests
+    assert req["response_format"]["json_schema"]["name"] == "merged_procedure"
+    user = next(m["content"] for m in req["messages"] if m["role"] == "user")
+    assert user.splitlines()[:2] == ['<step id="p1">Build the image with `make image`.</step>',
+                                     '<step id="p2">Tag the image as `v2`.</step>']
+    text = page_text(tmp_path / "out")
+    steps = [ln.split("[^")[0] for ln in text.splitlines() if ln[:1].isdigit()]
+    edits = res.report["model_edits"]
+    if not problem:
+        assert steps == ["1. Build the image with `make image` and tag it as `v2`.", "2. Push the image to the registry.",
+                         "3. Run `kubectl apply -f deploy.yaml`.", "4. Check the pods with `kubectl get pods`."]
+        assert (edits["written"], edits["rejected"]) == (1, 0)
+        assert not [f for f in res.findings if f.severity == "error"], res.findings
+        ledger = json.loads((tmp_path / "out" / "ledger.json").read_text())
+        tag = next(e for e in ledger["entries"] if "Tag the image" in e["text"])
+        assert tag["written_by"] == "openai" and tag["status"] == "merged"
+    else:
+        assert steps == ["1. Build the image with `make image`.", "2. Tag the image as `v2`.",
+                         "3. Push the image to the registry.", "4. Run `kubectl apply -f deploy.yaml`.",
+                         "5. Check the pods with `kubectl get pods`."]
+        assert (edits["written"], edits["rejected"]) == (0, 1) and problem in edits["rejected_groups"][0]["problem"]
+        (f,) = [f for f in res.findings if f.kind == "model-edit-rejected"]
+        assert "kept the extractive list" in f.message and problem in f.message

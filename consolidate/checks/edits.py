@@ -11,6 +11,10 @@ statement. It is accepted only when, against the statements of its request:
 - at least MIN_OVERLAP of its content words are in the statements it cites;
 - it links to the same targets as the statement the group was merged into (the links are
   rewritten for the merged page afterwards).
+A merged procedure (the steps of one task from several sources in one numbered list) is
+rewritten as one ordered list: each source step must be cited by exactly one step of the reply
+(none dropped, none told twice), and each step is checked as a fused statement of the steps it
+cites.
 Each function returns the problems as phrases fit for a finding ('' / [] when there is none).
 """
 
@@ -49,8 +53,30 @@ def fuse_problems(text: str, cites: list[str], statements: dict[str, str], head:
         problems.append("changes a negation (not, no, never, without ...)")
     elif sup.overlap < MIN_OVERLAP:
         problems.append(f"only {sup.overlap:.0%} of its words are in the statements it cites")
-    if set(targets(text)) != set(targets(head)):
+    if set(targets(text)) != {t for x in cited for t in targets(x)}:
         problems.append("changes the links")
     if len(sentences.split(F.prose(text))) > max(MAX_SENTENCES, len(sentences.split(F.prose(head)))):
         problems.append("is more than one statement")
+    return problems
+
+
+def procedure_problems(steps: list[tuple[str, list[str]]], source: dict[str, str]) -> list[str]:
+    """Why the ordered `steps` ((text, cited ids) each) cannot stand for the procedure `source` (id -> step)."""
+    cited = [c for _, cites in steps for c in cites]
+    problems = []
+    unknown = sorted(set(cited) - set(source))
+    if unknown:
+        problems.append(f"cites {', '.join(unknown)}, not an id in the request")
+    missing = [c for c in source if c not in cited]
+    if missing:
+        problems.append(f"leaves out step {', '.join(missing)}")
+    twice = sorted({c for c in cited if cited.count(c) > 1})
+    if twice:
+        problems.append(f"tells step {', '.join(twice)} twice")
+    for i, (text, cites) in enumerate(steps, 1):
+        mine = {c: source[c] for c in dict.fromkeys(cites) if c in source}
+        if mine:
+            problems += [f"step {i} {p}" for p in fuse_problems(text, list(mine), mine, next(iter(mine.values())))]
+        elif not unknown:
+            problems.append(f"step {i} cites no step")
     return problems

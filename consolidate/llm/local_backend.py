@@ -166,6 +166,7 @@ class LocalBackend:
             raise ConfigError(f"{path}: llama.cpp could not load the model ({exc}); give a GGUF file") from exc
         self.model = model
         self.context_tokens = context_tokens
+        self.slots = parallel  # requests it answers at once
         self.base_url = f"http://127.0.0.1:{p.port}/v1"
         self.client = OpenAIBackend(base_url=self.base_url, model=model, timeout=timeout, max_retries=0,
                                     context_tokens=context_tokens, name="local")
