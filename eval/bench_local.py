@@ -1,6 +1,6 @@
 """Benchmark model edits (llm.mode = edits) with the local model over docs trees, in one process.
 
-    python eval/bench_local.py corpus ../shared/corpora/real/*/before [--model-path X.gguf] [--threads N]
+    python eval/bench_local.py corpus ../shared/corpora/real/*/before [--model-path X.gguf | --model-package NAME] [--threads N]
                                 [--mode edits] [--json out.json]
 
 One llama.cpp server serves every tree (the backend is shared per process). Each tree is run
@@ -53,6 +53,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("roots", nargs="+")
     ap.add_argument("--model-path", default="")
+    ap.add_argument("--model-package", default="", help="a packaged model (llm.model_package), e.g. qwen2.5-coder-1.5b-instruct")
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--mode", default="edits")
     ap.add_argument("--out-root", default="")
@@ -61,6 +62,8 @@ def main() -> None:
     llm = {"backend": "local", "mode": a.mode, "threads": a.threads, "context_tokens": 4096}
     if a.model_path:
         llm["model_path"] = a.model_path
+    if a.model_package:
+        llm["model_package"] = a.model_package
     out_root = Path(a.out_root or tempfile.mkdtemp(prefix="bench-local-"))
     print(f"load: {os.getloadavg()[0]:.2f} (1-min load average at start, {len(os.sched_getaffinity(0))} CPUs)", flush=True)
     started = time.perf_counter()

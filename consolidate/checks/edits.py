@@ -22,10 +22,15 @@ from __future__ import annotations
 
 from consolidate import sentences
 from consolidate.checks import facts as F
-from consolidate.checks.support import MIN_OVERLAP, SpanText, negations, support
+from consolidate.checks.support import MIN_OVERLAP, NEGATION, STOP, SpanText, negations, support
 from consolidate.markdown.links import targets
 
 MAX_SENTENCES = 2  # a fused statement is one sentence; two where the group's statements hold two
+
+
+def _ordinary(fact: F.Fact) -> bool:
+    """A capitalised function word ("Both", "Each") read as an `initial`: a word, not a name."""
+    return fact.kind == "initial" and (fact.value.lower() in STOP or fact.value.lower() in NEGATION)
 
 
 def fuse_problems(text: str, cites: list[str], statements: dict[str, str], head: str) -> list[str]:
@@ -40,7 +45,7 @@ def fuse_problems(text: str, cites: list[str], statements: dict[str, str], head:
     if not cited:
         return problems + ["cites no statement of the request"]
     spans = [F.normalise_span(t) for t in cited]
-    added = [f for f in F.extract(text) if not any(F.contains(s, f) for s in spans)]
+    added = [f for f in F.extract(text) if not any(F.contains(s, f) for s in spans) and not _ordinary(f)]
     if added:
         problems.append("adds " + ", ".join(f"{f.kind} {f.value!r}" for f in added[:4]) + " not in the statements it cites")
     here = F.normalise_span(text)
