@@ -181,6 +181,23 @@ def test_local_backend_drafts_a_page_end_to_end(tmp_path):
     assert "(local)" in next((tmp_path / "out" / "pages").glob("*.md")).read_text()
     res2 = pipeline.run([root], tmp_path / "out", s)
     assert res2.report["model_calls"] == 0 and res2.report["cache_hits"] == 1
+    from consolidate.llm.local_backend import LocalBackend
+
+    assert LocalBackend.from_settings(s.llm) is LocalBackend.from_settings(s.llm)  # one server per process
+
+
+@pytest.mark.skipif(not HAVE_LOCAL, reason="LOCAL BACKEND NOT TESTED: the local extra is not installed")
+def test_local_backend_edits_one_group_and_reports_the_engines_speeds(tmp_path):
+    from test_model_edits import DOCS
+
+    for rel, text in DOCS.items():
+        write(tmp_path / "docs", rel, text)
+    s = load_settings(env={}, overrides={"cluster": {"min_size": 1, "threshold": 1.05},
+                                         "llm": {"backend": "local", "context_tokens": 2048}})
+    res = pipeline.run([tmp_path / "docs"], tmp_path / "out", s)
+    edits = res.report["model_edits"]
+    assert edits["asked"] == 1 and edits["written"] + edits["rejected"] == 1 and res.report["model_calls"] == 1
+    assert res.report["gen_tokens_per_s"] > 0 and res.report["prompt_tokens_per_s"] > 0
 
 
 def test_model_prose_cannot_change_how_the_page_parses():

@@ -61,6 +61,18 @@ def pages_of(out: Path) -> dict[str, str]:
     return {p.name: p.read_text() for p in sorted((out / "pages").glob("*.md"))}
 
 
+def test_sections_mode_asks_once_per_top_section(docs, tmp_path, server):
+    from consolidate.stages.draft_sources import by_section
+
+    res = run(docs, tmp_path / "out", settings(server, mode="sections"))
+    by_id = {c.id: c for c in res.chunks}
+    want = sum(len(by_section([by_id[i] for i in p.chunk_ids])) for p in res.plan.pages)
+    assert len(server.chat_requests()) == want > len(res.plan.pages) and res.errors == 0
+    for body in server.chat_requests():  # each request holds the chunks of one top section
+        ids = [cid for cid, _ in sources_of(body)]
+        assert len(by_section([by_id[i] for i in ids])) == 1
+
+
 def test_model_drafts_pages_and_rerun_makes_no_request(docs, tmp_path, server):
     s = settings(server)
     res = run(docs, tmp_path / "out", s)
