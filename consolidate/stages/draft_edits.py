@@ -69,7 +69,7 @@ def fuse_groups(units: list[Unit], sections: dict[str, list[Unit]]) -> list[tupl
         for u in shown:
             group = [u] + members.get(id(u), [])
             if (u.kind not in ("sentence", "list_item") or u.conflicts or u.notes or len(group) > MAX_GROUP
-                    or u.text.rstrip().endswith(":") or normalise(_body(u.text)) in parents):
+                    or u.text.rstrip().endswith(":") or normalise(_body(u.text)) in parents or _holds_block(u)):
                 continue
             if len({normalise(_body(x.text)) for x in group}) > 1:
                 out.append((u, group))
@@ -85,7 +85,8 @@ def merged_procedures(sections: dict[str, list[Unit]]) -> list[tuple[list[Unit],
             steps = [u for u in shown if (u.shown_in or u.para) == base and numbered(u)]
             at = [i for i, u in enumerate(shown) if any(u is x for x in steps)]
             # only a list with nothing between its steps (a step's code block stays under its step)
-            if 1 < len(steps) <= MAX_STEPS and at[-1] - at[0] + 1 == len(at) and not any(u.conflicts or u.notes for u in steps):
+            if (1 < len(steps) <= MAX_STEPS and at[-1] - at[0] + 1 == len(at)
+                    and not any(u.conflicts or u.notes or _holds_block(u) for u in steps)):
                 out.append((shown, steps))
     return out
 
@@ -95,6 +96,11 @@ def _tagged(tag: str, ids: dict[str, str]) -> str:
     rx = re.compile(rf"</?{tag}\b", re.I)
     return "\n".join(f'<{tag} id="{k}">{rx.sub(lambda m: m.group(0).replace("<", "&lt;"), v)}</{tag}>'
                      for k, v in ids.items())
+
+
+def _holds_block(u: Unit) -> bool:
+    """An item holding a code block, a table or an indented block: not one statement to rewrite."""
+    return any(mark in u.text for mark in ("```", "~~~", "\n    ", "\n\t", "\n|", "\n  |"))
 
 
 def _marker(text: str) -> str:
@@ -110,8 +116,8 @@ def _body(text: str) -> str:
 def fuse_request(group: list[Unit], d: Drafting) -> tuple[Request, dict[str, str]]:
     ids = {f"s{i}": _body(u.text) for i, u in enumerate(group, 1)}
     words = max(len(v.split()) for v in ids.values())
-    req = Request(messages=d.prompt.render(statements=_tagged("s", ids)), schema_name="fused_statement", json_schema=FUSE_SCHEMA,
-                  temperature=d.settings.temperature, max_tokens=min(d.settings.max_output_tokens, 48 + 3 * words),
+    req = Request(messages=d.prompt.render(statements=_tagged("s", ids)), schema_name="fused_statement",
+                  json_schema=FUSE_SCHEMA, temperature=d.settings.temperature, max_tokens=min(d.settings.max_output_tokens, 48 + 3 * words),
                   prompt_id=d.prompt.id)
     return req, ids
 

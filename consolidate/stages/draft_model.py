@@ -355,9 +355,10 @@ def planned_backend(s: LLMSettings) -> tuple[PlannedBackend | None, str]:
         base_url, _, model = openai_config(s)
         model = model or ("" if base_url else DEFAULT_MODEL)
     else:
-        from consolidate.llm.local_backend import DEFAULT_PACKAGE  # no xllamacpp import: nothing is loaded
+        from consolidate.llm.local_backend import DEFAULT_PACKAGE, installed_package  # nothing is loaded
 
-        model = s.model or s.model_package or (Path(s.model_path).stem if s.model_path else DEFAULT_PACKAGE)
+        model = s.model or s.model_package or (Path(s.model_path).stem if s.model_path
+                                               else installed_package() or DEFAULT_PACKAGE)
     return PlannedBackend(name, model or "(first model the server lists)", s.context_tokens), reason
 
 
