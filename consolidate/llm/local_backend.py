@@ -132,8 +132,8 @@ def model_file(s: LLMSettings) -> tuple[Path, str]:
 def default_threads() -> int:
     """llama.cpp's own default: one thread per physical core (half the logical CPUs this process may
     use, at least one). A thread per logical CPU stalls every token on its slowest thread: on this
-    2-CPU machine shared with other work, 2 threads gave 0.7-1.5 generated tokens/s and 1 thread
-    6-9 tokens/s (eval/bench_local.py, docs/eval.md)."""
+    2-CPU machine shared with other work, 2 threads generated 1.7-3.5 tokens/s and 1 thread 9.8-15.1
+    (eval/bench_threads.py, docs/eval.md)."""
     try:
         n = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
