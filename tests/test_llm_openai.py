@@ -49,7 +49,7 @@ def server():
 
 def settings(server, **llm):
     llm = {"backend": "openai", "base_url": server.url, "model": "test-model", "max_retries": 0, "timeout": 5,
-           "concurrency": 2} | llm
+           "concurrency": 2, "mode": "page"} | llm  # whole pages; tests/test_model_edits.py: the default, edits
     return load_settings(overrides={"cluster": {"min_size": 1, "threshold": 1.05}, "llm": llm}, env={})
 
 
@@ -59,6 +59,18 @@ def run(docs, out, s):
 
 def pages_of(out: Path) -> dict[str, str]:
     return {p.name: p.read_text() for p in sorted((out / "pages").glob("*.md"))}
+
+
+def test_sections_mode_asks_once_per_top_section(docs, tmp_path, server):
+    from consolidate.stages.draft_sources import by_section
+
+    res = run(docs, tmp_path / "out", settings(server, mode="sections"))
+    by_id = {c.id: c for c in res.chunks}
+    want = sum(len(by_section([by_id[i] for i in p.chunk_ids])) for p in res.plan.pages)
+    assert len(server.chat_requests()) == want > len(res.plan.pages) and res.errors == 0
+    for body in server.chat_requests():  # each request holds the chunks of one top section
+        ids = [cid for cid, _ in sources_of(body)]
+        assert len(by_section([by_id[i] for i in ids])) == 1
 
 
 def test_model_drafts_pages_and_rerun_makes_no_request(docs, tmp_path, server):
@@ -191,6 +203,7 @@ def test_citation_to_unknown_id_is_an_error(docs, tmp_path, server):
 def test_cli_dry_run_calls_nothing_and_max_cost_stops(docs, tmp_path, server, monkeypatch):
     monkeypatch.setenv("CONSOLIDATE_CLUSTER__MIN_SIZE", "1")
     monkeypatch.setenv("CONSOLIDATE_CLUSTER__THRESHOLD", "1.05")
+    monkeypatch.setenv("CONSOLIDATE_LLM__MODE", "page")
     args = ["run", str(docs), "--out", str(tmp_path / "out"), "--quiet", "--backend", "openai",
             "--base-url", server.url, "--model", "gpt-4o"]
     r = runner.invoke(app, args + ["--dry-run"])

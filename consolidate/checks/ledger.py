@@ -42,13 +42,16 @@ def _short(text: str) -> str:
 def build_ledger(units_by_page: dict[str, list], unplanned: list, parsed: dict[str, ParsedPage],
                  reasons: dict[tuple[str, int, int], str], docs: list[Document], texts: dict[str, list[str]],
                  verbatim: set[str] = frozenset(), parts: dict[str, list[str]] | None = None,
-                 aliases=()) -> tuple[dict, list[Finding]]:
+                 aliases=(), written: dict[tuple[str, int, int], str] | None = None) -> tuple[dict, list[Finding]]:
     """units_by_page: page file -> units of its chunks; unplanned: units of chunks in no page;
     reasons: (doc, first line, last line) -> why the drafter left a unit out on purpose; verbatim: the pages
     drafted extractively, whose kept units must show their words in the claim citing them; parts: a page
     split for size (stages/split.py) -> its sub-pages, whose claims speak for its units (each is entered
     on the page, parent or part, of the claim that keeps or merges it); aliases: the plan's, whose
-    preferred terms the drafter's headings use."""
+    preferred terms the drafter's headings use; written: (doc, first line, last line) of the units of
+    groups a model rewrote (llm.mode = edits) -> its backend: their words need not show in the
+    claim, which says them in new words (the edit's checks kept their facts), and the entry says
+    `written_by`."""
     entries = []
     findings: list[Finding] = []
     for page in sorted(units_by_page):
@@ -67,14 +70,17 @@ def build_ledger(units_by_page: dict[str, list], unplanned: list, parsed: dict[s
             hits = [h for h in hits if h[2].kind != "note"] or hits  # a note names sides shown elsewhere
             # a line may hold several sentences: the claims that say this unit's words speak for it, so
             # on a page drafted extractively either every hit below shows the unit or none does
-            if page in verbatim:
+            by = (written or {}).get((u.doc, u.start, u.end))
+            copied = page in verbatim and not by
+            if copied:
                 hits = [h for h in hits if _shown(u, h[2])] or hits
-            shows = page not in verbatim or (bool(hits) and _shown(u, hits[0][2]))
+            shows = not copied or (bool(hits) and _shown(u, hits[0][2]))
             # a citation of exactly the unit's span speaks for it, else one of a span holding it; one that
             # only shares a line with it (the next sentence starts on its last line) only when no other does
             hits = ([h for h in hits if (h[3].start, h[3].end) == (u.start, u.end)]
                     or [h for h in hits if h[3].start <= u.start and u.end <= h[3].end] or hits)
-            e = {"doc": u.doc, "start": u.start, "end": u.end, "kind": u.kind, "page": page}
+            e = {"doc": u.doc, "start": u.start, "end": u.end, "kind": u.kind, "page": page} | (
+                {"written_by": by} if by else {})
             primary = [claim for first, _, claim, *_ in hits if first]
             secondary = [h for h in hits if not h[0]]
             if not shows and (u.doc, u.start, u.end) in reasons:
@@ -93,7 +99,7 @@ def build_ledger(units_by_page: dict[str, list], unplanned: list, parsed: dict[s
                     pick = [h for h in pick if not _lost_facts(u, h[2])] or pick
                 _, first, claim, _, on = pick[0]
                 e |= {"status": "merged", "page": on, "duplicate_of": {"doc": first.doc, "start": first.start, "end": first.end}}
-                lost = _lost_facts(u, claim) if page in verbatim else []
+                lost = _lost_facts(u, claim) if page in verbatim else []  # a model's edit: facts checked too
                 if lost:
                     findings.append(Finding(severity="error", kind="merge-lost-fact", page=on, line=claim.line,
                                             message=f"{u.doc}:{u.start}-{u.end} is merged into a claim that lacks its "
@@ -191,6 +197,7 @@ def make_ledger(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
     unplanned = [u for c in chunks if c.id not in planned for u in units(c)]
     reasons = {(u.doc, u.start, u.end): "draft-residue" for u in unplanned if u.doc in residue}
     reasons |= {(doc, start, end): why for d in drafts for doc, start, end, why in d.dropped}
-    verbatim = {f"{d.slug}.md" for d in drafts if d.backend == "extractive"}
+    verbatim = {f"{d.slug}.md" for d in drafts if d.backend == "extractive" or d.edits}
+    written = {(c.doc, c.start, c.end): e.by for d in drafts for e in d.edits if e.by != "extractive" for c in e.members}
     return build_ledger(units_by_page, unplanned, {n: parse_page(t) for n, t in pages.items()}, reasons,
-                        docs, texts, verbatim, parts, plan.aliases)
+                        docs, texts, verbatim, parts, plan.aliases, written)

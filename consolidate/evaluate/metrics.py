@@ -227,6 +227,8 @@ def run_scores(report: dict, pages: dict[str, str], sources: dict[str, str], led
         "conflicts": len(report.get("conflicts", [])),
         "stale": len(report.get("stale", [])),
         "model_calls": report.get("model_calls", 0),
+        "edits_asked": (report.get("model_edits") or {}).get("asked", 0),  # llm.mode = edits: groups sent to the model
+        "edits_written": (report.get("model_edits") or {}).get("written", 0),  # ... and accepted by the checks
         "tokens_in": report.get("tokens_in", 0),
         "tokens_out": report.get("tokens_out", 0),
         "cache_hits": report.get("cache_hits", 0),

@@ -13,6 +13,7 @@ COLUMNS = [  # (key, header)
     ("ratio", "ratio"), ("hratio", "hratio"), ("meta", "meta"), ("dropped", "drop"),
     ("conflicts_found", "confl"), ("conflicts_unlabelled", "c.new"), ("stale_found", "stale"), ("pages", "pages"), ("human_pages", "hpages"),
     ("human_facts_kept", "hkept"), ("human_input_facts", "hfacts"), ("model_pages", "mdl"), ("wall_s", "sec"), ("model_calls", "calls"),
+    ("edits_asked", "edits"), ("edits_written", "e.ok"),
     ("cost", "cost"),
 ]
 # gated metrics: higher is better, except those in LOWER
@@ -53,6 +54,9 @@ def backend_lines(results: dict) -> list[str]:
     for b, t in results.get("backends", {}).items():
         share = ("no pages" if t["model_pages"] is None else "all drafted by the model" if t["model_pages"] == 1
                  else f"{t['model_pages']:.0%} drafted by the model, the rest fell back to extractive")
+        if t.get("edits_asked"):  # llm.mode = edits: the model rewrote merge groups, not whole pages
+            share = (f"{t['edits_written']:.0f} of {t['edits_asked']:.0f} merge groups written by the model and accepted "
+                     "by the checks, the rest extractive")
         out.append(f"backend {b}: {t['pages']:.0f} pages ({share}), {t['model_calls']:.0f} model calls, {t['cache_hits']:.0f} cache hits, "
                    f"{t['tokens_in']:.0f} tokens in, {t['tokens_out']:.0f} out, {t['cost']:.4f} USD, {t['wall_s']:.1f}s"
                    if b != "extractive" else f"backend {b}: {t['pages']:.0f} pages, no model, {t['wall_s']:.1f}s")

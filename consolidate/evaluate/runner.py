@@ -119,7 +119,8 @@ def backend_totals(rows: list[dict]) -> dict:
     for b in dict.fromkeys(r["backend"] for r in rows):
         mine = [r for r in rows if r["backend"] == b]
         out[b] = {k: round(sum(r.get(k) or 0 for r in mine), 4) for k in
-                  ("pages", "model_calls", "cache_hits", "tokens_in", "tokens_out", "cost", "wall_s")}
+                  ("pages", "model_calls", "cache_hits", "tokens_in", "tokens_out", "cost", "wall_s", "edits_asked",
+                   "edits_written")}
         drafted = sum((r.get("model_pages") or 0) * r["pages"] for r in mine)
         out[b]["model_pages"] = round(drafted / out[b]["pages"], 4) if out[b]["pages"] else None
     return out

@@ -49,6 +49,11 @@ class Result(_Frozen):
     finish_reason: str = ""
     cached: bool = False
     seconds: float = 0.0
+    # the engine's own timing where the server reports it (llama.cpp's `timings`): prompt tokens it
+    # processed (not taken from its prompt cache) and the seconds spent on them and on generating
+    tokens_prompt_done: int = 0
+    prompt_seconds: float = 0.0
+    gen_seconds: float = 0.0
 
 
 class Backend(Protocol):

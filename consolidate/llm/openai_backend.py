@@ -97,7 +97,22 @@ class OpenAIBackend:
         return Result(text=choice.message.content or "", model=model,
                       tokens_in=getattr(usage, "prompt_tokens", 0) or 0,
                       tokens_out=getattr(usage, "completion_tokens", 0) or 0,
-                      finish_reason=choice.finish_reason or "", seconds=round(time.perf_counter() - started, 3))
+                      finish_reason=choice.finish_reason or "", seconds=round(time.perf_counter() - started, 3),
+                      **engine_timings(resp))
+
+
+def engine_timings(resp) -> dict:
+    """llama.cpp's server adds `timings` to each reply: prompt tokens processed (those not reused
+    from its prompt cache), and the milliseconds spent on the prompt and on generation."""
+    t = (getattr(resp, "model_extra", None) or {}).get("timings")
+    if not isinstance(t, dict):
+        return {}
+    try:
+        return {"tokens_prompt_done": int(t.get("prompt_n") or 0),
+                "prompt_seconds": round(float(t.get("prompt_ms") or 0) / 1000, 3),
+                "gen_seconds": round(float(t.get("predicted_ms") or 0) / 1000, 3)}
+    except (TypeError, ValueError):
+        return {}
 
 
 def _short(exc: Exception) -> str:

@@ -158,10 +158,11 @@ def section_anchors(title: str, section_titles: list[str]) -> list[str]:
 
 def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: dict[str, list[str]],
                 stale: frozenset = frozenset(), drop_stale: bool = True, site_root: Path | None = None,
-                ) -> tuple[list[DraftPage], list[Finding]]:
+                editor=None) -> tuple[list[DraftPage], list[Finding]]:
     """stale: documents found stale; with drop_stale their units are left out of pages that
     have other sources (listed in DraftPage.dropped), though their conflicts are still reported.
-    site_root: the folder site-root routes are verified in (linkmap)."""
+    site_root: the folder site-root routes are verified in (linkmap). editor: a model improving
+    the merge one group at a time (stages/draft_edits.py), after conflicts are found."""
     by_id = {c.id: c for c in chunks}
     doc_by = {d.path: d for d in docs}
     findings: list[Finding] = []
@@ -220,8 +221,10 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
         b.conflicts = tuple(own.values()) + _attach_notes(mine, b.sections, findings, f"{b.plan.slug}.md")
     links = _Links(LinkResolver(docs, site_root), doc_by, plan, heading_home)
     pages = []
-    for b in builds:
+    for b, (members, _) in zip(builds, every):
         page_file = f"{b.plan.slug}.md"
+        if editor is not None:
+            editor.page(page_file, members, b.sections)
         assets: dict[str, str] = {}
         shown: list[tuple[str, list[DraftBlock]]] = []
         notes = PageNotes(plan.aliases)
@@ -257,7 +260,8 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
                         for (title, blocks), level in zip(shown, outline_levels(b.sections))]
         pages.append(DraftPage(slug=b.plan.slug, title=b.plan.title, topic=b.plan.topic, sources=b.plan.sources,
                                sections=tuple(out_sections), assets=tuple(sorted(assets.items())),
-                               conflicts=b.conflicts, dropped=b.dropped + tuple(pointers)))
+                               conflicts=b.conflicts, dropped=b.dropped + tuple(pointers),
+                               **(editor.outcome(page_file) if editor is not None else {})))
     return pages, findings
 
 

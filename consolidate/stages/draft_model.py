@@ -15,24 +15,26 @@ from __future__ import annotations
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from consolidate.claims.settle import CONTEXT_DIFFERS
+from consolidate.errors import UnknownComponentError
 from consolidate.fsio import write_json
 from consolidate.checks.claims import parse_page
 from consolidate.llm.base import DEFAULT_MODEL, Backend, Message, ModelError, Request, Result, make_backend, openai_config, resolve_backend
 from consolidate.llm.cache import ResponseCache
 from consolidate.llm.prompts import Prompt, load_prompt
 from consolidate.llm.structured import parse_reply
-from consolidate.llm.usage import Budget, PageUsage, cost, request_tokens
+from consolidate.llm.usage import Budget, PageUsage, cost, request_tokens, speeds
 from consolidate.records import Chunk, Citation, Document, DraftBlock, DraftPage, DraftSection, Finding, Plan
 from consolidate.settings import LLMSettings
 from consolidate.stages.draft import draft_pages
-from consolidate.stages.draft_sources import (SCHEMA, LinkFixer, ModelPage, PageJob, narrow, page_jobs, prompt_values,
+from consolidate.stages.draft_sources import (SCHEMA, LinkFixer, ModelPage, PageJob, by_section, narrow, page_jobs, prompt_values,
                                               split_parts, verbatim)
 
+EDIT_PROMPT = "fuse_statements"  # llm.mode = edits
 PROMPT_OVERHEAD = 1200  # tokens of instructions, schema and plan around the sources
 
 
@@ -69,7 +71,8 @@ class PageOutcome:
 def requests_for(job: PageJob, d: Drafting) -> list[Request]:
     s = d.settings
     budget = max(64, min(d.backend.context_tokens, s.context_tokens) - s.max_output_tokens - PROMPT_OVERHEAD)
-    parts = split_parts(job, budget)
+    parts = [p for sec in (by_section(job.chunks) if s.mode == "sections" else [job.chunks])
+             for p in split_parts(job, budget, sec)]
     schema_text = json.dumps(SCHEMA, sort_keys=True)
     out = []
     for i, part in enumerate(parts):
@@ -81,13 +84,14 @@ def requests_for(job: PageJob, d: Drafting) -> list[Request]:
     return out
 
 
-def _ask(req: Request, d: Drafting, usage: PageUsage, seen: list[str]) -> tuple[ModelPage, Result]:
-    """One validated reply: from the cache, or the model with one re-ask. Raises ValueError / ModelError / CostLimit."""
+def ask(req: Request, d: Drafting, usage: PageUsage, seen: list[str], shape: type = ModelPage) -> tuple:
+    """One reply validated as `shape`: from the cache, or the model with one re-ask.
+    Raises ValueError / ModelError / CostLimit."""
     model = d.backend.model
     hit = d.cache.get(model, req)
     if hit is not None:
         try:
-            page = parse_reply(hit.text, ModelPage)
+            page = parse_reply(hit.text, shape)
             usage.cache_hits += 1
             return page, hit
         except ValueError:
@@ -105,14 +109,10 @@ def _ask(req: Request, d: Drafting, usage: PageUsage, seen: list[str]) -> tuple[
             raise
         spent = cost(model, res.tokens_in, res.tokens_out, d.settings, d.local)
         d.budget.settle(worst, spent)
-        usage.model_calls += 1
-        usage.tokens_in += res.tokens_in
-        usage.tokens_out += res.tokens_out
-        usage.cost += spent
-        usage.seconds += res.seconds
+        usage.add(res, spent)
         seen.append(res.text)
         try:
-            page = parse_reply(res.text, ModelPage)
+            page = parse_reply(res.text, shape)
         except ValueError as exc:
             error = str(exc)
             if res.finish_reason == "length":
@@ -188,7 +188,7 @@ def draft_page(job: PageJob, fallback: DraftPage, texts: dict[str, list[str]], l
     replies, raw = [], []  # raw: every reply text, the ones that failed validation too
     try:
         for req in requests_for(job, d):
-            page, res = _ask(req, d, usage, raw)
+            page, res = ask(req, d, usage, raw)
             replies.append(page)
             if res.cached:
                 raw.append(res.text)
@@ -247,17 +247,26 @@ def extractive_usage(plan: Plan, reason: str) -> dict[str, PageUsage]:
 
 
 def usage_totals(usage: dict[str, PageUsage]) -> dict:
-    return {"model_calls": sum(u.model_calls for u in usage.values()),
-            "tokens_in": sum(u.tokens_in for u in usage.values()),
-            "tokens_out": sum(u.tokens_out for u in usage.values()),
-            "cache_hits": sum(u.cache_hits for u in usage.values()),
-            "cost": round(sum(u.cost for u in usage.values()), 6)}
+    def total(k: str):
+        return sum(getattr(u, k) for u in usage.values())
+
+    return {"model_calls": total("model_calls"), "tokens_in": total("tokens_in"), "tokens_out": total("tokens_out"),
+            "cache_hits": total("cache_hits"), "cost": round(total("cost"), 6),
+            "model_seconds": round(total("seconds"), 3)} | speeds(
+        total("tokens_in"), total("tokens_out"), total("seconds"), total("tokens_prompt_done"),
+        total("prompt_seconds"), total("gen_seconds"))
 
 
 def estimate(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: dict[str, list[str]], d: Drafting) -> dict:
     """--dry-run: the requests a run would send, their tokens and cost, without calling the model."""
     tokens_in = tokens_out = calls = hits = 0
-    for job in page_jobs(plan, chunks, docs, texts):
+    if d.settings.mode == "edits":
+        from consolidate.stages.draft_edits import Estimator
+
+        est = Estimator(replace(d, prompt=load_prompt(EDIT_PROMPT)))
+        draft_pages(plan, chunks, docs, texts, editor=est)
+        calls, hits, tokens_in, tokens_out = est.calls, est.hits, est.tokens_in, est.tokens_out
+    for job in page_jobs(plan, chunks, docs, texts) if d.settings.mode != "edits" else ():
         for req in requests_for(job, d):
             if d.cache.get(d.backend.model, req) is not None:
                 hits += 1
@@ -346,9 +355,10 @@ def planned_backend(s: LLMSettings) -> tuple[PlannedBackend | None, str]:
         base_url, _, model = openai_config(s)
         model = model or ("" if base_url else DEFAULT_MODEL)
     else:
-        from consolidate.llm.local_backend import DEFAULT_PACKAGE  # no xllamacpp import: nothing is loaded
+        from consolidate.llm.local_backend import DEFAULT_PACKAGE, installed_package  # nothing is loaded
 
-        model = s.model or s.model_package or (Path(s.model_path).stem if s.model_path else DEFAULT_PACKAGE)
+        model = s.model or s.model_package or (Path(s.model_path).stem if s.model_path
+                                               else installed_package() or DEFAULT_PACKAGE)
     return PlannedBackend(name, model or "(first model the server lists)", s.context_tokens), reason
 
 
@@ -357,12 +367,36 @@ def draft_for_run(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: 
                   drop_stale: bool = True, site_root: Path | None = None,
                   ) -> tuple[list[DraftPage], list[Finding], dict[str, PageUsage]]:
     """The draft stage as `consolidate run` does it: pick the backend, draft, say who drafted what and why."""
+    if s.mode not in MODES:
+        raise UnknownComponentError("llm.mode", s.mode, list(MODES))
     backend, reason = make_backend(s)
     if backend is None:
         pages, findings = draft_pages(plan, chunks, docs, texts, stale=stale, drop_stale=drop_stale, site_root=site_root)
         return pages, findings, extractive_usage(plan, reason)
     d = load_drafting(backend, s, reason, cache_dir, raw_dir)
     try:
+        if s.mode == "edits":
+            return draft_with_edits(plan, chunks, docs, texts, d, stale, drop_stale, site_root)
         return draft_pages_with_model(plan, chunks, docs, texts, d, stale, drop_stale, site_root)
     finally:
         d.cache.close()
+
+
+MODES = ("edits", "sections", "page")
+
+
+def draft_with_edits(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: dict[str, list[str]], d: Drafting,
+                     stale: frozenset = frozenset(), drop_stale: bool = True, site_root: Path | None = None,
+                     ) -> tuple[list[DraftPage], list[Finding], dict[str, PageUsage]]:
+    """llm.mode = edits: the extractive merge, each group of restating statements fused by the model
+    where the checker accepts its statement (stages/draft_edits.py)."""
+    from consolidate.stages.draft_edits import Editor
+
+    resolve = getattr(d.backend, "resolve_model", None)
+    if resolve is not None:
+        resolve()
+    editor = Editor(replace(d, prompt=load_prompt(EDIT_PROMPT)))
+    pages, findings = draft_pages(plan, chunks, docs, texts, stale=stale, drop_stale=drop_stale, site_root=site_root,
+                                  editor=editor)
+    usage = extractive_usage(plan, d.reason) | editor.usage
+    return pages, findings + editor.findings, usage

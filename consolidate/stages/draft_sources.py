@@ -97,17 +97,27 @@ def page_jobs(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: dict
     return jobs
 
 
-def split_parts(job: PageJob, budget: int) -> list[list[Chunk]]:
-    """The page's chunks in reading order, in parts whose source tokens fit `budget`."""
+def split_parts(job: PageJob, budget: int, chunks: list[Chunk] | None = None) -> list[list[Chunk]]:
+    """The page's chunks (or these of them) in reading order, in parts whose source tokens fit `budget`."""
     parts: list[list[Chunk]] = [[]]
     used = 0
-    for c in job.chunks:
+    for c in job.chunks if chunks is None else chunks:
         if parts[-1] and used + c.tokens > budget:
             parts.append([])
             used = 0
         parts[-1].append(c)
         used += c.tokens
     return parts
+
+
+def by_section(chunks: list[Chunk]) -> list[list[Chunk]]:
+    """llm.mode = sections: the chunks grouped by the top section (below the title) they sit under,
+    in the order the sections first appear; each group is one request."""
+    groups: dict[str, list[Chunk]] = {}
+    for c in chunks:
+        path = c.heading_path[1:] or c.heading_path
+        groups.setdefault(" ".join(path[0].lower().split()) if path else "", []).append(c)
+    return list(groups.values())
 
 
 def _attr(s: str) -> str:

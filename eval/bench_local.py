@@ -1,0 +1,89 @@
+"""Benchmark model edits (llm.mode = edits) with the local model over docs trees, in one process.
+
+    python eval/bench_local.py corpus ../shared/corpora/real/*/before [--model-path X.gguf | --model-package NAME] [--threads N]
+                                [--mode edits] [--json out.json]
+
+One llama.cpp server serves every tree (the backend is shared per process). Each tree is run
+twice into a fresh folder: the first run asks the model, the rerun must ask nothing (cache).
+Prints per tree and in total: groups asked, written by the model (accepted by the checks),
+rejected and why, model seconds, the engine's prompt and generation tokens/s, end-to-end output
+tokens/s, prompt tokens processed against the source tokens of the pages edited, wall time, and
+the checker's errors on the pages. Use a throwaway --out-root (default a temp folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from consolidate import pipeline  # noqa: E402
+from consolidate.settings import load_settings  # noqa: E402
+
+
+def bench(root: Path, out: Path, llm: dict) -> dict:
+    s = load_settings(env={}, overrides={"llm": llm})
+    t = time.perf_counter()
+    res = pipeline.run([root], out, s)
+    wall = time.perf_counter() - t
+    again = pipeline.run([root], out, s).report
+    r = res.report
+    edits = r["model_edits"]
+    edited = {n for n, d in r["page_details"].items() if d.get("model_calls") or d.get("cache_hits")}
+    source_tokens = sum(c.tokens for c in res.chunks if any(c.id in p.chunk_ids for p in res.plan.pages
+                                                             if f"{p.slug}.md" in edited))
+    return {"tree": str(root), "pages": r["pages"], "asked": edits["asked"], "written": edits["written"],
+            "unchanged": edits["unchanged"], "rejected": edits["rejected"], "problems": [g["problem"] for g in edits["rejected_groups"]],
+            "model_calls": r["model_calls"], "tokens_in": r["tokens_in"], "tokens_out": r["tokens_out"],
+            "prompt_tokens_processed": sum(d.get("tokens_prompt_done", 0) for d in r["page_details"].values()),
+            "source_tokens_of_edited_pages": source_tokens, "model_s": r.get("model_seconds", 0),
+            "prompt_tokens_per_s": r.get("prompt_tokens_per_s"), "gen_tokens_per_s": r.get("gen_tokens_per_s"),
+            "output_tokens_per_s": r.get("output_tokens_per_s"), "wall_s": round(wall, 1),
+            "errors": r.get("errors", 0), "rerun_model_calls": again["model_calls"]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("roots", nargs="+")
+    ap.add_argument("--model-path", default="")
+    ap.add_argument("--model-package", default="", help="a packaged model (llm.model_package), e.g. qwen2.5-coder-1.5b-instruct")
+    ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--mode", default="edits")
+    ap.add_argument("--out-root", default="")
+    ap.add_argument("--json", default="")
+    a = ap.parse_args()
+    llm = {"backend": "local", "mode": a.mode, "threads": a.threads, "context_tokens": 4096}
+    if a.model_path:
+        llm["model_path"] = a.model_path
+    if a.model_package:
+        llm["model_package"] = a.model_package
+    out_root = Path(a.out_root or tempfile.mkdtemp(prefix="bench-local-"))
+    print(f"load: {os.getloadavg()[0]:.2f} (1-min load average at start, {len(os.sched_getaffinity(0))} CPUs)", flush=True)
+    started = time.perf_counter()
+    rows = []
+    for i, root in enumerate(a.roots):
+        row = bench(Path(root), out_root / f"{i}-{Path(root).parent.name}-{Path(root).name}", llm)
+        rows.append(row)
+        print(json.dumps({k: v for k, v in row.items() if k != "problems"}), flush=True)
+    total = {k: sum(r[k] for r in rows) for k in ("asked", "written", "unchanged", "rejected", "model_calls", "tokens_in", "tokens_out",
+                                                   "prompt_tokens_processed", "source_tokens_of_edited_pages", "model_s",
+                                                   "errors", "rerun_model_calls")}
+    total["accepted_share"] = round(total["written"] / total["asked"], 3) if total["asked"] else None
+    total["wall_s"] = round(time.perf_counter() - started, 1)
+    total["problems"] = Counter(p.split(" (of ")[0].split(" not in ")[0][:60] for r in rows for q in r["problems"]
+                                for p in q.split("; ")).most_common(8)
+    print("TOTAL " + json.dumps(total), flush=True)
+    print(f"load: {os.getloadavg()[0]:.2f} at the end", flush=True)
+    if a.json:
+        Path(a.json).write_text(json.dumps({"rows": rows, "total": total}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
