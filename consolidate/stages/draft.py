@@ -31,6 +31,7 @@ from consolidate.records import (Chunk, Conflict, Document, DraftBlock, DraftPag
 from consolidate.merge.notes import PageNotes, fact_values, facts_of, pair_note
 from consolidate.merge.residue import META, see_self, sentence_reason
 from consolidate.merge.outline import merged_order, outline_levels
+from consolidate.merge.owners import LINKED_TO, Place, owners
 from consolidate.merge.procedures import merge_procedures
 from consolidate.merge.statements import merge_units
 from consolidate.units import INTRO, Unit, units_of_chunk
@@ -42,6 +43,7 @@ class _PageBuild:
     titles: dict[str, str]
     conflicts: tuple[Conflict, ...] = ()
     dropped: tuple[tuple[str, int, int, str], ...] = ()
+    anchors: dict[str, str] | None = None  # section key -> its anchor on the page
 
 
 class _Links:
@@ -201,7 +203,7 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
             if h is not None:
                 heading_home.setdefault((doc, h.anchor), (f"{p.slug}.md", anchors.get(key, "")))
         builds.append(_PageBuild(p, sections, titles, paired,
-                                 tuple((u.doc, u.start, u.end, "stale") for u in dropped) + left_out))
+                                 tuple((u.doc, u.start, u.end, "stale") for u in dropped) + left_out, anchors))
     # settings, versions, limits, absences and same-but-different statements across the whole plan:
     # two pages that contradict each other are as much a problem as one page that does
     # one disagreement is one conflict: a page's pairs join the plan's conflicts they belong to
@@ -214,6 +216,10 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
         here = {(u.doc, u.start) for u in members}
         mine = [c for c in found if c.id not in own and any((x.doc, x.start) in here for x in c.sides)]
         b.conflicts = tuple(own.values()) + _attach_notes(mine, b.sections, findings, f"{b.plan.slug}.md")
+    sides = {(s.doc, s.start) for b in builds for c in b.conflicts for s in c.sides}
+    sides |= {(s.doc, s.start) for c in found for s in c.sides}
+    linked = owners([Place(f"{b.plan.slug}.md", b.plan.title, b.sections, b.titles, b.anchors) for b in builds], sides,
+                    lambda u: _after_intro(u, texts[u.doc]))
     links = _Links(LinkResolver(docs, site_root), doc_by, plan, heading_home)
     pages = []
     for b in builds:
@@ -233,6 +239,16 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
                     prev = None
                     continue
                 pid = para_ids.setdefault(u.shown_in or u.para, len(para_ids) + 1)
+                to = linked.get(id(u))
+                if to is not None:  # said on its owner page: a pointer to it here (merge/owners.py)
+                    pointers += [(c.doc, c.start, c.end, LINKED_TO) for c in u.citations]
+                    see = _BULLET.match(u.text).group(0) if u.kind == "list_item" else ""
+                    see += f"See [{to.heading}]({to.target})."
+                    if not (blocks and blocks[-1].text == see):
+                        blocks.append(DraftBlock(kind=u.kind, text=see, citations=(),  # a sentence stands alone
+                                                 para=pid if u.kind == "list_item" else -1000 - len(blocks)))
+                    prev = None
+                    continue
                 text = links.rewrite(u, page_file, findings, assets)
                 if _continues(prev, u) and blocks and blocks[-1].para == pid:
                     blocks[-1] = _extend(blocks[-1], u, text)
@@ -255,6 +271,15 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
                                sections=tuple(out_sections), assets=tuple(sorted(assets.items())),
                                conflicts=b.conflicts, dropped=b.dropped + tuple(pointers)))
     return pages, findings
+
+
+_BULLET = re.compile(r"^\s*[-*+]\s+")
+
+
+def _after_intro(u: Unit, lines: list[str]) -> bool:
+    """u's source block follows a line ending in `:` (blank lines between): it is introduced there."""
+    before = next((ln.strip() for ln in reversed(lines[:u.para[1] - 1]) if ln.strip()), "")
+    return before.rstrip("*_ ").endswith(":")
 
 
 def _without_residue(units: list[Unit], page_file: str, findings: list[Finding]) -> tuple[list[Unit], tuple]:
