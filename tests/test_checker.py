@@ -219,7 +219,7 @@ def test_corpus_stale_report_is_found_and_left_out(corpus_out):
     assert [s["doc"] for s in report["stale"]] == ["docs/reports/worker-verification-2023-04.md"]
     neg = [c for c in report["conflicts"] if c["kind"] == "negation" and c["subject"] == "background worker"]
     assert neg and neg[0]["resolution"] == "stale"
-    pages = "".join(p.read_text() for p in (corpus_out / "pages").glob("*.md"))
+    pages = "".join(p.read_text() for p in (corpus_out / "pages").rglob("*.md"))
     assert "has no background worker" not in pages
 
 
@@ -277,7 +277,7 @@ def test_ledger_accounts_for_every_unit(corpus_out):
     # said on the FAQ and on the metering page: kept on the section about it, linked from the FAQ
     linked = [e for e in ledger["entries"] if e["status"] == "linked-to"]
     assert [(e["doc"], e["page"], e["to"]) for e in linked] == [
-        ("docs/community/faq.md", "frequently-asked-questions.md", "usage-metering.md#metering-interval")]
+        ("docs/community/faq.md", "docs/community/frequently-asked-questions.md", "docs/billing/usage-metering.md#metering-interval")]
     merged = next(e for e in ledger["entries"] if e["status"] == "merged")
     assert merged["duplicate_of"]["doc"] and merged["page"]
     dropped = {e["reason"] for e in ledger["entries"] if e["status"] == "dropped"}

@@ -29,13 +29,13 @@ def test_one_note_names_each_value_and_its_documents(tmp_path):
     out = tmp_path / "out"
     r = CliRunner().invoke(app, ["run", str(tmp_path / "docs"), "--out", str(out), "-q"])
     assert r.exit_code == 0, r.output
-    pages = "".join(p.read_text() for p in (out / "pages").glob("*.md"))
+    pages = "".join(p.read_text() for p in (out / "pages").rglob("*.md"))
     notes = [ln for ln in pages.splitlines() if ln.startswith("> **Sources disagree:**")]
     assert len(notes) == 1, notes
     assert "Tidewater requires PostgreSQL or later: " in notes[0]
     assert "15 (a.md)" in notes[0] and "14 (b.md, c.md)" in notes[0]
     # a note that gives a value for a document that does not hold it is an error
-    page = next(p for p in (out / "pages").glob("*.md") if "Sources disagree" in p.read_text())
+    page = next(p for p in (out / "pages").rglob("*.md") if "Sources disagree" in p.read_text())
     page.write_text(page.read_text().replace("15 (a.md)", "15 (b.md)").replace("14 (b.md, c.md)", "14 (a.md, c.md)"))
     r = CliRunner().invoke(app, ["check", str(out), "--json"])
     found = json.loads(r.output)["findings"]
@@ -49,7 +49,7 @@ def test_a_note_on_a_step_waits_for_the_end_of_its_list(tmp_path):
     out = tmp_path / "out"
     r = CliRunner().invoke(app, ["run", str(tmp_path / "docs"), "--out", str(out), "-q"])
     assert r.exit_code == 0, r.output
-    page = "".join(p.read_text() for p in (out / "pages").glob("*.md"))
+    page = "".join(p.read_text() for p in (out / "pages").rglob("*.md"))
     lines = page.splitlines()
     note = next(i for i, ln in enumerate(lines) if ln.startswith("> **Sources disagree:**"))
     steps = [i for i, ln in enumerate(lines) if ln[:3] in ("1. ", "2. ", "3. ")]

@@ -28,7 +28,7 @@ def _run(tmp_path, docs, name="docs"):
     out = tmp_path / "out"
     r = CliRunner().invoke(app, ["run", str(tmp_path / name), "--out", str(out), "-q"])
     assert r.exit_code == 0, r.output
-    pages = {p.name: p.read_text() for p in sorted((out / "pages").glob("*.md"))}
+    pages = {p.name: p.read_text() for p in sorted((out / "pages").rglob("*.md"))}
     return out, pages, json.loads((out / "report.json").read_text()), json.loads((out / "ledger.json").read_text())
 
 

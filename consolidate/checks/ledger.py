@@ -34,7 +34,7 @@ from consolidate.merge.owners import LINKED_TO
 from consolidate.merge.statements import COVER
 from consolidate.dedupe import normalise
 from consolidate.markdown.links import AUTOLINK, INLINE, REFERENCE, mask_code_spans
-from consolidate.records import Chunk, Document, DraftPage, Finding, Plan
+from consolidate.records import Chunk, Document, DraftPage, Finding, Plan, page_target
 from consolidate.units import units_of_chunk
 
 _WORD = re.compile(r"[A-Za-z0-9]")
@@ -174,7 +174,7 @@ def _linked_to(u, on: list[str], parsed: dict[str, ParsedPage]) -> str:
         p = parsed.get(name)
         for c in p.nav if p is not None else ():
             m = SEE.fullmatch(c.text.strip())
-            target = m and (m.group(2) or name)
+            target = m and (page_target(name, m.group(2)) if m.group(2) else name)
             other = parsed.get(target) if target else None
             if other is not None and any(_says(u, claim) for claim in section_claims(other, m.group(3))):
                 return f"{target}#{m.group(3)}"
@@ -230,10 +230,10 @@ def make_ledger(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
         return units_of_chunk(c, doc_by[c.doc], texts[c.doc])[0]
 
     planned = {cid for p in plan.pages for cid in p.chunk_ids}
-    units_by_page = {f"{p.slug}.md": [u for cid in p.chunk_ids for u in units(by_id[cid])] for p in plan.pages}
+    units_by_page = {p.file: [u for cid in p.chunk_ids for u in units(by_id[cid])] for p in plan.pages}
     unplanned = [u for c in chunks if c.id not in planned for u in units(c)]
     reasons = {(u.doc, u.start, u.end): "draft-residue" for u in unplanned if u.doc in residue}
     reasons |= {(doc, start, end): why for d in drafts for doc, start, end, why in d.dropped}
-    verbatim = {f"{d.slug}.md" for d in drafts if d.backend == "extractive"}
+    verbatim = {d.file for d in drafts if d.backend == "extractive"}
     return build_ledger(units_by_page, unplanned, {n: parse_page(t) for n, t in pages.items()}, reasons,
                         docs, texts, verbatim, parts)

@@ -12,10 +12,11 @@ linked part's title or the heading at the anchor is reported as an uncited claim
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 from consolidate.markdown.slugs import Slugger
-from consolidate.records import Finding
+from consolidate.records import Finding, page_target
 
 NAV_ITEM = re.compile(r"\[([^\[\]]+)\]\(([^()\s#]+\.md)\)")
 SEE = re.compile(r"See \[([^\[\]]+)\]\(([^()\s#]*)#([^()\s#]+)\)\.")
@@ -25,7 +26,7 @@ def navigation(claims: list, front: dict) -> tuple[list, list]:
     """(claims, navigation items) of a page: list items that are only a link to one of its parts,
     and pointers to the owner page of a statement."""
     parts = front.get("parts")
-    names = {str(p) for p in parts} if isinstance(parts, list) else set()
+    names = {posixpath.basename(str(p)) for p in parts} if isinstance(parts, list) else set()  # in its folder
     keep, nav = [], []
     for c in claims:
         bare = c.kind in ("sentence", "list_item") and not c.labels
@@ -48,7 +49,7 @@ def check_navigation(name: str, parsed, pages: dict, style: str = "github") -> l
         see = SEE.fullmatch(c.text.strip())
         if see is not None:
             label, target, anchor = see.groups()
-            other = pages.get(target) if target else parsed
+            other = pages.get(page_target(name, target)) if target else parsed
             if other is None:
                 continue  # the link checker reports a page that does not exist
             heading = heading_at(other, anchor, style)
@@ -58,7 +59,7 @@ def check_navigation(name: str, parsed, pages: dict, style: str = "github") -> l
                                            f"not the heading there {heading!r}; label it with the heading, or cite it"))
             continue
         label, target = NAV_ITEM.fullmatch(c.text.strip()).groups()
-        other = pages.get(target)
+        other = pages.get(page_target(name, target))
         if other is None:
             continue  # the link checker reports a part that does not exist
         title = other.front.get("title")  # else its `# ` heading (a front matter too long to read: ingest.front_matter)

@@ -57,10 +57,6 @@ class LinkTo:
     anchor: str
     heading: str  # the heading at that anchor: the pointer's label
 
-    @property
-    def target(self) -> str:
-        return f"{self.page}#{self.anchor}"
-
 
 def stems(text: str) -> frozenset[str]:
     """Content word stems; an identifier counts by its parts (TIDEWATER_WORKER_CONCURRENCY: worker, ...)."""

@@ -27,7 +27,7 @@ from consolidate.markdown.unsafe import defuse, is_unsafe
 from consolidate.checks.conflicts import find_conflicts, join_with_pairs
 from consolidate.claims.settle import CONTEXT_DIFFERS
 from consolidate.records import (Chunk, Conflict, Document, DraftBlock, DraftPage, DraftSection, Finding,
-                                 PagePlan, Plan)
+                                 PagePlan, Plan, page_link)
 from consolidate.merge.notes import PageNotes, fact_values, facts_of, pair_note
 from consolidate.merge.residue import META, see_self, sentence_reason
 from consolidate.merge.outline import merged_order, outline_levels
@@ -112,7 +112,9 @@ class _Links:
             name = PurePosixPath(r.asset).name
             rel = f"assets/{hashlib.sha1(r.asset.encode()).hexdigest()[:8]}-{name}"
             assets[rel] = r.asset
-            return f"{bang}[{label}]({rel})"
+            return f"{bang}[{label}]({page_link(page_file, rel)})"
+        if r.kind == "outside" and not target.startswith("/"):  # still out of the pages from the page's folder
+            return f"{bang}[{label}]({'../' * page_file.count('/')}{target})"
         if r.kind in ("outside", "site"):  # kept as it is; the checker reports outside links on the page
             return f"{bang}[{label}]({target})"
         if r.kind == "dead":
@@ -134,7 +136,7 @@ class _Links:
             return label
         if dest == page_file:
             return f"{bang}[{label}](#{anchor})" if anchor else label
-        return f"{bang}[{label}]({dest}{'#' + anchor if anchor else ''})"
+        return f"{bang}[{label}]({page_link(page_file, dest)}{'#' + anchor if anchor else ''})"
 
 
 def _defused(u: Unit, page_file: str, findings: list[Finding]) -> str:
@@ -181,7 +183,7 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
             units = [u for u in units if u.doc not in stale]
         else:
             dropped = []
-        units, left_out = _without_residue(units, f"{p.slug}.md", findings)
+        units, left_out = _without_residue(units, p.file, findings)
         for u in units:  # a section named like the page itself is the page's opening, not a sub-heading
             if normalise(u.section) == normalise(p.title):
                 u.section, u.level = INTRO, 2
@@ -192,7 +194,7 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
                        for c in find_conflicts([], conflicts, stale, facts_of=fact_values))
         every.append((units + dropped, paired))
         for kept, other in conflicts:
-            findings.append(Finding(severity="warning", kind="conflict", page=f"{p.slug}.md", line=kept.start,
+            findings.append(Finding(severity="warning", kind="conflict", page=p.file, line=kept.start,
                                     message=f"sources disagree: {kept.doc}:{kept.start}-{kept.end} says {facts_of(kept)} but "
                                             f"{other.doc}:{other.start}-{other.end} says {facts_of(other)}"))
         order = list(sections)
@@ -201,7 +203,7 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
             h = next((x for x in doc_by[doc].headings if x.line == line), None)
             key = normalise(sec) or INTRO.lower()
             if h is not None:
-                heading_home.setdefault((doc, h.anchor), (f"{p.slug}.md", anchors.get(key, "")))
+                heading_home.setdefault((doc, h.anchor), (p.file, anchors.get(key, "")))
         builds.append(_PageBuild(p, sections, titles, paired,
                                  tuple((u.doc, u.start, u.end, "stale") for u in dropped) + left_out, anchors))
     # settings, versions, limits, absences and same-but-different statements across the whole plan:
@@ -215,15 +217,15 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
         own = {c.id: c for c in (part_of.get(p.id, p).model_copy(update={"resolution": "noted"}) for p in b.conflicts)}
         here = {(u.doc, u.start) for u in members}
         mine = [c for c in found if c.id not in own and any((x.doc, x.start) in here for x in c.sides)]
-        b.conflicts = tuple(own.values()) + _attach_notes(mine, b.sections, findings, f"{b.plan.slug}.md")
+        b.conflicts = tuple(own.values()) + _attach_notes(mine, b.sections, findings, b.plan.file)
     sides = {(s.doc, s.start) for b in builds for c in b.conflicts for s in c.sides}
     sides |= {(s.doc, s.start) for c in found for s in c.sides}
-    linked = owners([Place(f"{b.plan.slug}.md", b.plan.title, b.sections, b.titles, b.anchors) for b in builds], sides,
+    linked = owners([Place(b.plan.file, b.plan.title, b.sections, b.titles, b.anchors) for b in builds], sides,
                     lambda u: _after_intro(u, texts[u.doc]))
     links = _Links(LinkResolver(docs, site_root), doc_by, plan, heading_home)
     pages = []
     for b in builds:
-        page_file = f"{b.plan.slug}.md"
+        page_file = b.plan.file
         assets: dict[str, str] = {}
         shown: list[tuple[str, list[DraftBlock]]] = []
         notes = PageNotes(plan.aliases)
@@ -243,7 +245,7 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
                 if to is not None:  # said on its owner page: a pointer to it here (merge/owners.py)
                     pointers += [(c.doc, c.start, c.end, LINKED_TO) for c in u.citations]
                     see = _BULLET.match(u.text).group(0) if u.kind == "list_item" else ""
-                    see += f"See [{to.heading}]({to.target})."
+                    see += f"See [{to.heading}]({page_link(page_file, to.page)}#{to.anchor})."
                     if not (blocks and blocks[-1].text == see):
                         blocks.append(DraftBlock(kind=u.kind, text=see, citations=(),  # a sentence stands alone
                                                  para=pid if u.kind == "list_item" else -1000 - len(blocks)))
@@ -267,7 +269,7 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
             shown.append((b.titles[key], blocks))
         out_sections = [DraftSection(heading=title, blocks=tuple(blocks), level=level)
                         for (title, blocks), level in zip(shown, outline_levels(b.sections))]
-        pages.append(DraftPage(slug=b.plan.slug, title=b.plan.title, topic=b.plan.topic, sources=b.plan.sources,
+        pages.append(DraftPage(slug=b.plan.slug, section=b.plan.section, title=b.plan.title, topic=b.plan.topic, sources=b.plan.sources,
                                sections=tuple(out_sections), assets=tuple(sorted(assets.items())),
                                conflicts=b.conflicts, dropped=b.dropped + tuple(pointers)))
     return pages, findings

@@ -57,19 +57,19 @@ class RunView:
         plan = expand_plan(plan, splits)
         pages = {}
         for p in plan.pages:
-            f = od.pages / f"{p.slug}.md"
-            pages[f.name] = f.read_text(encoding="utf-8") if f.is_file() else ""
+            f = od.pages / p.file
+            pages[p.file] = f.read_text(encoding="utf-8") if f.is_file() else ""
         report = _optional_json(out / "report.json") or {}
         return cls(out, {d.path: d for d in docs}, chunks, texts, changed, plan, pages, report,
                    _optional_json(out / "ledger.json"), D.load_decisions(out),
-                   {s.page: [f"{p.slug}.md" for p in s.parts] for s in splits})
+                   {s.page: [p.file for p in s.parts] for s in splits})
 
     def reload_decisions(self) -> None:
         self.decisions = D.load_decisions(self.out)
 
     # --- pages ---------------------------------------------------------------------------
     def page_plan(self, name: str) -> PagePlan | None:
-        return next((p for p in self.plan.pages if f"{p.slug}.md" == name), None)
+        return next((p for p in self.plan.pages if p.file == name), None)
 
     def decision(self, name: str) -> D.Decision | None:
         p = self.page_plan(name)
