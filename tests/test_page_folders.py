@@ -17,7 +17,8 @@ ADMIN = ("# Rotating the harbor keys\n\nRotate the signing keys of the harbor ga
          "The client side is in [the client guide](../developer/client.md#retries).\n"
          "The old notes are in [the archive](../../outside.md).\n")
 DEV = ("# Harbor client library\n\n## Retries\n\nThe client library retries failed uploads three times with "
-       "exponential backoff and a jittered delay.\nOperators rotate keys as [the admin guide](../admin/keys.md) says.\n")
+       "exponential backoff and a jittered delay.\nOperators rotate keys as [the admin guide](../admin/keys.md) says.\n"
+       "The design is in [the design notes](../../design.md#uploads).\n")
 
 
 def _run(tmp_path):
@@ -40,7 +41,7 @@ def test_pages_are_written_in_their_section_folders_and_link_each_other_relative
     assert "[the admin guide](../admin/rotating-the-harbor-keys.md)" in dev
     asset = next(f for f in files if f.endswith("keys.png"))
     assert f"![diagram](../{asset})" in admin  # assets/ stays at the top of pages/
-    assert "[the archive](../../../outside.md)" in admin  # still out of the pages, from one folder down
+    assert "[the archive](../../outside.md)" in admin  # where it led from its source, which sat in admin/ too
     report = json.loads((out / "report.json").read_text())
     assert report["errors"] == 0 and sorted(report["page_details"]) == ["admin/rotating-the-harbor-keys.md",
                                                                          "developer/harbor-client-library.md"]
@@ -85,3 +86,5 @@ def test_a_page_moved_to_another_section_leaves_no_file_or_empty_folder_behind(t
     assert (out / "pages" / "reference/client/harbor-client-library.md").is_file()
     admin = (out / "pages" / "admin/rotating-the-harbor-keys.md").read_text()
     assert "[the client guide](../reference/client/harbor-client-library.md#retries)" in admin
+    dev = (out / "pages" / "reference/client/harbor-client-library.md").read_text()
+    assert "[the design notes](../../../design.md#uploads)" in dev  # re-based: it still leads where its source's did

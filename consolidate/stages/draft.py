@@ -27,7 +27,7 @@ from consolidate.markdown.unsafe import defuse, is_unsafe
 from consolidate.checks.conflicts import find_conflicts, join_with_pairs
 from consolidate.claims.settle import CONTEXT_DIFFERS
 from consolidate.records import (Chunk, Conflict, Document, DraftBlock, DraftPage, DraftSection, Finding,
-                                 PagePlan, Plan, page_link)
+                                 PagePlan, Plan, page_link, page_target)
 from consolidate.merge.notes import PageNotes, fact_values, facts_of, pair_note
 from consolidate.merge.residue import META, see_self, sentence_reason
 from consolidate.merge.outline import merged_order, outline_levels
@@ -113,8 +113,9 @@ class _Links:
             rel = f"assets/{hashlib.sha1(r.asset.encode()).hexdigest()[:8]}-{name}"
             assets[rel] = r.asset
             return f"{bang}[{label}]({page_link(page_file, rel)})"
-        if r.kind == "outside" and not target.startswith("/"):  # still out of the pages from the page's folder
-            return f"{bang}[{label}]({'../' * page_file.count('/')}{target})"
+        if r.kind == "outside" and not target.startswith("/"):  # re-based: from the page's folder, where it led from the source's
+            path, sep, rest = target.partition("#")
+            return f"{bang}[{label}]({page_link(page_file, page_target(u.doc, path))}{sep}{rest})"
         if r.kind in ("outside", "site"):  # kept as it is; the checker reports outside links on the page
             return f"{bang}[{label}]({target})"
         if r.kind == "dead":
