@@ -241,20 +241,13 @@ def check_tree_links(root: str, style: str = "github", workers: int = 1, site_ro
                 path, _, frag = target.partition("#")
                 if served is not None and path and path[0] != "/" and _page_link(path):
                     found, dest = _from_route(p, served, line, target, path, files, dirs)
-                    if found is not None:
-                        dead.append(found)
-                    elif frag and dest in is_page:
-                        fragments.append((p, line, target, dest, frag))
-                        if dest not in anchors:
-                            anchors[dest] = pool.apply_async(_anchors_file, ((root, dest, style),))
-                    continue
-                # an anchor-only link points into its own page; a site-root route is the same from every page
-                key = (here, path) if path and path[0] != "/" else (("", path) if path else (p, ""))
-                dest = resolved[key] if key in resolved else resolved.setdefault(key, _resolve(p, here, path, files, dirs, by_name))
-                if dest is None:
-                    found = _nowhere(p, here, line, target, unquote(path.split("?", 1)[0]), site_root)
-                    if found is not None:
-                        dead.append(found)
+                else:
+                    # an anchor-only link points into its own page; a site-root route is the same from every page
+                    key = (here, path) if path and path[0] != "/" else (("", path) if path else (p, ""))
+                    dest = resolved[key] if key in resolved else resolved.setdefault(key, _resolve(p, here, path, files, dirs, by_name))
+                    found = _nowhere(p, here, line, target, unquote(path.split("?", 1)[0]), site_root) if dest is None else None
+                if found is not None:
+                    dead.append(found)
                 elif frag and dest in is_page:
                     fragments.append((p, line, target, dest, frag))
                     if dest not in anchors:
