@@ -120,6 +120,15 @@ def remove(path: Path) -> None:
     path.unlink()
 
 
+def remove_empty_folder(path: Path) -> bool:
+    """Delete a folder that holds nothing, inside the confined folder; False when it is not empty or gone."""
+    if not path.is_dir() or any(path.iterdir()):
+        return False
+    check_inside(path)
+    path.rmdir()
+    return True
+
+
 def dumps_json(obj: Any) -> str:
     return json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 

@@ -238,7 +238,7 @@ def _finish(res: RunResult, texts: dict[str, list[str]], progress: Progress, set
     def render(d: DraftPage) -> str:
         return render_page(d, generated, f"consolidate {__version__} ({d.backend})")
 
-    pages = {f"{d.slug}.md": render(d) for d in drafts}
+    pages = {d.file: render(d) for d in drafts}
     pages = review_decisions.in_plan_order(order, pages, kept)
     assets = {rel: src for d in drafts for rel, src in d.assets}
     assets |= review_decisions.kept_assets(od.pages, od.load_stage("written", "pages") or [], kept)
@@ -248,18 +248,18 @@ def _finish(res: RunResult, texts: dict[str, list[str]], progress: Progress, set
         urls = input_urls(res.docs, texts)
 
         def check(p: dict[str, str]):
-            return check_pages(p, index, urls, set(assets), conflicts={f"{d.slug}.md": list(d.conflicts) for d in drafts},
+            return check_pages(p, index, urls, set(assets), conflicts={d.file: list(d.conflicts) for d in drafts},
                                site_root=site_root(settings))
 
         if llm.strict:  # drop model sentences the checker does not support, then check what is left
             drafts, dropped = strict_filter(drafts, render, lambda p: check(p)[0])
-            pages = review_decisions.in_plan_order(order, {f"{d.slug}.md": render(d) for d in drafts}, kept)
+            pages = review_decisions.in_plan_order(order, {d.file: render(d) for d in drafts}, kept)
             res.findings += [Finding(severity="warning", kind="unsupported-removed", page=x["page"],
                                      message=f"--strict dropped {x['text'][:80]!r}: {x['message']}") for x in dropped]
         cf, claims = check(pages)
         res.findings += cf
         ledger, lf = make_ledger(res.plan, res.chunks, res.docs, texts, drafts, pages, residue,
-                                 {s.page: [f"{p.slug}.md" for p in s.parts] for s in splits})
+                                 {s.page: [p.file for p in s.parts] for s in splits})
         res.findings += lf
         progress("check", len(pages), len(pages))
     with _Timer(res, "write"):
@@ -281,7 +281,7 @@ def _finish(res: RunResult, texts: dict[str, list[str]], progress: Progress, set
     part_details(res.report["page_details"], splits)
     if kept:
         res.report["page_details"] |= review_decisions.kept_details(order, kept, res.findings, claims)
-        res.report["pages"] += len(set(kept) - {f"{d.slug}.md" for d in drafts})
+        res.report["pages"] += len(set(kept) - {d.file for d in drafts})
     write_json(res.out / "report.json", res.report)  # last, so it carries every stage's time
     return res
 
@@ -310,7 +310,7 @@ def build_report(res: RunResult, drafts: list[DraftPage], claims: dict[str, int]
     findings = sorted(res.findings, key=lambda f: (f.severity != "error", f.page, f.line or 0, f.kind, f.message))
     per_page = {}
     for d in drafts:
-        name = f"{d.slug}.md"
+        name = d.file
         mine = [f for f in findings if f.page == name]
         per_page[name] = {"title": d.title, "topic": d.topic, "backend": d.backend, "sources": list(d.sources),
                           "claims": claims.get(name, 0), "errors": sum(f.severity == "error" for f in mine),
@@ -335,11 +335,11 @@ def build_report(res: RunResult, drafts: list[DraftPage], claims: dict[str, int]
                            "duplicate_groups": [list(g) for g in t.duplicate_groups], "attached_chunks": len(t.attached)}
                           for t in res.topics],
         "coverage": (ledger or {}).get("coverage", {}),
-        "conflicts": [dict(c.model_dump(mode="json"), page=f"{d.slug}.md", topic=d.topic,
-                           silently_resolved=any(c.id in m for m in silent.get(f"{d.slug}.md", ())))
+        "conflicts": [dict(c.model_dump(mode="json"), page=d.file, topic=d.topic,
+                           silently_resolved=any(c.id in m for m in silent.get(d.file, ())))
                       for d in drafts for c in d.conflicts],
         "stale": res.stale,
-        "historical_pages": [f"{p.slug}.md" for p in res.plan.pages if p.historical] if res.plan else [],
+        "historical_pages": [p.file for p in res.plan.pages if p.historical] if res.plan else [],
         "aliases": [a.model_dump(mode="json") for a in res.plan.aliases] if res.plan else [],
         "reused_stages": res.reused,
         "timings": res.timings,
@@ -385,7 +385,7 @@ def load_output(out: Path) -> Output:
     od.require()
     docs = od.documents()
     texts, changed = load_texts(docs)
-    pages = {p.name: p.read_text(encoding="utf-8") for p in sorted(od.pages.glob("*.md"))}
+    pages = dict(od.page_texts())
     assets = {p.relative_to(od.pages).as_posix() for p in od.pages.rglob("*") if p.is_file() and p.suffix != ".md"}
     return Output(docs, od.chunks(), texts, pages, assets, changed)
 
@@ -444,7 +444,7 @@ def review_only(out: Path) -> Path:
     od.require()
     docs = od.documents()
     texts, _ = load_texts(docs)
-    pages = [(p.name, p.read_text(encoding="utf-8")) for p in sorted(od.pages.glob("*.md"))]
+    pages = od.page_texts()
     findings = read_json(od.state / "findings.json") if (od.state / "findings.json").exists() else []
     with confined(out):
         write_review(out, review_files(pages, texts, findings))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import posixpath
+
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -77,6 +79,25 @@ class PagePlan(Record):
     section: str = ""  # folder the page lives in (stages/sections.py); "" = inferred / the root
     audience: str = ""  # admin, developer, overview or the tree's own top folder (stages/sections.py)
     historical: bool = False  # every source is stale (checks/stale.py): a record of the past, not current docs
+
+    @property
+    def file(self) -> str:
+        """Its file under OUT/pages, in its section's folder: the page's key in review.json, report.json, links."""
+        return page_file(self.section, self.slug)
+
+
+def page_file(section: str, slug: str) -> str:
+    return f"{section}/{slug}.md" if section else f"{slug}.md"
+
+
+def page_link(src: str, dest: str) -> str:
+    """A link from the file src to the file dest, both under OUT/pages: dest relative to src's folder."""
+    return posixpath.relpath(dest, posixpath.dirname(src) or ".")
+
+
+def page_target(src: str, path: str) -> str:
+    """The file under OUT/pages a relative link path on the page src leads to (page_link's inverse)."""
+    return posixpath.normpath(posixpath.join(posixpath.dirname(src), path))
 
 
 class Alias(Record):
@@ -167,6 +188,11 @@ class DraftPage(Record):
     part_of: str = ""  # a sub-page: the file of the page it was split from
     historical: bool = False  # its plan entry is historical: every source is stale
     edits: tuple[Edit, ...] = ()  # llm.mode = edits: the groups a model was asked to write
+    section: str = ""  # its plan entry's section: the folder it is written in under OUT/pages
+
+    @property
+    def file(self) -> str:
+        return page_file(self.section, self.slug)
 
 
 Severity = Literal["error", "warning"]

@@ -15,6 +15,7 @@ import re
 from html import escape
 
 from consolidate.footnotes import DEFN as _FOOTDEF, parse_definition
+from consolidate.records import page_target
 
 _INLINE = re.compile(r"`([^`]+)`|\[\^(\d+)\]|\[([^\]]+)\]\(([^)\s]+)\)|\*\*(.+?)\*\*")
 _LIST = re.compile(r"^(\s*)([-*+]|\d+[.)])\s+(.*)$")
@@ -115,7 +116,8 @@ class _Page:
                            f"{self.inline(ltext, False)}</a>")
             elif _RELMD.match(href):
                 page, _, anchor = href.partition("#")
-                out.append(f'<a href="#" class="pagelink" data-page="{_e(page or self.name)}" '
+                page = page_target(self.name, page) if page else self.name  # links are relative to the page's folder
+                out.append(f'<a href="#" class="pagelink" data-page="{_e(page)}" data-file="{_e(page_file(page)[len(REVIEW_DIR) + 1:])}" '
                            f'data-anchor="{_e(anchor)}">{self.inline(ltext, False)}</a>')
             else:
                 out.append(self.inline(ltext, False))
@@ -221,8 +223,9 @@ SOURCES_DIR = "sources"  # under REVIEW_DIR
 
 
 def page_file(name: str) -> str:
-    """Where a page's review file goes, relative to OUT (page names are plan slugs + .md)."""
-    return f"{REVIEW_DIR}/{name[:-3] if name.endswith('.md') else name}.html"
+    """Where a page's review file goes, relative to OUT: every one in review/, a page in a section
+    named with `~` for `/` (`docs/api/x.md` -> `review/docs~api~x.html`; no section or slug holds `~`)."""
+    return f"{REVIEW_DIR}/{(name[:-3] if name.endswith('.md') else name).replace('/', '~')}.html"
 
 
 def source_file(doc: str) -> str:
@@ -421,7 +424,7 @@ document.addEventListener('click',function(ev){
   var t=document.querySelector('nav a.nav[data-name="'+CSS.escape(a.dataset.page)+'"]');
   if(t){show(t.dataset.idx,a.dataset.anchor);return;}
   if(document.querySelector('nav a[href$="review.html"]')){  // one page of review/: the other page has its own file
-    location.href=encodeURIComponent(a.dataset.page.replace(/[.]md$/,''))+'.html'+(a.dataset.anchor?'#p0-'+encodeURIComponent(a.dataset.anchor):'');}
+    location.href=encodeURIComponent(a.dataset.file)+(a.dataset.anchor?'#p0-'+encodeURIComponent(a.dataset.anchor):'');}
 });
 })();
 """

@@ -81,8 +81,16 @@ class OutputDir:
 
     def remove_stale_temps(self) -> list[Path]:
         """Temporary files a killed run left in the folders a run writes (never the cache's)."""
-        folders = [self.root, self.state, self.state / "model_drafts", self.pages, self.pages / "assets"]
+        folders = [self.root, self.state, self.state / "model_drafts", self.pages]
+        folders += sorted(d for d in self.pages.rglob("*") if d.is_dir()) if self.pages.is_dir() else []
         return [p for f in folders for p in remove_stale_temps(f)]
+
+    def page_texts(self) -> list[tuple[str, str]]:
+        """(file under pages/, text) of every page, in its section's folder, sorted by file."""
+        if not self.pages.is_dir():
+            return []
+        files = sorted(p.relative_to(self.pages).as_posix() for p in self.pages.rglob("*.md") if p.is_file())
+        return [(f, (self.pages / f).read_text(encoding="utf-8")) for f in files]
 
     # Input paths are stored relative to the output folder (a root) and to their root (a file), so
     # `check`, `review`, `draft` and `publish` find the inputs from any current folder, and an output

@@ -22,3 +22,8 @@ def write(root: Path, rel: str, text: str | bytes) -> Path:
     else:
         p.write_text(text, encoding="utf-8")
     return p
+
+
+def page_file(entry: dict) -> str:
+    """A plan.json page entry's file under OUT/pages (in its section's folder): its name in review.json and report.json."""
+    return f"{entry['section']}/{entry['slug']}.md" if entry.get("section") else f"{entry['slug']}.md"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from conftest import write
+from conftest import page_file, write
 from consolidate.cli import app
 
 XSS = '<script>alert("xss")</script>'
@@ -68,7 +68,7 @@ def make_run(root: Path, extras: bool = True) -> Path:
 
 def first_page(out: Path) -> str:
     """The page drafted from worker.md (the one with the ledger entries and the conflict)."""
-    return next(p["slug"] + ".md" for p in json.loads((out / "plan.json").read_text())["pages"] if "worker.md" in p["sources"])
+    return next(page_file(p) for p in json.loads((out / "plan.json").read_text())["pages"] if "worker.md" in p["sources"])
 
 
 def add_ledger_and_conflicts(out: Path) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from consolidate.web.app import bind, create_app
+from conftest import page_file
 from reviewkit import first_page, make_run
 
 CHROMIUM = os.environ.get("CONSOLIDATE_CHROMIUM", "/usr/bin/chromium")
@@ -123,7 +124,7 @@ def test_static_review_page_loads_a_cited_source_on_click(server, page):
 
 def test_accept_a_page_writes_review_json(server, page):
     url, out = server
-    name = [n for n in json.loads((out / "plan.json").read_text())["pages"] if n["slug"] + ".md" != first_page(out)][0]["slug"] + ".md"
+    name = [page_file(n) for n in json.loads((out / "plan.json").read_text())["pages"] if page_file(n) != first_page(out)][0]
     page.goto(f"{url}/page/{name}")
     page.click("#accept")
     page.wait_for_selector("#flash")

@@ -108,7 +108,7 @@ def test_hard_kinds_run_reports_each_disagreement_once_and_checks_clean(hard_out
     historical = [p["slug"] for p in plan["pages"] if p["historical"]]
     assert [f"{s}.md" for s in historical] == report["historical_pages"] and len(historical) == 1
     assert "status: historical" in (hard_out / "pages" / f"{historical[0]}.md").read_text()
-    for page in (hard_out / "pages").glob("*.md"):  # one note per disagreement per page
+    for page in (hard_out / "pages").rglob("*.md"):  # one note per disagreement per page
         notes = [ln for ln in page.read_text().splitlines() if ln.startswith("> **Sources disagree:**")]
         assert len(notes) == len(set(n.split("[^")[0] for n in notes))
 

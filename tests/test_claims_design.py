@@ -122,7 +122,7 @@ def test_headings_use_the_preferred_term_and_quoted_text_stays(tmp_path):
     report = json.loads((out / "report.json").read_text())
     assert [(a["preferred"], a["aliases"]) for a in report["aliases"]] == [("import_voters", ["voter_import"])]
     assert report["errors"] == 0 and report["coverage"]["unaccounted"] == 0
-    text = "\n".join(p.read_text() for p in (out / "pages").glob("*.md"))
+    text = "\n".join(p.read_text() for p in (out / "pages").rglob("*.md"))
     assert "Running import_voters" in text and "Running voter_import" not in text
     assert "Start voter_import from the admin page" in text  # the source's words stay as written
     ledger = json.loads((out / "ledger.json").read_text())

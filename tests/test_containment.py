@@ -8,7 +8,7 @@ import stat
 import pytest
 from typer.testing import CliRunner
 
-from conftest import write
+from conftest import page_file, write
 from consolidate.cli import app
 from consolidate.errors import UsageError
 from consolidate.fsio import confined, write_text
@@ -58,11 +58,11 @@ def test_symlinks_out_of_the_docs_folder_are_skipped_and_named(tmp_path):
     out = tmp_path / "out"
     r = runner.invoke(app, ["run", str(docs), "--out", str(out), "-q"])
     assert r.exit_code == 0, r.output
-    assert not any("swordfish" in p.read_text() for p in (out / "pages").glob("*.md"))
+    assert not any("swordfish" in p.read_text() for p in (out / "pages").rglob("*.md"))
     report = json.loads((out / "report.json").read_text())
     assert {"passwd.md", "sub/out"} <= {f["page"] for f in report["findings"] if f["kind"] == "skipped-file"}
     r = runner.invoke(app, ["run", str(docs), "--out", str(out), "-q", "--follow-links-into", str(outside)])
-    assert r.exit_code == 0 and any("swordfish" in p.read_text() for p in (out / "pages").glob("*.md"))
+    assert r.exit_code == 0 and any("swordfish" in p.read_text() for p in (out / "pages").rglob("*.md"))
 
 
 def test_utf16_is_named_not_called_binary(tmp_path):
@@ -177,7 +177,7 @@ def test_unsafe_links_are_reduced_to_text_and_reported(tmp_path):
     out = tmp_path / "out"
     r = runner.invoke(app, ["run", str(tmp_path / "docs"), "--out", str(out), "-q"])
     assert r.exit_code == 0, r.output
-    page = "".join(p.read_text() for p in (out / "pages").glob("*.md"))
+    page = "".join(p.read_text() for p in (out / "pages").rglob("*.md"))
     low = page.lower()
     for bad in ("](javascript", "](data:", "](file:", "](vbscript", "href=", "<javascript", "](<java"):
         assert bad not in low, bad
@@ -187,7 +187,7 @@ def test_unsafe_links_are_reduced_to_text_and_reported(tmp_path):
     assert len(unsafe) == 8 and all(f["severity"] == "warning" for f in unsafe)
     assert report["errors"] == 0
     # the checker reports a page that carries one (an edit, a model's draft)
-    name = next(p.name for p in (out / "pages").glob("*.md"))
+    name = next(p.name for p in (out / "pages").rglob("*.md"))
     text = (out / "pages" / name).read_text()
     (out / "pages" / name).write_text(text + '\n<img src=" javascript:x">\n\n[x](DATA:text/html,1)\n\n```\n[code](javascript:shown)\n```\n\nSee [y][z].\n\n[z]: file:///etc/passwd\n')
     r = runner.invoke(app, ["check", str(out), "--json"])
@@ -275,14 +275,15 @@ def test_review_app_edits_a_page_over_1_mb_and_still_refuses_huge_bodies(tmp_pat
 
 def test_static_review_is_an_index_and_one_small_file_per_page(tmp_path):
     out = make_run(tmp_path, extras=False)
-    pages = sorted(p.name for p in (out / "pages").glob("*.md"))
-    assert len(pages) >= 2
+    pages = sorted(p.relative_to(out / "pages").as_posix() for p in (out / "pages").rglob("*.md"))
+    assert len(pages) >= 2 and any("/" in n for n in pages)  # a page in its section's folder
     index = (out / "review.html").read_text()
     files = sorted(p.name for p in (out / "review").glob("*.html"))
-    assert files == sorted(n[:-3] + ".html" for n in pages)
+    flat = {n: n[:-3].replace("/", "~") for n in pages}  # every review file in review/, `~` for a folder's `/`
+    assert files == sorted(f + ".html" for f in flat.values())
     for name in pages:
-        assert f'href="review/{name[:-3]}.html"' in index
-        html = (out / "review" / f"{name[:-3]}.html").read_text()
+        assert f'href="review/{flat[name]}.html"' in index
+        html = (out / "review" / f"{flat[name]}.html").read_text()
         assert f'data-name="{name}"' in html and 'href="../review.html"' in html
         others = [n for n in pages if n != name]
         assert not any(f'<section class="page active" id="page-0" data-name="{o}"' in html for o in others)
@@ -299,4 +300,6 @@ def test_static_review_is_an_index_and_one_small_file_per_page(tmp_path):
     (tmp_path / "plan.json").write_text(json.dumps(plan))
     r = runner.invoke(app, ["draft", "--out", str(out), "-q", "--plan", str(tmp_path / "plan.json")])
     assert r.exit_code in (0, 1), r.output
-    assert not (out / "review" / f"{gone['slug']}.html").exists() and (out / "review" / f"{plan['pages'][0]['slug']}.html").exists()
+    def review_file(entry):
+        return out / "review" / (page_file(entry)[:-3].replace("/", "~") + ".html")
+    assert not review_file(gone).exists() and review_file(plan["pages"][0]).exists()

@@ -110,7 +110,7 @@ def test_a_kept_run_is_recomputed_not_resumed(tmp_path):
     again = evaluate(fx, [], ["extractive"], work=tmp_path)
     assert again["rows"][0]["reused_stages"] == [] and again["rows"][0]["out"] == first["rows"][0]["out"]
     assert not (pages / "from-an-older-plan.md").exists()  # not scored as one of this run's pages
-    assert again["rows"][0]["pages"] == first["rows"][0]["pages"] == len(list(pages.glob("*.md")))
+    assert again["rows"][0]["pages"] == first["rows"][0]["pages"] == len(list(pages.rglob("*.md")))
     replies = tmp_path / "extractive" / "api-split" / ".cache" / "llm" / "kept.txt"  # stands for cached model replies
     replies.parent.mkdir(parents=True, exist_ok=True)
     replies.write_text("x")

@@ -148,7 +148,7 @@ def check_result(base: Path, r, before: dict[str, str], what: str) -> dict | Non
     unnamed = {p for p in unread_markdown(base / "docs", read)
                if not any(p == s or p.startswith(s + "/") for s in skipped)}  # a file in a skipped folder is named by it
     assert not unnamed, (unnamed, skipped)
-    pages = "".join(p.read_text() for p in (out / "pages").glob("*.md"))
+    pages = "".join(p.read_text() for p in (out / "pages").rglob("*.md"))
     assert "swordfish" not in pages and "marlin" not in pages
     assert "](javascript" not in pages.lower() and "href=\"javascript" not in pages.lower()
     return report

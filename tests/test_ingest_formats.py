@@ -57,7 +57,7 @@ def tree_run(tmp_path_factory):
 def test_templated_markdown_is_read_with_its_tags_verbatim(tree_run):
     out, report = tree_run
     assert report["documents"] == 3 and report["errors"] == 0
-    text = "\n".join(p.read_text() for p in (out / "pages").glob("*.md"))
+    text = "\n".join(p.read_text() for p in (out / "pages").rglob("*.md"))
     for line in ['<%= partial "shared/banner" %>', "The default region is <%= current_region %>.",
                  "{% if beta %}Beta users set `TIDE_BETA=1`.{% endif %}", "Page {{ oncall }} when the queue"]:
         assert line in text

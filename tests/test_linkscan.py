@@ -98,3 +98,25 @@ def test_check_of_one_page_with_sources_reports_that_page_only(tmp_path):
     r = runner.invoke(app, ["check", str(tmp_path / "pages/p.md"), "-s", str(tmp_path / "src"), "--json"])
     dead = [f["message"] for f in json.loads(r.output)["findings"] if f["kind"] == "dead-link"]
     assert dead == ["p.md:5: link 'gone.md' points to no file or folder in the tree"]
+
+
+def test_starlight_reads_relative_page_links_from_the_page_route(tmp_path):
+    """Starlight serves `admin/jobs/index.md` at /admin/jobs/ and `admin/jobs/overview.md` at
+    /admin/jobs/overview/: a relative link is read by the browser from that route, and a `.md`
+    path is a 404 there (issue 14: cocoa's `./overview.md`, accepted before, is what lychee finds)."""
+    write(tmp_path, "admin/jobs/index.md", "# Jobs\n\n[o](./overview.md) [r](overview/) [g](../guide/#setup)\n")
+    write(tmp_path, "admin/jobs/overview.md", "# Overview\n\n[up](../) [sib](../../guide/) [bad](../guide/) "
+                                               "[img](./shot.png) [top](../../../x/) [far](../../../../x/)\n")
+    write(tmp_path, "admin/jobs/shot.png", "png")
+    write(tmp_path, "admin/guide.md", "# Guide\n\n## Setup\n\n[index](../jobs/#jobs) [anchor](../jobs/#nope)\n")
+    assert _dead(tmp_path, style="starlight") == [
+        ("admin/guide.md", 5, "../jobs/#nope"),  # the route's page is read for its anchors
+        ("admin/jobs/index.md", 3, "./overview.md"),  # served at /admin/jobs/overview.md: a 404
+        ("admin/jobs/overview.md", 3, "../guide/"),  # /admin/jobs/guide/ from /admin/jobs/overview/
+        ("admin/jobs/overview.md", 3, "../../../x/")]  # /x/: no page there
+    # the file-path reading (mkdocs, docusaurus: they rewrite .md links when they build) differs
+    assert ("admin/jobs/index.md", 3, "./overview.md") not in _dead(tmp_path, style="github")
+    assert ("admin/jobs/overview.md", 3, "../../guide/") in _dead(tmp_path, style="github")
+    dead, _ = check_tree_links(str(tmp_path), style="starlight")
+    assert [d.target for d in dead if d.outside] == ["../../../../x/"]  # above the site's root
+    assert "answers /admin/jobs/overview.md with a 404" in dead[1].message

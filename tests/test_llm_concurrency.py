@@ -45,7 +45,7 @@ def runs(tmp_path_factory):
                     before = len(server.chat_requests())
                     res = pipeline.run([CORPUS], folder, s)
                     calls.append(len(server.chat_requests()) - before)
-                pages = {p.name: p.read_bytes() for p in sorted((folder / "pages").glob("*.md"))}
+                pages = {p.name: p.read_bytes() for p in sorted((folder / "pages").rglob("*.md"))}
                 out[conc] = (calls, pages, res)
     finally:
         mp.undo()

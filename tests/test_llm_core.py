@@ -59,9 +59,9 @@ def test_injection_in_corpus_stays_inside_the_data_delimiters(corpus_state):
     (req2,) = requests_for(job.__class__(job.plan, clean, job.aliases, job.conflicts, job.units), d)
     assert req2.messages[0] == system and req2.messages[1].content == user.content.replace(INJECTION, "")
     # drafted through the fake path, the page carries no such claim and says who drafted it
-    page_file = f"{job.plan.slug}.md"
+    page_file = job.plan.file
     pages, findings, usage = draft_pages_with_model(res.plan, res.chunks, res.docs, texts, drafting(fake))
-    page = next(p for p in pages if f"{p.slug}.md" == page_file)
+    page = next(p for p in pages if p.file == page_file)
     text = " ".join(b.text for s in page.sections for b in s.blocks)
     assert "free forever" not in text.replace(INJECTION, "")
     assert page.backend == "fake" and usage[page_file].model_calls == 1
@@ -180,7 +180,7 @@ def test_local_backend_drafts_a_page_end_to_end(tmp_path):
     res = pipeline.run([root], tmp_path / "out", s)
     (d,) = res.report["page_details"].values()
     assert d["backend"] == "local" and d["model_calls"] >= 1 and d["tokens_out"] > 0, d
-    assert "(local)" in next((tmp_path / "out" / "pages").glob("*.md")).read_text()
+    assert "(local)" in next((tmp_path / "out" / "pages").rglob("*.md")).read_text()
     res2 = pipeline.run([root], tmp_path / "out", s)
     assert res2.report["model_calls"] == 0 and res2.report["cache_hits"] == 1
     from consolidate.llm.local_backend import LocalBackend

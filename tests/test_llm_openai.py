@@ -58,7 +58,7 @@ def run(docs, out, s):
 
 
 def pages_of(out: Path) -> dict[str, str]:
-    return {p.name: p.read_text() for p in sorted((out / "pages").glob("*.md"))}
+    return {p.name: p.read_text() for p in sorted((out / "pages").rglob("*.md"))}
 
 
 def test_sections_mode_asks_once_per_top_section(docs, tmp_path, server):

@@ -42,7 +42,7 @@ def test_odd_file_names_pass_the_checker(tmp_path):
     report = json.loads((out / "report.json").read_text())
     assert report["errors"] == 0, [f["message"] for f in report["findings"] if f["severity"] == "error"]
     cited = set()
-    for p in (out / "pages").glob("*.md"):
+    for p in (out / "pages").rglob("*.md"):
         cited |= {r.doc for r in parse_page(p.read_text()).refs.values()}
     assert cited == set(NAMES)
     assert runner.invoke(app, ["check", str(out)]).exit_code == 0
@@ -65,7 +65,7 @@ def test_a_resumed_run_removes_temps_a_killed_write_left(tmp_path):
     write(docs, "a.md", "# Deploy\n\nDeploy with `tidectl deploy` on port 8080.\n")
     out = tmp_path / "out"
     assert runner.invoke(app, ["run", str(docs), "--out", str(out), "-q"]).exit_code == 0
-    page = next((out / "pages").glob("*.md"))
+    page = next((out / "pages").rglob("*.md"))
     left = [page.parent / f".{page.name}.k1ll3d_x.tmp", out / ".report.json.0a1b2c3d.tmp", out / ".state" / ".findings.json.zz99yy88.tmp"]
     for p in left:
         p.write_text("half-written")

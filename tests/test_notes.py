@@ -35,13 +35,13 @@ def _run(tmp_path, docs: dict[str, str]):
 
 def test_one_note_names_each_value_and_its_documents(tmp_path):
     out = _run(tmp_path, DOCS)
-    pages = "".join(p.read_text() for p in (out / "pages").glob("*.md"))
+    pages = "".join(p.read_text() for p in (out / "pages").rglob("*.md"))
     notes = [ln for ln in pages.splitlines() if ln.startswith("> **Sources disagree:**")]
     assert len(notes) == 1, notes
     assert "Tidewater requires PostgreSQL or later: " in notes[0]
     assert "15 (a.md)" in notes[0] and "14 (b.md, c.md)" in notes[0]
     # a note that gives a value for a document that does not hold it is an error
-    page = next(p for p in (out / "pages").glob("*.md") if "Sources disagree" in p.read_text())
+    page = next(p for p in (out / "pages").rglob("*.md") if "Sources disagree" in p.read_text())
     page.write_text(page.read_text().replace("15 (a.md)", "15 (b.md)").replace("14 (b.md, c.md)", "14 (a.md, c.md)"))
     r = CliRunner().invoke(app, ["check", str(out), "--json"])
     found = json.loads(r.output)["findings"]
@@ -52,7 +52,7 @@ def test_a_note_on_a_step_waits_for_the_end_of_its_list(tmp_path):
     out = _run(tmp_path, {"a.md": "# Set up the harbor\n\n1. Install Python 3.11 or later on the harbor host.\n"
                                    "2. Run the harbor installer as root.\n3. Start the harbor service.\n\nThe harbor is ready.\n",
                           "b.md": "# Set up the harbor\n\n1. Install Python 3.10 or later on the harbor host.\n"})
-    page = "".join(p.read_text() for p in (out / "pages").glob("*.md"))
+    page = "".join(p.read_text() for p in (out / "pages").rglob("*.md"))
     lines = page.splitlines()
     note = next(i for i, ln in enumerate(lines) if ln.startswith("> **Sources disagree:**"))
     steps = [i for i, ln in enumerate(lines) if ln[:3] in ("1. ", "2. ", "3. ")]
@@ -69,7 +69,7 @@ def test_a_side_said_again_in_the_same_words_is_shown_once_citing_both(tmp_path)
                     "## Booking\n\nBook a berth at the harbor office before noon.\n",
             "b.md": f"# Berths\n\n{same}\n", "c.md": f"# Berths\n\n{same}\n"}
     out = _run(tmp_path, docs)
-    page = "".join(p.read_text() for p in (out / "pages").glob("*.md"))
+    page = "".join(p.read_text() for p in (out / "pages").rglob("*.md"))
     body = page.split("## Sources")[0]
     assert body.count(same) == 1, body
     assert re.search(re.escape(same) + r"\[\^\d+\]\[\^\d+\]$", body, re.M), body

@@ -68,7 +68,7 @@ def documents(draw, n_docs: int):
 
 
 def _page_text(out: Path) -> str:
-    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted((out / "pages").glob("*.md")))
+    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted((out / "pages").rglob("*.md")))
     return re.sub(r"\[\^\d+\]", "", text)
 
 

@@ -15,7 +15,7 @@ def _page(tmp_path, docs: dict[str, str]) -> str:
         write(tmp_path / "docs", name, text)
     r = CliRunner().invoke(app, ["run", str(tmp_path / "docs"), "--out", str(tmp_path / "out"), "-q"])
     assert r.exit_code == 0, r.output
-    return "".join(p.read_text() for p in sorted((tmp_path / "out" / "pages").glob("*.md")))
+    return "".join(p.read_text() for p in sorted((tmp_path / "out" / "pages").rglob("*.md")))
 
 
 def _headings(page: str) -> list[tuple[int, str]]:
@@ -54,7 +54,7 @@ def test_a_block_shares_its_intros_citation_and_keeps_the_list_whole(tmp_path):
 def test_a_shared_citation_still_holds_the_block_to_its_span(tmp_path):
     _page(tmp_path, {"setup.md": "# Setup\n\nInstall the tool:\n\n```bash\npip install tool\n```\n"})
     out = tmp_path / "out" / "pages"
-    page = next(out.glob("*.md"))
+    page = next(out.rglob("*.md"))
     page.write_text(page.read_text().replace("pip install tool", "pip install othertool"))
     r = CliRunner().invoke(app, ["check", str(tmp_path / "out")])
     assert r.exit_code == 1 and "code block does not match its cited span(s) setup.md:3-7" in r.output, r.output

@@ -35,7 +35,7 @@ def tree(tmp_path):
 def _run(docs, out, *extra):
     res = runner.invoke(app, ["run", str(docs), "--out", str(out), "-q", *extra])
     report = json.loads((out / "report.json").read_text())
-    text = "\n".join(p.read_text() for p in sorted((out / "pages").glob("*.md")))
+    text = "\n".join(p.read_text() for p in sorted((out / "pages").rglob("*.md")))
     return res, report, text
 
 
@@ -66,7 +66,7 @@ def test_site_root_verifies_routes(tree, tmp_path):
     assert _links(report, "outside-link") == ["../CONTRIBUTING.md"]
     assert _links(report, "dead-link") == ["/docs/install/", "missing.md"]
     out = tmp_path / "out"
-    page = next(p for p in (out / "pages").glob("*.md") if "merging" in p.read_text())
+    page = next(p for p in (out / "pages").rglob("*.md") if "merging" in p.read_text())
     page.write_text(page.read_text().replace("/manual/merge-pr.html", "/manual/gone.html"))
     r = runner.invoke(app, ["check", str(out), "--site-root", str(site), "--json"])
     assert r.exit_code == 1

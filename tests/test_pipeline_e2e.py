@@ -31,15 +31,16 @@ def test_every_input_document_is_in_redirects(corpus_run):
     redirects = json.loads((out / "redirects.json").read_text())
     inputs = sorted(p.relative_to(CORPUS).as_posix() for p in CORPUS.rglob("*") if p.suffix in (".md", ".mdx", ".markdown"))
     assert sorted(redirects) == inputs
-    pages = {p.name for p in (out / "pages").glob("*.md")}
+    pages = {p.relative_to(out / "pages").as_posix() for p in (out / "pages").rglob("*.md")}
     assert all(targets and set(targets) <= pages for targets in redirects.values())
+    assert redirects["docs/api/python-client.md"] == ["docs/api/python-client.md"]  # in its section's folder
     assert "redirect_maps:" in (out / "redirects.yml").read_text()
 
 
 def test_report_has_counts_findings_and_timings(corpus_run):
     out, summary = corpus_run
     r = json.loads((out / "report.json").read_text())
-    assert r["documents"] == 29 and r["chunks"] > 100 and r["pages"] == len(list((out / "pages").glob("*.md")))
+    assert r["documents"] == 29 and r["chunks"] > 100 and r["pages"] == len(list((out / "pages").rglob("*.md")))
     assert r["errors"] == 0
     assert set(r["timings"]) >= {"ingest", "chunk", "embed", "cluster", "plan", "draft", "check", "write"}
     kinds = {f["kind"] for f in r["findings"]}
@@ -52,7 +53,7 @@ def test_every_sentence_has_a_resolving_citation(corpus_run):
     out, _ = corpus_run
     chunks = {c["id"]: c for c in json.loads((out / ".state" / "chunks.json").read_text())["data"]["chunks"]}
     n = 0
-    for page in (out / "pages").glob("*.md"):
+    for page in (out / "pages").rglob("*.md"):
         parsed = parse_page(page.read_text())
         for claim in parsed.claims:
             assert claim.labels, f"{page.name}:{claim.line} uncited: {claim.text[:60]}"
@@ -66,7 +67,7 @@ def test_every_sentence_has_a_resolving_citation(corpus_run):
 
 def test_conflicts_are_surfaced_in_pages(corpus_run):
     out, _ = corpus_run
-    text = "\n".join(p.read_text() for p in (out / "pages").glob("*.md"))
+    text = "\n".join(p.read_text() for p in (out / "pages").rglob("*.md"))
     assert "**Sources disagree:**" in text
     r = json.loads((out / "report.json").read_text())
     conflicts = [f["message"] for f in r["findings"] if f["kind"] == "conflict"]
@@ -75,7 +76,7 @@ def test_conflicts_are_surfaced_in_pages(corpus_run):
 
 def test_code_blocks_stay_verbatim(corpus_run):
     out, _ = corpus_run
-    text = "\n".join(p.read_text() for p in (out / "pages").glob("*.md"))
+    text = "\n".join(p.read_text() for p in (out / "pages").rglob("*.md"))
     assert "```mermaid" in text
     assert re.search(r"^\|.*\|$", text, re.M), "a table survived"
 
@@ -86,7 +87,7 @@ def test_check_command_passes_and_catches_a_tampered_fact(corpus_run, tmp_path):
     assert res.exit_code == 0, res.output
     copy = tmp_path / "out"
     shutil.copytree(out, copy)
-    page = next(p for p in sorted((copy / "pages").glob("*.md")) if "default is 8" in p.read_text())
+    page = next(p for p in sorted((copy / "pages").rglob("*.md")) if "default is 8" in p.read_text())
     page.write_text(page.read_text().replace("default is 8", "default is 16", 1))
     res = runner.invoke(app, ["check", str(copy), "--json"])
     assert res.exit_code == 1
@@ -97,7 +98,7 @@ def test_check_command_passes_and_catches_a_tampered_fact(corpus_run, tmp_path):
 def test_check_catches_uncited_sentence_and_dead_link(corpus_run, tmp_path):
     copy = tmp_path / "out"
     shutil.copytree(corpus_run[0], copy)
-    page = sorted((copy / "pages").glob("*.md"))[0]
+    page = sorted((copy / "pages").rglob("*.md"))[0]
     page.write_text(page.read_text().replace("\n## Sources", "\nAn invented claim.\n\nSee [gone](missing.md#x).[^1]\n\n## Sources", 1))
     res = runner.invoke(app, ["check", str(copy), "--json"])
     kinds = {f["kind"] for f in json.loads(res.output)["findings"]}
@@ -110,8 +111,8 @@ def test_two_runs_give_byte_identical_pages(corpus_run, tmp_path):
     assert runner.invoke(app, ["run", str(CORPUS), "--out", str(other), "-q"]).exit_code == 0
     for name in ("redirects.json", "redirects.yml", "plan.json", "review.html", "ledger.json"):
         assert (out / name).read_bytes() == (other / name).read_bytes(), name
-    a = {p.name: p.read_bytes() for p in (out / "pages").glob("*.md")}
-    b = {p.name: p.read_bytes() for p in (other / "pages").glob("*.md")}
+    a = {p.name: p.read_bytes() for p in (out / "pages").rglob("*.md")}
+    b = {p.name: p.read_bytes() for p in (other / "pages").rglob("*.md")}
     assert a == b
 
 
@@ -130,8 +131,8 @@ def test_runs_in_processes_with_other_string_hashes_give_the_same_bytes(corpus_r
         assert done.returncode == 0, done.stderr
         for name in ("redirects.json", "plan.json", "review.html", "ledger.json"):
             assert (out / name).read_bytes() == (other / name).read_bytes(), (seed, name)
-        assert {p.name: p.read_bytes() for p in (out / "pages").glob("*.md")} == \
-            {p.name: p.read_bytes() for p in (other / "pages").glob("*.md")}, seed
+        assert {p.name: p.read_bytes() for p in (out / "pages").rglob("*.md")} == \
+            {p.name: p.read_bytes() for p in (other / "pages").rglob("*.md")}, seed
 
 
 def test_rerun_reuses_stages_and_an_edit_recomputes(tmp_path):
@@ -164,7 +165,7 @@ def test_edited_plan_is_used(corpus_run, tmp_path):
     redirects = json.loads((out / "redirects.json").read_text())
     assert all(second["slug"] + ".md" not in v for v in redirects.values())
     res = runner.invoke(app, ["run", str(CORPUS), "--out", str(out), "--plan", str(out / "edited.json"), "-q"])
-    assert res.exit_code == 0 and len(list((out / "pages").glob("*.md"))) == len(plan["pages"])
+    assert res.exit_code == 0 and len(list((out / "pages").rglob("*.md"))) == len(plan["pages"])
 
 
 def test_plan_with_unknown_chunk_is_a_clear_error(corpus_run, tmp_path):
@@ -215,6 +216,6 @@ def test_bad_files_warn_and_the_run_goes_on(tmp_path):
     r = json.loads((tmp_path / "out" / "report.json").read_text())
     msgs = [f["message"] for f in r["findings"] if f["severity"] == "warning"]
     assert any("bin.md" in m for m in msgs) and any("bad.md" in m for m in msgs) and any("fm.md" in m for m in msgs)
-    page = (tmp_path / "out" / "pages").glob("*.md")
+    page = (tmp_path / "out" / "pages").rglob("*.md")
     text = "\n".join(p.read_text() for p in page)
     assert text.count("Deploy with `tidectl deploy` on port 8080.") == 1  # said twice, kept once, cites both

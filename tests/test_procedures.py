@@ -22,7 +22,7 @@ def _run(tmp_path, docs):
     out = tmp_path / "out"
     r = CliRunner().invoke(app, ["run", str(tmp_path / "docs"), "--out", str(out), "-q"])
     assert r.exit_code == 0, r.output
-    page = "".join(p.read_text() for p in sorted((out / "pages").glob("*.md")))
+    page = "".join(p.read_text() for p in sorted((out / "pages").rglob("*.md")))
     return page, json.loads((out / "report.json").read_text()), json.loads((out / "ledger.json").read_text())
 
 

@@ -217,7 +217,7 @@ def test_a_status_section_is_left_out_with_its_reason(tmp_path):
     out = tmp_path / "out"
     r = CliRunner().invoke(app, ["run", str(tmp_path / "docs"), "--out", str(out), "-q"])
     assert r.exit_code == 0, r.output
-    page = "".join(p.read_text() for p in (out / "pages").glob("*.md"))
+    page = "".join(p.read_text() for p in (out / "pages").rglob("*.md"))
     assert "quay serve" in page and "quay stop" in page
     assert "12 berths" not in page and "Zero-latency" not in page and "tide feed" not in page, page
     ledger = json.loads((out / "ledger.json").read_text())

@@ -99,7 +99,7 @@ def test_citations_are_clickable_and_point_at_spans():
     assert re.search(r'class="cite nosrc" data-doc="docs/missing.md" data-start="1" data-end="2"', html)
     # footnote definitions are not rendered as paragraphs
     assert "<p>[^1]:" not in html
-    assert 'class="pagelink" data-page="other.md" data-anchor="setup"' in html
+    assert 'class="pagelink" data-page="other.md" data-file="other.html" data-anchor="setup"' in html
     assert 'id="p1-setup"' in html
 
 
@@ -153,3 +153,13 @@ def test_a_claim_citing_many_sources_shows_twenty_marks_and_a_count():
     assert "\ue010" not in html and "Said everywhere  5 .<sup>" in body  # the page's own private-use marks are not read as a count
     refs = html[html.index('class="refs"'):]
     assert refs.count('class="cite"') == 30  # every source is still one click away in the list at the end
+
+
+def test_a_link_between_pages_in_section_folders_names_the_page_and_its_review_file():
+    """Pages sit in their sections' folders (docs/api/client.md): a relative link is read from the
+    page's folder; the per-page review file of docs/api/client.md is review/docs~api~client.html."""
+    from consolidate.review import page_file
+    page = "---\ntitle: A\n---\n\n# A\n\nSee [the client](../api/client.md#setup).\n"
+    html = render_review([("docs/guide/a.md", page), ("docs/api/client.md", OTHER)], SOURCES, [])
+    assert 'data-page="docs/api/client.md" data-file="docs~api~client.html" data-anchor="setup"' in html
+    assert page_file("docs/api/client.md") == "review/docs~api~client.html" and page_file("top.md") == "review/top.html"

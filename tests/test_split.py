@@ -83,7 +83,7 @@ def test_ledger_keeps_each_unit_on_the_part_that_shows_it(tmp_path):
     run([tree(tmp_path)], out, settings(600))
     ledger = json.loads((out / "ledger.json").read_text())
     assert ledger["coverage"]["unaccounted"] == 0
-    pages = {p.name: p.read_text() for p in (out / "pages").glob("*.md")}
+    pages = {p.name: p.read_text() for p in (out / "pages").rglob("*.md")}
     kept = [e for e in ledger["entries"] if e["status"] == "kept" and e["doc"] == "guide.md"]
     assert kept and {e["page"] for e in kept} > {"big-guide.md"}
     for e in kept:  # shown on its page, and on no other part of the guide
@@ -102,7 +102,7 @@ def test_unsplit_run_accounts_for_the_same_units(tmp_path):
     assert strip(la) == strip(lb)
     assert la["coverage"]["coverage"] == lb["coverage"]["coverage"]
     assert json.loads((a / "report.json").read_text())["split"] == []
-    assert len(list((a / "pages").glob("*.md"))) == 2
+    assert len(list((a / "pages").rglob("*.md"))) == 2
 
 
 def test_split_is_deterministic(tmp_path):
@@ -110,8 +110,8 @@ def test_split_is_deterministic(tmp_path):
     outs = [tmp_path / "o1", tmp_path / "o2"]
     for o in outs:
         run([root], o, settings(600))
-    names = sorted(p.relative_to(outs[0]).as_posix() for p in (outs[0] / "pages").glob("*.md"))
-    assert names == sorted(p.relative_to(outs[1]).as_posix() for p in (outs[1] / "pages").glob("*.md"))
+    names = sorted(p.relative_to(outs[0]).as_posix() for p in (outs[0] / "pages").rglob("*.md"))
+    assert names == sorted(p.relative_to(outs[1]).as_posix() for p in (outs[1] / "pages").rglob("*.md"))
     for rel in names + ["plan.json", "ledger.json", "redirects.json"]:
         assert (outs[0] / rel).read_bytes() == (outs[1] / rel).read_bytes(), rel
 
@@ -261,7 +261,7 @@ def test_every_block_of_a_page_is_on_exactly_one_page_of_its_family(bound):
         pages, splits, _ = split_pages(drafts, bound, {p.slug for p in res.plan.pages})
         assert splits and len({p.slug for p in pages}) == len(pages)
         for d in drafts:
-            family = [p for p in pages if p.slug == d.slug or p.part_of == f"{d.slug}.md"]
+            family = [p for p in pages if p.slug == d.slug or p.part_of == d.file]
             shown = [(b.kind, b.citations) for p in family for s in p.sections for b in s.blocks if s.heading != "Contents"
                      or p.slug != d.slug]
             assert sorted(map(repr, shown)) == sorted(repr((b.kind, b.citations)) for s in d.sections for b in s.blocks)

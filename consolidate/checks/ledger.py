@@ -5,6 +5,9 @@ input, with its exact lines) gets one status:
 - `kept`: a claim of a page cites it as its first source;
 - `merged`: a claim cites it after another source (it says what that one says); `duplicate_of`
   points at the first source of that claim;
+- `linked-to`: said on its owner page (merge/owners.py), to which its page points instead with
+  `See [heading](page.md#anchor).`; `to` is that page#anchor, verified: the pointer is on the page
+  and a claim in that section of the owner page says the unit's words (else `link-lost`, an error);
 - `dropped`, with a reason: `stale` (a stale source left out), `off-topic` (its chunk is in no
   page of the plan), `boilerplate` (a line with no words, such as a lone rule or an empty item),
   `unsupported-removed` (removed by --strict), or `not-drafted` (the page simply does not cite it).
@@ -24,11 +27,15 @@ from functools import lru_cache
 from consolidate.checks import facts as F
 from consolidate.checks.claims import ParsedPage, parse_page
 from consolidate.checks.lines import account_lines, tally
-from consolidate.checks.support import TASK_BOX
+from consolidate.checks.navigation import SEE
+from consolidate.checks.support import TASK_BOX, content_words
 from consolidate.claims.aliases import heading_to_preferred
+from consolidate.markdown.slugs import Slugger
+from consolidate.merge.owners import LINKED_TO
+from consolidate.merge.statements import COVER
 from consolidate.dedupe import normalise
 from consolidate.markdown.links import AUTOLINK, INLINE, REFERENCE, mask_code_spans
-from consolidate.records import Chunk, Document, DraftPage, Finding, Plan
+from consolidate.records import Chunk, Document, DraftPage, Finding, Plan, page_target
 from consolidate.units import units_of_chunk
 
 _WORD = re.compile(r"[A-Za-z0-9]")
@@ -104,6 +111,13 @@ def build_ledger(units_by_page: dict[str, list], unplanned: list, parsed: dict[s
                     findings.append(Finding(severity="error", kind="merge-lost-fact", page=on, line=claim.line,
                                             message=f"{u.doc}:{u.start}-{u.end} is merged into a claim that lacks its "
                                                     f"{', '.join(lost)}: {_short(u.text)!r}"))
+            elif _why(u, reasons) == LINKED_TO:
+                to = _linked_to(u, [page] + (parts or {}).get(page, []), parsed)
+                e |= {"status": "linked-to", "to": to} if to else {"status": "dropped", "reason": LINKED_TO}
+                if not to:
+                    findings.append(Finding(severity="error", kind="link-lost", page=page, line=None,
+                                            message=f"{u.doc}:{u.start}-{u.end} is left for its owner page, but no pointer "
+                                                    f"on {page} leads to a section that says it: {_short(u.text)!r}"))
             else:
                 e |= {"status": "dropped", "reason": _why(u, reasons)}
             e["text"] = _short(u.text)
@@ -162,6 +176,38 @@ def _shown(u, claim) -> bool:
     return _plain(u.text) in _plain(claim.text)
 
 
+def _linked_to(u, on: list[str], parsed: dict[str, ParsedPage]) -> str:
+    """page#anchor of the first pointer on `on` whose section says u (its words, or COVER of its
+    content words and every hard fact), else ''."""
+    for name in on:
+        p = parsed.get(name)
+        for c in p.nav if p is not None else ():
+            m = SEE.fullmatch(c.text.strip())
+            target = m and (page_target(name, m.group(2)) if m.group(2) else name)
+            other = parsed.get(target) if target else None
+            if other is not None and any(_says(u, claim) for claim in section_claims(other, m.group(3))):
+                return f"{target}#{m.group(3)}"
+    return ""
+
+
+def section_claims(p: ParsedPage, anchor: str) -> list:
+    """The claims under the heading with this anchor (to the next heading of its level or above)."""
+    slugger = Slugger("github")
+    heads = [(line, level, slugger(text)) for line, level, text in p.headings]
+    for i, (line, level, a) in enumerate(heads):
+        if a == anchor:
+            end = next((ln for ln, lv, _ in heads[i + 1:] if lv <= level), len(p.lines) + 1)
+            return [c for c in p.claims if line < c.line < end]
+    return []
+
+
+def _says(u, claim) -> bool:
+    if _shown(u, claim):
+        return True
+    cu = content_words(u.text)
+    return bool(cu) and len(cu & content_words(claim.text)) >= COVER * len(cu) and not _lost_facts(u, claim)
+
+
 def _why(u, reasons: dict[tuple[str, int, int], str]) -> str:
     if (u.doc, u.start, u.end) in reasons:
         return reasons[(u.doc, u.start, u.end)]
@@ -193,11 +239,11 @@ def make_ledger(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
         return units_of_chunk(c, doc_by[c.doc], texts[c.doc])[0]
 
     planned = {cid for p in plan.pages for cid in p.chunk_ids}
-    units_by_page = {f"{p.slug}.md": [u for cid in p.chunk_ids for u in units(by_id[cid])] for p in plan.pages}
+    units_by_page = {p.file: [u for cid in p.chunk_ids for u in units(by_id[cid])] for p in plan.pages}
     unplanned = [u for c in chunks if c.id not in planned for u in units(c)]
     reasons = {(u.doc, u.start, u.end): "draft-residue" for u in unplanned if u.doc in residue}
     reasons |= {(doc, start, end): why for d in drafts for doc, start, end, why in d.dropped}
-    verbatim = {f"{d.slug}.md" for d in drafts if d.backend == "extractive" or d.edits}
+    verbatim = {d.file for d in drafts if d.backend == "extractive" or d.edits}
     written = {(c.doc, c.start, c.end): e.by for d in drafts for e in d.edits if e.by != "extractive" for c in e.members}
     return build_ledger(units_by_page, unplanned, {n: parse_page(t) for n, t in pages.items()}, reasons,
                         docs, texts, verbatim, parts, plan.aliases, written)

@@ -6,6 +6,7 @@ reached (lost at a chunk boundary, say) cannot hide: it is `unaccounted`, an err
 content of its own:
 - `kept`: a claim cites a unit on it; `kept` with `as: heading` when a page shows it as a heading;
 - `merged`: its unit is a duplicate of a kept one (`duplicate_of` points at that one);
+- `linked-to`: its unit is said on its owner page, which the page links to (`to`: page#anchor);
 - `dropped` with a reason: the unit's reason (`stale`, `off-topic`, `not-drafted`, ...), or
   `front-matter`, `heading` (an outline line no page shows), `boilerplate` (a lone rule),
   `link-definition` (its target is inlined where the link is used), `mdx-plumbing`.
@@ -22,7 +23,7 @@ from consolidate.dedupe import normalise
 from consolidate.records import Document, Finding
 from consolidate.units import is_plumbing
 
-_RANK = {"dropped": 0, "merged": 1, "kept": 2}
+_RANK = {"dropped": 0, "linked-to": 1, "merged": 1, "kept": 2}
 STRUCTURE = frozenset({"front-matter", "heading", "boilerplate", "link-definition", "mdx-plumbing"})
 
 
@@ -67,7 +68,8 @@ def account_lines(docs: list[Document], texts: dict[str, list[str]], entries: li
             e = by_line.get((d.path, n))
             if e is not None:
                 st = {"status": e["status"]} | ({"reason": e["reason"]} if "reason" in e else {}) \
-                    | ({"duplicate_of": e["duplicate_of"]} if "duplicate_of" in e else {}) | {"page": e["page"]}
+                    | ({"duplicate_of": e["duplicate_of"]} if "duplicate_of" in e else {}) \
+                    | ({"to": e["to"]} if "to" in e else {}) | {"page": e["page"]}
             else:
                 st = why.get(n) or {"status": "unaccounted"}
             last = doc_runs[-1] if doc_runs else None
@@ -92,21 +94,21 @@ def is_structure(run: dict) -> bool:
 def tally(runs) -> dict:
     """Line counts by status. `structure` lines (front matter, headings, rules, link definitions)
     are accounted for but hold no statement, so coverage is the share of the other lines carried
-    to a page, kept or merged."""
+    to a page, kept, merged or linked to its owner page."""
     t: dict[str, int] = defaultdict(int)
     for r in runs:
         t[r["status"]] += r["lines"]
         if is_structure(r):
             t["structure"] += r["lines"]
             t["carried_structure"] += r["lines"] if r["status"] != "dropped" else 0
-    total = t["kept"] + t["merged"] + t["dropped"] + t["unaccounted"]
+    total = t["kept"] + t["merged"] + t["linked-to"] + t["dropped"] + t["unaccounted"]
     content = total - t["structure"]
-    carried = t["kept"] + t["merged"] - t["carried_structure"]
-    return {"lines": total, "kept": t["kept"], "merged": t["merged"], "dropped": t["dropped"],
+    carried = t["kept"] + t["merged"] + t["linked-to"] - t["carried_structure"]
+    return {"lines": total, "kept": t["kept"], "merged": t["merged"], "linked_to": t["linked-to"], "dropped": t["dropped"],
             "unaccounted": t["unaccounted"], "structure": t["structure"],
             "coverage": round(carried / content, 4) if content else 1.0,
             "accounted": round((total - t["unaccounted"]) / total, 4) if total else 1.0}
 
 
 def _same(run: dict, st: dict) -> bool:
-    return all(run.get(k) == st.get(k) for k in ("status", "reason", "page", "duplicate_of", "as"))
+    return all(run.get(k) == st.get(k) for k in ("status", "reason", "page", "duplicate_of", "to", "as"))

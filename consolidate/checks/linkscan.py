@@ -10,6 +10,12 @@ A relative link must reach a file or folder in the tree (`x.html` may stand for 
 link that leaves the tree, and a site-root route that reaches nothing in it, are outside links
 (warnings, not verified) unless a site root is given: then the route must name a file there.
 URLs are not fetched: this check is offline, like `lychee --offline`.
+With `--site starlight`, a relative link to a page is read the way the browser reads it on the
+built site: from the page's route (`admin/jobs/index.md` is served at `/admin/jobs/`, `a/b.md` at
+`/a/b/`), and it must name a page's route there. A relative `x.md` link is dead: Starlight serves
+no page at a `.md` path, so the built site answers it with a 404 (Docusaurus and mkdocs rewrite such
+links to the page's route when they build, so for them the file path is right). Links to other
+files (images) are read from the file's folder, as Astro reads them when it builds.
 """
 
 from __future__ import annotations
@@ -211,6 +217,7 @@ def check_tree_links(root: str, style: str = "github", workers: int = 1, site_ro
     for the anchors of pages that links point into."""
     pages, files, dirs = _walk(root)
     is_page = set(pages)
+    by_route = style == "starlight"  # relative page links are read from the page's route (module doc)
     if only is not None:
         pages = [p for p in pages if p in only]
     by_name: dict[str, list[str]] = {}
@@ -223,6 +230,7 @@ def check_tree_links(root: str, style: str = "github", workers: int = 1, site_ro
     with _pool(workers if len(pages) >= 1000 else 1) as pool:
         for p, links in zip(pages, pool.imap(_scan_file, [(root, p) for p in pages], chunksize=64)):
             here = p.rpartition("/")[0]
+            served = _route_folder(p) if by_route else None
             stats["links"] += len(links)
             for line, target in links:
                 if external(target):
@@ -231,13 +239,15 @@ def check_tree_links(root: str, style: str = "github", workers: int = 1, site_ro
                         dead.append(DeadLink(p, line, target, "is a URL found in no input"))
                     continue
                 path, _, frag = target.partition("#")
-                # an anchor-only link points into its own page; a site-root route is the same from every page
-                key = (here, path) if path and path[0] != "/" else (("", path) if path else (p, ""))
-                dest = resolved[key] if key in resolved else resolved.setdefault(key, _resolve(p, here, path, files, dirs, by_name))
-                if dest is None:
-                    found = _nowhere(p, here, line, target, unquote(path.split("?", 1)[0]), site_root)
-                    if found is not None:
-                        dead.append(found)
+                if served is not None and path and path[0] != "/" and _page_link(path):
+                    found, dest = _from_route(p, served, line, target, path, files, dirs)
+                else:
+                    # an anchor-only link points into its own page; a site-root route is the same from every page
+                    key = (here, path) if path and path[0] != "/" else (("", path) if path else (p, ""))
+                    dest = resolved[key] if key in resolved else resolved.setdefault(key, _resolve(p, here, path, files, dirs, by_name))
+                    found = _nowhere(p, here, line, target, unquote(path.split("?", 1)[0]), site_root) if dest is None else None
+                if found is not None:
+                    dead.append(found)
                 elif frag and dest in is_page:
                     fragments.append((p, line, target, dest, frag))
                     if dest not in anchors:
@@ -249,6 +259,38 @@ def check_tree_links(root: str, style: str = "github", workers: int = 1, site_ro
     order = {p: i for i, p in enumerate(pages)}
     dead.sort(key=lambda d: (order[d.file], d.line))
     return dead, stats
+
+
+def _route_folder(page: str) -> str:
+    """The URL folder Starlight serves a page under (no slashes around it): `a/b.md` -> `a/b`,
+    `a/index.md` -> `a`."""
+    stem = page.rsplit(".", 1)[0]
+    return "" if stem == "index" else stem[:-len("/index")] if stem.endswith("/index") else stem
+
+
+def _page_link(path: str) -> bool:
+    """A link path that names a page (a route, a markdown file or `.html`), not another file."""
+    name = unquote(path.split("?", 1)[0]).rstrip("/").rpartition("/")[2]
+    return "." not in name or name.lower().endswith(MD_EXT + (".html",)) or name in (".", "..")
+
+
+def _from_route(page: str, served: str, line: int, target: str, path: str, files: set[str],
+                dirs: set[str]) -> tuple[DeadLink | None, str | None]:
+    """A relative page link on a Starlight site, read from the page's route: (dead or outside link,
+    None) or (None, the page it reaches)."""
+    path = unquote(path.split("?", 1)[0])
+    joined = posixpath.normpath(posixpath.join(served, path)) if served else posixpath.normpath(path)
+    if joined == ".." or joined.startswith("../"):
+        return DeadLink(page, line, target, OUTSIDE, outside=True), None
+    if path.rstrip("/").lower().endswith(MD_EXT):
+        return DeadLink(page, line, target, f"names a markdown file; Starlight serves pages at their route, so the built "
+                                            f"site answers /{joined} with a 404 (link the page's route instead)"), None
+    joined = "" if joined == "." else joined
+    dest = next((c for c in ([joined + e for e in MD_EXT] + [joined + "/index" + e for e in MD_EXT]) if c.lstrip("/") in files), None)
+    if dest is None:
+        return DeadLink(page, line, target, f"reaches /{joined + '/' if joined else ''}, a route no page in the tree is served "
+                                            f"at (this page is served at /{served + '/' if served else ''})"), None
+    return None, dest.lstrip("/")
 
 
 def _nowhere(page: str, here: str, line: int, target: str, path: str, site_root: Path | None) -> DeadLink | None:

@@ -1,39 +1,65 @@
-"""Navigation on a page split for size (stages/split.py): its list of sub-pages is not a claim.
+"""Navigation: lines that say nothing about the sources, so they are not claims.
 
-A page whose front matter lists `parts` may hold list items that are each only a link to one of
-those parts, labelled with that part's title: they cite nothing because they say nothing about
-the sources. Any other text in such an item, a link to a page not in `parts`, or a label that is
-not the linked part's title keeps it a claim (so it must cite its sources like any other).
+- A page split for size (stages/split.py) lists its sub-pages: a page whose front matter lists
+  `parts` may hold list items that are each only a link to one of those parts, labelled with that
+  part's title.
+- A statement said on its owner page (merge/owners.py) is replaced elsewhere by a pointer,
+  `See [heading](page.md#anchor).` (a sentence, or a list item), labelled with the heading at
+  that anchor on that page.
+Both cite nothing. Any other text, a link to a page not in `parts`, or a label that is not the
+linked part's title or the heading at the anchor is reported as an uncited claim.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 
-from consolidate.records import Finding
+from consolidate.markdown.slugs import Slugger
+from consolidate.records import Finding, page_target
 
 NAV_ITEM = re.compile(r"\[([^\[\]]+)\]\(([^()\s#]+\.md)\)")
+SEE = re.compile(r"See \[([^\[\]]+)\]\(([^()\s#]*)#([^()\s#]+)\)\.")
 
 
 def navigation(claims: list, front: dict) -> tuple[list, list]:
-    """(claims, navigation items) of a page: list items that are only a link to one of its parts."""
+    """(claims, navigation items) of a page: list items that are only a link to one of its parts,
+    and pointers to the owner page of a statement."""
     parts = front.get("parts")
-    if not isinstance(parts, list) or not parts:
-        return claims, []
-    names = {str(p) for p in parts}
+    names = {posixpath.basename(str(p)) for p in parts} if isinstance(parts, list) else set()  # in its folder
     keep, nav = [], []
     for c in claims:
-        m = NAV_ITEM.fullmatch(c.text.strip()) if c.kind == "list_item" and not c.labels else None
-        (nav if m and m.group(2) in names else keep).append(c)
+        bare = c.kind in ("sentence", "list_item") and not c.labels
+        m = NAV_ITEM.fullmatch(c.text.strip()) if bare and c.kind == "list_item" else None
+        (nav if (m and m.group(2) in names) or (bare and SEE.fullmatch(c.text.strip())) else keep).append(c)
     return keep, nav
 
 
-def check_navigation(name: str, parsed, pages: dict) -> list[Finding]:
-    """A navigation item whose label is not the linked part's title is an uncited claim."""
+def heading_at(parsed, anchor: str, style: str = "github") -> str | None:
+    """The heading text of a parsed page whose anchor is `anchor` (its first), else None."""
+    slugger = Slugger(style)
+    return next((text for _, _, text in parsed.headings if slugger(text) == anchor), None)
+
+
+def check_navigation(name: str, parsed, pages: dict, style: str = "github") -> list[Finding]:
+    """A navigation item whose label is not the linked part's title, or a pointer whose label is not
+    the heading at its anchor, is an uncited claim."""
     out = []
     for c in parsed.nav:
+        see = SEE.fullmatch(c.text.strip())
+        if see is not None:
+            label, target, anchor = see.groups()
+            other = pages.get(page_target(name, target)) if target else parsed
+            if other is None:
+                continue  # the link checker reports a page that does not exist
+            heading = heading_at(other, anchor, style)
+            if heading is not None and heading != label:
+                out.append(Finding(severity="error", kind="uncited", page=name, line=c.line,
+                                   message=f"{name}:{c.line}: the pointer to {target}#{anchor} is labelled {label!r}, "
+                                           f"not the heading there {heading!r}; label it with the heading, or cite it"))
+            continue
         label, target = NAV_ITEM.fullmatch(c.text.strip()).groups()
-        other = pages.get(target)
+        other = pages.get(page_target(name, target))
         if other is None:
             continue  # the link checker reports a part that does not exist
         title = other.front.get("title")  # else its `# ` heading (a front matter too long to read: ingest.front_matter)

@@ -71,7 +71,7 @@ def merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, str
             k: tuple = (u.kind, block_key(u.text))
         else:  # the words alone drop punctuation-only code (`-=` vs `+=`): the facts keep them apart
             u.links, u.parent = targets(u.text), normalise(u.parent)
-            k = ("text", normalise(_step_text(u)), u.links, u.parent)
+            k = ("text", normalise(step_text(u)), u.links, u.parent)
             if k in exact:
                 k += (_facts(u).exact_facts,)
         hit = exact.get(k)
@@ -188,13 +188,13 @@ def _facts(u: Unit) -> Unit:
     return u
 
 
-def _step_text(u: Unit) -> str:
+def step_text(u: Unit) -> str:
     """A numbered step's words without its number: step 2 of one source is step 3 of another."""
     return F.strip_list_marks(u.text) if u.kind == "list_item" and NUMBERED.match(u.text) else u.text
 
 
 def _prepare(u: Unit) -> None:
-    text = _step_text(u)
+    text = step_text(u)
     u.sh, u.masked = shingles(text), shingles(F.mask(text))
     _facts(u)
 
@@ -242,6 +242,13 @@ def _similar(u: Unit, index: dict[str, list[Unit]], live) -> tuple[Unit, str] | 
             cand = (1, sim, False, other, how)
             best = cand if best is None or cand[:3] > best[:3] else best
     return (best[3], best[4]) if best else None
+
+
+def says_all(u: Unit, other: Unit) -> bool:
+    """other says all that u says (the `contained` rule above, or the same words and facts)."""
+    _facts(u), _facts(other)
+    u.links, other.links = u.links or targets(u.text), other.links or targets(other.text)
+    return _contains(u, other) == "same"
 
 
 def _contains(u: Unit, other: Unit) -> str:

@@ -23,9 +23,11 @@ from pathlib import Path
 from consolidate.checks.claims import parse_page
 from consolidate.checks.links import page_anchors
 from consolidate.errors import UsageError
-from consolidate.fsio import check_inside, confined, dumps_json, is_inside, read_json, remove, write_bytes, write_text
+from consolidate.fsio import (check_inside, confined, dumps_json, is_inside, read_json, remove, remove_empty_folder,
+                             write_bytes, write_text)
 from consolidate.publish import hubs, links, meta as M, shape
 from consolidate.publish.sites import SITES, Site, is_page, nav_file, redirect_file, yaml_scalar
+from consolidate.records import page_link
 from consolidate.publish.sites import front_matter as site_front_matter
 from consolidate.publish.sites import route as site_route
 from consolidate.stages.ingest import front_matter, is_markdown, split_lines
@@ -121,20 +123,19 @@ def site_page(site: Site, path: str, text: str, meta: dict, archived: bool) -> t
 
 def _layout(view: RunView, chosen: dict[str, str]) -> tuple[dict[str, str], dict[str, dict], list[str]]:
     """Page name -> content path (its section; archive/ for a historical page), its metadata, notes."""
-    plans = {f"{p.slug}.md": p for p in view.plan.pages}
+    plans = {p.file: p for p in view.plan.pages}
     layout, metas, notes = {}, {}, []
     for name in chosen:
         p = plans[name]
         metas[name], disagree = M.carried(p.sources, view.docs)
         notes += [f"{name}: sources disagree on {d}" for d in disagree]
-        rel = posixpath.join(p.section, name) if p.section else name
-        layout[name] = f"{ARCHIVE}/{rel}" if M.is_historical(p, metas[name]) else rel
+        layout[name] = f"{ARCHIVE}/{name}" if M.is_historical(p, metas[name]) else name  # name: in its section
     return layout, metas, notes
 
 
 def _hubs(site: Site, view: RunView, chosen: dict[str, str], layout: dict[str, str], taken: set[str]) -> dict[str, str]:
     """Hub pages (content path -> text) where no page the site keeps already has that route."""
-    plans = {f"{p.slug}.md": p for p in view.plan.pages}
+    plans = {p.file: p for p in view.plan.pages}
     found: dict[str, str] = {}
     order = sorted(chosen, key=lambda n: (hubs.order(_audience(plans[n], layout[n])), list(view.pages).index(n)))
     if site_route(site, "index.md") not in taken:
@@ -158,7 +159,7 @@ def _audience(page, path: str) -> str:
 
 def _nav(site: Site, view: RunView, layout: dict[str, str], hub_paths: set[str], kept: dict[str, str]) -> str:
     """Published pages by audience in plan order, then the site's own pages it keeps (kept: path -> text), by path."""
-    plans = {f"{p.slug}.md": p for p in view.plan.pages}
+    plans = {p.file: p for p in view.plan.pages}
     entries = [(hubs.order(a), i, a, plans[n].title, layout[n]) for i, n in enumerate(sorted(layout, key=list(view.pages).index))
                if (a := _audience(plans[n], layout[n]))]
     for i, (path, text) in enumerate(sorted(kept.items()), start=len(entries)):
@@ -215,7 +216,7 @@ def plan_publish(out: Path, to: Path, site_name: str, force: bool = False) -> Pu
     assets = _assets(out / "pages", chosen)
     wanted: dict[str, tuple[str | bytes, str]] = {}  # path -> (content, detail)
     for name, text in chosen.items():
-        body = links.page_links(site, layout[name], text, layout, {a: a for a in assets}, anchors)
+        body = links.page_links(site, name, layout[name], text, layout, {a: a for a in assets}, anchors)
         page, why = site_page(site, layout[name], body, metas[name], layout[name].startswith(ARCHIVE + "/"))
         wanted[f"{content}/{layout[name]}"] = (page, f"page {name}")
         notes += why
@@ -263,7 +264,7 @@ def plan_publish(out: Path, to: Path, site_name: str, force: bool = False) -> Pu
         if n:
             res.actions.append(Action("rewrite-links", p, f"{n} link(s) to retired pages", new))
     res.warnings = [f"{name} links to {target}, which is not published (the link will be dead)"
-                    for name, text in chosen.items() for target in links.run_pages_linked(text, view.pages) if target not in chosen]
+                    for name, text in chosen.items() for target in links.run_pages_linked(name, text, view.pages) if target not in chosen]
     res.warnings += notes + outside
     return res
 
@@ -288,7 +289,7 @@ def _assets(pages: Path, chosen: dict[str, str]) -> dict[str, bytes]:
         return {}
     return {rel: f.read_bytes() for f in sorted(pages.rglob("*"))
             if f.is_file() and f.suffix != ".md" and (rel := f.relative_to(pages).as_posix())
-            and any(f"]({rel}" in text for text in chosen.values())}
+            and any(f"]({page_link(name, rel)}" in text for name, text in chosen.items())}
 
 
 def _markdown_files(root: Path):
@@ -327,8 +328,7 @@ def _carry_out(res: PublishResult, to: Path) -> None:
             remove(f)
             manifest.pop(a.path, None)
         elif a.kind == "remove-folder":
-            if f.is_dir() and not any(f.iterdir()):
-                f.rmdir()
+            remove_empty_folder(f)
         elif isinstance(a.text, bytes):
             write_bytes(f, a.text)
         elif a.text is not None:

@@ -1,8 +1,9 @@
 """Links in published pages and in the rest of the site, written the way the generator resolves them.
 
-A run's pages link to each other by their flat names in OUT/pages (`other.md#anchor`); published,
-each sits in its section, so those links (and links to copied images) are rewritten from the
-page's new place. Links elsewhere in the site to a retired input page are pointed at its main new
+A run's pages link to each other by relative paths between their files in OUT/pages, each in its
+section's folder (`../api/client.md#anchor`); published, each sits in its section (historical ones
+under `archive/`) and the generator resolves links its own way, so those links (and links to
+copied images) are rewritten from the page's new place. Links elsewhere in the site to a retired input page are pointed at its main new
 page, the anchor kept when that page has it. Code spans and fenced code are never touched.
 """
 
@@ -14,6 +15,7 @@ from consolidate.checks.claims import parse_page
 from consolidate.linkmap import EXTERNAL, path_candidates
 from consolidate.markdown.links import definitions, links_in_line
 from consolidate.publish.sites import Site, link
+from consolidate.records import page_target
 
 
 def rewrite_targets(text: str, fix) -> tuple[str, int]:
@@ -42,14 +44,15 @@ def local(target: str) -> tuple[str, str] | None:
     return path, anchor
 
 
-def page_links(site: Site, src: str, text: str, layout: dict[str, str], assets: dict[str, str],
+def page_links(site: Site, name: str, src: str, text: str, layout: dict[str, str], assets: dict[str, str],
                 anchors: dict[str, set[str]]) -> str:
-    """A published page's links to other run pages (flat names in OUT/pages) and assets, as the site resolves them."""
+    """A published page's links to other run pages and assets, as the site resolves them. name: the
+    page's file in OUT/pages (its links are relative to it); src: where it is published."""
     def fix(target: str) -> str | None:
         loc = local(target)
         if loc is None or loc[0].startswith("/"):
             return None
-        path = posixpath.normpath(loc[0])
+        path = page_target(name, loc[0])
         if path in layout:
             anchor = loc[1] if loc[1] in anchors.get(path, set()) or not loc[1] else ""
             return link(site, src, layout[path], anchor)
@@ -81,14 +84,14 @@ def inbound(site: Site, text: str, content_rel: str | None, retired: dict[str, s
     return rewrite_targets(text, fix)
 
 
-def run_pages_linked(text: str, pages: dict[str, str]) -> list[str]:
-    """The run's pages (flat names) this page links to."""
+def run_pages_linked(name: str, text: str, pages: dict[str, str]) -> list[str]:
+    """The run's pages (files in OUT/pages) the page `name` links to."""
     found: set[str] = set()
 
     def note(target: str) -> None:
         loc = local(target)
-        if loc is not None and posixpath.normpath(loc[0]) in pages:
-            found.add(posixpath.normpath(loc[0]))
+        if loc is not None and not loc[0].startswith("/") and page_target(name, loc[0]) in pages:
+            found.add(page_target(name, loc[0]))
 
     rewrite_targets(text, note)
     return sorted(found)

@@ -26,6 +26,6 @@ def check_pages(pages: dict[str, str], index: SourceIndex, urls: set[str], asset
         findings += check_citations(name, p, index)
         findings += check_links(name, p, anchors, files, urls, site_root)
         findings += check_resolutions(name, p, (conflicts or {}).get(name, []))
-        findings += check_navigation(name, p, parsed)
+        findings += check_navigation(name, p, parsed, style)
         claims[name] = len(p.claims)
     return findings, claims

@@ -28,10 +28,11 @@ from consolidate.checks.conflicts import find_conflicts, join_with_pairs
 from consolidate.claims.aliases import heading_to_preferred
 from consolidate.claims.settle import CONTEXT_DIFFERS
 from consolidate.records import (Chunk, Conflict, Document, DraftBlock, DraftPage, DraftSection, Finding,
-                                 PagePlan, Plan)
+                                 PagePlan, Plan, page_link, page_target)
 from consolidate.merge.notes import PageNotes, fact_values, facts_of, pair_note
 from consolidate.merge.residue import META, STATUS, section_reason, see_self, sentence_reason
 from consolidate.merge.outline import align_headings, merged_order, outline_levels
+from consolidate.merge.owners import LINKED_TO, Place, owners
 from consolidate.merge.procedures import merge_procedures
 from consolidate.merge.statements import merge_units
 from consolidate.units import INTRO, Unit, units_of_chunk
@@ -43,6 +44,7 @@ class _PageBuild:
     titles: dict[str, str]
     conflicts: tuple[Conflict, ...] = ()
     dropped: tuple[tuple[str, int, int, str], ...] = ()
+    anchors: dict[str, str] | None = None  # section key -> its anchor on the page
 
 
 class _Links:
@@ -111,7 +113,10 @@ class _Links:
             name = PurePosixPath(r.asset).name
             rel = f"assets/{hashlib.sha1(r.asset.encode()).hexdigest()[:8]}-{name}"
             assets[rel] = r.asset
-            return f"{bang}[{label}]({rel})"
+            return f"{bang}[{label}]({page_link(page_file, rel)})"
+        if r.kind == "outside" and not target.startswith("/"):  # re-based: from the page's folder, where it led from the source's
+            path, sep, rest = target.partition("#")
+            return f"{bang}[{label}]({page_link(page_file, page_target(u.doc, path))}{sep}{rest})"
         if r.kind in ("outside", "site"):  # kept as it is; the checker reports outside links on the page
             return f"{bang}[{label}]({target})"
         if r.kind == "dead":
@@ -133,7 +138,7 @@ class _Links:
             return label
         if dest == page_file:
             return f"{bang}[{label}](#{anchor})" if anchor else label
-        return f"{bang}[{label}]({dest}{'#' + anchor if anchor else ''})"
+        return f"{bang}[{label}]({page_link(page_file, dest)}{'#' + anchor if anchor else ''})"
 
 
 def _defused(u: Unit, page_file: str, findings: list[Finding]) -> str:
@@ -181,7 +186,7 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
             units = [u for u in units if u.doc not in stale]
         else:
             dropped = []
-        units, left_out = _without_residue(units, f"{p.slug}.md", findings)
+        units, left_out = _without_residue(units, p.file, findings)
         for u in units:  # a section named like the page itself is the page's opening, not a sub-heading
             if normalise(u.section) == normalise(p.title):
                 u.section, u.level = INTRO, 2
@@ -194,7 +199,7 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
                        for c in find_conflicts([], conflicts, stale, facts_of=fact_values))
         every.append((units + dropped, paired))
         for kept, other in conflicts:
-            findings.append(Finding(severity="warning", kind="conflict", page=f"{p.slug}.md", line=kept.start,
+            findings.append(Finding(severity="warning", kind="conflict", page=p.file, line=kept.start,
                                     message=f"sources disagree: {kept.doc}:{kept.start}-{kept.end} says {facts_of(kept)} but "
                                             f"{other.doc}:{other.start}-{other.end} says {facts_of(other)}"))
         order = list(sections)
@@ -204,9 +209,9 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
             key = normalise(sec) or INTRO.lower()
             key = renamed.get((doc, key), key)
             if h is not None:
-                heading_home.setdefault((doc, h.anchor), (f"{p.slug}.md", anchors.get(key, "")))
+                heading_home.setdefault((doc, h.anchor), (p.file, anchors.get(key, "")))
         builds.append(_PageBuild(p, sections, titles, paired,
-                                 tuple((u.doc, u.start, u.end, "stale") for u in dropped) + left_out))
+                                 tuple((u.doc, u.start, u.end, "stale") for u in dropped) + left_out, anchors))
     # settings, versions, limits, absences and same-but-different statements across the whole plan:
     # two pages that contradict each other are as much a problem as one page that does
     # one disagreement is one conflict: a page's pairs join the plan's conflicts they belong to
@@ -218,11 +223,15 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
         own = {c.id: c for c in (part_of.get(p.id, p).model_copy(update={"resolution": "noted"}) for p in b.conflicts)}
         here = {(u.doc, u.start) for u in members}
         mine = [c for c in found if c.id not in own and any((x.doc, x.start) in here for x in c.sides)]
-        b.conflicts = tuple(own.values()) + _attach_notes(mine, b.sections, findings, f"{b.plan.slug}.md")
+        b.conflicts = tuple(own.values()) + _attach_notes(mine, b.sections, findings, b.plan.file)
+    sides = {(s.doc, s.start) for b in builds for c in b.conflicts for s in c.sides}
+    sides |= {(s.doc, s.start) for c in found for s in c.sides}
+    linked = owners([Place(b.plan.file, b.plan.title, b.sections, b.titles, b.anchors) for b in builds], sides,
+                    lambda u: _after_intro(u, texts[u.doc]))
     links = _Links(LinkResolver(docs, site_root), doc_by, plan, heading_home)
     pages = []
     for b, (members, _) in zip(builds, every):
-        page_file = f"{b.plan.slug}.md"
+        page_file = b.plan.file
         if editor is not None:
             editor.page(page_file, members, b.sections)
         assets: dict[str, str] = {}
@@ -240,6 +249,16 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
                     prev = None
                     continue
                 pid = para_ids.setdefault(u.shown_in or u.para, len(para_ids) + 1)
+                to = linked.get(id(u))
+                if to is not None:  # said on its owner page: a pointer to it here (merge/owners.py)
+                    pointers += [(c.doc, c.start, c.end, LINKED_TO) for c in u.citations]
+                    see = _BULLET.match(u.text).group(0) if u.kind == "list_item" else ""
+                    see += f"See [{to.heading}]({page_link(page_file, to.page)}#{to.anchor})."
+                    if not (blocks and blocks[-1].text == see):
+                        blocks.append(DraftBlock(kind=u.kind, text=see, citations=(),  # a sentence stands alone
+                                                 para=pid if u.kind == "list_item" else -1000 - len(blocks)))
+                    prev = None
+                    continue
                 text = links.rewrite(u, page_file, findings, assets)
                 if _continues(prev, u) and blocks and blocks[-1].para == pid:
                     blocks[-1] = _extend(blocks[-1], u, text)
@@ -258,7 +277,7 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
             shown.append((b.titles[key], blocks))
         out_sections = [DraftSection(heading=title, blocks=tuple(blocks), level=level)
                         for (title, blocks), level in zip(shown, outline_levels(b.sections))]
-        pages.append(DraftPage(slug=b.plan.slug, title=b.plan.title, topic=b.plan.topic, sources=b.plan.sources,
+        pages.append(DraftPage(slug=b.plan.slug, section=b.plan.section, title=b.plan.title, topic=b.plan.topic, sources=b.plan.sources,
                                sections=tuple(out_sections), assets=tuple(sorted(assets.items())),
                                conflicts=b.conflicts, dropped=b.dropped + tuple(pointers),
                                **(editor.outcome(page_file) if editor is not None else {})))
@@ -274,6 +293,15 @@ def _joined_subject(u: Unit, conflicts: tuple[Conflict, ...]) -> str:
             named = normalise(c.subject)
             return "" if any(normalise(s.text).startswith(named) for s in c.sides) else c.subject
     return ""
+
+
+_BULLET = re.compile(r"^\s*[-*+]\s+")
+
+
+def _after_intro(u: Unit, lines: list[str]) -> bool:
+    """u's source block follows a line ending in `:` (blank lines between): it is introduced there."""
+    before = next((ln.strip() for ln in reversed(lines[:u.para[1] - 1]) if ln.strip()), "")
+    return before.rstrip("*_ ").endswith(":")
 
 
 def _without_residue(units: list[Unit], page_file: str, findings: list[Finding]) -> tuple[list[Unit], tuple]:

@@ -247,14 +247,14 @@ def edits_summary(drafts) -> dict:
     seen: dict[tuple, tuple[str, Edit]] = {}
     for d in drafts:  # a page split for size (stages/split.py) hands its edits to its parts: count each once
         for e in d.edits:
-            seen.setdefault((e.kind, e.members), (d.part_of[:-3] or d.slug, e))
+            seen.setdefault((e.kind, e.members), (d.part_of or d.file, e))
     edits = list(seen.values())
     written = sum(e.by != "extractive" for _, e in edits)
     return {"asked": len(edits), "written": written, "rejected": len(edits) - written,
             "unchanged": sum(e.unchanged for _, e in edits),  # written, but the model copied the extractive statement
             "accepted_share": round(written / len(edits), 3) if edits else None,
-            "rejected_groups": [{"page": f"{slug}.md", "members": [c.ref for c in e.members], "problem": e.problem}
-                                for slug, e in edits if e.by == "extractive"]}
+            "rejected_groups": [{"page": page, "members": [c.ref for c in e.members], "problem": e.problem}
+                                for page, e in edits if e.by == "extractive"]}
 
 
 @dataclass

@@ -176,7 +176,7 @@ def _to_draft(job: PageJob, replies: list[ModelPage], texts: dict[str, list[str]
                     para += 1  # an uncited block stands alone, so the checker sees it uncited
                 blocks.append(DraftBlock(kind=b.kind, text=text, citations=tuple(dict.fromkeys(cites)), para=para))
     p = job.plan
-    page = DraftPage(slug=p.slug, title=p.title, topic=p.topic, sources=p.sources, backend=backend,
+    page = DraftPage(slug=p.slug, section=p.section, title=p.title, topic=p.topic, sources=p.sources, backend=backend,
                      sections=tuple(DraftSection(heading=titles[k], blocks=tuple(v)) for k, v in sections.items()),
                      assets=tuple(sorted(assets.items())))
     return page, findings
@@ -239,11 +239,11 @@ def draft_pages_with_model(plan: Plan, chunks: list[Chunk], docs: list[Document]
     findings = [f for f in ex_findings if f.kind in ("conflict", CONTEXT_DIFFERS) or f.page[:-3] in extractive]
     for o in outcomes:
         findings += o.findings
-    return [o.page for o in outcomes], findings, {f"{o.page.slug}.md": o.usage for o in outcomes}
+    return [o.page for o in outcomes], findings, {o.page.file: o.usage for o in outcomes}
 
 
 def extractive_usage(plan: Plan, reason: str) -> dict[str, PageUsage]:
-    return {f"{p.slug}.md": PageUsage(backend="extractive", reason=reason) for p in plan.pages}
+    return {p.file: PageUsage(backend="extractive", reason=reason) for p in plan.pages}
 
 
 def usage_totals(usage: dict[str, PageUsage]) -> dict:
@@ -304,7 +304,7 @@ def strict_filter(drafts: list[DraftPage], render: Callable[[DraftPage], str],
             sec.model_copy(update={"blocks": tuple(b.model_copy(update={"para": 10_000 + flat.index(b)})
                                                    for b in sec.blocks)}) for sec in d.sections)})
         text = render(probe)
-        name = f"{d.slug}.md"
+        name = d.file
         bad_lines = {f.line: f for f in check({name: text}) if f.severity == "error" and f.line and f.kind not in LINK_KINDS}
         if not bad_lines:
             out.append(d)

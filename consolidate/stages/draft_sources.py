@@ -63,7 +63,7 @@ class PageJob:
 
     @property
     def file(self) -> str:
-        return f"{self.plan.slug}.md"
+        return self.plan.file
 
     def ids(self) -> set[str]:
         return {c.id for c in self.chunks}

@@ -49,7 +49,7 @@ def redirects_for(pages: list[PagePlan], by_id: dict[str, Chunk], docs: list[Doc
     for p in pages:
         for cid in p.chunk_ids:
             c = by_id[cid]
-            share[c.doc][f"{p.slug}.md"] += c.tokens
+            share[c.doc][p.file] += c.tokens
     return {d.path: [pg for pg, _ in sorted(share[d.path].items(), key=lambda kv: (-kv[1], kv[0]))] for d in docs}
 
 

@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from consolidate.errors import UsageError
 from consolidate.markdown.links import INLINE, mask_code_spans
-from consolidate.records import Conflict, DraftBlock, DraftPage, DraftSection, Finding, PagePlan, Plan
+from consolidate.records import Conflict, DraftBlock, DraftPage, DraftSection, Finding, PagePlan, Plan, page_link, page_target
 from consolidate.stages.draft import section_anchors
 from consolidate.stages.plan import check_entry, slugify
 from consolidate.units import INTRO
@@ -43,7 +43,7 @@ class Split:
     parts: tuple[PagePlan, ...]
 
     def as_json(self) -> dict:
-        return {"page": self.page, "words": self.words, "parts": [f"{p.slug}.md" for p in self.parts]}
+        return {"page": self.page, "words": self.words, "parts": [p.file for p in self.parts]}
 
 
 def words(section: DraftSection) -> int:
@@ -164,7 +164,7 @@ def split_page(page: DraftPage, bound: int, taken: set[str]
     """[page] when it is within the bound (or cannot be split), else [parent, part, ...]; findings name
     each single source section over the bound; the last value maps each anchor of the page to the
     (file, anchor) its section moved to. taken: lower-cased slugs in use (parts' slugs are added)."""
-    name = f"{page.slug}.md"
+    name = page.file
     sizes = [words(s) for s in page.sections]
     if not bound or sum(sizes) <= bound or not page.sections:
         return [page], None, _oversized(name, list(page.sections), [None] * len(page.sections), bound), {}
@@ -199,12 +199,12 @@ def split_page(page: DraftPage, bound: int, taken: set[str]
         DraftBlock(kind="list_item", text=f"- [{p.title}]({p.slug}.md)", citations=(), para=-1) for p in parts))
     kept = secs[:intro]
     parent = page.model_copy(update={
-        "sections": tuple(kept) + (nav,), "parts": tuple(f"{p.slug}.md" for p in parts),
+        "sections": tuple(kept) + (nav,), "parts": tuple(p.file for p in parts),
         "sources": _cited_docs(kept, page.sources),
         "assets": tuple((rel, src) for rel, src in page.assets if any(rel in blk.text for s in kept for blk in s.blocks))})
     family = [parent] + parts
     family = [p.model_copy(update={"conflicts": tuple(mine)}) for p, mine in zip(family, _conflicts_of(page.conflicts, family))]
-    info = Split(name, sum(sizes), tuple(PagePlan(slug=p.slug, title=p.title, topic=p.topic,
+    info = Split(name, sum(sizes), tuple(PagePlan(slug=p.slug, section=p.section, title=p.title, topic=p.topic,
                                                   chunk_ids=_cited_chunks(p.sections), sources=p.sources)
                                          for p in family[1:]))
     members = [list(range(intro))] + [list(range(a, b)) for a, b in ranges]
@@ -226,7 +226,7 @@ def _anchor_moves(page: DraftPage, family: list[DraftPage], members: list[list[i
     where: dict[int, tuple[str, str]] = {}
     for p, idx in zip(family, members):
         for j, a in zip(idx, section_anchors(p.title, [s.heading for s in p.sections])):
-            where.setdefault(origin[j], (f"{p.slug}.md", a))
+            where.setdefault(origin[j], (p.file, a))
     return {a: where[i] for i, a in enumerate(old) if i in where}
 
 
@@ -244,14 +244,14 @@ def _rewrite_text(text: str, here: str, moves: dict[str, dict[str, tuple[str, st
         if not t:
             continue
         dest, anchor = t.group(1), t.group(2)
-        page = dest or family_of.get(here, here)
+        page = page_target(here, dest) if dest else family_of.get(here, here)
         if not dest and here not in family_of:
             continue
         hit = moves.get(page, {}).get(anchor)
         if hit is None:
             continue
         file, new = hit
-        out += [text[last:s], f"#{new}" if file == here else f"{file}#{new}"]
+        out += [text[last:s], f"#{new}" if file == here else f"{page_link(here, file)}#{new}"]
         last = e
     if not out:
         return text
@@ -275,12 +275,12 @@ def split_pages(drafts: list[DraftPage], bound: int, reserved: set[str]) -> tupl
         if info is not None:
             splits.append(info)
             moves[info.page] = moved
-            family_of |= {f"{p.slug}.md": info.page for p in family}
+            family_of |= {p.file: info.page for p in family}
     if not moves:
         return out, splits, findings
 
     def fix(p: DraftPage) -> DraftPage:
-        here = f"{p.slug}.md"
+        here = p.file
         secs = tuple(s.model_copy(update={"blocks": tuple(
             b if b.kind == "code" else b.model_copy(update={"text": _rewrite_text(b.text, here, moves, family_of)})
             for b in s.blocks)}) for s in p.sections)
@@ -294,10 +294,10 @@ def part_details(details: dict[str, dict], splits: list[Split]) -> None:
     for s in splits:
         parent = details.get(s.page, {})
         for p in s.parts:
-            details.get(f"{p.slug}.md", {}).update({k: parent[k] for k in ("backend", "reason", "model") if k in parent}
+            details.get(p.file, {}).update({k: parent[k] for k in ("backend", "reason", "model") if k in parent}
                                                     | {"part_of": s.page})
         if s.page in details:
-            details[s.page]["parts"] = [f"{p.slug}.md" for p in s.parts]
+            details[s.page]["parts"] = [p.file for p in s.parts]
 
 
 def lists_parts(text: str) -> bool:
@@ -327,7 +327,7 @@ def expand_plan(plan: Plan, splits: list[Split]) -> Plan:
     pages = []
     for p in plan.pages:
         pages.append(p)
-        pages += parts.get(f"{p.slug}.md", [])
+        pages += parts.get(p.file, [])
     return plan.model_copy(update={"pages": tuple(pages)})
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from consolidate.fsio import remove, write_bytes, write_json, write_text
+from consolidate.fsio import remove, remove_empty_folder, write_bytes, write_json, write_text
 from consolidate.review import REVIEW_DIR, SOURCES_DIR
 from consolidate.stages.plan import plan_to_json
 from consolidate.records import Plan
@@ -29,6 +29,9 @@ def write_pages(out_pages: Path, pages: dict[str, str], assets: dict[str, str], 
     for old in previous:
         if old not in written and (out_pages / old).is_file():
             remove(out_pages / old)
+            folder = (out_pages / old).parent
+            while folder != out_pages and remove_empty_folder(folder):  # a section no page is in now
+                folder = folder.parent
     return written
 
 

@@ -187,11 +187,12 @@ def create_app(out: Path, token: str | None = None, allowed_hosts: list[str] | N
     routes = [
         Route("/", index),
         Route("/favicon.ico", lambda request: Response(status_code=204)),
-        Route("/page/{name}", show),
-        Route("/page/{name}/diff", show_diff),
-        Route("/page/{name}/source", show_source),
-        Route("/page/{name}/decision", decide, methods=["POST"]),
-        Route("/page/{name}/edit", edit, methods=["POST"]),
+        # a page's name is its file under OUT/pages, in its section's folder (`docs/api/client.md`)
+        Route("/page/{name:path}/diff", show_diff),
+        Route("/page/{name:path}/source", show_source),
+        Route("/page/{name:path}/decision", decide, methods=["POST"]),
+        Route("/page/{name:path}/edit", edit, methods=["POST"]),
+        Route("/page/{name:path}", show),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     hosts = allowed_hosts or [LOOPBACK, "localhost"]

@@ -77,7 +77,7 @@ def kept_pages(out: Path, plan: Plan, docs: list[Document]) -> dict[str, str]:
     by_path = {d.path: d for d in docs}
     kept = {}
     for p in plan.pages:
-        name = f"{p.slug}.md"
+        name = p.file
         d = current(decisions.get(name), p, by_path)
         if d is not None and d.status in ("accepted", "edited") and d.text is not None:
             kept[name] = d.text
@@ -86,12 +86,12 @@ def kept_pages(out: Path, plan: Plan, docs: list[Document]) -> dict[str, str]:
 
 def without(plan: Plan, kept: dict[str, str]) -> Plan:
     """The plan minus the pages kept from review (redirects unchanged)."""
-    return plan.model_copy(update={"pages": tuple(p for p in plan.pages if f"{p.slug}.md" not in kept)})
+    return plan.model_copy(update={"pages": tuple(p for p in plan.pages if p.file not in kept)})
 
 
 def in_plan_order(plan: Plan, drafted: dict[str, str], kept: dict[str, str]) -> dict[str, str]:
     both = drafted | kept
-    return {f"{p.slug}.md": both[f"{p.slug}.md"] for p in plan.pages if f"{p.slug}.md" in both}
+    return {p.file: both[p.file] for p in plan.pages if p.file in both}
 
 
 def kept_assets(out_pages: Path, previous: list[str], kept: dict[str, str]) -> dict[str, str]:
@@ -104,7 +104,7 @@ def kept_details(plan: Plan, kept: dict[str, str], findings: list[Finding], clai
     """report.json page_details entries for the pages kept from review."""
     out = {}
     for p in plan.pages:
-        name = f"{p.slug}.md"
+        name = p.file
         if name in kept:
             mine = [f for f in findings if f.page == name]
             out[name] = {"title": p.title, "topic": p.topic, "backend": "review (kept)", "sources": list(p.sources),

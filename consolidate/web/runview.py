@@ -16,7 +16,7 @@ from consolidate.stages.split import expand_plan, load_splits
 from consolidate.state import OutputDir, load_texts
 from consolidate.web import decisions as D
 
-DROPPED, MERGED = "dropped", "merged"
+DROPPED, MERGED, LINKED = "dropped", "merged", "linked-to"
 
 
 def _optional_json(path: Path) -> dict | None:
@@ -57,19 +57,19 @@ class RunView:
         plan = expand_plan(plan, splits)
         pages = {}
         for p in plan.pages:
-            f = od.pages / f"{p.slug}.md"
-            pages[f.name] = f.read_text(encoding="utf-8") if f.is_file() else ""
+            f = od.pages / p.file
+            pages[p.file] = f.read_text(encoding="utf-8") if f.is_file() else ""
         report = _optional_json(out / "report.json") or {}
         return cls(out, {d.path: d for d in docs}, chunks, texts, changed, plan, pages, report,
                    _optional_json(out / "ledger.json"), D.load_decisions(out),
-                   {s.page: [f"{p.slug}.md" for p in s.parts] for s in splits})
+                   {s.page: [p.file for p in s.parts] for s in splits})
 
     def reload_decisions(self) -> None:
         self.decisions = D.load_decisions(self.out)
 
     # --- pages ---------------------------------------------------------------------------
     def page_plan(self, name: str) -> PagePlan | None:
-        return next((p for p in self.plan.pages if f"{p.slug}.md" == name), None)
+        return next((p for p in self.plan.pages if p.file == name), None)
 
     def decision(self, name: str) -> D.Decision | None:
         p = self.page_plan(name)
@@ -104,15 +104,16 @@ class RunView:
         return float(cov) if isinstance(cov, (int, float)) else None
 
     def ledger_entries(self, name: str) -> dict[str, list[dict]] | None:
-        """Dropped passages of this page's sources and passages merged into it as duplicates."""
+        """Dropped passages of this page's sources, passages merged into it as duplicates, and
+        passages said on their owner page, which this page links to (merge/owners.py)."""
         if self.ledger is None:
             return None
         p = self.page_plan(name)
         sources = set(p.sources) if p else set()
-        out: dict[str, list[dict]] = {DROPPED: [], MERGED: []}
+        out: dict[str, list[dict]] = {DROPPED: [], MERGED: [], LINKED: []}
         for e in self.ledger.get("entries", []):
-            if e.get("status") == MERGED and e.get("page") == name:
-                out[MERGED].append(e)
+            if e.get("status") in (MERGED, LINKED) and e.get("page") == name:
+                out[e["status"]].append(e)
             elif e.get("status") == DROPPED and (e.get("page") == name or (e.get("page") is None and e.get("doc") in sources)):
                 out[DROPPED].append(e)
         return out

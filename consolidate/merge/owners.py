@@ -1,0 +1,141 @@
+"""One owner page per concept: a statement the plan shows on several pages is said once.
+
+After each page is merged (statements.py), a sentence or list item is compared with what the
+other pages show: a statement another page says all of (the same words, or the `contained` rule
+of statements.py: its content words, every hard fact and link, the same negations, in the same
+context) is kept only on its owner, the page and section that is *about* it, and on the others
+replaced by `See [heading](owner.md#anchor).`, a pointer the checker reads as navigation
+(checks/navigation.py) and the ledger as `linked-to`.
+
+The owner is chosen by what the statement says: its content word stems ("requires" matches
+"Requirements"; an identifier counts by its parts) in each place's section heading (counted
+twice) and page title. A statement leaves its page only for the one place that scores higher than
+its own and every other; when none does (no heading says what it is about, or two say it
+equally), it stays where the plan put it. A statement linked away owns nothing.
+Never moved: a side of any conflict, a statement another page says with other values (the same
+words once facts are masked, as conflicts are found), a statement with a note, a numbered step, an intro ending
+in `:`, an item of a list such an intro introduces, an item other items hang under, a nested item
+(it means nothing apart from its parent),
+a statement whose places differ in context (dev, production, example...: claims/context.py), and
+a statement of fewer than MIN_WORDS content words (too little to be a concept).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from consolidate.checks.facts import fact_keys, mask
+from consolidate.checks.support import content_words
+from consolidate.claims.context import unit_context
+from consolidate.dedupe import normalise
+from consolidate.merge.statements import CONTAIN, MIN_WORDS, NUMBERED, says_all, step_text
+from consolidate.units import Unit
+
+_SUFFIXES = ("ements", "ments", "ement", "ment", "ations", "ation", "ings", "ing", "ies", "es", "ed", "s", "e")
+_PART = re.compile(r"[a-z0-9]+")
+_UNSAFE_LABEL = re.compile(r"[\[\]]")
+LINKED_TO = "linked-to"  # the ledger status of a statement said on its owner page
+
+
+@dataclass(frozen=True)
+class Place:
+    """One page as the owner pass sees it: its file, title, sections (key -> shown units), section
+    titles and anchors (key -> heading, key -> anchor)."""
+    file: str
+    title: str
+    sections: dict
+    titles: dict
+    anchors: dict
+
+
+@dataclass(frozen=True)
+class LinkTo:
+    page: str  # the owner page's file
+    anchor: str
+    heading: str  # the heading at that anchor: the pointer's label
+
+
+def stems(text: str) -> frozenset[str]:
+    """Content word stems; an identifier counts by its parts (TIDEWATER_WORKER_CONCURRENCY: worker, ...)."""
+    out = set()
+    for w in content_words(text):
+        for part in _PART.findall(w.lower()):
+            if len(part) > 2:
+                out.add(_stem(part))
+    return frozenset(out)
+
+
+def _stem(w: str) -> str:
+    for s in _SUFFIXES:
+        if w.endswith(s) and len(w) - len(s) >= 4:
+            return w[:-len(s)]
+    return w
+
+
+def _movable(u: Unit, sides: set[tuple[str, int]], parents: set[str], introduced) -> bool:
+    return (u.kind in ("sentence", "list_item") and not u.conflicts and not u.notes and not u.parent
+            and not (u.kind == "list_item" and introduced(u))
+            and not any((c.doc, c.start) in sides for c in u.citations) and not NUMBERED.match(u.text)
+            and not u.text.rstrip().endswith(":") and normalise(u.text) not in parents
+            and len(content_words(u.text)) >= MIN_WORDS)
+
+
+def _masked(u: Unit) -> str:
+    return normalise(mask(step_text(u)))
+
+
+def owners(places: list[Place], sides: set[tuple[str, int]], introduced=lambda u: False) -> dict[int, LinkTo]:
+    """id(shown unit) -> where it links to, for each statement shown on a page that does not own it.
+    sides: (doc, first line) of every conflict side in the plan; introduced(u): a list item's list
+    follows an intro ending in `:` in its source (the item means what it says under that intro)."""
+    shown: list[tuple[Place, str, Unit]] = []
+    values: dict[str, set] = {}  # the same words with their facts masked -> the facts said with them
+    for p in places:
+        parents = {u.parent for units in p.sections.values() for u in units if u.parent}
+        for key, units in p.sections.items():
+            for u in units:
+                for x in [u] + u.conflicts:
+                    values.setdefault(_masked(x), set()).add(fact_keys(x.text)[1])
+                if _movable(u, sides, parents, introduced):
+                    shown.append((p, key, u))
+    shown = [s for s in shown if len(values[_masked(s[2])]) == 1]  # said elsewhere with other values: it stays
+    words = [content_words(u.text) for _, _, u in shown]
+    by_word: dict[str, list[int]] = defaultdict(list)
+    for i, cw in enumerate(words):
+        for w in cw:
+            by_word[w].append(i)
+    score = [_about(p, key, stems(u.text)) for p, key, u in shown]
+    pick: dict[int, int] = {}  # i -> the statement j on its owner page that says all i says
+    for i, (p, key, u) in enumerate(shown):
+        need = math.ceil(CONTAIN * len(words[i]) - 1e-9)  # a holder has one of its len - need + 1 rarest words
+        rare = sorted(words[i], key=lambda w: (len(by_word[w]), w))[:len(words[i]) - need + 1]
+        said = stems(u.text)
+        ctx = unit_context(u)
+        best: list[tuple[int, int]] = [(score[i], i)]
+        for j in sorted({j for w in rare for j in by_word[w]}):
+            q, qkey, v = shown[j]
+            if q.file != p.file and unit_context(v) == ctx and says_all(u, v):
+                best.append((_about(q, qkey, said), j))
+        top = max(best)[0]
+        places_at_top = {(shown[j][0].file, shown[j][1]) for sc, j in best if sc == top}
+        if top > score[i] and len(places_at_top) == 1:
+            pick[i] = min(j for sc, j in best if sc == top)
+    while True:  # a statement linked away cannot own another
+        gone = {j for j in pick.values() if j in pick}
+        if not gone:
+            break
+        pick = {i: j for i, j in pick.items() if j not in gone}
+    out: dict[int, LinkTo] = {}
+    for i, j in pick.items():
+        owner, key, _ = shown[j]
+        if not _UNSAFE_LABEL.search(owner.titles[key]):  # a heading with brackets cannot be a link's label
+            out[id(shown[i][2])] = LinkTo(owner.file, owner.anchors[key], owner.titles[key])
+    return out
+
+
+def _about(p: Place, key: str, said: frozenset[str]) -> int:
+    """How much a place is about a statement: its stems in the section heading (twice) and page title."""
+    return 2 * len(said & stems(p.titles[key])) + len(said & stems(p.title))
