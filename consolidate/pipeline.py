@@ -44,7 +44,7 @@ from consolidate.stages.ingest import ingest
 from consolidate.stages.plan import load_plan, plan_pages, plan_to_json
 from consolidate.stages.split import expand_plan, lists_parts, part_details, split_pages, splits_json
 from consolidate.stages.write import write_outputs, write_pages, write_review
-from consolidate.web import decisions as review_decisions
+from consolidate import decisions as review_decisions
 
 STAGES = ["ingest", "chunk", "embed", "cluster", "plan", "draft", "check", "write"]
 Progress = Callable[[str, int, int], None]  # (stage, done, total)

@@ -219,7 +219,7 @@ def test_navigation_labels_must_be_the_parts_titles():
 
 def test_an_input_is_retired_only_when_its_page_and_all_the_parts_are_published(tmp_path):
     from consolidate.publish import _retired, _selected
-    from consolidate.web import decisions as D
+    from consolidate import decisions as D
 
     out = tmp_path / "out"
     run([tree(tmp_path)], out, settings(600))
