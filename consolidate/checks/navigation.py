@@ -28,16 +28,21 @@ def navigation(claims: list, front: dict) -> tuple[list, list]:
     return keep, nav
 
 
-def check_navigation(name: str, parsed, pages: dict) -> list[Finding]:
-    """A navigation item whose label is not the linked part's title is an uncited claim."""
+def page_title(parsed) -> str | None:
+    """A page's title: its front matter's, else its `# ` heading (a front matter too long to read: ingest.front_matter)."""
+    title = parsed.front.get("title")
+    return str(title) if title is not None else next((h[2] for h in parsed.headings if h[1] == 1), None)
+
+
+def check_navigation(name: str, parsed, titles: dict[str, str | None]) -> list[Finding]:
+    """A navigation item whose label is not the linked part's title is an uncited claim.
+    titles: every page's title (page_title), by file name."""
     out = []
     for c in parsed.nav:
         label, target = NAV_ITEM.fullmatch(c.text.strip()).groups()
-        other = pages.get(target)
-        if other is None:
+        if target not in titles:
             continue  # the link checker reports a part that does not exist
-        title = other.front.get("title")  # else its `# ` heading (a front matter too long to read: ingest.front_matter)
-        title = str(title) if title is not None else next((h[2] for h in other.headings if h[1] == 1), None)
+        title = titles[target]
         if title != label:
             out.append(Finding(severity="error", kind="uncited", page=name, line=c.line,
                                message=f"{name}:{c.line}: the link to part {target} is labelled {label!r}, not that "

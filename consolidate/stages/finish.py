@@ -30,6 +30,7 @@ from consolidate.render import render_page
 from consolidate.review import review_files
 from consolidate.runner import Context, Stage, register
 from consolidate.stages.check import check_pages
+from consolidate.stages.page_memo import PageMemo
 from consolidate.stages.draft_model import draft_for_run, planned_backend, strict_filter, usage_totals
 from consolidate.stages.split import Split, expand_plan, lists_parts, part_details, split_pages, splits_json
 from consolidate.stages.write import write_outputs, write_pages
@@ -48,6 +49,7 @@ class Drafted:
     pages: dict[str, str]  # file -> markdown, in plan order
     assets: dict[str, str]  # pages/ path -> source file
     generated: str
+    reused: dict[str, list[str]]  # the pages whose merge / rendering was reused from an earlier run
 
 
 @dataclass
@@ -58,6 +60,7 @@ class Checked:
     claims: dict[str, int]
     ledger: dict
     dropped: list[dict]  # --strict
+    reused: dict[str, list[str]]  # the pages whose check was reused from an earlier run
 
 
 @dataclass
@@ -133,9 +136,10 @@ def _draft(ctx: Context) -> Drafted:
         findings.append(Finding(severity="warning", kind="draft-residue", page="", line=1,
                                 message=f"{doc}: written as instructions to a model, not documentation; "
                                         "left out of merged pages (its lines are dropped as draft-residue)"))
+    memo = PageMemo(ctx.od.cache / "pages")
     drafts, dfs, usage = draft_for_run(review_decisions.without(plan, whole), chunks, docs, texts, llm,
                                        ctx.od.cache / "llm", ctx.od.state / "model_drafts", stale, settings.draft.drop_stale,
-                                       _site_root(ctx))
+                                       _site_root(ctx), memo)
     drafts, splits, sf = split_pages(drafts, settings.draft.max_page_words, {p.slug for p in plan.pages})
     findings += dfs + sf
     verdicts, vf = verdicts_for_run([c for d in drafts for c in d.conflicts], llm, ctx.od.cache / "llm")
@@ -150,7 +154,8 @@ def _draft(ctx: Context) -> Drafted:
     pages = review_decisions.in_plan_order(order, {f"{d.slug}.md": render(d) for d in drafts}, kept)
     assets = {rel: src for d in drafts for rel, src in d.assets}
     assets |= review_decisions.kept_assets(ctx.od.pages, ctx.od.load_stage("written", "pages") or [], kept)
-    return Drafted(drafts, findings, usage, splits, verdicts, order, kept, pages, assets, generated)
+    return Drafted(drafts, findings, usage, splits, verdicts, order, kept, pages, assets, generated,
+                   {"merged": sorted(memo.reused.get("merge", [])), "rendered": sorted(memo.reused.get("page", []))})
 
 
 def _save_draft(od: OutputDir, fp: str, v: Drafted) -> None:
@@ -159,7 +164,7 @@ def _save_draft(od: OutputDir, fp: str, v: Drafted) -> None:
         "usage": {n: asdict(u) for n, u in v.usage.items()},
         "splits": [{"page": s.page, "words": s.words, "parts": [p.model_dump(mode="json") for p in s.parts]} for s in v.splits],
         "verdicts": v.verdicts, "order": v.order.model_dump(mode="json"), "kept": v.kept, "pages": v.pages,
-        "assets": v.assets, "generated": v.generated})
+        "assets": v.assets, "generated": v.generated, "reused": v.reused})
 
 
 def _load_draft(od: OutputDir, fp: str) -> Drafted | None:
@@ -169,7 +174,7 @@ def _load_draft(od: OutputDir, fp: str) -> Drafted | None:
     return Drafted([DraftPage.model_validate(d) for d in s["drafts"]], _load(s["findings"]),
                    {n: PageUsage(**u) for n, u in s["usage"].items()},
                    [Split(x["page"], x["words"], tuple(PagePlan.model_validate(p) for p in x["parts"])) for x in s["splits"]],
-                   s["verdicts"], Plan.model_validate(s["order"]), s["kept"], s["pages"], s["assets"], s["generated"])
+                   s["verdicts"], Plan.model_validate(s["order"]), s["kept"], s["pages"], s["assets"], s["generated"], s["reused"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -182,10 +187,12 @@ def _check(ctx: Context) -> Checked:
     index = SourceIndex(chunks, texts)
     urls = input_urls(docs, texts)
     drafts, pages, findings, dropped = d.drafts, d.pages, [], []
+    memo = PageMemo(ctx.od.cache / "pages")
+    digests = {x.path: x.sha256 for x in docs}
 
-    def check(p: dict[str, str]):
+    def check(p: dict[str, str], memo: PageMemo | None = None):
         return check_pages(p, index, urls, set(d.assets), conflicts={f"{x.slug}.md": list(x.conflicts) for x in drafts},
-                           site_root=_site_root(ctx))
+                           site_root=_site_root(ctx), memo=memo, doc_digests=digests)
 
     if ctx.settings.llm.strict:  # drop model sentences the checker does not support, then check what is left
         render = renderer(d.generated)
@@ -193,17 +200,18 @@ def _check(ctx: Context) -> Checked:
         pages = review_decisions.in_plan_order(d.order, {f"{x.slug}.md": render(x) for x in drafts}, d.kept)
         findings += [Finding(severity="warning", kind="unsupported-removed", page=x["page"],
                              message=f"--strict dropped {x['text'][:80]!r}: {x['message']}") for x in dropped]
-    cf, claims = check(pages)
+    cf, claims = check(pages, memo)
     findings += cf
     ledger, lf = make_ledger(planned.plan, chunks, docs, texts, drafts, pages, planned.residue,
                              {s.page: [f"{p.slug}.md" for p in s.parts] for s in d.splits})
     findings += lf
-    return Checked(drafts, pages, findings, claims, ledger, dropped)
+    return Checked(drafts, pages, findings, claims, ledger, dropped, {"checked": sorted(memo.reused.get("checked", []))})
 
 
 def _save_check(od: OutputDir, fp: str, v: Checked) -> None:
     od.save_stage("check", fp, {"drafts": [d.model_dump(mode="json") for d in v.drafts], "pages": v.pages,
-                                "findings": _dump(v.findings), "claims": v.claims, "ledger": v.ledger, "dropped": v.dropped})
+                                "findings": _dump(v.findings), "claims": v.claims, "ledger": v.ledger, "dropped": v.dropped,
+                                "reused": v.reused})
 
 
 def _load_check(od: OutputDir, fp: str) -> Checked | None:
@@ -211,7 +219,7 @@ def _load_check(od: OutputDir, fp: str) -> Checked | None:
     if s is None:
         return None
     return Checked([DraftPage.model_validate(d) for d in s["drafts"]], s["pages"], _load(s["findings"]), s["claims"],
-                   s["ledger"], s["dropped"])
+                   s["ledger"], s["dropped"], s["reused"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -298,6 +306,9 @@ def final_report(ctx: Context) -> dict:
     """report.json: the write stage's report with this run's reused stages and timings; written last."""
     report = dict(ctx["write"].report)
     report["reused_stages"] = list(ctx.reused)
+    every = sorted(report.get("page_details", {}))
+    report["reused_pages"] = {kind: every if stage in ctx.reused else ctx[stage].reused.get(kind, [])
+                              for stage, kind in (("draft", "merged"), ("draft", "rendered"), ("check", "checked"))}
     report["timings"] = dict(ctx.timings)
     write_json(ctx.od.root / "report.json", report)
     return report
