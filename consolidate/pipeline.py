@@ -27,14 +27,14 @@ from consolidate.checks.stale import find_stale
 from consolidate.checks.tree import check_tree
 from consolidate.claims.aliases import find_aliases
 from consolidate.embedders import embed_cached, make_embedder
-from consolidate.errors import UsageError
+from consolidate.errors import StateError, UsageError
 from consolidate.fsio import confined, read_json, write_json
 from consolidate.linkmap import site_root_dir
 from consolidate.markdown.slugs import STYLES
 from consolidate.merge.residue import residue_documents
 from consolidate.records import Chunk, Conflict, Document, Finding, Plan, Topic
 from consolidate.review import review_files
-from consolidate.runner import Context, Progress, Stage, register, run_stages
+from consolidate.runner import CODE, Context, Progress, Stage, register, run_stages
 from consolidate.settings import Settings
 from consolidate.stages import finish as finish_stages
 from consolidate.stages.check import check_pages
@@ -78,6 +78,8 @@ class Ingested:
 class Chunked:
     chunks: list[Chunk]
     findings: list[Finding]
+    shas: dict[str, str] = field(default_factory=dict)  # each document's sha256 when it was chunked
+    made_by: list = field(default_factory=list)  # [code, chunk settings]: what a rerun may reuse them with
 
 
 @dataclass
@@ -139,12 +141,32 @@ def _load_ingest(od: OutputDir, fp: str) -> Ingested | None:
 
 def _chunk(ctx: Context) -> Chunked:
     s = ctx.settings.chunk
-    chunks, findings = chunk_documents(ctx["ingest"].docs, ctx["read"].texts, max_tokens=s.max_tokens, encoding=s.encoding)
-    return Chunked(chunks, findings)
+    docs = ctx["ingest"].docs
+    chunks, findings = chunk_documents(docs, ctx["read"].texts, max_tokens=s.max_tokens, encoding=s.encoding,
+                                       known=_chunked_before(ctx.od, s.model_dump()))
+    return Chunked(chunks, findings, {d.path: d.sha256 for d in docs}, [CODE, s.model_dump()])
+
+
+def _chunked_before(od: OutputDir, settings: dict) -> dict[tuple[str, str], tuple[list[Chunk], list[Finding]]]:
+    """The previous run's chunks and findings by (document, sha256), when that run used these settings and this code."""
+    try:
+        data = od.read_stage("chunks")
+    except (StateError, OSError, ValueError, KeyError, TypeError):
+        return {}
+    if not isinstance(data, dict) or data.get("made_by") != [CODE, settings]:
+        return {}
+    known: dict[tuple[str, str], tuple[list[Chunk], list[Finding]]] = {(p, sha): ([], []) for p, sha in data["shas"].items()}
+    for c in data["chunks"]:
+        known[(c["doc"], data["shas"][c["doc"]])][0].append(Chunk.model_validate(c))
+    for f in data["findings"]:
+        if (f["page"], data["shas"].get(f["page"])) in known:
+            known[(f["page"], data["shas"][f["page"]])][1].append(Finding.model_validate(f))
+    return known
 
 
 def _save_chunks(od: OutputDir, fp: str, v: Chunked) -> None:
-    od.save_stage("chunks", fp, {"chunks": [c.model_dump(mode="json") for c in v.chunks], "findings": _dump(v.findings)})
+    od.save_stage("chunks", fp, {"chunks": [c.model_dump(mode="json") for c in v.chunks], "findings": _dump(v.findings),
+                                 "shas": v.shas, "made_by": v.made_by})
 
 
 def _load_chunks(od: OutputDir, fp: str) -> Chunked | None:
