@@ -115,9 +115,11 @@ class Context:
                     self.reused.remove(name)
             else:
                 value = stage.load(self.od, self.fingerprints[name])
-                if value is None:
-                    raise UsageError(f"{self.od.state}: the saved {name} result went missing during the run; run again")
-                self.values[name] = value
+                if value is None:  # marked as saved but unreadable (damaged, removed): made again
+                    self.reused.remove(name)
+                    _compute(stage, self)
+                else:
+                    self.values[name] = value
         return self.values[name]
 
     def loaded(self, name: str) -> bool:
@@ -159,15 +161,20 @@ def run_stages(names: list[str], ctx: Context) -> Context:
             ctx.reused.append(stage.name)
             ctx.timings.setdefault(stage.name, 0.0)
             continue
-        for i in stage.inputs:  # computed inputs are timed as themselves, before this stage's clock starts
-            if i in ctx._pending and ctx._pending[i].save is None:
-                ctx[i]
-        with ctx.timer(stage.name):
-            for i in stage.inputs:
-                ctx[i]
-            value = ctx.values[stage.name] = stage.run(ctx)
-            ctx.od.unmark_stage(stage.name)
-            stage.save(ctx.od, fp, value)
-            ctx.od.mark_stage(stage.name, fp)
-        ctx.progress(stage.name, stage.count(value), stage.count(value))
+        _compute(stage, ctx)
     return ctx
+
+
+def _compute(stage: Stage, ctx: Context) -> None:
+    """Run a saved stage, save its result and mark it with its fingerprint."""
+    for i in stage.inputs:  # computed inputs are timed as themselves, before this stage's clock starts
+        if i in ctx._pending and ctx._pending[i].save is None:
+            ctx[i]
+    with ctx.timer(stage.name):
+        for i in stage.inputs:
+            ctx[i]
+        value = ctx.values[stage.name] = stage.run(ctx)
+        ctx.od.unmark_stage(stage.name)
+        stage.save(ctx.od, ctx.fingerprints[stage.name], value)
+        ctx.od.mark_stage(stage.name, ctx.fingerprints[stage.name])
+    ctx.progress(stage.name, stage.count(value), stage.count(value))
