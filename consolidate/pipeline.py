@@ -132,7 +132,8 @@ def _save_ingest(od: OutputDir, fp: str, v: Ingested) -> None:
     od.save_stage("ingest_findings", fp, _dump(v.findings))  # `draft` reports them too
 
 
-def _load_ingest(od: OutputDir, fp: str) -> Ingested | None:
+def _load_ingest(ctx: Context, fp: str) -> Ingested | None:
+    od = ctx.od
     saved = od.load_stage("ingest_findings", fp)
     if saved is None:
         return None
@@ -169,7 +170,8 @@ def _save_chunks(od: OutputDir, fp: str, v: Chunked) -> None:
                                  "shas": v.shas, "made_by": v.made_by})
 
 
-def _load_chunks(od: OutputDir, fp: str) -> Chunked | None:
+def _load_chunks(ctx: Context, fp: str) -> Chunked | None:
+    od = ctx.od
     saved = od.load_stage("chunks", fp)
     return None if saved is None else Chunked([Chunk.model_validate(c) for c in saved["chunks"]], _findings(saved["findings"]))
 
@@ -200,7 +202,8 @@ def _save_topics(od: OutputDir, fp: str, topics: list[Topic]) -> None:
     od.save_stage("topics", fp, [t.model_dump(mode="json") for t in topics])
 
 
-def _load_topics(od: OutputDir, fp: str) -> list[Topic] | None:
+def _load_topics(ctx: Context, fp: str) -> list[Topic] | None:
+    od = ctx.od
     saved = od.load_stage("topics", fp)
     return None if saved is None else [Topic.model_validate(t) for t in saved]
 
@@ -230,7 +233,8 @@ def _save_plan(od: OutputDir, fp: str, v: Planned) -> None:
                                "findings": _dump(v.findings)})
 
 
-def _load_plan(od: OutputDir, fp: str) -> Planned | None:
+def _load_plan(ctx: Context, fp: str) -> Planned | None:
+    od = ctx.od
     saved = od.load_stage("plan", fp)
     return None if saved is None else Planned(Plan.model_validate(saved["plan"]), saved["stale"],
                                               frozenset(saved["residue"]), _findings(saved["findings"]))

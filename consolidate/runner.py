@@ -51,14 +51,15 @@ def _none(ctx: "Context") -> None:
 
 @dataclass(frozen=True)
 class Stage:
-    """One registered stage. save(od, fp, value) and load(od, fp) -> value | None keep its result under .state/."""
+    """One registered stage. save(od, fp, value) and load(ctx, fp) -> value | None keep its result under .state/
+    (load may ask the context for the results of the stage's inputs)."""
 
     name: str
     run: Callable[["Context"], Any]
     inputs: tuple[str, ...] = ()
     config: Callable[["Context"], Any] = _none  # the settings (and options) that change its result
     save: Callable[[OutputDir, str, Any], None] | None = None  # None: nothing saved (computed when asked for)
-    load: Callable[[OutputDir, str], Any] | None = None  # None when no result was saved with that fingerprint
+    load: Callable[["Context", str], Any] | None = None  # None when no result was saved with that fingerprint
     key: Callable[[Any], Any] | None = None  # stages without inputs: their fingerprint from their result
     intact: Callable[[OutputDir, str], bool] | None = None  # a saved result that also needs its files as written
     count: Callable[[Any], int] = lambda value: 1
@@ -114,7 +115,7 @@ class Context:
                 if name in self.reused:
                     self.reused.remove(name)
             else:
-                value = stage.load(self.od, self.fingerprints[name])
+                value = stage.load(self, self.fingerprints[name])
                 if value is None:  # marked as saved but unreadable (damaged, removed): made again
                     self.reused.remove(name)
                     _compute(stage, self)

@@ -64,7 +64,10 @@ class OutputDir:
         return data.get("data") if data.get("fingerprint") == fp else None
 
     def save_stage(self, name: str, fp: str, data: Any) -> None:
-        write_json(self.state / f"{name}.json", {"fingerprint": fp, "data": data})
+        """Compact JSON: json's C encoder writes it (an indented dump goes through its Python encoder,
+        many times slower on a large run's chunks, documents and pages)."""
+        text = json.dumps({"fingerprint": fp, "data": data}, ensure_ascii=False, separators=(",", ":"))
+        write_text(self.state / f"{name}.json", text + "\n")
 
     # Each registered stage marks its saved result with a small `<stage>.done` file holding the
     # fingerprint, written after the result itself: the runner checks it without reading the result,

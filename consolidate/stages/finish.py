@@ -10,6 +10,7 @@ stages it reused (`final_report`).
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from consolidate.checks.ledger import make_ledger
 from consolidate.checks.links import input_urls
 from consolidate.claims.verdicts import verdicts_for_run
 from consolidate.embedders import make_embedder
-from consolidate.fsio import read_json, write_json
+from consolidate.fsio import dumps_json, read_json, write_json, write_text
 from consolidate.linkmap import site_root_dir
 from consolidate.llm.usage import PageUsage
 from consolidate.records import DraftPage, Finding, PagePlan, Plan
@@ -167,7 +168,8 @@ def _save_draft(od: OutputDir, fp: str, v: Drafted) -> None:
         "assets": v.assets, "generated": v.generated, "reused": v.reused})
 
 
-def _load_draft(od: OutputDir, fp: str) -> Drafted | None:
+def _load_draft(ctx: Context, fp: str) -> Drafted | None:
+    od = ctx.od
     s = od.load_stage("draft", fp)
     if s is None:
         return None
@@ -209,17 +211,33 @@ def _check(ctx: Context) -> Checked:
 
 
 def _save_check(od: OutputDir, fp: str, v: Checked) -> None:
-    od.save_stage("check", fp, {"drafts": [d.model_dump(mode="json") for d in v.drafts], "pages": v.pages,
-                                "findings": _dump(v.findings), "claims": v.claims, "ledger": v.ledger, "dropped": v.dropped,
-                                "reused": v.reused})
+    """The ledger is saved once, as OUT/ledger.json (its sha256 is kept here, so a ledger changed since
+    is made again). Drafts and pages are saved only when --strict changed them (else they are the
+    draft stage's)."""
+    strict = bool(v.dropped)
+    text = dumps_json(v.ledger)
+    write_text(od.root / "ledger.json", text)
+    od.save_stage("check", fp, {"drafts": [d.model_dump(mode="json") for d in v.drafts] if strict else None,
+                                "pages": v.pages if strict else None, "findings": _dump(v.findings), "claims": v.claims,
+                                "ledger_sha256": hashlib.sha256(text.encode()).hexdigest(),
+                                "dropped": v.dropped, "reused": v.reused})
 
 
-def _load_check(od: OutputDir, fp: str) -> Checked | None:
+def _load_check(ctx: Context, fp: str) -> Checked | None:
+    od = ctx.od
     s = od.load_stage("check", fp)
     if s is None:
         return None
-    return Checked([DraftPage.model_validate(d) for d in s["drafts"]], s["pages"], _load(s["findings"]), s["claims"],
-                   s["ledger"], s["dropped"], s["reused"])
+    try:
+        raw = (od.root / "ledger.json").read_bytes()
+    except OSError:
+        return None
+    if hashlib.sha256(raw).hexdigest() != s["ledger_sha256"]:
+        return None  # the ledger was changed or removed since: the check is made again
+    draft = ctx["draft"] if s["drafts"] is None else None
+    drafts = [DraftPage.model_validate(d) for d in s["drafts"]] if s["drafts"] is not None else draft.drafts
+    return Checked(drafts, s["pages"] if s["pages"] is not None else draft.pages, _load(s["findings"]), s["claims"],
+                   json.loads(raw), s["dropped"], s["reused"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -257,8 +275,7 @@ def _write(ctx: Context) -> Written:
     prev = od.load_stage("written", "pages") or []
     written = write_pages(od.pages, c.pages, d.assets, prev)
     od.save_stage("written", "pages", written)
-    write_json(od.state / "findings.json", _dump(findings))
-    write_json(out / "ledger.json", c.ledger)
+    write_json(od.state / "findings.json", _dump(findings))  # ledger.json: written by check (_save_check)
     review = review_files(list(c.pages.items()), texts, _dump(findings))
     write_outputs(out, planned.plan, review, splits_json(d.splits))
     run = _Run(ctx["ingest"].docs, ctx["chunk"].chunks, ctx["cluster"], planned.plan, findings, planned.stale, [], {})
@@ -288,7 +305,8 @@ def _save_write(od: OutputDir, fp: str, v: Written) -> None:
     od.save_stage("write", fp, {"files": v.files})
 
 
-def _load_write(od: OutputDir, fp: str) -> Written | None:
+def _load_write(ctx: Context, fp: str) -> Written | None:
+    od = ctx.od
     s = od.load_stage("write", fp)
     if s is None or not (od.root / "report.json").is_file():
         return None
