@@ -1,4 +1,4 @@
-"""The pipeline: the registered stages of a run, and reading a finished run back.
+"""The pipeline: the registered stages of a run (consolidate/readback.py reads a finished run back).
 
 read -> ingest -> chunk -> embed -> cluster -> plan -> draft -> check -> write. Each stage is a thin
 wrapper around a pure core function in consolidate/stages (or checks/); consolidate/runner.py runs
@@ -18,32 +18,22 @@ from typing import Any
 
 import numpy as np
 
-from consolidate import __version__
-from consolidate import decisions as review_decisions
-from consolidate.checks.citations import SourceIndex
-from consolidate.checks.inbound import list_inbound
-from consolidate.checks.links import input_urls
 from consolidate.checks.stale import find_stale
-from consolidate.checks.tree import check_tree
 from consolidate.claims.aliases import find_aliases
 from consolidate.embedders import embed_cached, make_embedder
 from consolidate.errors import StateError, UsageError
 from consolidate.fsio import confined, read_json, write_json
 from consolidate.linkmap import site_root_dir
-from consolidate.markdown.slugs import STYLES
 from consolidate.merge.residue import residue_documents
-from consolidate.records import Chunk, Conflict, Document, Finding, Plan, Topic
-from consolidate.review import review_files
+from consolidate.records import Chunk, Document, Finding, Plan, Topic
 from consolidate.runner import CODE, Context, Progress, Stage, register, run_stages
 from consolidate.settings import Settings
 from consolidate.stages import finish as finish_stages
-from consolidate.stages.check import check_pages
 from consolidate.stages.chunk import chunk_documents
 from consolidate.stages.cluster import cluster_chunks, cut_settings
 from consolidate.stages.draft_model import estimate, load_drafting, planned_backend
-from consolidate.stages.ingest import Read, ingest, parse_files, read_roots
+from consolidate.stages.ingest import Read, parse_files, read_roots
 from consolidate.stages.plan import load_plan, plan_pages, plan_to_json
-from consolidate.stages.write import write_review
 from consolidate.state import OutputDir, fingerprint, load_texts
 
 PIPELINE = ["read", "ingest", "chunk", "embed", "cluster", "plan", "draft", "check", "write"]
@@ -420,83 +410,6 @@ def resume_from_state(out: Path, plan_file: Path | None = None) -> tuple[RunResu
     return RunResult(out, ctx), texts
 
 
-@dataclass
-class Output:
-    """A finished run as the checker reads it."""
-    docs: list[Document]
-    chunks: list[Chunk]
-    texts: dict[str, list[str]]
-    pages: dict[str, str]  # page file -> markdown
-    assets: set[str]  # copied files under pages/
-    changed: list[str]  # sources that changed since the run
-
-
-def load_output(out: Path) -> Output:
-    od = OutputDir(out)
-    od.require()
-    docs = od.documents()
-    texts, changed = load_texts(docs)
-    pages = {p.name: p.read_text(encoding="utf-8") for p in sorted(od.pages.glob("*.md"))}
-    assets = {p.relative_to(od.pages).as_posix() for p in od.pages.rglob("*") if p.is_file() and p.suffix != ".md"}
-    return Output(docs, od.chunks(), texts, pages, assets, changed)
-
-
 def site_root(settings: Settings) -> Path | None:
     """links.site_root (--site-root) as a folder, or None when unset."""
     return site_root_dir(settings.links.site_root)
-
-
-def check_only(out: Path, style: str = "github", settings: Settings | None = None) -> tuple[list[Finding], dict[str, int]]:
-    od = OutputDir(out)
-    if out.is_dir() and not (out / ".consolidate").exists():
-        raise UsageError(f"{out}: not a consolidate output folder; to check pages people wrote, pass --sources DIR (the folder they came from)")
-    run = load_output(out)
-    docs, chunks, texts, pages, assets, changed = run.docs, run.chunks, run.texts, run.pages, run.assets, run.changed
-    findings = [Finding(severity="error", kind="source-changed", page="", message=f"{m}; rerun `consolidate run`") for m in changed]
-    report = read_json(out / "report.json") if (out / "report.json").exists() else {}
-    conflicts: dict[str, list[Conflict]] = {}
-    for c in report.get("conflicts", []):
-        conflicts.setdefault(c.get("page", ""), []).append(Conflict.model_validate({k: v for k, v in c.items() if k not in ("page", "topic", "silently_resolved")}))
-    f, claims = check_pages(pages, SourceIndex(chunks, texts), input_urls(docs, texts), assets, style=style, conflicts=conflicts,
-                            site_root=site_root(settings or Settings()))
-    return findings + f, claims
-
-
-def check_standalone(pages_dir: Path, sources: list[Path], settings: Settings, style: str = "github") -> tuple[list[Finding], dict[str, int]]:
-    """`consolidate check PAGES --sources DIR...`: any markdown tree against the sources it came from."""
-    if not sources:
-        raise UsageError(f"{pages_dir}: not a consolidate output folder; pass --sources DIR to check it against its sources")
-    if style not in STYLES:
-        raise UsageError(f"--site {style}: unknown; choose one of {', '.join(STYLES)}")
-    mb = settings.ingest.max_file_bytes
-    follow = settings.ingest.follow_links_into
-    docs, texts, findings = ingest(sources, max_bytes=mb, follow_into=follow)
-    page_docs, page_texts, pf = ingest([pages_dir], max_bytes=mb, follow_into=follow)
-    chunks, _ = chunk_documents(docs, texts, max_tokens=settings.chunk.max_tokens, encoding=settings.chunk.encoding)
-    pages = {d.path: "\n".join(page_texts[d.path]) for d in page_docs}
-    f, claims = check_tree(pages, page_docs, docs, SourceIndex(chunks, texts), input_urls(docs, texts), style,
-                           site_root(settings))
-    return findings + pf + f, claims
-
-
-def inbound_links(out: Path, tree: Path, settings: Settings) -> list[Finding]:
-    """Links in a docs tree outside the merge set that point at retired input pages, with their rewrite."""
-    od = OutputDir(out)
-    od.require()
-    docs = od.documents()
-    plan = read_plan_file(out / "plan.json", od.chunks(), docs)[0]
-    others, _, fs = ingest([tree], max_bytes=settings.ingest.max_file_bytes, exclude=[out],
-                           follow_into=settings.ingest.follow_links_into)
-    return fs + list_inbound(others, docs, plan.redirects)
-
-
-def review_only(out: Path) -> Path:
-    od = OutputDir(out)
-    od.require()
-    docs = od.documents()
-    texts, _ = load_texts(docs)
-    pages = [(p.name, p.read_text(encoding="utf-8")) for p in sorted(od.pages.glob("*.md"))]
-    findings = read_json(od.state / "findings.json") if (od.state / "findings.json").exists() else []
-    with confined(out):
-        write_review(out, review_files(pages, texts, findings))
-    return out / "review.html"

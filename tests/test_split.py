@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from consolidate.checks.claims import parse_page
-from consolidate.pipeline import check_only, run
+from consolidate.pipeline import run
+from consolidate.readback import check_only
 from consolidate.records import Citation, DraftBlock, DraftPage, DraftSection
 from consolidate.settings import Settings
 from consolidate.stages.split import split_page, split_pages

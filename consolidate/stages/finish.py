@@ -338,19 +338,6 @@ def not_used(skipped: list[dict], assets: dict[str, str]) -> list[dict]:
     return [{"path": e["path"], "reason": e["reason"]} for e in skipped if str(Path(e["file"]).resolve()) not in used]
 
 
-def estimate_run(res: RunResult, texts: dict[str, list[str]], settings: Settings) -> dict:
-    """--dry-run: what drafting would cost, from a prepared result; no model is called or loaded."""
-    backend, reason = planned_backend(settings.llm)
-    if backend is None:
-        return {"backend": "extractive", "model": "", "pages": len(res.plan.pages), "model_calls": 0, "cache_hits": 0,
-                "tokens_in": 0, "tokens_out": 0, "cost": 0.0, "reason": reason}
-    d = load_drafting(backend, settings.llm, reason, OutputDir(res.out).cache / "llm", None)
-    try:
-        return estimate(res.plan, res.chunks, res.docs, texts, d) | {"reason": reason}
-    finally:
-        d.cache.close()
-
-
 def build_report(run: "_Run", drafts: list[DraftPage], claims: dict[str, int], generated: str,
                  ledger: dict | None = None) -> dict:
     findings = sorted(run.findings, key=lambda f: (f.severity != "error", f.page, f.line or 0, f.kind, f.message))
