@@ -10,7 +10,6 @@ stages it reused (`final_report`).
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -59,9 +58,10 @@ class Checked:
     pages: dict[str, str]
     findings: list[Finding]
     claims: dict[str, int]
-    ledger: dict
+    ledger: dict  # its coverage only (_coverage); the whole ledger is OUT/ledger.json
     dropped: list[dict]  # --strict
     reused: dict[str, list[str]]  # the pages whose check was reused from an earlier run
+    ledger_sha256: str = ""
 
 
 @dataclass
@@ -207,19 +207,30 @@ def _check(ctx: Context) -> Checked:
     ledger, lf = make_ledger(planned.plan, chunks, docs, texts, drafts, pages, planned.residue,
                              {s.page: [f"{p.slug}.md" for p in s.parts] for s in d.splits})
     findings += lf
-    return Checked(drafts, pages, findings, claims, ledger, dropped, {"checked": sorted(memo.reused.get("checked", []))})
+    # the ledger is this stage's output file; the run keeps only the coverage report.json reads
+    # (on the large tree ledger.json is 192 MB, many times that as Python objects)
+    text = dumps_json(ledger)
+    write_text(ctx.od.root / "ledger.json", text)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    del text
+    return Checked(drafts, pages, findings, claims, _coverage(ledger), dropped,
+                   {"checked": sorted(memo.reused.get("checked", []))}, digest)
+
+
+def _coverage(ledger: dict) -> dict:
+    """What report.json reads of the ledger: the run's coverage and each page's."""
+    return {"coverage": ledger.get("coverage", {}),
+            "pages": {n: {"coverage": p.get("coverage")} for n, p in ledger.get("pages", {}).items()}}
 
 
 def _save_check(od: OutputDir, fp: str, v: Checked) -> None:
-    """The ledger is saved once, as OUT/ledger.json (its sha256 is kept here, so a ledger changed since
+    """The ledger was saved once, as OUT/ledger.json (its sha256 is kept here, so a ledger changed since
     is made again). Drafts and pages are saved only when --strict changed them (else they are the
     draft stage's)."""
     strict = bool(v.dropped)
-    text = dumps_json(v.ledger)
-    write_text(od.root / "ledger.json", text)
     od.save_stage("check", fp, {"drafts": [d.model_dump(mode="json") for d in v.drafts] if strict else None,
                                 "pages": v.pages if strict else None, "findings": _dump(v.findings), "claims": v.claims,
-                                "ledger_sha256": hashlib.sha256(text.encode()).hexdigest(),
+                                "ledger_sha256": v.ledger_sha256, "coverage": v.ledger,
                                 "dropped": v.dropped, "reused": v.reused})
 
 
@@ -237,7 +248,7 @@ def _load_check(ctx: Context, fp: str) -> Checked | None:
     draft = ctx["draft"] if s["drafts"] is None else None
     drafts = [DraftPage.model_validate(d) for d in s["drafts"]] if s["drafts"] is not None else draft.drafts
     return Checked(drafts, s["pages"] if s["pages"] is not None else draft.pages, _load(s["findings"]), s["claims"],
-                   json.loads(raw), s["dropped"], s["reused"])
+                   s["coverage"], s["dropped"], s["reused"], s["ledger_sha256"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -275,7 +286,7 @@ def _write(ctx: Context) -> Written:
     prev = od.load_stage("written", "pages") or []
     written = write_pages(od.pages, c.pages, d.assets, prev)
     od.save_stage("written", "pages", written)
-    write_json(od.state / "findings.json", _dump(findings))  # ledger.json: written by check (_save_check)
+    write_json(od.state / "findings.json", _dump(findings))  # ledger.json: written by the check stage
     review = review_files(list(c.pages.items()), texts, _dump(findings))
     write_outputs(out, planned.plan, review, splits_json(d.splits))
     run = _Run(ctx["ingest"].docs, ctx["chunk"].chunks, ctx["cluster"], planned.plan, findings, planned.stale, [], {})
