@@ -16,11 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from consolidate.checks.stale import find_stale
 from consolidate.claims.aliases import find_aliases
-from consolidate.embedders import embed_cached, make_embedder
 from consolidate.errors import StateError, UsageError
 from consolidate.fsio import confined, read_json, write_json
 from consolidate.linkmap import site_root_dir
@@ -30,7 +27,6 @@ from consolidate.runner import CODE, Context, Progress, Stage, register, run_sta
 from consolidate.settings import Settings
 from consolidate.stages import finish as finish_stages
 from consolidate.stages.chunk import chunk_documents
-from consolidate.stages.cluster import cluster_chunks, cut_settings
 from consolidate.stages.draft_model import estimate, load_drafting, planned_backend
 from consolidate.stages.ingest import Read, parse_files, read_roots
 from consolidate.stages.plan import load_plan, plan_pages, plan_to_json
@@ -74,7 +70,7 @@ class Chunked:
 
 @dataclass
 class Embedded:
-    vectors: np.ndarray
+    vectors: Any  # a numpy array, one row per chunk
     hits: int
     model_id: str
 
@@ -167,6 +163,8 @@ def _load_chunks(ctx: Context, fp: str) -> Chunked | None:
 
 
 def _embed(ctx: Context) -> Embedded:
+    from consolidate.embedders import embed_cached, make_embedder  # numpy: imported by the stages that run
+
     embedder = make_embedder(ctx.settings.embed.kind)
     chunks = ctx["chunk"].chunks
     done = [0]
@@ -181,6 +179,8 @@ def _embed(ctx: Context) -> Embedded:
 
 
 def _cluster(ctx: Context) -> list[Topic]:
+    from consolidate.stages.cluster import cluster_chunks, cut_settings  # scipy: only when clustering runs
+
     c, kind = ctx.settings.cluster, ctx.settings.embed.kind
     threshold, centre_docs = cut_settings(kind, c.threshold, c.centre_docs)
     return cluster_chunks(ctx["chunk"].chunks, ctx["embed"].vectors, threshold=threshold, doc_weight=c.doc_weight,

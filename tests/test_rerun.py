@@ -11,6 +11,7 @@ from conftest import CORPUS, write
 from consolidate import pipeline, runner
 from consolidate.errors import UsageError
 from consolidate.settings import Settings
+from consolidate.stages import cluster as cluster_module
 from consolidate.stages import draft as draft_module
 from consolidate.stages import ingest as ingest_module
 
@@ -54,8 +55,9 @@ def test_an_unchanged_rerun_computes_nothing_again(docs, tmp_path, monkeypatch):
     out = tmp_path / "out"
     pipeline.run([docs], out, Settings())
     first = outputs(out)
-    for name in ("chunk_documents", "cluster_chunks", "plan_pages", "parse_files"):  # every core after read
+    for name in ("chunk_documents", "plan_pages", "parse_files"):  # every core after read
         monkeypatch.setattr(pipeline, name, _refuse)
+    monkeypatch.setattr(cluster_module, "cluster_chunks", _refuse)
     monkeypatch.setattr(ingest_module, "parse_read", _refuse)
     monkeypatch.setattr(draft_module, "_merge_page", _refuse)
     monkeypatch.setattr(pipeline.finish_stages, "draft_for_run", _refuse)

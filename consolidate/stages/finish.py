@@ -21,7 +21,6 @@ from consolidate.checks.citations import SourceIndex
 from consolidate.checks.ledger import make_ledger
 from consolidate.checks.links import input_urls
 from consolidate.claims.verdicts import verdicts_for_run
-from consolidate.embedders import make_embedder
 from consolidate.fsio import dumps_json, read_json, write_json, write_text
 from consolidate.linkmap import site_root_dir
 from consolidate.llm.usage import PageUsage
@@ -290,6 +289,8 @@ def _write(ctx: Context) -> Written:
     review = review_files(list(c.pages.items()), texts, _dump(findings))
     write_outputs(out, planned.plan, review, splits_json(d.splits))
     run = _Run(ctx["ingest"].docs, ctx["chunk"].chunks, ctx["cluster"], planned.plan, findings, planned.stale, [], {})
+    from consolidate.embedders import make_embedder
+
     embedder = "" if "findings" in ctx.options else make_embedder(ctx.settings.embed.kind).model_id
     report = build_report(run, c.drafts, c.claims, d.generated, c.ledger) | {
         "embedder": embedder, "skipped": not_used(ctx["ingest"].skipped, d.assets), "verdicts": d.verdicts}
