@@ -323,7 +323,9 @@ def _start(roots: list[Path], out: Path, settings: Settings) -> None:
     for r in roots:
         if r.resolve() == out.resolve():
             raise UsageError(f"{out}: the output folder cannot be an input root; choose another --out")
-    OutputDir(out).claim()
+    od = OutputDir(out)
+    od.claim()
+    od.remove_stale_temps()  # a run killed while writing left them
 
 
 def prepare(roots: list[Path], out: Path, settings: Settings, progress: Progress = _noop,
@@ -340,6 +342,7 @@ def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _no
     """draft -> check -> write, from a prepared or resumed result. Writes only inside res.out."""
     with confined(res.out):
         ctx = res.ctx
+        ctx.od.remove_stale_temps()  # a run killed while writing left them
         ctx.settings = settings or ctx.settings
         ctx.progress = progress
         run_stages(FINISH, ctx)

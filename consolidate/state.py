@@ -100,8 +100,10 @@ class OutputDir:
         return read_json(path)["data"]
 
     def remove_stale_temps(self) -> list[Path]:
-        """Temporary files a killed run left in the folders a run writes (never the cache's)."""
-        folders = [self.root, self.state, self.state / "model_drafts", self.pages, self.pages / "assets"]
+        """Temporary files a killed run left in the folders a run writes (never diskcache's)."""
+        memo = self.cache / "pages"  # stages/page_memo.py
+        folders = [self.root, self.state, self.state / "model_drafts", self.pages, self.pages / "assets"] + (
+            sorted(p for p in memo.iterdir() if p.is_dir()) if memo.is_dir() else [])
         return [p for f in folders for p in remove_stale_temps(f)]
 
     # Input paths are stored relative to the output folder (a root) and to their root (a file), so

@@ -281,7 +281,6 @@ def _write(ctx: Context) -> Written:
     c: Checked = ctx["check"]
     planned, texts = ctx["plan"], ctx["read"].texts
     findings = before_draft(ctx) + d.findings + c.findings
-    od.remove_stale_temps()  # a run killed while writing left them
     prev = od.load_stage("written", "pages") or []
     written = write_pages(od.pages, c.pages, d.assets, prev)
     od.save_stage("written", "pages", written)
