@@ -334,6 +334,8 @@ def prepare(roots: list[Path], out: Path, settings: Settings, progress: Progress
     with confined(out):
         _start(roots, out, settings)
         ctx = run_stages(PREPARE, _context(out, settings, progress, roots=roots, plan_file=plan_file))
+        if "plan" in ctx.reused:  # `consolidate plan` writes the plan for editing, as a plan stage that runs does
+            write_json(out / "plan.json", plan_to_json(ctx["plan"].plan))
         return RunResult(out, ctx), ctx["read"].texts
 
 
