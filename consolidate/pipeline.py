@@ -23,7 +23,7 @@ from consolidate.fsio import confined, read_json, write_json
 from consolidate.linkmap import site_root_dir
 from consolidate.merge.residue import residue_documents
 from consolidate.records import Chunk, Document, Finding, Plan, Topic
-from consolidate.runner import CODE, Context, Progress, Stage, register, run_stages
+from consolidate.runner import CODE, REGISTRY, Context, Progress, Stage, register, run_stages
 from consolidate.settings import Settings
 from consolidate.stages import finish as finish_stages
 from consolidate.stages.chunk import chunk_documents
@@ -259,7 +259,7 @@ class RunResult:
     report: dict = field(default_factory=dict)
 
     def _get(self, name: str, default=None):
-        return self.ctx[name] if self.ctx is not None and (name in self.ctx.values or name in self.ctx._pending) else default
+        return self.ctx[name] if self.ctx is not None and self.ctx.has(name) else default
 
     @property
     def docs(self) -> list[Document]:
@@ -297,7 +297,7 @@ class RunResult:
 
     @property
     def findings(self) -> list[Finding]:
-        if self.ctx is not None and ("write" in self.ctx.values or "write" in self.ctx._pending):
+        if self.ctx is not None and self.ctx.has("write"):
             return self.ctx["write"].findings
         return finish_stages.before_draft(self.ctx)
 
@@ -307,15 +307,9 @@ class RunResult:
 
 
 def _context(out: Path, settings: Settings, progress: Progress, **options) -> Context:
-    if not _registered():
+    if "plan" not in REGISTRY:  # registered once, by the first run of the process
         register_stages()
     return Context(OutputDir(out), settings, progress, options=options)
-
-
-def _registered() -> bool:
-    from consolidate.runner import REGISTRY
-
-    return "plan" in REGISTRY
 
 
 def _start(roots: list[Path], out: Path, settings: Settings) -> None:

@@ -123,8 +123,9 @@ class Context:
                     self.values[name] = value
         return self.values[name]
 
-    def loaded(self, name: str) -> bool:
-        return name in self.values
+    def has(self, name: str) -> bool:
+        """The run has (or can load, or compute) this stage's result."""
+        return name in self.values or name in self._pending
 
     def timer(self, name: str) -> "_Timer":
         return _Timer(self.timings, name)
