@@ -12,7 +12,7 @@ from pathlib import Path
 
 from consolidate.errors import UsageError
 from consolidate.records import Finding
-from consolidate.web import decisions as D
+from consolidate import decisions as D
 from consolidate.web.runview import RunView
 
 

@@ -1,4 +1,4 @@
-"""The command line: thin wrappers over consolidate.pipeline. With cli_links.py (the link check,
+"""The command line: thin wrappers over consolidate.pipeline and consolidate.readback. With cli_links.py (the link check,
 which a plain `check TREE --links-only` reaches without typer), the only place that prints or exits.
 
 Each command imports the pipeline itself, so `check --links-only` does not pay for numpy and scipy.
@@ -216,15 +216,15 @@ def check(target: Annotated[Path, typer.Argument(help="A run's output folder, or
         _check_site(site)
         if links_only:
             raise typer.Exit(links_only_check(target, site, fail_on, as_json, site_root))
-        from consolidate import pipeline
+        from consolidate import readback
 
         settings = load_settings(config, _links_overrides(site_root))
         if sources:
-            findings, claims = pipeline.check_standalone(target, sources, settings, site)
+            findings, claims = readback.check_standalone(target, sources, settings, site)
         else:
-            findings, claims = pipeline.check_only(target, site, settings)
+            findings, claims = readback.check_only(target, site, settings)
         if inbound is not None:
-            findings += pipeline.inbound_links(target, inbound, settings)
+            findings += readback.inbound_links(target, inbound, settings)
     except ConsolidateError as exc:
         _fail(exc)
     errors = sum(f.severity == "error" for f in findings)
@@ -252,11 +252,11 @@ def review(out_dir: Annotated[Path, typer.Argument(help="A run's output folder."
            port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (default: a free one).", min=0, max=65535)] = 0,
            no_open: Annotated[bool, typer.Option("--no-open", help="Do not open a browser.")] = False) -> None:
     """Review a run in the browser (accept, reject, edit); --static rebuilds OUT/review.html instead."""
-    from consolidate import pipeline
+    from consolidate import readback
 
     try:
         if static:
-            out.print(f"wrote {pipeline.review_only(out_dir)}", highlight=False)
+            out.print(f"wrote {readback.review_only(out_dir)}", highlight=False)
             return
         from consolidate.fsio import confined
         from consolidate.web.app import serve

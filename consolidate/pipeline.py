@@ -1,54 +1,40 @@
-"""The stage runner: ingest -> chunk -> embed -> cluster -> plan -> draft -> check -> write.
+"""The pipeline: the registered stages of a run (consolidate/readback.py reads a finished run back).
 
-Each stage is a pure core function in consolidate/stages; this module does the I/O around them.
-Stage results are saved under OUT/.state with a fingerprint of their inputs and settings; a
-rerun reuses every stage whose fingerprint is unchanged (a killed run resumes), and embeddings
-are cached by model id and text hash.
+read -> ingest -> chunk -> embed -> cluster -> plan -> draft -> check -> write. Each stage is a thin
+wrapper around a pure core function in consolidate/stages (or checks/); consolidate/runner.py runs
+them: fingerprints, saved results under OUT/.state, reuse, resume, timing and progress. Ingest
+reuses every file whose text is unchanged, draft and check reuse every page whose inputs are
+unchanged (docs/design.md, "Reruns"), and embeddings are cached by model id and text hash.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
-from consolidate import __version__
-from consolidate.checks.citations import SourceIndex
-from consolidate.checks.inbound import list_inbound
-from consolidate.checks.ledger import make_ledger
-from consolidate.checks.links import input_urls
 from consolidate.checks.stale import find_stale
 from consolidate.claims.aliases import find_aliases
-from consolidate.claims.verdicts import verdicts_for_run
-from consolidate.merge.residue import residue_documents
-from consolidate.checks.tree import check_tree
-from consolidate.linkmap import site_root_dir
-from consolidate.markdown.slugs import STYLES
-from consolidate.embedders import embed_cached, make_embedder
-from consolidate.errors import UsageError
+from consolidate.errors import StateError, UsageError
 from consolidate.fsio import confined, read_json, write_json
-from consolidate.records import Chunk, Conflict, Document, DraftPage, Finding, Plan, Topic
-from consolidate.render import render_page
-from consolidate.review import review_files
+from consolidate.linkmap import site_root_dir
+from consolidate.merge.residue import residue_documents
+from consolidate.records import Chunk, Document, Finding, Plan, Topic
+from consolidate.runner import CODE, REGISTRY, Context, Progress, Stage, register, run_stages
 from consolidate.settings import Settings
-from consolidate.state import OutputDir, fingerprint, load_texts
-from consolidate.stages.check import check_pages
+from consolidate.stages import finish as finish_stages
 from consolidate.stages.chunk import chunk_documents
-from consolidate.stages.cluster import cluster_chunks, cut_settings
-from consolidate.stages.draft_model import (draft_for_run, estimate, load_drafting, planned_backend, strict_filter,
-                                            usage_totals)
-from consolidate.stages.draft_edits import edits_summary
-from consolidate.stages.ingest import ingest
+from consolidate.stages.draft_model import estimate, load_drafting, planned_backend
+from consolidate.stages.ingest import Read, parse_files, read_roots
 from consolidate.stages.plan import load_plan, plan_pages, plan_to_json
-from consolidate.stages.split import expand_plan, lists_parts, part_details, split_pages, splits_json
-from consolidate.stages.write import write_outputs, write_pages, write_review
-from consolidate.web import decisions as review_decisions
+from consolidate.state import OutputDir, fingerprint, load_texts
 
-STAGES = ["ingest", "chunk", "embed", "cluster", "plan", "draft", "check", "write"]
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
+PIPELINE = ["read", "ingest", "chunk", "embed", "cluster", "plan", "draft", "check", "write"]
+PREPARE = PIPELINE[:PIPELINE.index("plan") + 1]  # `consolidate plan`, `run --dry-run`
+FINISH = PIPELINE[PIPELINE.index("draft"):]  # `consolidate draft`
 
 
 def generated_date() -> str:
@@ -58,120 +44,316 @@ def generated_date() -> str:
     return when.date().isoformat()
 
 
+def _noop(stage: str, done: int, total: int) -> None:
+    pass
+
+
+# ---------------------------------------------------------------------------------------------
+# stage results
+
+
+@dataclass
+class Ingested:
+    docs: list[Document]
+    findings: list[Finding]
+    skipped: list[dict]  # files under the roots not read: {path, reason, file}
+    per_doc: dict[str, list[Finding]]  # each document's own parse findings (reused with it)
+
+
+@dataclass
+class Chunked:
+    chunks: list[Chunk]
+    findings: list[Finding]
+    shas: dict[str, str] = field(default_factory=dict)  # each document's sha256 when it was chunked
+    made_by: list = field(default_factory=list)  # [code, chunk settings]: what a rerun may reuse them with
+
+
+@dataclass
+class Embedded:
+    vectors: Any  # a numpy array, one row per chunk
+    hits: int
+    model_id: str
+
+
+@dataclass
+class Planned:
+    plan: Plan
+    stale: list[dict]  # checks/stale.py
+    residue: frozenset  # documents written as instructions to a model
+    findings: list[Finding]  # an edited plan's
+
+
+def _findings(rows: list[dict]) -> list[Finding]:
+    return [Finding.model_validate(f) for f in rows]
+
+
+def _dump(findings: list[Finding]) -> list[dict]:
+    return [f.model_dump(mode="json") for f in findings]
+
+
+# ---------------------------------------------------------------------------------------------
+# the stages
+
+
+def _read(ctx: Context) -> Read:
+    s = ctx.settings.ingest
+    return read_roots(ctx.options["roots"], max_bytes=s.max_file_bytes, exclude=[ctx.od.root], follow_into=s.follow_links_into)
+
+
+def _read_key(read: Read) -> Any:
+    return [read.key(), [(e["path"], e["reason"]) for e in read.skipped], [f.message for f in read.findings]]
+
+
+def _ingest(ctx: Context) -> Ingested:
+    read: Read = ctx["read"]
+    known = ctx.od.parsed_documents()  # the previous run's, reused for files whose text is unchanged
+    skipped: list[dict] = list(read.skipped)
+    docs, _, findings, per_doc = parse_files(read, known)
+    return Ingested(docs, findings, skipped, per_doc)
+
+
+def _save_ingest(od: OutputDir, fp: str, v: Ingested) -> None:
+    od.save_documents(fp, v.docs, v.per_doc)
+    od.save_skipped(fp, v.skipped)
+    od.save_stage("ingest_findings", fp, _dump(v.findings))  # `draft` reports them too
+
+
+def _load_ingest(ctx: Context, fp: str) -> Ingested | None:
+    od = ctx.od
+    saved = od.load_stage("ingest_findings", fp)
+    if saved is None:
+        return None
+    return Ingested(od.documents(), _findings(saved), od.skipped(), {})
+
+
+def _chunk(ctx: Context) -> Chunked:
+    s = ctx.settings.chunk
+    docs = ctx["ingest"].docs
+    chunks, findings = chunk_documents(docs, ctx["read"].texts, max_tokens=s.max_tokens, encoding=s.encoding,
+                                       known=_chunked_before(ctx.od, s.model_dump()))
+    return Chunked(chunks, findings, {d.path: d.sha256 for d in docs}, [CODE, s.model_dump()])
+
+
+def _chunked_before(od: OutputDir, settings: dict) -> dict[tuple[str, str], tuple[list[Chunk], list[Finding]]]:
+    """The previous run's chunks and findings by (document, sha256), when that run used these settings and this code."""
+    try:
+        data = od.read_stage("chunks")
+    except (StateError, OSError, ValueError, KeyError, TypeError):
+        return {}
+    if not isinstance(data, dict) or data.get("made_by") != [CODE, settings]:
+        return {}
+    known: dict[tuple[str, str], tuple[list[Chunk], list[Finding]]] = {(p, sha): ([], []) for p, sha in data["shas"].items()}
+    for c in data["chunks"]:
+        known[(c["doc"], data["shas"][c["doc"]])][0].append(Chunk.model_validate(c))
+    for f in data["findings"]:
+        if (f["page"], data["shas"].get(f["page"])) in known:
+            known[(f["page"], data["shas"][f["page"]])][1].append(Finding.model_validate(f))
+    return known
+
+
+def _save_chunks(od: OutputDir, fp: str, v: Chunked) -> None:
+    od.save_stage("chunks", fp, {"chunks": [c.model_dump(mode="json") for c in v.chunks], "findings": _dump(v.findings),
+                                 "shas": v.shas, "made_by": v.made_by})
+
+
+def _load_chunks(ctx: Context, fp: str) -> Chunked | None:
+    od = ctx.od
+    saved = od.load_stage("chunks", fp)
+    return None if saved is None else Chunked([Chunk.model_validate(c) for c in saved["chunks"]], _findings(saved["findings"]))
+
+
+def _embed(ctx: Context) -> Embedded:
+    from consolidate.embedders import embed_cached, make_embedder  # numpy: imported by the stages that run
+
+    embedder = make_embedder(ctx.settings.embed.kind)
+    chunks = ctx["chunk"].chunks
+    done = [0]
+
+    def tick(n: int) -> None:
+        done[0] += n
+        ctx.progress("embed", done[0], len(chunks))
+
+    vectors, hits = embed_cached(embedder, [c.text for c in chunks],
+                                 ctx.od.cache / "embeddings" if ctx.settings.embed.cache else None, progress=tick)
+    return Embedded(vectors, hits, embedder.model_id)
+
+
+def _cluster(ctx: Context) -> list[Topic]:
+    from consolidate.stages.cluster import cluster_chunks, cut_settings  # scipy: only when clustering runs
+
+    c, kind = ctx.settings.cluster, ctx.settings.embed.kind
+    threshold, centre_docs = cut_settings(kind, c.threshold, c.centre_docs)
+    return cluster_chunks(ctx["chunk"].chunks, ctx["embed"].vectors, threshold=threshold, doc_weight=c.doc_weight,
+                          min_size=c.min_size, max_direct=c.max_direct, dup_threshold=c.duplicate_threshold,
+                          centre_docs=centre_docs)
+
+
+def _save_topics(od: OutputDir, fp: str, topics: list[Topic]) -> None:
+    od.save_stage("topics", fp, [t.model_dump(mode="json") for t in topics])
+
+
+def _load_topics(ctx: Context, fp: str) -> list[Topic] | None:
+    od = ctx.od
+    saved = od.load_stage("topics", fp)
+    return None if saved is None else [Topic.model_validate(t) for t in saved]
+
+
+def _plan_config(ctx: Context) -> Any:
+    f = ctx.options.get("plan_file")
+    return hashlib.sha256(f.read_bytes()).hexdigest() if f is not None and f.is_file() else str(f or "")
+
+
+def _plan(ctx: Context) -> Planned:
+    docs, texts, chunks = ctx["ingest"].docs, ctx["read"].texts, ctx["chunk"].chunks
+    residue = residue_documents((d.path, texts[d.path]) for d in docs)
+    stale = find_stale(docs, texts, residue)
+    findings: list[Finding] = []
+    if ctx.options.get("plan_file") is not None:
+        plan, findings = read_plan_file(ctx.options["plan_file"], chunks, docs)
+    else:
+        plan = plan_pages(ctx["cluster"], chunks, docs, frozenset(s["doc"] for s in stale), residue)
+    if not plan.aliases:  # an edited plan keeps the aliases (and preferred terms) it gives
+        plan = plan.model_copy(update={"aliases": tuple(find_aliases(texts))})
+    write_json(ctx.od.root / "plan.json", plan_to_json(plan))
+    return Planned(plan, stale, residue, findings)
+
+
+def _save_plan(od: OutputDir, fp: str, v: Planned) -> None:
+    od.save_stage("plan", fp, {"plan": v.plan.model_dump(mode="json"), "stale": v.stale, "residue": sorted(v.residue),
+                               "findings": _dump(v.findings)})
+
+
+def _load_plan(ctx: Context, fp: str) -> Planned | None:
+    od = ctx.od
+    saved = od.load_stage("plan", fp)
+    return None if saved is None else Planned(Plan.model_validate(saved["plan"]), saved["stale"],
+                                              frozenset(saved["residue"]), _findings(saved["findings"]))
+
+
+def register_stages() -> None:
+    register(Stage("read", _read, key=_read_key, config=lambda ctx: ctx.settings.ingest.model_dump(),
+                   count=lambda r: len(r.key())))
+    register(Stage("ingest", _ingest, inputs=("read",), config=lambda ctx: ctx.settings.ingest.model_dump(),
+                   save=_save_ingest, load=_load_ingest, count=lambda v: len(v.docs)))
+    register(Stage("chunk", _chunk, inputs=("read", "ingest"), config=lambda ctx: ctx.settings.chunk.model_dump(),
+                   save=_save_chunks, load=_load_chunks, count=lambda v: len(v.chunks)))
+    register(Stage("embed", _embed, inputs=("chunk",), config=lambda ctx: ctx.settings.embed.kind,
+                   count=lambda v: len(v.vectors)))
+    register(Stage("cluster", _cluster, inputs=("chunk", "embed"), config=lambda ctx: ctx.settings.cluster.model_dump(),
+                   save=_save_topics, load=_load_topics, count=len))
+    register(Stage("plan", _plan, inputs=("read", "ingest", "chunk", "cluster"), config=_plan_config,
+                   save=_save_plan, load=_load_plan, count=lambda v: len(v.plan.pages)))
+    finish_stages.register_stages()
+
+
+# ---------------------------------------------------------------------------------------------
+# a run
+
+
 @dataclass
 class RunResult:
+    """A run as its callers read it: each stage's result is loaded when first asked for."""
+
     out: Path
-    docs: list[Document] = field(default_factory=list)
-    chunks: list[Chunk] = field(default_factory=list)
-    topics: list[Topic] = field(default_factory=list)
-    plan: Plan | None = None
-    findings: list[Finding] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-    reused: list[str] = field(default_factory=list)
-    stale: list[dict] | None = None  # found once docs are read; None when resumed from saved state
-    residue: frozenset | None = None  # documents written as instructions to a model; likewise
-    skipped: list[dict] = field(default_factory=list)  # files under the roots not read: {path, reason, file}
+    ctx: Context | None = None
     report: dict = field(default_factory=dict)
+
+    def _get(self, name: str, default=None):
+        return self.ctx[name] if self.ctx is not None and self.ctx.has(name) else default
+
+    @property
+    def docs(self) -> list[Document]:
+        return self._get("ingest").docs
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        return self._get("chunk").chunks
+
+    @property
+    def topics(self) -> list[Topic]:
+        return self._get("cluster", [])
+
+    @property
+    def plan(self) -> Plan | None:
+        p = self._get("plan")
+        return p.plan if p is not None else None
+
+    @property
+    def stale(self) -> list[dict] | None:
+        p = self._get("plan")
+        return p.stale if p is not None else None
+
+    @property
+    def skipped(self) -> list[dict]:
+        return self._get("ingest").skipped
+
+    @property
+    def timings(self) -> dict[str, float]:
+        return self.ctx.timings if self.ctx else {}
+
+    @property
+    def reused(self) -> list[str]:
+        return list(self.ctx.reused) if self.ctx else []
+
+    @property
+    def findings(self) -> list[Finding]:
+        if self.ctx is not None and self.ctx.has("write"):
+            return self.ctx["write"].findings
+        return finish_stages.before_draft(self.ctx)
 
     @property
     def errors(self) -> int:
         return sum(f.severity == "error" for f in self.findings)
 
 
-class _Timer:
-    def __init__(self, result: RunResult, name: str):
-        self.result, self.name = result, name
-
-    def __enter__(self):
-        self.t = time.perf_counter()
-
-    def __exit__(self, *exc):
-        self.result.timings[self.name] = round(self.result.timings.get(self.name, 0.0) + time.perf_counter() - self.t, 4)
+def _context(out: Path, settings: Settings, progress: Progress, **options) -> Context:
+    if "plan" not in REGISTRY:  # registered once, by the first run of the process
+        register_stages()
+    return Context(OutputDir(out), settings, progress, options=options)
 
 
-def _noop(stage: str, done: int, total: int) -> None:
-    pass
-
-
-def prepare(roots: list[Path], out: Path, settings: Settings, progress: Progress = _noop,
-            stop_after: str = "write", plan_file: Path | None = None) -> tuple[RunResult, dict]:
-    """ingest .. plan. Returns the result so far and the source texts. Writes only inside out."""
-    with confined(out):
-        return _prepare(roots, out, settings, progress, plan_file)
-
-
-def _prepare(roots: list[Path], out: Path, settings: Settings, progress: Progress,
-             plan_file: Path | None) -> tuple[RunResult, dict]:
-    od = OutputDir(out)
+def _start(roots: list[Path], out: Path, settings: Settings) -> None:
     site_root(settings)  # a wrong --site-root stops the run before it does any work
     for r in roots:
         if r.resolve() == out.resolve():
             raise UsageError(f"{out}: the output folder cannot be an input root; choose another --out")
+    od = OutputDir(out)
     od.claim()
-    res = RunResult(out)
-    with _Timer(res, "ingest"):
-        docs, texts, fs = ingest(roots, max_bytes=settings.ingest.max_file_bytes, exclude=[out], skipped=res.skipped,
-                                 follow_into=settings.ingest.follow_links_into)
-        res.docs, res.findings = docs, fs
-        progress("ingest", len(docs), len(docs))
-        fp_ingest = fingerprint([(d.path, d.sha256) for d in docs], settings.ingest.model_dump(), __version__)
-        od.save_documents(fp_ingest, docs)
-        od.save_skipped(fp_ingest, res.skipped)
-        od.save_stage("ingest_findings", fp_ingest, [f.model_dump(mode="json") for f in fs])  # `draft` reports them too
-    with _Timer(res, "chunk"):
-        fp_chunk = fingerprint(fp_ingest, settings.chunk.model_dump())
-        saved = od.load_stage("chunks", fp_chunk)
-        if saved is not None:
-            res.chunks = [Chunk.model_validate(c) for c in saved["chunks"]]
-            res.findings += [Finding.model_validate(f) for f in saved["findings"]]
-            res.reused.append("chunk")
-        else:
-            res.chunks, cf = chunk_documents(docs, texts, max_tokens=settings.chunk.max_tokens, encoding=settings.chunk.encoding)
-            res.findings += cf
-            od.save_stage("chunks", fp_chunk, {"chunks": [c.model_dump(mode="json") for c in res.chunks],
-                                               "findings": [f.model_dump(mode="json") for f in cf]})
-        progress("chunk", len(res.chunks), len(res.chunks))
-    embedder = make_embedder(settings.embed.kind)
-    fp_cluster = fingerprint(fp_chunk, embedder.model_id, settings.cluster.model_dump())
-    saved = od.load_stage("topics", fp_cluster)
-    if saved is not None:
-        res.topics = [Topic.model_validate(t) for t in saved]
-        res.reused += ["embed", "cluster"]
-        res.timings.setdefault("embed", 0.0)
-        res.timings.setdefault("cluster", 0.0)
-    else:
-        with _Timer(res, "embed"):
-            total = len(res.chunks)
-            done = [0]
+    od.remove_stale_temps()  # a run killed while writing left them
 
-            def tick(n: int) -> None:
-                done[0] += n
-                progress("embed", done[0], total)
 
-            vectors, hits = embed_cached(embedder, [c.text for c in res.chunks],
-                                         od.cache / "embeddings" if settings.embed.cache else None, progress=tick)
-            res.report["embedding_cache_hits"] = hits
-        with _Timer(res, "cluster"):
-            c = settings.cluster
-            threshold, centre_docs = cut_settings(settings.embed.kind, c.threshold, c.centre_docs)
-            res.topics = cluster_chunks(res.chunks, vectors, threshold=threshold, doc_weight=c.doc_weight,
-                                        min_size=c.min_size, max_direct=c.max_direct, dup_threshold=c.duplicate_threshold,
-                                        centre_docs=centre_docs)
-            od.save_stage("topics", fp_cluster, [t.model_dump(mode="json") for t in res.topics])
-            progress("cluster", len(res.topics), len(res.topics))
-    res.report["embedder"] = embedder.model_id
-    with _Timer(res, "plan"):
-        res.residue = residue_documents((d.path, texts[d.path]) for d in docs)
-        res.stale = find_stale(docs, texts, res.residue)
-        if plan_file is not None:
-            res.plan, pf = read_plan_file(plan_file, res.chunks, docs)
-            res.findings += pf
-        else:
-            res.plan = plan_pages(res.topics, res.chunks, docs, frozenset(s["doc"] for s in res.stale), res.residue)
-        if not res.plan.aliases:  # an edited plan keeps the aliases (and preferred terms) it gives
-            res.plan = res.plan.model_copy(update={"aliases": tuple(find_aliases(texts))})
-        write_json(out / "plan.json", plan_to_json(res.plan))
-    return res, texts
+def prepare(roots: list[Path], out: Path, settings: Settings, progress: Progress = _noop,
+            stop_after: str = "write", plan_file: Path | None = None) -> tuple[RunResult, dict]:
+    """read .. plan. Returns the result so far and the source texts. Writes only inside out."""
+    with confined(out):
+        _start(roots, out, settings)
+        ctx = run_stages(PREPARE, _context(out, settings, progress, roots=roots, plan_file=plan_file))
+        if "plan" in ctx.reused:  # `consolidate plan` writes the plan for editing, as a plan stage that runs does
+            write_json(out / "plan.json", plan_to_json(ctx["plan"].plan))
+        return RunResult(out, ctx), ctx["read"].texts
+
+
+def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _noop,
+           settings: Settings | None = None) -> RunResult:
+    """draft -> check -> write, from a prepared or resumed result. Writes only inside res.out."""
+    with confined(res.out):
+        ctx = res.ctx
+        ctx.od.remove_stale_temps()  # a run killed while writing left them
+        ctx.settings = settings or ctx.settings
+        ctx.progress = progress
+        run_stages(FINISH, ctx)
+        res.report = finish_stages.final_report(ctx)
+        return res
+
+
+def run(roots: list[Path], out: Path, settings: Settings, progress: Progress = _noop, plan_file: Path | None = None) -> RunResult:
+    """Every stage, each reused when its inputs are unchanged. Writes only inside out."""
+    with confined(out):
+        _start(roots, out, settings)
+        ctx = run_stages(PIPELINE, _context(out, settings, progress, roots=roots, plan_file=plan_file))
+        res = RunResult(out, ctx)
+        res.report = finish_stages.final_report(ctx)
+        return res
 
 
 def read_plan_file(path: Path, chunks: list[Chunk], docs: list[Document]) -> tuple[Plan, list[Finding]]:
@@ -184,112 +366,6 @@ def read_plan_file(path: Path, chunks: list[Chunk], docs: list[Document]) -> tup
     except OSError as exc:
         raise UsageError(f"{path}: cannot read the plan file ({exc.strerror}); pass a readable plan.json")
     return load_plan(data, str(path), chunks, docs)
-
-
-def finish(res: RunResult, texts: dict[str, list[str]], progress: Progress = _noop,
-           settings: Settings | None = None) -> RunResult:
-    """draft -> check -> write, from a result that has docs, chunks, topics and a plan. Writes only inside res.out."""
-    with confined(res.out):
-        return _finish(res, texts, progress, settings)
-
-
-def _finish(res: RunResult, texts: dict[str, list[str]], progress: Progress, settings: Settings | None) -> RunResult:
-    od = OutputDir(res.out)
-    settings = settings or Settings()
-    llm = settings.llm
-    kept = review_decisions.kept_pages(res.out, res.plan, res.docs)  # accepted/edited in review, sources unchanged
-    whole = {n: t for n, t in kept.items() if not lists_parts(t)}  # a page split for size is redrafted for its parts
-    with _Timer(res, "draft"):
-        if res.residue is None:
-            res.residue = residue_documents((d.path, texts[d.path]) for d in res.docs)
-        residue = res.residue
-        if res.stale is None:
-            res.stale = find_stale(res.docs, texts, residue)
-        for s in res.stale:
-            res.findings.append(Finding(severity="warning", kind="stale-source", page="", line=s["line"],
-                                        message=f"{s['doc']}:{s['line']}: stale or point-in-time source ({'; '.join(s['reasons'])})"
-                                                + ("; its text is left out of merged pages" if settings.draft.drop_stale else "")))
-        stale = frozenset(s["doc"] for s in res.stale)
-        for a in res.plan.aliases:
-            res.findings.append(Finding(severity="warning", kind="alias", page="", line=None,
-                                        message=f"one thing under several names: use {a.preferred!r} for "
-                                                + ", ".join(repr(t) for t in a.aliases) + " ("
-                                                + "; ".join(f"{t}: {', '.join(ds)}" for t, ds in a.sources.items()) + ")"))
-        for doc in sorted(residue):
-            res.findings.append(Finding(severity="warning", kind="draft-residue", page="", line=1,
-                                        message=f"{doc}: written as instructions to a model, not documentation; "
-                                                "left out of merged pages (its lines are dropped as draft-residue)"))
-        drafts, dfs, usage = draft_for_run(review_decisions.without(res.plan, whole), res.chunks, res.docs, texts, llm,
-                                           od.cache / "llm", od.state / "model_drafts", stale, settings.draft.drop_stale,
-                                           site_root(settings))
-        drafts, splits, sf = split_pages(drafts, settings.draft.max_page_words, {p.slug for p in res.plan.pages})
-        res.findings += dfs + sf
-        verdicts, vf = verdicts_for_run([c for d in drafts for c in d.conflicts], llm, od.cache / "llm")
-        res.findings += vf
-        res.report["verdicts"] = verdicts  # with a model configured: its verdicts on unsure conflicts
-        historical = {p.slug for p in res.plan.pages if p.historical}  # every source stale: not current docs
-        drafts = [d.model_copy(update={"historical": True}) if d.slug in historical or d.part_of[:-3] in historical else d for d in drafts]
-        order = expand_plan(res.plan, splits)  # each split page's parts right after it
-        kept |= review_decisions.kept_pages(res.out, order.model_copy(update={"pages": tuple(
-            p for s in splits for p in s.parts)}), res.docs)
-        progress("draft", len(drafts), len(drafts))
-    generated = generated_date()
-
-    def render(d: DraftPage) -> str:
-        return render_page(d, generated, f"consolidate {__version__} ({d.backend})")
-
-    pages = {d.file: render(d) for d in drafts}
-    pages = review_decisions.in_plan_order(order, pages, kept)
-    assets = {rel: src for d in drafts for rel, src in d.assets}
-    assets |= review_decisions.kept_assets(od.pages, od.load_stage("written", "pages") or [], kept)
-    dropped: list[dict] = []
-    with _Timer(res, "check"):
-        index = SourceIndex(res.chunks, texts)
-        urls = input_urls(res.docs, texts)
-
-        def check(p: dict[str, str]):
-            return check_pages(p, index, urls, set(assets), conflicts={d.file: list(d.conflicts) for d in drafts},
-                               site_root=site_root(settings))
-
-        if llm.strict:  # drop model sentences the checker does not support, then check what is left
-            drafts, dropped = strict_filter(drafts, render, lambda p: check(p)[0])
-            pages = review_decisions.in_plan_order(order, {d.file: render(d) for d in drafts}, kept)
-            res.findings += [Finding(severity="warning", kind="unsupported-removed", page=x["page"],
-                                     message=f"--strict dropped {x['text'][:80]!r}: {x['message']}") for x in dropped]
-        cf, claims = check(pages)
-        res.findings += cf
-        ledger, lf = make_ledger(res.plan, res.chunks, res.docs, texts, drafts, pages, residue,
-                                 {s.page: [p.file for p in s.parts] for s in splits})
-        res.findings += lf
-        progress("check", len(pages), len(pages))
-    with _Timer(res, "write"):
-        od.remove_stale_temps()  # a run killed while writing left them
-        prev = od.load_stage("written", "pages") or []
-        written = write_pages(od.pages, pages, assets, prev)
-        od.save_stage("written", "pages", written)
-        write_json(od.state / "findings.json", [f.model_dump(mode="json") for f in res.findings])
-        write_json(res.out / "ledger.json", ledger)
-        review = review_files(list(pages.items()), texts, [f.model_dump(mode="json") for f in res.findings])
-        write_outputs(res.out, res.plan, review, splits_json(splits))
-    res.report = build_report(res, drafts, claims, generated, ledger) | {"embedder": res.report.get("embedder", ""),
-                                                                          "skipped": not_used(res.skipped, assets),
-                                                                          "verdicts": res.report.get("verdicts", {})}
-    res.report |= usage_totals(usage) | {"strict_dropped": dropped, "split": [s.as_json() for s in splits],
-                                         "llm_mode": llm.mode, "model_edits": edits_summary(drafts)}
-    for name, u in usage.items():
-        res.report["page_details"].get(name, {}).update(u.as_dict())
-    part_details(res.report["page_details"], splits)
-    if kept:
-        res.report["page_details"] |= review_decisions.kept_details(order, kept, res.findings, claims)
-        res.report["pages"] += len(set(kept) - {d.file for d in drafts})
-    write_json(res.out / "report.json", res.report)  # last, so it carries every stage's time
-    return res
-
-
-def not_used(skipped: list[dict], assets: dict[str, str]) -> list[dict]:
-    """The files not read that no page uses as an asset: {path, reason} (report.json `skipped`)."""
-    used = {str(Path(a).resolve()) for a in assets.values()}
-    return [{"path": e["path"], "reason": e["reason"]} for e in skipped if str(Path(e["file"]).resolve()) not in used]
 
 
 def estimate_run(res: RunResult, texts: dict[str, list[str]], settings: Settings) -> dict:
@@ -305,147 +381,34 @@ def estimate_run(res: RunResult, texts: dict[str, list[str]], settings: Settings
         d.cache.close()
 
 
-def build_report(res: RunResult, drafts: list[DraftPage], claims: dict[str, int], generated: str,
-                 ledger: dict | None = None) -> dict:
-    findings = sorted(res.findings, key=lambda f: (f.severity != "error", f.page, f.line or 0, f.kind, f.message))
-    per_page = {}
-    for d in drafts:
-        name = d.file
-        mine = [f for f in findings if f.page == name]
-        per_page[name] = {"title": d.title, "topic": d.topic, "backend": d.backend, "sources": list(d.sources),
-                          "claims": claims.get(name, 0), "errors": sum(f.severity == "error" for f in mine),
-                          "coverage": ((ledger or {}).get("pages", {}).get(name) or {}).get("coverage"),
-                          "warnings": sum(f.severity == "warning" for f in mine)}
-    silent: dict[str, list[str]] = {}  # silent-resolution messages by page (they name the conflict id)
-    for f in findings:
-        if f.kind == "silent-resolution":
-            silent.setdefault(f.page, []).append(f.message)
-    return {
-        "tool": f"consolidate {__version__}",
-        "generated": generated,
-        "documents": len(res.docs),
-        "chunks": len(res.chunks),
-        "topics": len(res.topics),
-        "pages": len(drafts),
-        "errors": sum(f.severity == "error" for f in findings),
-        "warnings": sum(f.severity == "warning" for f in findings),
-        "findings": [f.model_dump(mode="json", exclude_none=True) for f in findings],
-        "page_details": per_page,
-        "topic_details": [{"id": t.id, "label": t.label, "chunks": len(t.chunk_ids), "documents": list(t.documents),
-                           "duplicate_groups": [list(g) for g in t.duplicate_groups], "attached_chunks": len(t.attached)}
-                          for t in res.topics],
-        "coverage": (ledger or {}).get("coverage", {}),
-        "conflicts": [dict(c.model_dump(mode="json"), page=d.file, topic=d.topic,
-                           silently_resolved=any(c.id in m for m in silent.get(d.file, ())))
-                      for d in drafts for c in d.conflicts],
-        "stale": res.stale,
-        "historical_pages": [p.file for p in res.plan.pages if p.historical] if res.plan else [],
-        "aliases": [a.model_dump(mode="json") for a in res.plan.aliases] if res.plan else [],
-        "reused_stages": res.reused,
-        "timings": res.timings,
-    }
-
-
-def run(roots: list[Path], out: Path, settings: Settings, progress: Progress = _noop, plan_file: Path | None = None) -> RunResult:
-    res, texts = prepare(roots, out, settings, progress, plan_file=plan_file)
-    return finish(res, texts, progress, settings)
-
-
 def resume_from_state(out: Path, plan_file: Path | None = None) -> tuple[RunResult, dict]:
-    """Load a previous run's artifacts (for `draft`, `check`, `review`)."""
+    """Load a previous run's artifacts (for `draft`): its documents, chunks and topics, the texts
+    as they are now, and the plan file (OUT/plan.json, maybe edited)."""
     od = OutputDir(out)
     od.require()
-    res = RunResult(out)
-    res.docs = od.documents()
-    res.chunks = od.chunks()
-    res.topics = [Topic.model_validate(t) for t in od.read_stage("topics")]
-    res.skipped = od.skipped()
-    texts, changed = load_texts(res.docs)
-    res.findings += [Finding.model_validate(f) for f in (od.load_stage("ingest_findings", od.fingerprint_of("documents")) or [])]
-    for msg in changed:
-        res.findings.append(Finding(severity="error", kind="source-changed", page="", message=f"{msg}; rerun `consolidate run`"))
-    res.plan, pf = read_plan_file(plan_file or out / "plan.json", res.chunks, res.docs)
-    res.findings += pf
-    return res, texts
-
-
-@dataclass
-class Output:
-    """A finished run as the checker reads it."""
-    docs: list[Document]
-    chunks: list[Chunk]
-    texts: dict[str, list[str]]
-    pages: dict[str, str]  # page file -> markdown
-    assets: set[str]  # copied files under pages/
-    changed: list[str]  # sources that changed since the run
-
-
-def load_output(out: Path) -> Output:
-    od = OutputDir(out)
-    od.require()
+    ctx = _context(out, Settings(), _noop, findings=[])
     docs = od.documents()
+    chunks = od.chunks()
+    ctx.values["ingest"] = Ingested(docs, [], od.skipped(), {})
+    ctx.values["chunk"] = Chunked(chunks, [])
+    ctx.values["cluster"] = [Topic.model_validate(t) for t in od.read_stage("topics")]
     texts, changed = load_texts(docs)
-    pages = dict(od.page_texts())
-    assets = {p.relative_to(od.pages).as_posix() for p in od.pages.rglob("*") if p.is_file() and p.suffix != ".md"}
-    return Output(docs, od.chunks(), texts, pages, assets, changed)
+    ctx.values["read"] = Read([], [], [], texts)
+    found = ctx.options["findings"]  # before drafting: ingest's, the sources changed since, the plan file's
+    found += _findings(od.load_stage("ingest_findings", od.fingerprint_of("documents")) or [])
+    for msg in changed:
+        found.append(Finding(severity="error", kind="source-changed", page="", message=f"{msg}; rerun `consolidate run`"))
+    plan, pf = read_plan_file(plan_file or out / "plan.json", chunks, docs)
+    found += pf
+    residue = residue_documents((d.path, texts[d.path]) for d in docs)
+    ctx.values["plan"] = Planned(plan, find_stale(docs, texts, residue), residue, [])
+    ctx.fingerprints |= {"ingest": od.fingerprint_of("documents") or "", "chunk": od.fingerprint_of("chunks") or "",
+                         "cluster": od.fingerprint_of("topics") or "",
+                         "read": fingerprint(sorted((p, hashlib.sha256("\n".join(t).encode()).hexdigest()) for p, t in texts.items())),
+                         "plan": fingerprint(plan_to_json(plan))}
+    return RunResult(out, ctx), texts
 
 
 def site_root(settings: Settings) -> Path | None:
     """links.site_root (--site-root) as a folder, or None when unset."""
     return site_root_dir(settings.links.site_root)
-
-
-def check_only(out: Path, style: str = "github", settings: Settings | None = None) -> tuple[list[Finding], dict[str, int]]:
-    od = OutputDir(out)
-    if out.is_dir() and not (out / ".consolidate").exists():
-        raise UsageError(f"{out}: not a consolidate output folder; to check pages people wrote, pass --sources DIR (the folder they came from)")
-    run = load_output(out)
-    docs, chunks, texts, pages, assets, changed = run.docs, run.chunks, run.texts, run.pages, run.assets, run.changed
-    findings = [Finding(severity="error", kind="source-changed", page="", message=f"{m}; rerun `consolidate run`") for m in changed]
-    report = read_json(out / "report.json") if (out / "report.json").exists() else {}
-    conflicts: dict[str, list[Conflict]] = {}
-    for c in report.get("conflicts", []):
-        conflicts.setdefault(c.get("page", ""), []).append(Conflict.model_validate({k: v for k, v in c.items() if k not in ("page", "topic", "silently_resolved")}))
-    f, claims = check_pages(pages, SourceIndex(chunks, texts), input_urls(docs, texts), assets, style=style, conflicts=conflicts,
-                            site_root=site_root(settings or Settings()))
-    return findings + f, claims
-
-
-def check_standalone(pages_dir: Path, sources: list[Path], settings: Settings, style: str = "github") -> tuple[list[Finding], dict[str, int]]:
-    """`consolidate check PAGES --sources DIR...`: any markdown tree against the sources it came from."""
-    if not sources:
-        raise UsageError(f"{pages_dir}: not a consolidate output folder; pass --sources DIR to check it against its sources")
-    if style not in STYLES:
-        raise UsageError(f"--site {style}: unknown; choose one of {', '.join(STYLES)}")
-    mb = settings.ingest.max_file_bytes
-    follow = settings.ingest.follow_links_into
-    docs, texts, findings = ingest(sources, max_bytes=mb, follow_into=follow)
-    page_docs, page_texts, pf = ingest([pages_dir], max_bytes=mb, follow_into=follow)
-    chunks, _ = chunk_documents(docs, texts, max_tokens=settings.chunk.max_tokens, encoding=settings.chunk.encoding)
-    pages = {d.path: "\n".join(page_texts[d.path]) for d in page_docs}
-    f, claims = check_tree(pages, page_docs, docs, SourceIndex(chunks, texts), input_urls(docs, texts), style,
-                           site_root(settings))
-    return findings + pf + f, claims
-
-
-def inbound_links(out: Path, tree: Path, settings: Settings) -> list[Finding]:
-    """Links in a docs tree outside the merge set that point at retired input pages, with their rewrite."""
-    od = OutputDir(out)
-    od.require()
-    docs = od.documents()
-    plan = read_plan_file(out / "plan.json", od.chunks(), docs)[0]
-    others, _, fs = ingest([tree], max_bytes=settings.ingest.max_file_bytes, exclude=[out],
-                           follow_into=settings.ingest.follow_links_into)
-    return fs + list_inbound(others, docs, plan.redirects)
-
-
-def review_only(out: Path) -> Path:
-    od = OutputDir(out)
-    od.require()
-    docs = od.documents()
-    texts, _ = load_texts(docs)
-    pages = od.page_texts()
-    findings = read_json(od.state / "findings.json") if (od.state / "findings.json").exists() else []
-    with confined(out):
-        write_review(out, review_files(pages, texts, findings))
-    return out / "review.html"

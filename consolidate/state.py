@@ -10,8 +10,8 @@ from typing import Any
 
 from consolidate import __version__
 from consolidate.errors import StateError, UsageError
-from consolidate.fsio import check_inside, read_json, remove_stale_temps, write_json
-from consolidate.records import Chunk, Document
+from consolidate.fsio import check_inside, read_json, remove_stale_temps, write_json, write_text
+from consolidate.records import Chunk, Document, Finding
 
 MARKER = ".consolidate"
 RELATIVE = "relative to the output folder (roots) and to the root (files)"
@@ -64,7 +64,27 @@ class OutputDir:
         return data.get("data") if data.get("fingerprint") == fp else None
 
     def save_stage(self, name: str, fp: str, data: Any) -> None:
-        write_json(self.state / f"{name}.json", {"fingerprint": fp, "data": data})
+        """Compact JSON: json's C encoder writes it (an indented dump goes through its Python encoder,
+        many times slower on a large run's chunks, documents and pages)."""
+        text = json.dumps({"fingerprint": fp, "data": data}, ensure_ascii=False, separators=(",", ":"))
+        write_text(self.state / f"{name}.json", text + "\n")
+
+    # Each registered stage marks its saved result with a small `<stage>.done` file holding the
+    # fingerprint, written after the result itself: the runner checks it without reading the result,
+    # and a run killed while saving leaves a stale mark, so the stage runs again.
+
+    def has_stage(self, stage: str, fp: str) -> bool:
+        try:
+            return (self.state / f"{stage}.done").read_text(encoding="utf-8") == fp
+        except OSError:
+            return False
+
+    def mark_stage(self, stage: str, fp: str) -> None:
+        write_text(self.state / f"{stage}.done", fp)
+
+    def unmark_stage(self, stage: str) -> None:
+        """Before a stage's result is replaced: a run killed while saving it leaves no mark."""
+        (self.state / f"{stage}.done").unlink(missing_ok=True)
 
     def fingerprint_of(self, name: str) -> str | None:
         """The fingerprint a saved stage was written with (None when it is missing or damaged)."""
@@ -80,9 +100,11 @@ class OutputDir:
         return read_json(path)["data"]
 
     def remove_stale_temps(self) -> list[Path]:
-        """Temporary files a killed run left in the folders a run writes (never the cache's)."""
+        """Temporary files a killed run left in the folders a run writes (never diskcache's)."""
+        memo = self.cache / "pages"  # stages/page_memo.py
         folders = [self.root, self.state, self.state / "model_drafts", self.pages]
         folders += sorted(d for d in self.pages.rglob("*") if d.is_dir()) if self.pages.is_dir() else []
+        folders += sorted(p for p in memo.iterdir() if p.is_dir()) if memo.is_dir() else []
         return [p for f in folders for p in remove_stale_temps(f)]
 
     def page_texts(self) -> list[tuple[str, str]]:
@@ -96,13 +118,27 @@ class OutputDir:
     # `check`, `review`, `draft` and `publish` find the inputs from any current folder, and an output
     # folder moved together with its inputs still works. In memory they are as the run was given them.
 
-    def save_documents(self, fp: str, docs: list[Document]) -> None:
+    def save_documents(self, fp: str, docs: list[Document], findings: dict[str, list] | None = None) -> None:
+        """findings: each document's own parse findings, kept with it so a rerun can reuse both."""
         out = os.path.abspath(self.root)
         rows = []
         for d in docs:
             root = os.path.abspath(d.root)
             rows.append(d.model_dump(mode="json") | {"root": _relative(root, out), "file": _relative(os.path.abspath(d.file), root) if d.file else ""})
-        self.save_stage("documents", fp, {"paths": RELATIVE, "documents": rows})
+        parse = {p: [f.model_dump(mode="json") for f in fs] for p, fs in (findings or {}).items() if fs}
+        self.save_stage("documents", fp, {"paths": RELATIVE, "documents": rows, "parse_findings": parse})
+
+    def parsed_documents(self) -> dict[tuple[str, str, str], tuple[Document, list[Finding]]]:
+        """A previous run's documents with their parse findings, by (path, root, sha256); {} when there is none."""
+        try:
+            data = self.read_stage("documents")
+            docs = self.documents()
+        except (StateError, OSError, ValueError, KeyError, TypeError):
+            return {}
+        if not isinstance(data, dict) or "parse_findings" not in data:
+            return {}  # written before parse findings were kept: nothing to reuse
+        found = data["parse_findings"]
+        return {(d.path, os.path.abspath(d.root), d.sha256): (d, [Finding.model_validate(f) for f in found.get(d.path, [])]) for d in docs}
 
     def documents(self) -> list[Document]:
         data = self.read_stage("documents")

@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from consolidate import pipeline  # noqa: E402
+from consolidate import readback  # noqa: E402
 from consolidate.checks.citations import SourceIndex  # noqa: E402
 from consolidate.checks.links import input_urls  # noqa: E402
 from consolidate.settings import Settings  # noqa: E402
@@ -46,7 +47,7 @@ def bench_claims(root: Path, repeat: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out"
         pipeline.run([root], out, Settings())
-        run = pipeline.load_output(out)
+        run = readback.load_output(out)
     docs, chunks, texts, pages, assets = run.docs, run.chunks, run.texts, run.pages, run.assets
     times, claims, errors = [], 0, 0
     for _ in range(repeat):

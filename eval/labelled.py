@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from consolidate import pipeline  # noqa: E402
+from consolidate import readback  # noqa: E402
 from consolidate.checks.citations import SourceIndex  # noqa: E402
 from consolidate.checks.links import input_urls  # noqa: E402
 from consolidate.records import Citation, DraftBlock, DraftPage, DraftSection  # noqa: E402
@@ -43,7 +44,7 @@ def run(labels: Path) -> dict:
     items = [json.loads(ln) for ln in labels.read_text(encoding="utf-8").splitlines() if ln.strip()]
     with tempfile.TemporaryDirectory() as tmp:
         pipeline.run([ROOT / "corpus"], Path(tmp) / "out", Settings())
-        out = pipeline.load_output(Path(tmp) / "out")
+        out = readback.load_output(Path(tmp) / "out")
     chunks = {c.id: c for c in out.chunks}
     missing = sorted({i for it in items if it["label"] == "ok" for i in it["cites"] if i not in chunks})
     if missing:  # a correct block's sources must still exist, or the labels no longer mean anything

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from consolidate import pipeline  # noqa: E402
+from consolidate import readback  # noqa: E402
 from consolidate.checks import facts as F  # noqa: E402
 from consolidate.checks.citations import SourceIndex, check_citations  # noqa: E402
 from consolidate.checks.claims import Claim, parse_page  # noqa: E402
@@ -50,7 +51,7 @@ class Ctx:
 def build(root: Path, work: Path) -> Ctx:
     out = work / re.sub(r"\W+", "-", str(root))
     pipeline.run([root], out, Settings())
-    run = pipeline.load_output(out)
+    run = readback.load_output(out)
     anchors = {n: page_anchors(parse_page(t)) for n, t in run.pages.items()}
     _TEXTS.update(run.texts)
     return Ctx(run.pages, SourceIndex(run.chunks, run.texts), input_urls(run.docs, run.texts), set(run.pages) | run.assets, anchors)

@@ -84,7 +84,7 @@ def test_run_json_summary_and_progress_lines_off_a_terminal(tmp_path):
     assert (s["documents"], s["errors"], s["pages"]) == (2, 0, len(list((tmp_path / "out/pages").rglob("*.md"))))
     assert {"seconds", "timings", "drafted_by", "model", "config"} <= set(s)
     stages = [ln.split(":")[0] for ln in r.stderr.splitlines()]  # stderr is no terminal here: one line per stage
-    assert stages[:2] == ["ingest", "chunk"] and "draft" in stages and "check" in stages, r.stderr
+    assert stages[:3] == ["read", "ingest", "chunk"] and "draft" in stages and "check" in stages, r.stderr
     assert runner.invoke(app, ["run", str(tmp_path / "docs"), "--out", str(tmp_path / "out"), "-q"]).stderr == ""
     r = runner.invoke(app, ["run", str(tmp_path / "docs"), "--out", str(tmp_path / "dry"), "-q", "--dry-run", "--json"])
     assert r.exit_code == 0 and json.loads(r.stdout)["dry_run"] is True and json.loads(r.stdout)["model_calls"] == 0

@@ -251,7 +251,7 @@ def test_review_app_edits_a_page_over_1_mb_and_still_refuses_huge_bodies(tmp_pat
     from starlette.testclient import TestClient
 
     from consolidate.web.app import create_app
-    from consolidate.web.decisions import load_decisions
+    from consolidate.decisions import load_decisions
 
     out = make_run(tmp_path, extras=False)
     page = first_page(out)

@@ -9,7 +9,7 @@ from conftest import write
 from consolidate.cli import app
 from consolidate.errors import UsageError
 from consolidate.publish import MANIFEST, publish
-from consolidate.web import decisions as D
+from consolidate import decisions as D
 from consolidate.web.runview import RunView
 from reviewkit import DOCS, first_page, make_run, run_args
 

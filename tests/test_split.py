@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from consolidate.checks.claims import parse_page
-from consolidate.pipeline import check_only, run
+from consolidate.pipeline import run
+from consolidate.readback import check_only
 from consolidate.records import Citation, DraftBlock, DraftPage, DraftSection
 from consolidate.settings import Settings
 from consolidate.stages.split import split_page, split_pages
@@ -203,15 +204,15 @@ def test_a_merged_section_over_the_bound_is_cut_between_its_source_sections():
 
 
 def test_navigation_labels_must_be_the_parts_titles():
-    from consolidate.checks.navigation import check_navigation
+    from consolidate.checks.navigation import check_navigation, page_title
 
     parent = parse_page('---\ntitle: "P"\nparts:\n  - "p-a.md"\n---\n\n# P\n\n## Contents\n\n- [P: A](p-a.md)\n- [P: wrong](p-a.md)\n')
     part = parse_page('---\ntitle: "P: A"\n---\n\n# P: A\n')
     assert len(parent.nav) == 2 and parent.claims == []
-    found = check_navigation("p.md", parent, {"p-a.md": part})
+    found = check_navigation("p.md", parent, {"p-a.md": page_title(part)})
     assert [(f.kind, f.line) for f in found] == [("uncited", 12)]
     untitled = parse_page("# P: A\n\ntext\n")  # no front matter read: its # heading is its title
-    assert len(check_navigation("p.md", parent, {"p-a.md": untitled})) == 1
+    assert len(check_navigation("p.md", parent, {"p-a.md": page_title(untitled)})) == 1
     # a link to a page not listed in parts, or more than a link, is a claim
     other = parse_page('---\nparts:\n  - "p-a.md"\n---\n\n- [P: A](q.md)\n- [P: A](p-a.md) and more\n')
     assert other.nav == [] and len(other.claims) == 2
@@ -219,7 +220,7 @@ def test_navigation_labels_must_be_the_parts_titles():
 
 def test_an_input_is_retired_only_when_its_page_and_all_the_parts_are_published(tmp_path):
     from consolidate.publish import _retired, _selected
-    from consolidate.web import decisions as D
+    from consolidate import decisions as D
 
     out = tmp_path / "out"
     run([tree(tmp_path)], out, settings(600))

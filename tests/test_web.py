@@ -7,7 +7,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from consolidate.web.app import create_app
-from consolidate.web.decisions import load_decisions
+from consolidate.decisions import load_decisions
 from reviewkit import XSS, first_page, make_run
 
 TOKEN = "test-token"

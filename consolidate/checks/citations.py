@@ -34,6 +34,7 @@ class SourceIndex:
         self.texts = texts
         self._memo: dict[tuple, object] = {}
         self._vocab: frozenset[str] | None = None
+        self.asked: dict[str, bool] | None = None  # when a dict: every ordinary() answer, recorded (stages/check.py)
 
     @property
     def vocab(self) -> frozenset[str]:
@@ -52,7 +53,13 @@ class SourceIndex:
 
     def ordinary(self, fact: F.Fact) -> bool:
         """An `initial` fact that is an ordinary word of the sources, not a name."""
-        return fact.kind == "initial" and fact.value.lower() in self.vocab
+        if fact.kind != "initial":
+            return False
+        word = fact.value.lower()
+        answer = word in self.vocab
+        if self.asked is not None:
+            self.asked[word] = answer
+        return answer
 
     def _text(self, ref: Ref) -> str:
         return "\n".join(self.texts[ref.doc][ref.start - 1:ref.end])

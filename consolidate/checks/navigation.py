@@ -35,35 +35,45 @@ def navigation(claims: list, front: dict) -> tuple[list, list]:
     return keep, nav
 
 
-def heading_at(parsed, anchor: str, style: str = "github") -> str | None:
-    """The heading text of a parsed page whose anchor is `anchor` (its first), else None."""
+def heading_texts(parsed, style: str = "github") -> dict[str, str]:
+    """A parsed page's headings by anchor (the first heading of each anchor)."""
     slugger = Slugger(style)
-    return next((text for _, _, text in parsed.headings if slugger(text) == anchor), None)
+    out: dict[str, str] = {}
+    for _, _, text in parsed.headings:
+        out.setdefault(slugger(text), text)
+    return out
 
 
-def check_navigation(name: str, parsed, pages: dict, style: str = "github") -> list[Finding]:
+def page_title(parsed) -> str | None:
+    """A page's title: its front matter's, else its `# ` heading (a front matter too long to read: ingest.front_matter)."""
+    title = parsed.front.get("title")
+    return str(title) if title is not None else next((h[2] for h in parsed.headings if h[1] == 1), None)
+
+
+def check_navigation(name: str, parsed, titles: dict[str, str | None],
+                     headings: dict[str, dict[str, str]] | None = None) -> list[Finding]:
     """A navigation item whose label is not the linked part's title, or a pointer whose label is not
-    the heading at its anchor, is an uncited claim."""
+    the heading at its anchor, is an uncited claim. titles: every page's title (page_title), by
+    file name; headings: every page's heading_texts, by file name."""
     out = []
     for c in parsed.nav:
         see = SEE.fullmatch(c.text.strip())
         if see is not None:
             label, target, anchor = see.groups()
-            other = pages.get(page_target(name, target)) if target else parsed
-            if other is None:
+            heads = (headings or {}).get(page_target(name, target) if target else name)
+            if heads is None:
                 continue  # the link checker reports a page that does not exist
-            heading = heading_at(other, anchor, style)
+            heading = heads.get(anchor)
             if heading is not None and heading != label:
                 out.append(Finding(severity="error", kind="uncited", page=name, line=c.line,
                                    message=f"{name}:{c.line}: the pointer to {target}#{anchor} is labelled {label!r}, "
                                            f"not the heading there {heading!r}; label it with the heading, or cite it"))
             continue
         label, target = NAV_ITEM.fullmatch(c.text.strip()).groups()
-        other = pages.get(page_target(name, target))
-        if other is None:
+        part = page_target(name, target)
+        if part not in titles:
             continue  # the link checker reports a part that does not exist
-        title = other.front.get("title")  # else its `# ` heading (a front matter too long to read: ingest.front_matter)
-        title = str(title) if title is not None else next((h[2] for h in other.headings if h[1] == 1), None)
+        title = titles[part]
         if title != label:
             out.append(Finding(severity="error", kind="uncited", page=name, line=c.line,
                                message=f"{name}:{c.line}: the link to part {target} is labelled {label!r}, not that "

@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from consolidate.evaluate import agreement as cm
-from consolidate import pipeline
+from consolidate import readback
 from consolidate.checks.claims import parse_page
 from consolidate.checks.facts import contains, extract, fact_keys, normalise_span
 from consolidate import tokens
@@ -28,7 +28,7 @@ SKIP_FACTS = {"product", "initial"}  # names and first words: too loose to count
 
 
 def standalone(pages_dir: Path, before: Path) -> dict:
-    findings, claims = pipeline.check_standalone(pages_dir, [before], Settings())
+    findings, claims = readback.check_standalone(pages_dir, [before], Settings())
     mine = [f for f in findings if f.page]
     return {"findings": mine, "claims": sum(claims.values()),
             "dead_links": sum(f.kind in LINK_KINDS for f in mine),

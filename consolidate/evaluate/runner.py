@@ -53,8 +53,8 @@ def run_one(fx: Fixture, settings: Settings, out: Path | None = None, fresh: boo
     """Run the pipeline on one fixture or case and score it; None runs in a temp folder.
 
     `out` keeps the run for review and keeps its model replies, so a rerun asks the model nothing.
-    Its saved stages and embeddings are always deleted first: they are fingerprinted by settings
-    and inputs, not by the code, and an eval exists to measure code changes. `fresh` deletes the
+    Its saved stages and embeddings are always deleted first, so every stage is measured anew (they
+    are fingerprinted by the code too, and per-page results are kept only under the code that made them). `fresh` deletes the
     model replies too."""
     if out is not None and (out / MARKER).is_file():  # only a folder consolidate made
         od = OutputDir(out)

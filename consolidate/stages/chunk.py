@@ -27,11 +27,15 @@ class _Piece:
 
 
 def chunk_documents(docs: list[Document], texts: dict[str, list[str]], *, max_tokens: int = 400,
-                    encoding: str = "cl100k_base") -> tuple[list[Chunk], list[Finding]]:
+                    encoding: str = "cl100k_base", known: dict[tuple[str, str], tuple[list[Chunk], list[Finding]]] | None = None,
+                    ) -> tuple[list[Chunk], list[Finding]]:
+    """known: chunks (and findings) made before with the same settings, by (document path, sha256):
+    a document's chunks are a function of its text and the settings alone."""
     chunks: list[Chunk] = []
     findings: list[Finding] = []
     for doc in docs:
-        cs, fs = chunk_document(doc, texts[doc.path], max_tokens, encoding)
+        hit = (known or {}).get((doc.path, doc.sha256))
+        cs, fs = hit if hit is not None else chunk_document(doc, texts[doc.path], max_tokens, encoding)
         chunks.extend(cs)
         findings.extend(fs)
     return chunks, findings

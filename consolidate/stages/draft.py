@@ -35,6 +35,7 @@ from consolidate.merge.outline import align_headings, merged_order, outline_leve
 from consolidate.merge.owners import LINKED_TO, Place, owners
 from consolidate.merge.procedures import merge_procedures
 from consolidate.merge.statements import merge_units
+from consolidate.stages.page_memo import PageMemo
 from consolidate.units import INTRO, Unit, units_of_chunk
 
 @dataclass
@@ -163,55 +164,40 @@ def section_anchors(title: str, section_titles: list[str]) -> list[str]:
 
 def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: dict[str, list[str]],
                 stale: frozenset = frozenset(), drop_stale: bool = True, site_root: Path | None = None,
-                editor=None) -> tuple[list[DraftPage], list[Finding]]:
+                memo: PageMemo | None = None, editor=None) -> tuple[list[DraftPage], list[Finding]]:
     """stale: documents found stale; with drop_stale their units are left out of pages that
     have other sources (listed in DraftPage.dropped), though their conflicts are still reported.
-    site_root: the folder site-root routes are verified in (linkmap). editor: a model improving
-    the merge one group at a time (stages/draft_edits.py), after conflicts are found."""
+    site_root: the folder site-root routes are verified in (linkmap).
+    memo: per-page results of an earlier run (stages/page_memo.py). A page's merge is reused when
+    its plan entry, chunks, documents, the plan's aliases and the code are unchanged; the conflicts
+    across pages and the owner pages of statements said on several pages are found again over
+    every page's units; a page is rendered again unless its merge, its conflicts, its statements
+    linked to their owner pages and the run's link context (documents, redirects, heading homes,
+    aliases) are unchanged. editor: a model improving the merge one group at a time
+    (stages/draft_edits.py), after conflicts are found; it needs every page rendered (no memo)."""
+    memo = memo if memo is not None and editor is None else PageMemo(None)
     by_id = {c.id: c for c in chunks}
     doc_by = {d.path: d for d in docs}
     findings: list[Finding] = []
     builds: list[_PageBuild] = []
+    keys: list[str] = []
     heading_home: dict[tuple[str, str], tuple[str, str]] = {}
     every: list[tuple[list[Unit], tuple[Conflict, ...]]] = []  # per page: its units (stale ones too), its noted pairs
     for p in plan.pages:
-        units, heads = [], []
-        for cid in p.chunk_ids:
-            c = by_id[cid]
-            us, hs = units_of_chunk(c, doc_by[c.doc], texts[c.doc])
-            units.extend(us)
-            heads.extend((c.doc, line, sec) for line, sec in hs)
-        dropped = [u for u in units if u.doc in stale] if drop_stale else []
-        if dropped and len(dropped) < len(units):
-            units = [u for u in units if u.doc not in stale]
-        else:
-            dropped = []
-        units, left_out = _without_residue(units, p.file, findings)
-        for u in units:  # a section named like the page itself is the page's opening, not a sub-heading
-            if normalise(u.section) == normalise(p.title):
-                u.section, u.level = INTRO, 2
-        renamed = align_headings(units)
-        sections, titles, conflicts = merge_units(units)
-        titles = {k: heading_to_preferred(t, plan.aliases) for k, t in titles.items()}  # headings are our words: the preferred term
-        merge_procedures(units, sections)
-        sections = merged_order(units, sections)
-        paired = tuple(c.model_copy(update={"resolution": "noted"})
-                       for c in find_conflicts([], conflicts, stale, facts_of=fact_values))
-        every.append((units + dropped, paired))
-        for kept, other in conflicts:
-            findings.append(Finding(severity="warning", kind="conflict", page=p.file, line=kept.start,
-                                    message=f"sources disagree: {kept.doc}:{kept.start}-{kept.end} says {facts_of(kept)} but "
-                                            f"{other.doc}:{other.start}-{other.end} says {facts_of(other)}"))
-        order = list(sections)
-        anchors = dict(zip(order, section_anchors(p.title, [titles[k] for k in order])))
-        for doc, line, sec in heads:
-            h = next((x for x in doc_by[doc].headings if x.line == line), None)
-            key = normalise(sec) or INTRO.lower()
-            key = renamed.get((doc, key), key)
-            if h is not None:
-                heading_home.setdefault((doc, h.anchor), (p.file, anchors.get(key, "")))
-        builds.append(_PageBuild(p, sections, titles, paired,
-                                 tuple((u.doc, u.start, u.end, "stale") for u in dropped) + left_out, anchors))
+        key = memo.key("merge", p.model_dump(mode="json"), [by_id[c].model_dump(mode="json") for c in p.chunk_ids],
+                       sorted({(by_id[c].doc, doc_by[by_id[c].doc].sha256, by_id[c].doc in stale) for c in p.chunk_ids}),
+                       drop_stale, [a.model_dump(mode="json") for a in plan.aliases])
+        built = memo.get("merge", key, p.file)
+        if built is None:
+            built = _merge_page(p, by_id, doc_by, texts, stale, drop_stale, plan.aliases)
+            memo.put("merge", key, built)
+        build, members, homes, fs = built
+        keys.append(key)
+        findings += fs
+        for k, v in homes:
+            heading_home.setdefault(k, v)
+        every.append((members, build.conflicts))
+        builds.append(build)
     # settings, versions, limits, absences and same-but-different statements across the whole plan:
     # two pages that contradict each other are as much a problem as one page that does
     # one disagreement is one conflict: a page's pairs join the plan's conflicts they belong to
@@ -228,60 +214,126 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
     sides |= {(s.doc, s.start) for c in found for s in c.sides}
     linked = owners([Place(b.plan.file, b.plan.title, b.sections, b.titles, b.anchors) for b in builds], sides,
                     lambda u: _after_intro(u, texts[u.doc]))
+    context = memo.key("links", [(d.path, d.root, d.file) for d in docs], str(site_root), plan.redirects,
+                       sorted(heading_home.items()), [a.model_dump(mode="json") for a in plan.aliases])
     links = _Links(LinkResolver(docs, site_root), doc_by, plan, heading_home)
     pages = []
-    for b, (members, _) in zip(builds, every):
+    for b, key, (members, _) in zip(builds, keys, every):
         page_file = b.plan.file
         if editor is not None:
             editor.page(page_file, members, b.sections)
-        assets: dict[str, str] = {}
-        shown: list[tuple[str, list[DraftBlock]]] = []
-        notes = PageNotes(plan.aliases)
-        pointers: list[tuple[str, int, int, str]] = []
-        for key, units in b.sections.items():
-            blocks: list[DraftBlock] = []
-            para_ids: dict[tuple[str, int], int] = {}
-            prev: Unit | None = None
-            for u in units:
-                if u.kind in ("sentence", "list_item") and not (u.conflicts or u.notes) \
-                        and see_self(u.text, page_file, lambda t, u=u: links.page_of(u, t)):
-                    pointers += [(c.doc, c.start, c.end, META) for c in u.citations]  # "See X", X now this page
-                    prev = None
-                    continue
-                pid = para_ids.setdefault(u.shown_in or u.para, len(para_ids) + 1)
-                to = linked.get(id(u))
-                if to is not None:  # said on its owner page: a pointer to it here (merge/owners.py)
-                    pointers += [(c.doc, c.start, c.end, LINKED_TO) for c in u.citations]
-                    see = _BULLET.match(u.text).group(0) if u.kind == "list_item" else ""
-                    see += f"See [{to.heading}]({page_link(page_file, to.page)}#{to.anchor})."
-                    if not (blocks and blocks[-1].text == see):
-                        blocks.append(DraftBlock(kind=u.kind, text=see, citations=(),  # a sentence stands alone
-                                                 para=pid if u.kind == "list_item" else -1000 - len(blocks)))
-                    prev = None
-                    continue
-                text = links.rewrite(u, page_file, findings, assets)
-                if _continues(prev, u) and blocks and blocks[-1].para == pid:
-                    blocks[-1] = _extend(blocks[-1], u, text)
-                elif _introduced(prev, u, blocks, texts):
-                    blocks[-1], block = _with_intro(blocks[-1], u, text, pid)
-                    blocks.append(block)
-                else:
-                    blocks.append(_block(u, text, pid))
-                prev = u if not (u.conflicts or u.notes) else None
-                for other in u.conflicts:
-                    blocks.append(_block(other, links.rewrite(other, page_file, findings, assets), -len(blocks)))
-                if u.conflicts:
-                    blocks.append(pair_note(u, -len(blocks), plan.aliases, _joined_subject(u, b.conflicts)))
-                for c in u.notes:
-                    notes.add(c, blocks)
-            shown.append((b.titles[key], blocks))
-        out_sections = [DraftSection(heading=title, blocks=tuple(blocks), level=level)
-                        for (title, blocks), level in zip(shown, outline_levels(b.sections))]
-        pages.append(DraftPage(slug=b.plan.slug, section=b.plan.section, title=b.plan.title, topic=b.plan.topic, sources=b.plan.sources,
-                               sections=tuple(out_sections), assets=tuple(sorted(assets.items())),
-                               conflicts=b.conflicts, dropped=b.dropped + tuple(pointers),
-                               **(editor.outcome(page_file) if editor is not None else {})))
+        away = sorted((u.doc, u.start, u.end, to.page, to.anchor, to.heading)
+                      for units in b.sections.values() for u in units if (to := linked.get(id(u))) is not None)
+        rkey = memo.key("page", key, context, [c.model_dump(mode="json") for c in b.conflicts], away)
+        done = memo.get("page", rkey, page_file)
+        if done is None:
+            done = _render_page(b, links, plan, texts, linked)
+            if editor is not None:
+                done = (done[0].model_copy(update=editor.outcome(page_file)), done[1])
+            memo.put("page", rkey, done)
+        pages.append(done[0])
+        findings += done[1]
+    memo.prune()
     return pages, findings
+
+
+def _merge_page(p: PagePlan, by_id: dict[str, Chunk], doc_by: dict[str, Document], texts: dict[str, list[str]],
+                stale: frozenset, drop_stale: bool, aliases=()) -> tuple[_PageBuild, list[Unit], list, list[Finding]]:
+    """One page's own merge: its units said once, in its outline, with the conflicts inside it.
+    Returns the build, every unit (stale ones too), its headings' homes and its findings."""
+    findings: list[Finding] = []
+    units, heads = [], []
+    for cid in p.chunk_ids:
+        c = by_id[cid]
+        us, hs = units_of_chunk(c, doc_by[c.doc], texts[c.doc])
+        units.extend(us)
+        heads.extend((c.doc, line, sec) for line, sec in hs)
+    dropped = [u for u in units if u.doc in stale] if drop_stale else []
+    if dropped and len(dropped) < len(units):
+        units = [u for u in units if u.doc not in stale]
+    else:
+        dropped = []
+    units, left_out = _without_residue(units, p.file, findings)
+    for u in units:  # a section named like the page itself is the page's opening, not a sub-heading
+        if normalise(u.section) == normalise(p.title):
+            u.section, u.level = INTRO, 2
+    renamed = align_headings(units)
+    sections, titles, conflicts = merge_units(units)
+    titles = {k: heading_to_preferred(t, aliases) for k, t in titles.items()}  # headings are our words: the preferred term
+    merge_procedures(units, sections)
+    sections = merged_order(units, sections)
+    paired = tuple(c.model_copy(update={"resolution": "noted"})
+                   for c in find_conflicts([], conflicts, stale, facts_of=fact_values))
+    for kept, other in conflicts:
+        findings.append(Finding(severity="warning", kind="conflict", page=p.file, line=kept.start,
+                                message=f"sources disagree: {kept.doc}:{kept.start}-{kept.end} says {facts_of(kept)} but "
+                                        f"{other.doc}:{other.start}-{other.end} says {facts_of(other)}"))
+    order = list(sections)
+    anchors = dict(zip(order, section_anchors(p.title, [titles[k] for k in order])))
+    homes = []
+    for doc, line, sec in heads:
+        h = next((x for x in doc_by[doc].headings if x.line == line), None)
+        key = normalise(sec) or INTRO.lower()
+        key = renamed.get((doc, key), key)
+        if h is not None:
+            homes.append(((doc, h.anchor), (p.file, anchors.get(key, ""))))
+    build = _PageBuild(p, sections, titles, paired, tuple((u.doc, u.start, u.end, "stale") for u in dropped) + left_out,
+                       anchors)
+    return build, units + dropped, homes, findings
+
+
+def _render_page(b: _PageBuild, links: "_Links", plan: Plan, texts: dict[str, list[str]],
+                 linked: dict) -> tuple[DraftPage, list[Finding]]:
+    """A merged page as blocks: links rewritten, conflicts shown with their notes, statements said
+    on their owner page replaced by a pointer to it (linked: id(unit) -> its owner place)."""
+    findings: list[Finding] = []
+    page_file = b.plan.file
+    assets: dict[str, str] = {}
+    shown: list[tuple[str, list[DraftBlock]]] = []
+    notes = PageNotes(plan.aliases)
+    pointers: list[tuple[str, int, int, str]] = []
+    for key, units in b.sections.items():
+        blocks: list[DraftBlock] = []
+        para_ids: dict[tuple[str, int], int] = {}
+        prev: Unit | None = None
+        for u in units:
+            if u.kind in ("sentence", "list_item") and not (u.conflicts or u.notes) \
+                    and see_self(u.text, page_file, lambda t, u=u: links.page_of(u, t)):
+                pointers += [(c.doc, c.start, c.end, META) for c in u.citations]  # "See X", X now this page
+                prev = None
+                continue
+            pid = para_ids.setdefault(u.shown_in or u.para, len(para_ids) + 1)
+            to = linked.get(id(u))
+            if to is not None:  # said on its owner page: a pointer to it here (merge/owners.py)
+                pointers += [(c.doc, c.start, c.end, LINKED_TO) for c in u.citations]
+                see = _BULLET.match(u.text).group(0) if u.kind == "list_item" else ""
+                see += f"See [{to.heading}]({page_link(page_file, to.page)}#{to.anchor})."
+                if not (blocks and blocks[-1].text == see):
+                    blocks.append(DraftBlock(kind=u.kind, text=see, citations=(),  # a sentence stands alone
+                                             para=pid if u.kind == "list_item" else -1000 - len(blocks)))
+                prev = None
+                continue
+            text = links.rewrite(u, page_file, findings, assets)
+            if _continues(prev, u) and blocks and blocks[-1].para == pid:
+                blocks[-1] = _extend(blocks[-1], u, text)
+            elif _introduced(prev, u, blocks, texts):
+                blocks[-1], block = _with_intro(blocks[-1], u, text, pid)
+                blocks.append(block)
+            else:
+                blocks.append(_block(u, text, pid))
+            prev = u if not (u.conflicts or u.notes) else None
+            for other in u.conflicts:
+                blocks.append(_block(other, links.rewrite(other, page_file, findings, assets), -len(blocks)))
+            if u.conflicts:
+                blocks.append(pair_note(u, -len(blocks), plan.aliases, _joined_subject(u, b.conflicts)))
+            for c in u.notes:
+                notes.add(c, blocks)
+        shown.append((b.titles[key], blocks))
+    out_sections = [DraftSection(heading=title, blocks=tuple(blocks), level=level)
+                    for (title, blocks), level in zip(shown, outline_levels(b.sections))]
+    return DraftPage(slug=b.plan.slug, section=b.plan.section, title=b.plan.title, topic=b.plan.topic,
+                     sources=b.plan.sources, sections=tuple(out_sections), assets=tuple(sorted(assets.items())),
+                     conflicts=b.conflicts, dropped=b.dropped + tuple(pointers)), findings
 
 
 def _joined_subject(u: Unit, conflicts: tuple[Conflict, ...]) -> str:

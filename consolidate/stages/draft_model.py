@@ -31,6 +31,7 @@ from consolidate.llm.usage import Budget, PageUsage, cost, request_tokens, speed
 from consolidate.records import Chunk, Citation, Document, DraftBlock, DraftPage, DraftSection, Finding, Plan
 from consolidate.settings import LLMSettings
 from consolidate.stages.draft import draft_pages
+from consolidate.stages.page_memo import PageMemo
 from consolidate.stages.draft_sources import (SCHEMA, LinkFixer, ModelPage, PageJob, by_section, narrow, page_jobs, prompt_values,
                                               split_parts, verbatim)
 
@@ -213,12 +214,14 @@ def _keep_raw(job: PageJob, d: Drafting, raw: list[str], failed: str) -> None:
 
 def draft_pages_with_model(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: dict[str, list[str]],
                            d: Drafting, stale: frozenset = frozenset(), drop_stale: bool = True,
-                           site_root: Path | None = None) -> tuple[list[DraftPage], list[Finding], dict[str, PageUsage]]:
+                           site_root: Path | None = None, memo: PageMemo | None = None,
+                           ) -> tuple[list[DraftPage], list[Finding], dict[str, PageUsage]]:
     """Model drafts for every page (extractive where the model fails), findings, and usage per page file."""
     resolve = getattr(d.backend, "resolve_model", None)
     if resolve is not None:  # a server named by URL only: its model, asked once before any page starts, so
         resolve()            # every page's cache key and report name it (pages drafted in parallel saw '')
-    fallback, ex_findings = draft_pages(plan, chunks, docs, texts, stale=stale, drop_stale=drop_stale, site_root=site_root)
+    fallback, ex_findings = draft_pages(plan, chunks, docs, texts, stale=stale, drop_stale=drop_stale, site_root=site_root,
+                                        memo=memo)
     jobs = page_jobs(plan, chunks, docs, texts, stale if drop_stale else frozenset())
     for job, fb in zip(jobs, fallback):  # every conflict the drafter found for the page, other pages' sides too
         job.others = list(fb.conflicts)
@@ -364,20 +367,23 @@ def planned_backend(s: LLMSettings) -> tuple[PlannedBackend | None, str]:
 
 def draft_for_run(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: dict[str, list[str]],
                   s: LLMSettings, cache_dir: Path, raw_dir: Path, stale: frozenset = frozenset(),
-                  drop_stale: bool = True, site_root: Path | None = None,
+                  drop_stale: bool = True, site_root: Path | None = None, memo: PageMemo | None = None,
                   ) -> tuple[list[DraftPage], list[Finding], dict[str, PageUsage]]:
-    """The draft stage as `consolidate run` does it: pick the backend, draft, say who drafted what and why."""
+    """The draft stage as `consolidate run` does it: pick the backend, draft, say who drafted what and why.
+    memo: per-page results of earlier runs (the extractive merge; a model's replies are cached apart,
+    so with a model each page is drafted again, its replies from the cache)."""
     if s.mode not in MODES:
         raise UnknownComponentError("llm.mode", s.mode, list(MODES))
     backend, reason = make_backend(s)
     if backend is None:
-        pages, findings = draft_pages(plan, chunks, docs, texts, stale=stale, drop_stale=drop_stale, site_root=site_root)
+        pages, findings = draft_pages(plan, chunks, docs, texts, stale=stale, drop_stale=drop_stale, site_root=site_root,
+                                      memo=memo)
         return pages, findings, extractive_usage(plan, reason)
     d = load_drafting(backend, s, reason, cache_dir, raw_dir)
     try:
         if s.mode == "edits":
             return draft_with_edits(plan, chunks, docs, texts, d, stale, drop_stale, site_root)
-        return draft_pages_with_model(plan, chunks, docs, texts, d, stale, drop_stale, site_root)
+        return draft_pages_with_model(plan, chunks, docs, texts, d, stale, drop_stale, site_root, memo)
     finally:
         d.cache.close()
 

@@ -164,12 +164,23 @@ def _skip(p: Path, root: Path, label: str, why: str) -> Finding:
     return Finding(severity="warning", kind="skipped-file", page=shown, message=f"{shown}: skipped: {why}")
 
 
-def read_source(sf: SourceFile, max_bytes: int) -> tuple[Document | None, list[str], list[Finding]]:
-    """Read one file; return (None, [], [warning]) when it cannot be used."""
+@dataclass(frozen=True)
+class ReadFile:
+    """One markdown file as read: its text and sha256, or why it was skipped (findings)."""
+
+    source: SourceFile
+    text: str | None
+    sha256: str
+    findings: tuple[Finding, ...] = ()
+
+
+def read_file(sf: SourceFile, max_bytes: int) -> ReadFile:
+    """Read one file; text None (with a warning) when it cannot be used."""
     shown = sf.rel
 
-    def skip(why: str) -> tuple[None, list[str], list[Finding]]:
-        return None, [], [Finding(severity="warning", kind="skipped-file", page=shown, message=f"{shown}: skipped: {why}")]
+    def skip(why: str) -> ReadFile:
+        return ReadFile(sf, None, "", (Finding(severity="warning", kind="skipped-file", page=shown,
+                                               message=f"{shown}: skipped: {why}"),))
 
     try:
         st = sf.abs_path.stat()
@@ -195,8 +206,28 @@ def read_source(sf: SourceFile, max_bytes: int) -> tuple[Document | None, list[s
         return skip(f"not valid UTF-8 (byte {exc.start}); re-save it as UTF-8")
     if not text.strip():
         return skip("empty file")
-    doc, lines, findings = parse_document(text, shown, str(sf.root), hashlib.sha256(raw).hexdigest())
-    return doc.model_copy(update={"file": str(sf.abs_path)}), lines, findings
+    return ReadFile(sf, text, hashlib.sha256(raw).hexdigest())
+
+
+def read_source(sf: SourceFile, max_bytes: int) -> tuple[Document | None, list[str], list[Finding]]:
+    """Read and parse one file; return (None, [], [warning]) when it cannot be used."""
+    r = read_file(sf, max_bytes)
+    if r.text is None:
+        return None, [], list(r.findings)
+    return parse_read(r)
+
+
+def parse_read(r: ReadFile) -> tuple[Document, list[str], list[Finding]]:
+    doc, lines, findings = parse_document(r.text, r.source.rel, str(r.source.root), r.sha256)
+    return doc.model_copy(update={"file": str(r.source.abs_path)}), lines, findings
+
+
+def text_lines(text: str) -> list[str]:
+    """A file's lines as every stage reads them (a trailing newline makes no empty last line)."""
+    lines = split_lines(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 def _utf16(raw: bytes) -> bool:
@@ -245,9 +276,7 @@ def _jsonable(v):
 
 
 def parse_document(text: str, path: str, root: str, sha256: str) -> tuple[Document, list[str], list[Finding]]:
-    lines = split_lines(text)
-    if lines and lines[-1] == "":
-        lines.pop()
+    lines = text_lines(text)
     fm, body_start, findings = front_matter(lines, path)
     scan = scan_blocks(lines, body_start, mdx=path.lower().endswith(".mdx"))
     if scan.unclosed_fence:
@@ -280,26 +309,63 @@ def parse_document(text: str, path: str, root: str, sha256: str) -> tuple[Docume
     return doc, lines, findings
 
 
+@dataclass
+class Read:
+    """Every file under the roots, read: the markdown files (text or why skipped), the files not read."""
+
+    files: list[ReadFile]
+    findings: list[Finding]  # folders and files skipped while walking, before any file was read
+    skipped: list[dict]  # {path, reason, file} of the files not read
+    texts: dict[str, list[str]]  # each document's lines, by its path
+
+    def key(self) -> list[tuple[str, str, str]]:
+        """What the documents are made of: path, root and sha256 of each file read."""
+        return [(r.source.rel, str(r.source.root), r.sha256) for r in self.files if r.text is not None]
+
+
+def read_roots(roots: list[Path], *, max_bytes: int, exclude: list[Path] = (), follow_into: list[str] = ()) -> Read:
+    """Core function: find and read every markdown file under the roots (no parsing)."""
+    others: list[SourceFile] = []
+    files, findings = discover(roots, exclude, others, follow_into)
+    entries, fs = unread(others)
+    read = [read_file(sf, max_bytes) for sf in files]
+    entries += [{"path": r.source.rel, "reason": r.findings[0].message.split(": skipped: ", 1)[-1], "file": str(r.source.abs_path)}
+                for r in read if r.text is None]
+    if not any(r.text is not None for r in read):
+        raise UsageError(f"{', '.join(map(str, roots))}: every markdown file was skipped; see the warnings above")
+    texts = {r.source.rel: text_lines(r.text) for r in read if r.text is not None}
+    return Read(read, findings + fs, sorted(entries, key=lambda e: e["path"]), texts)
+
+
+def parse_files(read: Read, known: dict[tuple[str, str, str], tuple[Document, list[Finding]]] | None = None,
+                ) -> tuple[list[Document], dict[str, list[str]], list[Finding], dict[str, list[Finding]]]:
+    """Core function: the files read -> (documents, {path: lines}, findings, {path: its parse findings}).
+    known: documents parsed before, by (path, absolute root, sha256), reused as they are (parsing
+    is a function of the text, its path and its root)."""
+    docs, texts, findings, per_doc = [], {}, list(read.findings), {}
+    for r in read.files:
+        if r.text is None:
+            findings.extend(r.findings)
+            continue
+        hit = (known or {}).get((r.source.rel, os.path.abspath(r.source.root), r.sha256)) if known else None
+        if hit is not None:
+            doc, fs = hit[0].model_copy(update={"root": str(r.source.root), "file": str(r.source.abs_path)}), hit[1]
+            lines = read.texts[doc.path]
+        else:
+            doc, lines, fs = parse_read(r)
+        findings.extend(fs)
+        per_doc[doc.path] = fs
+        docs.append(doc)
+        texts[doc.path] = lines
+    return docs, texts, findings, per_doc
+
+
 def ingest(roots: list[Path], *, max_bytes: int, exclude: list[Path] = (), skipped: list[dict] | None = None,
            follow_into: list[str] = ()) -> tuple[list[Document], dict[str, list[str]], list[Finding]]:
     """Core function: roots -> (documents, {path: lines}, findings).
     skipped: filled with {path, reason, file} for every file under the roots that was not read."""
-    others: list[SourceFile] = []
-    files, findings = discover(roots, exclude, others, follow_into)
-    entries, fs = unread(others)
-    findings += fs
-    docs, texts = [], {}
-    for sf in files:
-        doc, lines, fs = read_source(sf, max_bytes)
-        findings.extend(fs)
-        if doc is None:
-            entries.append({"path": sf.rel, "reason": fs[0].message.split(": skipped: ", 1)[-1], "file": str(sf.abs_path)})
-        else:
-            docs.append(doc)
-            texts[doc.path] = lines
+    read = read_roots(roots, max_bytes=max_bytes, exclude=exclude, follow_into=follow_into)
+    docs, texts, findings, _ = parse_files(read)
     if skipped is not None:
-        skipped += sorted(entries, key=lambda e: e["path"])
-    if not docs:
-        raise UsageError(f"{', '.join(map(str, roots))}: every markdown file was skipped; see the warnings above")
+        skipped += read.skipped
     return docs, texts, findings
-

@@ -30,7 +30,7 @@ from starlette.templating import Jinja2Templates
 from consolidate.accept import EditHasErrors, accept_page
 from consolidate.checks.claims import parse_page
 from consolidate.errors import UsageError
-from consolidate.web import decisions as D
+from consolidate import decisions as D
 from consolidate.web import pageview
 from consolidate.web.runview import RunView
 

@@ -14,7 +14,7 @@ from consolidate.fsio import read_json
 from consolidate.records import Chunk, Document, PagePlan, Plan
 from consolidate.stages.split import expand_plan, load_splits
 from consolidate.state import OutputDir, load_texts
-from consolidate.web import decisions as D
+from consolidate import decisions as D
 
 DROPPED, MERGED, LINKED = "dropped", "merged", "linked-to"
 
