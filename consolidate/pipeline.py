@@ -29,6 +29,7 @@ from consolidate.linkmap import site_root_dir
 from consolidate.markdown.slugs import STYLES
 from consolidate.embedders import embed_cached, make_embedder
 from consolidate.errors import UsageError
+from consolidate.executors import make_executor
 from consolidate.fsio import confined, read_json, write_json
 from consolidate.records import Chunk, Conflict, Document, DraftPage, Finding, Plan, Topic
 from consolidate.render import render_page
@@ -107,6 +108,7 @@ def _prepare(roots: list[Path], out: Path, settings: Settings, progress: Progres
         if r.resolve() == out.resolve():
             raise UsageError(f"{out}: the output folder cannot be an input root; choose another --out")
     od.claim()
+    executor = make_executor(settings.run.executor)  # a missing Ray stops the run here, before any work
     res = RunResult(out)
     with _Timer(res, "ingest"):
         docs, texts, fs = ingest(roots, max_bytes=settings.ingest.max_file_bytes, exclude=[out], skipped=res.skipped,
@@ -148,7 +150,8 @@ def _prepare(roots: list[Path], out: Path, settings: Settings, progress: Progres
                 progress("embed", done[0], total)
 
             vectors, hits = embed_cached(embedder, [c.text for c in res.chunks],
-                                         od.cache / "embeddings" if settings.embed.cache else None, progress=tick)
+                                         od.cache / "embeddings" if settings.embed.cache else None, progress=tick,
+                                         executor=executor)
             res.report["embedding_cache_hits"] = hits
         with _Timer(res, "cluster"):
             c = settings.cluster
@@ -196,6 +199,7 @@ def _finish(res: RunResult, texts: dict[str, list[str]], progress: Progress, set
     od = OutputDir(res.out)
     settings = settings or Settings()
     llm = settings.llm
+    executor = make_executor(settings.run.executor)
     kept = review_decisions.kept_pages(res.out, res.plan, res.docs)  # accepted/edited in review, sources unchanged
     whole = {n: t for n, t in kept.items() if not lists_parts(t)}  # a page split for size is redrafted for its parts
     with _Timer(res, "draft"):
@@ -220,7 +224,7 @@ def _finish(res: RunResult, texts: dict[str, list[str]], progress: Progress, set
                                                 "left out of merged pages (its lines are dropped as draft-residue)"))
         drafts, dfs, usage = draft_for_run(review_decisions.without(res.plan, whole), res.chunks, res.docs, texts, llm,
                                            od.cache / "llm", od.state / "model_drafts", stale, settings.draft.drop_stale,
-                                           site_root(settings))
+                                           site_root(settings), executor)
         drafts, splits, sf = split_pages(drafts, settings.draft.max_page_words, {p.slug for p in res.plan.pages})
         res.findings += dfs + sf
         verdicts, vf = verdicts_for_run([c for d in drafts for c in d.conflicts], llm, od.cache / "llm")
@@ -248,7 +252,7 @@ def _finish(res: RunResult, texts: dict[str, list[str]], progress: Progress, set
 
         def check(p: dict[str, str]):
             return check_pages(p, index, urls, set(assets), conflicts={f"{d.slug}.md": list(d.conflicts) for d in drafts},
-                               site_root=site_root(settings))
+                               site_root=site_root(settings), executor=executor)
 
         if llm.strict:  # drop model sentences the checker does not support, then check what is left
             drafts, dropped = strict_filter(drafts, render, lambda p: check(p)[0])

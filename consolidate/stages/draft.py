@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from consolidate.checks import facts as F
 from consolidate.dedupe import normalise
+from consolidate.executors import Executor, LocalExecutor
 from consolidate.linkmap import LinkResolver
 from consolidate.markdown.links import INLINE, REFERENCE, mask_code_spans, norm_label
 from consolidate.markdown.slugs import Slugger
@@ -155,106 +156,149 @@ def section_anchors(title: str, section_titles: list[str]) -> list[str]:
     return [slugger(t) for t in section_titles]
 
 
+@dataclass
+class _Sources:
+    """What every page's first pass reads (an executor ships it once)."""
+    by_id: dict[str, Chunk]
+    doc_by: dict[str, Document]
+    texts: dict[str, list[str]]
+    stale: frozenset
+    drop_stale: bool
+
+
+@dataclass
+class _FirstPass:
+    build: _PageBuild
+    members: list[Unit]  # its units, stale ones too
+    homes: list[tuple[tuple[str, str], tuple[str, str]]]  # (source doc, heading anchor) -> (page file, anchor)
+    findings: list[Finding]
+
+
+def _first_pass(src: _Sources, p: PagePlan) -> _FirstPass:
+    """One page: its units merged into sections, its own conflicts paired (pure; per page)."""
+    findings: list[Finding] = []
+    units, heads = [], []
+    for cid in p.chunk_ids:
+        c = src.by_id[cid]
+        us, hs = units_of_chunk(c, src.doc_by[c.doc], src.texts[c.doc])
+        units.extend(us)
+        heads.extend((c.doc, line, sec) for line, sec in hs)
+    stale = src.stale
+    dropped = [u for u in units if u.doc in stale] if src.drop_stale else []
+    if dropped and len(dropped) < len(units):
+        units = [u for u in units if u.doc not in stale]
+    else:
+        dropped = []
+    units, left_out = _without_residue(units, f"{p.slug}.md", findings)
+    for u in units:  # a section named like the page itself is the page's opening, not a sub-heading
+        if normalise(u.section) == normalise(p.title):
+            u.section, u.level = INTRO, 2
+    sections, titles, conflicts = merge_units(units)
+    merge_procedures(units, sections)
+    sections = merged_order(units, sections)
+    paired = tuple(c.model_copy(update={"resolution": "noted"})
+                   for c in find_conflicts([], conflicts, stale, facts_of=fact_values))
+    for kept, other in conflicts:
+        findings.append(Finding(severity="warning", kind="conflict", page=f"{p.slug}.md", line=kept.start,
+                                message=f"sources disagree: {kept.doc}:{kept.start}-{kept.end} says {facts_of(kept)} but "
+                                        f"{other.doc}:{other.start}-{other.end} says {facts_of(other)}"))
+    order = list(sections)
+    anchors = dict(zip(order, section_anchors(p.title, [titles[k] for k in order])))
+    homes = []
+    for doc, line, sec in heads:
+        h = next((x for x in src.doc_by[doc].headings if x.line == line), None)
+        key = normalise(sec) or INTRO.lower()
+        if h is not None:
+            homes.append(((doc, h.anchor), (f"{p.slug}.md", anchors.get(key, ""))))
+    build = _PageBuild(p, sections, titles, paired, tuple((u.doc, u.start, u.end, "stale") for u in dropped) + left_out)
+    return _FirstPass(build, units + dropped, homes, findings)
+
+
+@dataclass
+class _Render:
+    """What every page's rendering reads (an executor ships it once)."""
+    links: "_Links"
+    aliases: tuple
+    texts: dict[str, list[str]]
+
+
 def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: dict[str, list[str]],
                 stale: frozenset = frozenset(), drop_stale: bool = True, site_root: Path | None = None,
-                ) -> tuple[list[DraftPage], list[Finding]]:
+                executor: Executor | None = None) -> tuple[list[DraftPage], list[Finding]]:
     """stale: documents found stale; with drop_stale their units are left out of pages that
     have other sources (listed in DraftPage.dropped), though their conflicts are still reported.
-    site_root: the folder site-root routes are verified in (linkmap)."""
-    by_id = {c.id: c for c in chunks}
+    site_root: the folder site-root routes are verified in (linkmap). executor: who maps the
+    per-page passes (consolidate/executors.py; default: this process, page after page)."""
+    ex = executor or LocalExecutor()
     doc_by = {d.path: d for d in docs}
-    findings: list[Finding] = []
-    builds: list[_PageBuild] = []
+    firsts = list(ex.map(_first_pass, plan.pages, _Sources({c.id: c for c in chunks}, doc_by, texts, stale, drop_stale)))
+    findings = [f for fp in firsts for f in fp.findings]
+    builds = [fp.build for fp in firsts]
     heading_home: dict[tuple[str, str], tuple[str, str]] = {}
-    every: list[tuple[list[Unit], tuple[Conflict, ...]]] = []  # per page: its units (stale ones too), its noted pairs
-    for p in plan.pages:
-        units, heads = [], []
-        for cid in p.chunk_ids:
-            c = by_id[cid]
-            us, hs = units_of_chunk(c, doc_by[c.doc], texts[c.doc])
-            units.extend(us)
-            heads.extend((c.doc, line, sec) for line, sec in hs)
-        dropped = [u for u in units if u.doc in stale] if drop_stale else []
-        if dropped and len(dropped) < len(units):
-            units = [u for u in units if u.doc not in stale]
-        else:
-            dropped = []
-        units, left_out = _without_residue(units, f"{p.slug}.md", findings)
-        for u in units:  # a section named like the page itself is the page's opening, not a sub-heading
-            if normalise(u.section) == normalise(p.title):
-                u.section, u.level = INTRO, 2
-        sections, titles, conflicts = merge_units(units)
-        merge_procedures(units, sections)
-        sections = merged_order(units, sections)
-        paired = tuple(c.model_copy(update={"resolution": "noted"})
-                       for c in find_conflicts([], conflicts, stale, facts_of=fact_values))
-        every.append((units + dropped, paired))
-        for kept, other in conflicts:
-            findings.append(Finding(severity="warning", kind="conflict", page=f"{p.slug}.md", line=kept.start,
-                                    message=f"sources disagree: {kept.doc}:{kept.start}-{kept.end} says {facts_of(kept)} but "
-                                            f"{other.doc}:{other.start}-{other.end} says {facts_of(other)}"))
-        order = list(sections)
-        anchors = dict(zip(order, section_anchors(p.title, [titles[k] for k in order])))
-        for doc, line, sec in heads:
-            h = next((x for x in doc_by[doc].headings if x.line == line), None)
-            key = normalise(sec) or INTRO.lower()
-            if h is not None:
-                heading_home.setdefault((doc, h.anchor), (f"{p.slug}.md", anchors.get(key, "")))
-        builds.append(_PageBuild(p, sections, titles, paired,
-                                 tuple((u.doc, u.start, u.end, "stale") for u in dropped) + left_out))
+    for fp in firsts:
+        for k, v in fp.homes:
+            heading_home.setdefault(k, v)
     # settings, versions, limits, absences and same-but-different statements across the whole plan:
     # two pages that contradict each other are as much a problem as one page that does
     # one disagreement is one conflict: a page's pairs join the plan's conflicts they belong to
-    pairs = [c for _, paired in every for c in paired]
+    pairs = [c for b in builds for c in b.conflicts]
     known = {c.id for c in pairs}
-    found, part_of = join_with_pairs(pairs, [c for c in find_conflicts([u for us, _ in every for u in us], (), stale,
+    found, part_of = join_with_pairs(pairs, [c for c in find_conflicts([u for fp in firsts for u in fp.members], (), stale,
                                                                        similar=True) if c.id not in known])
-    for b, (members, _) in zip(builds, every):
+    for b, fp in zip(builds, firsts):
         own = {c.id: c for c in (part_of.get(p.id, p).model_copy(update={"resolution": "noted"}) for p in b.conflicts)}
-        here = {(u.doc, u.start) for u in members}
+        here = {(u.doc, u.start) for u in fp.members}
         mine = [c for c in found if c.id not in own and any((x.doc, x.start) in here for x in c.sides)]
         b.conflicts = tuple(own.values()) + _attach_notes(mine, b.sections, findings, f"{b.plan.slug}.md")
     links = _Links(LinkResolver(docs, site_root), doc_by, plan, heading_home)
     pages = []
-    for b in builds:
-        page_file = f"{b.plan.slug}.md"
-        assets: dict[str, str] = {}
-        shown: list[tuple[str, list[DraftBlock]]] = []
-        notes = PageNotes(plan.aliases)
-        pointers: list[tuple[str, int, int, str]] = []
-        for key, units in b.sections.items():
-            blocks: list[DraftBlock] = []
-            para_ids: dict[tuple[str, int], int] = {}
-            prev: Unit | None = None
-            for u in units:
-                if u.kind in ("sentence", "list_item") and not (u.conflicts or u.notes) \
-                        and see_self(u.text, page_file, lambda t, u=u: links.page_of(u, t)):
-                    pointers += [(c.doc, c.start, c.end, META) for c in u.citations]  # "See X", X now this page
-                    prev = None
-                    continue
-                pid = para_ids.setdefault(u.shown_in or u.para, len(para_ids) + 1)
-                text = links.rewrite(u, page_file, findings, assets)
-                if _continues(prev, u) and blocks and blocks[-1].para == pid:
-                    blocks[-1] = _extend(blocks[-1], u, text)
-                elif _introduced(prev, u, blocks, texts):
-                    blocks[-1], block = _with_intro(blocks[-1], u, text, pid)
-                    blocks.append(block)
-                else:
-                    blocks.append(_block(u, text, pid))
-                prev = u if not (u.conflicts or u.notes) else None
-                for other in u.conflicts:
-                    blocks.append(_block(other, links.rewrite(other, page_file, findings, assets), -len(blocks)))
-                if u.conflicts:
-                    blocks.append(pair_note(u, -len(blocks), plan.aliases))
-                for c in u.notes:
-                    notes.add(c, blocks)
-            shown.append((b.titles[key], blocks))
-        out_sections = [DraftSection(heading=title, blocks=tuple(blocks), level=level)
-                        for (title, blocks), level in zip(shown, outline_levels(b.sections))]
-        pages.append(DraftPage(slug=b.plan.slug, title=b.plan.title, topic=b.plan.topic, sources=b.plan.sources,
-                               sections=tuple(out_sections), assets=tuple(sorted(assets.items())),
-                               conflicts=b.conflicts, dropped=b.dropped + tuple(pointers)))
+    for page, fs in ex.map(_render_page, builds, _Render(links, plan.aliases, texts)):
+        pages.append(page)
+        findings += fs
     return pages, findings
+
+
+def _render_page(r: _Render, b: _PageBuild) -> tuple[DraftPage, list[Finding]]:
+    """One page's blocks from its merged sections, links rewritten (pure; per page)."""
+    links, texts = r.links, r.texts
+    findings: list[Finding] = []
+    page_file = f"{b.plan.slug}.md"
+    assets: dict[str, str] = {}
+    shown: list[tuple[str, list[DraftBlock]]] = []
+    notes = PageNotes(r.aliases)
+    pointers: list[tuple[str, int, int, str]] = []
+    for key, units in b.sections.items():
+        blocks: list[DraftBlock] = []
+        para_ids: dict[tuple[str, int], int] = {}
+        prev: Unit | None = None
+        for u in units:
+            if u.kind in ("sentence", "list_item") and not (u.conflicts or u.notes) \
+                    and see_self(u.text, page_file, lambda t, u=u: links.page_of(u, t)):
+                pointers += [(c.doc, c.start, c.end, META) for c in u.citations]  # "See X", X now this page
+                prev = None
+                continue
+            pid = para_ids.setdefault(u.shown_in or u.para, len(para_ids) + 1)
+            text = links.rewrite(u, page_file, findings, assets)
+            if _continues(prev, u) and blocks and blocks[-1].para == pid:
+                blocks[-1] = _extend(blocks[-1], u, text)
+            elif _introduced(prev, u, blocks, texts):
+                blocks[-1], block = _with_intro(blocks[-1], u, text, pid)
+                blocks.append(block)
+            else:
+                blocks.append(_block(u, text, pid))
+            prev = u if not (u.conflicts or u.notes) else None
+            for other in u.conflicts:
+                blocks.append(_block(other, links.rewrite(other, page_file, findings, assets), -len(blocks)))
+            if u.conflicts:
+                blocks.append(pair_note(u, -len(blocks), r.aliases))
+            for c in u.notes:
+                notes.add(c, blocks)
+        shown.append((b.titles[key], blocks))
+    out_sections = [DraftSection(heading=title, blocks=tuple(blocks), level=level)
+                    for (title, blocks), level in zip(shown, outline_levels(b.sections))]
+    return DraftPage(slug=b.plan.slug, title=b.plan.title, topic=b.plan.topic, sources=b.plan.sources,
+                     sections=tuple(out_sections), assets=tuple(sorted(assets.items())),
+                     conflicts=b.conflicts, dropped=b.dropped + tuple(pointers)), findings
 
 
 def _without_residue(units: list[Unit], page_file: str, findings: list[Finding]) -> tuple[list[Unit], tuple]:
