@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from consolidate.errors import UsageError
+from consolidate.jsontext import dumps_indented
 
 _ROOTS: contextvars.ContextVar[tuple[Path, ...]] = contextvars.ContextVar("consolidate_write_roots", default=())
 
@@ -121,7 +122,8 @@ def remove(path: Path) -> None:
 
 
 def dumps_json(obj: Any) -> str:
-    return json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    """json.dumps(obj, indent=2, ensure_ascii=False) and a newline (jsontext: the same bytes, faster)."""
+    return dumps_indented(obj) + "\n"
 
 
 def write_json(path: Path, obj: Any) -> None:
