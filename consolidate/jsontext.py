@@ -9,7 +9,7 @@ with the C string escaper; tests/test_jsontext.py compares it with `json.dumps` 
 from __future__ import annotations
 
 from json.encoder import encode_basestring  # the C implementation when available
-from typing import Any
+from typing import Any, Callable
 
 _INF = float("inf")
 
@@ -42,9 +42,21 @@ def _key(k: Any) -> str:
 
 def dumps_indented(obj: Any) -> str:
     """json.dumps(obj, indent=2, ensure_ascii=False)."""
+    out: list[str] = []
+    write_indented(obj, out.append)
+    return "".join(out)
+
+
+def write_indented(obj: Any, write: Callable[[str], Any], end: str = "", piece: int = 16384) -> None:
+    """dumps_indented(obj) + end, handed to write in pieces of about `piece` parts each, so that a
+    large document is written as it is encoded instead of held whole."""
     parts: list[str] = []
     add = parts.append
     esc = encode_basestring
+
+    def flush() -> None:
+        write("".join(parts))
+        parts.clear()
 
     def enc(o: Any, ind: str) -> None:  # ind: a newline and the current indent
         if isinstance(o, str):
@@ -74,6 +86,8 @@ def dumps_indented(obj: Any) -> str:
                 else:
                     enc(v, inner)
                 sep = "," + inner
+                if len(parts) > piece:
+                    flush()
             add(ind + "}")
         elif isinstance(o, (list, tuple)):
             if not o:
@@ -88,9 +102,12 @@ def dumps_indented(obj: Any) -> str:
                 else:
                     enc(v, inner)
                 sep = "," + inner
+                if len(parts) > piece:
+                    flush()
             add(ind + "]")
         else:
             raise TypeError(f"Object of type {o.__class__.__name__} is not JSON serializable")
 
     enc(obj, "\n")
-    return "".join(parts)
+    add(end)
+    flush()

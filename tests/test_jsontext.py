@@ -5,7 +5,7 @@ import json
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from consolidate.jsontext import dumps_indented
+from consolidate.jsontext import dumps_indented, write_indented
 
 scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text()
 keys = st.text() | st.integers() | st.booleans() | st.none() | st.floats(allow_nan=False)
@@ -30,3 +30,20 @@ def test_what_json_cannot_hold_is_refused():
         dumps_indented({"a": {1}})
     with pytest.raises(TypeError):
         dumps_indented({(1, 2): 1})
+
+
+@settings(max_examples=100, deadline=None)
+@given(values)
+def test_written_in_small_pieces_it_is_the_same_text(obj):
+    out = []
+    write_indented(obj, out.append, "\n", piece=1)
+    assert "".join(out) == json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_write_json_writes_what_dumps_json_gives(tmp_path):
+    from consolidate.fsio import confined, dumps_json, write_json
+
+    obj = {"rows": [{"i": i, "text": "é" * i} for i in range(5000)]}
+    with confined(tmp_path):
+        write_json(tmp_path / "x.json", obj)
+    assert (tmp_path / "x.json").read_text(encoding="utf-8") == dumps_json(obj)
