@@ -8,6 +8,7 @@ with the C string escaper; tests/test_jsontext.py compares it with `json.dumps` 
 
 from __future__ import annotations
 
+from itertools import repeat
 from json.encoder import encode_basestring  # the C implementation when available
 from typing import Any, Callable
 
@@ -71,16 +72,18 @@ def write_indented(obj: Any, write: Callable[[str], Any], end: str = "", piece: 
             add(int.__repr__(o))
         elif isinstance(o, float):
             add(_float(o))
-        elif isinstance(o, dict):
+        elif isinstance(o, (dict, list, tuple)):
+            keyed = isinstance(o, dict)
             if not o:
-                add("{}")
+                add("{}" if keyed else "[]")
                 return
             inner = ind + "  "
-            sep = "{" + inner
-            for k, v in o.items():
+            sep = ("{" if keyed else "[") + inner
+            for k, v in (o.items() if keyed else zip(repeat(None), o)):
                 add(sep)
-                add(esc(k) if isinstance(k, str) else _key(k))
-                add(": ")
+                if keyed:
+                    add(esc(k) if isinstance(k, str) else _key(k))
+                    add(": ")
                 if isinstance(v, str):
                     add(esc(v))
                 else:
@@ -88,23 +91,7 @@ def write_indented(obj: Any, write: Callable[[str], Any], end: str = "", piece: 
                 sep = "," + inner
                 if len(parts) > piece:
                     flush()
-            add(ind + "}")
-        elif isinstance(o, (list, tuple)):
-            if not o:
-                add("[]")
-                return
-            inner = ind + "  "
-            sep = "[" + inner
-            for v in o:
-                add(sep)
-                if isinstance(v, str):
-                    add(esc(v))
-                else:
-                    enc(v, inner)
-                sep = "," + inner
-                if len(parts) > piece:
-                    flush()
-            add(ind + "]")
+            add(ind + ("}" if keyed else "]"))
         else:
             raise TypeError(f"Object of type {o.__class__.__name__} is not JSON serializable")
 
