@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
-from consolidate.errors import ConfigError, UnknownComponentError
+from consolidate.errors import ConfigError, ConsolidateError, UnknownComponentError
 
 Fn = Callable[[Any, Any], Any]  # fn(context, item) -> result
 
@@ -39,16 +39,14 @@ class LocalExecutor:
         for item in items:
             yield fn(context, item)
 
-    def close(self) -> None:
-        pass
-
 
 def _run_batch(fn: Fn, context: Any, batch: list) -> list:
     return [fn(context, item) for item in batch]
 
 
 class RayExecutor:
-    """Ray tasks on a local Ray instance (started on first use, stopped by close())."""
+    """Ray tasks on a local Ray instance, started on first use (Ray stops it when the process exits),
+    or the one this process is already connected to (ray.init(address=...) before the run)."""
 
     name = "ray"
 
@@ -60,17 +58,17 @@ class RayExecutor:
                               "(or choose --executor local)") from None
         self.ray, self.num_cpus, self.tasks_per_cpu = ray, num_cpus, tasks_per_cpu
         self._started = False
-        self._task = None
 
     def _start(self) -> None:
         if self._started:
             return
         if not self.ray.is_initialized():
-            self.ray.init(num_cpus=self.num_cpus, include_dashboard=False, log_to_driver=False,
-                          configure_logging=False)
-            self._own = True
-        else:
-            self._own = False
+            try:
+                self.ray.init(num_cpus=self.num_cpus, include_dashboard=False, log_to_driver=False,
+                              configure_logging=False)
+            except Exception as exc:  # Ray's own errors (no room in /dev/shm, a port in use) name the cause
+                raise ConsolidateError(f"--executor ray: a local Ray instance did not start ({exc}); "
+                                       "fix that, or run with --executor local") from exc
         self._task = self.ray.remote(_run_batch)
         self._started = True
 
@@ -81,16 +79,11 @@ class RayExecutor:
         self._start()
         ray = self.ray
         ctx = ray.put(context)  # shipped to the object store once; each task reads it from there
-        cpus = max(1, int(ray.available_resources().get("CPU", 1) or 1))
+        cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
         n = max(1, -(-len(items) // (cpus * self.tasks_per_cpu)))  # items per task
         refs = [self._task.remote(fn, ctx, items[s:s + n]) for s in range(0, len(items), n)]
         for ref in refs:
             yield from ray.get(ref)
-
-    def close(self) -> None:
-        if self._started and self._own:
-            self.ray.shutdown()
-        self._started = False
 
 
 EXECUTORS: dict[str, Callable[[], Executor]] = {"local": LocalExecutor, "ray": RayExecutor}
