@@ -74,6 +74,7 @@ DryRun = Annotated[bool, typer.Option("--dry-run", help="Print the estimated mod
 MaxCost = Annotated[Optional[float], typer.Option("--max-cost", help="Stop calling the model before spending more than this (USD).", show_default=False)]
 FollowLinks = Annotated[Optional[list[Path]], typer.Option("--follow-links-into", help="Also follow symlinks under the docs folders that lead into this folder (ingest.follow_links_into; repeatable).", show_default=False)]
 Concurrency = Annotated[Optional[int], typer.Option("--concurrency", help="Pages drafted at once (llm.concurrency).", show_default=False)]
+ExecutorOpt = Annotated[Optional[str], typer.Option("--executor", help="Who embeds, drafts and checks: local (default, this process) or ray (a local Ray instance; pip install 'consolidate[ray]'); same bytes out (run.executor).", show_default=False)]
 SiteRoot = Annotated[Optional[Path], typer.Option("--root-dir", "--site-root", help="Folder that root-relative links (/docs/install/) map to, to verify them (links.site_root; lychee's --root-dir); unset, they are kept unverified.", show_default=False)]
 
 
@@ -87,6 +88,10 @@ def _llm_overrides(backend, base_url, model, strict, max_cost, concurrency, site
     if strict:
         llm["strict"] = True
     return ({"llm": llm} if llm else {}) | _links_overrides(site_root)
+
+
+def _run_overrides(executor: str | None) -> dict:
+    return {"run": {"executor": executor}} if executor is not None else {}
 
 
 def _links_overrides(site_root: Path | None) -> dict:
@@ -128,14 +133,14 @@ def run(roots: Roots, out_dir: OutDir = Path("output"), config: Config = None, q
         plan: Annotated[Optional[Path], typer.Option("--plan", help="Use this (edited) plan.json instead of computing one.")] = None,
         backend: BackendOpt = None, base_url: BaseUrl = None, model: ModelOpt = None, strict: Strict = False,
         dry_run: DryRun = False, max_cost: MaxCost = None, concurrency: Concurrency = None, site_root: SiteRoot = None,
-        follow_links_into: FollowLinks = None, as_json: AsJson = False) -> None:
+        follow_links_into: FollowLinks = None, executor: ExecutorOpt = None, as_json: AsJson = False) -> None:
     """Run everything: ingest, chunk, embed, cluster, plan, draft, check, write."""
     started = time.perf_counter()
     from consolidate import pipeline
 
     try:
         settings = load_settings(config, _llm_overrides(backend, base_url, model, strict, max_cost, concurrency, site_root)
-                                 | _ingest_overrides(follow_links_into))
+                                 | _ingest_overrides(follow_links_into) | _run_overrides(executor))
         with _progress(quiet) as bars:
             if dry_run:
                 res, texts = pipeline.prepare(roots, out_dir, settings, bars, plan_file=plan)
@@ -182,13 +187,15 @@ def _print_estimate(e: dict, as_json: bool = False) -> None:
 def draft(out_dir: OutDir = Path("output"), quiet: Quiet = False, config: Config = None,
           plan: Annotated[Optional[Path], typer.Option("--plan", help="Plan file (default: OUT/plan.json).")] = None,
           backend: BackendOpt = None, base_url: BaseUrl = None, model: ModelOpt = None, strict: Strict = False,
-          max_cost: MaxCost = None, concurrency: Concurrency = None, site_root: SiteRoot = None, as_json: AsJson = False) -> None:
+          max_cost: MaxCost = None, concurrency: Concurrency = None, site_root: SiteRoot = None,
+          executor: ExecutorOpt = None, as_json: AsJson = False) -> None:
     """Draft, check and write pages from a previous run's artifacts and its (edited) plan."""
     started = time.perf_counter()
     from consolidate import pipeline
 
     try:
-        settings = load_settings(config, _llm_overrides(backend, base_url, model, strict, max_cost, concurrency, site_root))
+        settings = load_settings(config, _llm_overrides(backend, base_url, model, strict, max_cost, concurrency, site_root)
+                                 | _run_overrides(executor))
         res, texts = pipeline.resume_from_state(out_dir, plan)
         with _progress(quiet) as bars:
             res = pipeline.finish(res, texts, bars, settings)

@@ -34,6 +34,8 @@ def encode_path(doc: str) -> str:
 
 
 def decode_path(text: str) -> str:
+    if "%" not in text:
+        return text
     return _ENCODED.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
 
 

@@ -16,9 +16,10 @@ import re
 import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from consolidate.errors import UsageError
+from consolidate.jsontext import dumps_indented, write_indented
 
 _ROOTS: contextvars.ContextVar[tuple[Path, ...]] = contextvars.ContextVar("consolidate_write_roots", default=())
 
@@ -91,7 +92,10 @@ def write_text(path: Path, text: str) -> None:
     write_bytes(path, text.encode("utf-8"))
 
 
-def write_bytes(path: Path, data: bytes) -> None:
+def write_bytes(path: Path, data: bytes | Callable[[Callable[[bytes], Any]], None]) -> None:
+    """Atomically: a temp file beside path, synced, then renamed over it. data: the bytes, or a
+    function that writes them in pieces through the write function it is given (a large file
+    need not be held whole)."""
     check_inside(path)
     try:
         mode = path.stat().st_mode & 0o7777  # a rewritten file keeps its mode
@@ -102,7 +106,10 @@ def write_bytes(path: Path, data: bytes) -> None:
     try:
         os.fchmod(fd, mode)  # mkstemp makes 0600
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            if isinstance(data, (bytes, bytearray)):
+                fh.write(data)
+            else:
+                data(fh.write)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -130,11 +137,13 @@ def remove_empty_folder(path: Path) -> bool:
 
 
 def dumps_json(obj: Any) -> str:
-    return json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    """json.dumps(obj, indent=2, ensure_ascii=False) and a newline (jsontext: the same bytes, faster)."""
+    return dumps_indented(obj) + "\n"
 
 
 def write_json(path: Path, obj: Any) -> None:
-    write_text(path, dumps_json(obj))
+    """dumps_json(obj) into path, written as it is encoded (a large ledger or state file is never held whole)."""
+    write_bytes(path, lambda write: write_indented(obj, lambda piece: write(piece.encode("utf-8")), "\n"))
 
 
 def read_json(path: Path) -> Any:

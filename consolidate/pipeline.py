@@ -19,6 +19,7 @@ from typing import Any
 from consolidate.checks.stale import find_stale
 from consolidate.claims.aliases import find_aliases
 from consolidate.errors import StateError, UsageError
+from consolidate.executors import make_executor
 from consolidate.fsio import confined, read_json, write_json
 from consolidate.linkmap import site_root_dir
 from consolidate.merge.residue import residue_documents
@@ -174,7 +175,8 @@ def _embed(ctx: Context) -> Embedded:
         ctx.progress("embed", done[0], len(chunks))
 
     vectors, hits = embed_cached(embedder, [c.text for c in chunks],
-                                 ctx.od.cache / "embeddings" if ctx.settings.embed.cache else None, progress=tick)
+                                 ctx.od.cache / "embeddings" if ctx.settings.embed.cache else None, progress=tick,
+                                 executor=make_executor(ctx.settings.run.executor))
     return Embedded(vectors, hits, embedder.model_id)
 
 
@@ -314,6 +316,7 @@ def _context(out: Path, settings: Settings, progress: Progress, **options) -> Co
 
 def _start(roots: list[Path], out: Path, settings: Settings) -> None:
     site_root(settings)  # a wrong --site-root stops the run before it does any work
+    make_executor(settings.run.executor)  # so does a missing Ray
     for r in roots:
         if r.resolve() == out.resolve():
             raise UsageError(f"{out}: the output folder cannot be an input root; choose another --out")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -56,6 +57,12 @@ class DraftSettings(Section):
 
 class LinksSettings(Section):
     site_root: str = ""  # folder site-root routes (/docs/install/) map to; unset: they are kept unverified
+
+
+class RunSettings(Section):
+    # who maps the embed batches and the per-page drafting and checking: local (this process) or ray
+    # (a local Ray instance; `pip install 'consolidate[ray]'`); the bytes out are the same (consolidate/executors.py)
+    executor: Literal["local", "ray"] = "local"
 
 
 class Price(Section):
@@ -105,6 +112,7 @@ class Settings(Section):
     draft: DraftSettings = DraftSettings()
     links: LinksSettings = LinksSettings()
     llm: LLMSettings = LLMSettings()
+    run: RunSettings = RunSettings()
 
 
 def _merge(base: dict, over: dict) -> dict:

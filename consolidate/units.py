@@ -8,7 +8,7 @@ item is an item of its own), and any other block (code, table, quote, HTML) is o
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from consolidate import sentences
@@ -110,9 +110,9 @@ def block_spans(block: Block, lines: list[str]) -> list[Span]:
         for ln in lines[block.start - 1:block.end]:
             starts.append(starts[-1] + len(ln) + 1)
         out = []
-        for s, e in sentences.split(text):
-            first = max(i for i, x in enumerate(starts) if x <= s)
-            last = max(i for i, x in enumerate(starts) if x <= max(s, e - 1))
+        for s, e in sentences.split(text):  # starts increase: the line holding offset s is the last start <= s
+            first = bisect_right(starts, s) - 1
+            last = bisect_right(starts, max(s, e - 1)) - 1
             out.append(Span("sentence", block.start + first, block.start + last, " ".join(text[s:e].split())))
         return out
     if block.kind == "list":

@@ -10,6 +10,7 @@ import pytest
 from conftest import CORPUS, write
 from consolidate import pipeline, runner
 from consolidate.errors import UsageError
+from consolidate.records import page_file
 from consolidate.settings import Settings
 from consolidate.stages import cluster as cluster_module
 from consolidate.stages import draft as draft_module
@@ -38,7 +39,8 @@ def report(out: Path) -> dict:
 
 
 def holding(out: Path, doc: str) -> set[str]:
-    return {f"{p['slug']}.md" for p in json.loads((out / "plan.json").read_text())["pages"] if doc in p["sources"]}
+    return {page_file(p["section"], p["slug"]) for p in json.loads((out / "plan.json").read_text())["pages"]
+            if doc in p["sources"]}
 
 
 @pytest.fixture
@@ -78,7 +80,7 @@ def test_an_edit_redrafts_only_the_pages_holding_the_document(docs, tmp_path, mo
     merged, parsed = [], []
     real_merge, real_parse = draft_module._merge_page, ingest_module.parse_read
     with monkeypatch.context() as m:
-        m.setattr(draft_module, "_merge_page", lambda p, *a: merged.append(f"{p.slug}.md") or real_merge(p, *a))
+        m.setattr(draft_module, "_merge_page", lambda p, *a: merged.append(p.file) or real_merge(p, *a))
         m.setattr(ingest_module, "parse_read", lambda r: parsed.append(r.source.rel) or real_parse(r))
         pipeline.run([docs], out, Settings())
     r = report(out)

@@ -76,8 +76,12 @@ class SourceIndex:
     def span_text(self, ref: Ref) -> SpanText:
         key = (ref.doc, ref.start, ref.end, "sentences")
         s = self._memo.get(key)
-        if s is None:
-            s = self._memo[key] = SpanText(self._text(ref))
+        if s is None:  # a pure function of the text, which repeats across documents (versions of a page)
+            text = self._text(ref)
+            s = self._memo.get(text)
+            if s is None:
+                s = self._memo[text] = SpanText(text)
+            self._memo[key] = s
         return s
 
     def problem(self, ref: Ref) -> str:

@@ -256,6 +256,13 @@ def _negations(units: list[Unit], stale: frozenset) -> list[Conflict]:
     out = []
     prose = [u for u in units if u.kind in ("sentence", "list_item", "quote")]
     having: dict[str, list[int]] = defaultdict(list)  # word -> statements holding it, built on first use
+    no_thing: dict[int, bool] = {}  # statement -> whether it says "no X" itself, read on first use
+
+    def says_no(i: int) -> bool:
+        if i not in no_thing:
+            no_thing[i] = NO_THING.search(prose[i].text) is not None
+        return no_thing[i]
+
     for u in prose:
         for m in NO_THING.finditer(u.text):
             written = (m.group(1) or m.group(2)).split()
@@ -279,7 +286,7 @@ def _negations(units: list[Unit], stale: frozenset) -> list[Conflict]:
             others: dict[str, Unit] = {}  # one statement per document that describes the thing
             for i in sorted({i for k in keys for i in having.get(k, ())}):
                 o = prose[i]
-                if o.doc != u.doc and o.doc not in others and rx.search(o.text) and not NO_THING.search(o.text):
+                if o.doc != u.doc and o.doc not in others and rx.search(o.text) and not says_no(i):
                     others[o.doc] = o
             if others:
                 sides = [_side(u, ("no " + phrase,), stale)] + [_side(others[d], (phrase,), stale)

@@ -127,6 +127,13 @@ def _product(text: str, m: re.Match) -> str:
 
 
 def extract(text: str) -> list[Fact]:
+    """The hard facts of a text, in order (a new list each call; memoised, as the drafter, the checker
+    and the ledger ask of the same texts, and versions of a page repeat them)."""
+    return list(_extract(text))
+
+
+@lru_cache(maxsize=131072)
+def _extract(text: str) -> tuple[Fact, ...]:
     text = prose(text)
     facts: list[Fact] = []
     if '"' in text or "“" in text:
@@ -158,7 +165,7 @@ def extract(text: str) -> list[Fact]:
             facts.append(Fact("product", v))
         elif m.group(0).isalpha() and len(m.group(0)) > 2 and m.group(0) not in NOT_PRODUCTS:
             facts.append(Fact("initial", m.group(0)))
-    return facts
+    return tuple(facts)
 
 
 def _number(m: re.Match) -> str:

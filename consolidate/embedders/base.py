@@ -9,6 +9,7 @@ from typing import Callable, Protocol
 import numpy as np
 
 from consolidate.errors import UnknownComponentError
+from consolidate.executors import Executor, LocalExecutor
 
 
 class Embedder(Protocol):
@@ -51,19 +52,28 @@ def text_key(model_id: str, text: str) -> str:
     return model_id + ":" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def embed_batch(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """One batch's float32 vectors (what an executor maps over the batches)."""
+    return embedder.embed(texts).astype(np.float32)
+
+
 def embed_cached(embedder: Embedder, texts: list[str], cache_dir: Path | None,
-                 batch: int = 4096, progress: Callable[[int], None] | None = None) -> tuple[np.ndarray, int]:
+                 batch: int = 4096, progress: Callable[[int], None] | None = None,
+                 executor: Executor | None = None) -> tuple[np.ndarray, int]:
     """Embed with a diskcache in front. Returns (vectors, cache hits).
 
     Rows are gathered first and stacked at the end, so an embedder whose dimension is only known
-    after its first answer (a remote model) works, and a fully cached rerun calls nothing."""
+    after its first answer (a remote model) works, and a fully cached rerun calls nothing. The
+    batches are mapped by `executor` (default: in this process, one after another)."""
+    ex = executor or LocalExecutor()
     rows: list[np.ndarray | None] = [None] * len(texts)
     hits = 0
     if cache_dir is None:
-        for s in range(0, len(texts), batch):
-            rows[s:s + batch] = list(embedder.embed(texts[s:s + batch]).astype(np.float32))
+        starts = range(0, len(texts), batch)
+        for s, vecs in zip(starts, ex.map(embed_batch, [texts[s:s + batch] for s in starts], embedder)):
+            rows[s:s + batch] = list(vecs)
             if progress:
-                progress(min(batch, len(texts) - s))
+                progress(len(vecs))
         return _stack(rows, embedder), 0
     import diskcache
 
@@ -79,9 +89,8 @@ def embed_cached(embedder: Embedder, texts: list[str], cache_dir: Path | None,
                 hits += 1
         if progress and hits:
             progress(hits)
-        for s in range(0, len(missing), batch):
-            idx = missing[s:s + batch]
-            vecs = embedder.embed([texts[i] for i in idx]).astype(np.float32)
+        groups = [missing[s:s + batch] for s in range(0, len(missing), batch)]
+        for idx, vecs in zip(groups, ex.map(embed_batch, [[texts[i] for i in g] for g in groups], embedder)):
             with cache.transact():
                 for i, v in zip(idx, vecs):
                     rows[i] = v

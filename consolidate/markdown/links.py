@@ -30,6 +30,8 @@ class RawLink:
 
 def mask_code_spans(line: str) -> str:
     """Replace inline code with spaces (same length) so offsets stay valid."""
+    if "`" not in line:
+        return line
     return CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
 
 
@@ -50,6 +52,8 @@ def definitions(lines: list[str], skip: set[int]) -> dict[str, tuple[str, int]]:
 
 def links_in_line(line: str, lineno: int, defs: dict[str, tuple[str, int]]) -> list[RawLink]:
     """Links in one line of prose (already known not to be code)."""
+    if "[" not in line and "<" not in line and "://" not in line:
+        return []  # every form needs one: [label], <autolink>, a bare scheme://
     found: list[RawLink] = []
     masked = mask_code_spans(line)
     if DEFINITION.match(masked):

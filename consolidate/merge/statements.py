@@ -57,6 +57,7 @@ def merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, str
     alias: dict[int, Unit] = {}  # a unit replaced by a more complete one -> that one
     home: dict[int, str] = {}  # a shown unit -> the section it stands in
     side_of: dict[int, Unit] = {}  # a conflict side shown beside a unit -> that unit
+    cited: dict[int, tuple[int, set]] = {}  # a unit -> (how many of its citations are in the set, the set)
 
     def live(x: Unit) -> Unit:
         while id(x) in alias:
@@ -79,7 +80,7 @@ def merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, str
             hit = None  # a source saying it again under another heading means it there too ("Again:")
         if hit is not None:
             hit = live(hit)
-            if u.cite() not in hit.citations:
+            if not _cites(hit, u.cite(), cited):
                 hit.citations.append(u.cite())
             if hit is not u:
                 u.into = hit
@@ -114,6 +115,18 @@ def merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, str
         home[id(u)] = key
     absorb_restated(sections, {id(x) for pair in conflicts for x in pair})
     return {k: v for k, v in sections.items() if v}, titles, conflicts
+
+
+def _cites(u: Unit, c, cited: dict[int, tuple[int, set]]) -> bool:
+    """c in u.citations, in constant time: a unit's citations only grow (appended) while units merge,
+    so a set of them is kept up to date with what was appended since the last look."""
+    n, seen = cited.get(id(u), (0, None))
+    if seen is None:
+        seen = set()
+    if n < len(u.citations):
+        seen.update(u.citations[n:])
+        cited[id(u)] = (len(u.citations), seen)
+    return c in seen
 
 
 def absorb_restated(sections: dict[str, list[Unit]], sides: set[int]) -> None:

@@ -65,9 +65,12 @@ def spherical_kmeans(x: np.ndarray, k: int, iters: int = 12, seed: int = 0) -> n
     n = len(x)
     centres = x[np.sort(rng.choice(n, size=k, replace=False))].copy()
     labels = np.zeros(n, dtype=np.int64)
-    for _ in range(iters):
+    for it in range(iters):
+        before = labels.copy()
         for s in range(0, n, 8192):
             labels[s:s + 8192] = np.argmax(x[s:s + 8192] @ centres.T, axis=1)
+        if it and np.array_equal(labels, before):
+            break  # a fixed point: the same labels give the same centres, so every later round is this one
         sums = np.zeros_like(centres)
         np.add.at(sums, labels, x)
         empty = np.linalg.norm(sums, axis=1) == 0

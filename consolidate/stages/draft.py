@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from consolidate.checks import facts as F
 from consolidate.dedupe import normalise
+from consolidate.executors import Executor, LocalExecutor
 from consolidate.linkmap import LinkResolver
 from consolidate.markdown.links import INLINE, REFERENCE, mask_code_spans, norm_label
 from consolidate.markdown.slugs import Slugger
@@ -164,7 +165,8 @@ def section_anchors(title: str, section_titles: list[str]) -> list[str]:
 
 def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: dict[str, list[str]],
                 stale: frozenset = frozenset(), drop_stale: bool = True, site_root: Path | None = None,
-                memo: PageMemo | None = None, editor=None) -> tuple[list[DraftPage], list[Finding]]:
+                memo: PageMemo | None = None, editor=None, executor: Executor | None = None,
+                ) -> tuple[list[DraftPage], list[Finding]]:
     """stale: documents found stale; with drop_stale their units are left out of pages that
     have other sources (listed in DraftPage.dropped), though their conflicts are still reported.
     site_root: the folder site-root routes are verified in (linkmap).
@@ -174,7 +176,9 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
     every page's units; a page is rendered again unless its merge, its conflicts, its statements
     linked to their owner pages and the run's link context (documents, redirects, heading homes,
     aliases) are unchanged. editor: a model improving the merge one group at a time
-    (stages/draft_edits.py), after conflicts are found; it needs every page rendered (no memo)."""
+    (stages/draft_edits.py), after conflicts are found; it needs every page rendered (no memo).
+    executor: who maps the pages' own merges (consolidate/executors.py; default: this process,
+    page after page); the plan-wide passes and the rendering run here."""
     memo = memo if memo is not None and editor is None else PageMemo(None)
     by_id = {c.id: c for c in chunks}
     doc_by = {d.path: d for d in docs}
@@ -184,15 +188,17 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
     heading_home: dict[tuple[str, str], tuple[str, str]] = {}
     every: list[tuple[list[Unit], tuple[Conflict, ...]]] = []  # per page: its units (stale ones too), its noted pairs
     for p in plan.pages:
-        key = memo.key("merge", p.model_dump(mode="json"), [by_id[c].model_dump(mode="json") for c in p.chunk_ids],
-                       sorted({(by_id[c].doc, doc_by[by_id[c].doc].sha256, by_id[c].doc in stale) for c in p.chunk_ids}),
-                       drop_stale, [a.model_dump(mode="json") for a in plan.aliases])
-        built = memo.get("merge", key, p.file)
+        keys.append(memo.key("merge", p.model_dump(mode="json"), [by_id[c].model_dump(mode="json") for c in p.chunk_ids],
+                             sorted({(by_id[c].doc, doc_by[by_id[c].doc].sha256, by_id[c].doc in stale) for c in p.chunk_ids}),
+                             drop_stale, [a.model_dump(mode="json") for a in plan.aliases]))
+    got = [memo.get("merge", key, p.file) for p, key in zip(plan.pages, keys)]
+    todo = [p for p, hit in zip(plan.pages, got) if hit is None]
+    made = iter((executor or LocalExecutor()).map(_merge_item, todo, (by_id, doc_by, texts, stale, drop_stale, plan.aliases)))
+    for p, key, built in zip(plan.pages, keys, got):
         if built is None:
-            built = _merge_page(p, by_id, doc_by, texts, stale, drop_stale, plan.aliases)
+            built = next(made)
             memo.put("merge", key, built)
         build, members, homes, fs = built
-        keys.append(key)
         findings += fs
         for k, v in homes:
             heading_home.setdefault(k, v)
@@ -235,6 +241,11 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
         findings += done[1]
     memo.prune()
     return pages, findings
+
+
+def _merge_item(shared: tuple, p: PagePlan):
+    """_merge_page as an executor maps it: shared = (by_id, doc_by, texts, stale, drop_stale, aliases)."""
+    return _merge_page(p, *shared)
 
 
 def _merge_page(p: PagePlan, by_id: dict[str, Chunk], doc_by: dict[str, Document], texts: dict[str, list[str]],

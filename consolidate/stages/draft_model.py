@@ -21,6 +21,7 @@ from typing import Callable
 
 from consolidate.claims.settle import CONTEXT_DIFFERS
 from consolidate.errors import UnknownComponentError
+from consolidate.executors import Executor
 from consolidate.fsio import write_json
 from consolidate.checks.claims import parse_page
 from consolidate.llm.base import DEFAULT_MODEL, Backend, Message, ModelError, Request, Result, make_backend, openai_config, resolve_backend
@@ -214,14 +215,15 @@ def _keep_raw(job: PageJob, d: Drafting, raw: list[str], failed: str) -> None:
 
 def draft_pages_with_model(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: dict[str, list[str]],
                            d: Drafting, stale: frozenset = frozenset(), drop_stale: bool = True,
-                           site_root: Path | None = None, memo: PageMemo | None = None,
+                           site_root: Path | None = None, memo: PageMemo | None = None, executor: Executor | None = None,
                            ) -> tuple[list[DraftPage], list[Finding], dict[str, PageUsage]]:
-    """Model drafts for every page (extractive where the model fails), findings, and usage per page file."""
+    """Model drafts for every page (extractive where the model fails), findings, and usage per page file.
+    The extractive drafts go through `executor`; the model's pages through llm.concurrency threads."""
     resolve = getattr(d.backend, "resolve_model", None)
     if resolve is not None:  # a server named by URL only: its model, asked once before any page starts, so
         resolve()            # every page's cache key and report name it (pages drafted in parallel saw '')
     fallback, ex_findings = draft_pages(plan, chunks, docs, texts, stale=stale, drop_stale=drop_stale, site_root=site_root,
-                                        memo=memo)
+                                        memo=memo, executor=executor)
     jobs = page_jobs(plan, chunks, docs, texts, stale if drop_stale else frozenset())
     for job, fb in zip(jobs, fallback):  # every conflict the drafter found for the page, other pages' sides too
         job.others = list(fb.conflicts)
@@ -368,6 +370,7 @@ def planned_backend(s: LLMSettings) -> tuple[PlannedBackend | None, str]:
 def draft_for_run(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: dict[str, list[str]],
                   s: LLMSettings, cache_dir: Path, raw_dir: Path, stale: frozenset = frozenset(),
                   drop_stale: bool = True, site_root: Path | None = None, memo: PageMemo | None = None,
+                  executor: Executor | None = None,
                   ) -> tuple[list[DraftPage], list[Finding], dict[str, PageUsage]]:
     """The draft stage as `consolidate run` does it: pick the backend, draft, say who drafted what and why.
     memo: per-page results of earlier runs (the extractive merge; a model's replies are cached apart,
@@ -377,13 +380,13 @@ def draft_for_run(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: 
     backend, reason = make_backend(s)
     if backend is None:
         pages, findings = draft_pages(plan, chunks, docs, texts, stale=stale, drop_stale=drop_stale, site_root=site_root,
-                                      memo=memo)
+                                      memo=memo, executor=executor)
         return pages, findings, extractive_usage(plan, reason)
     d = load_drafting(backend, s, reason, cache_dir, raw_dir)
     try:
         if s.mode == "edits":
             return draft_with_edits(plan, chunks, docs, texts, d, stale, drop_stale, site_root)
-        return draft_pages_with_model(plan, chunks, docs, texts, d, stale, drop_stale, site_root, memo)
+        return draft_pages_with_model(plan, chunks, docs, texts, d, stale, drop_stale, site_root, memo, executor)
     finally:
         d.cache.close()
 

@@ -30,6 +30,7 @@ from consolidate.review import review_files
 from consolidate.runner import Context, Stage, register
 from consolidate.stages.check import check_pages
 from consolidate.stages.page_memo import PageMemo
+from consolidate.executors import make_executor
 from consolidate.stages.draft_edits import edits_summary
 from consolidate.stages.draft_model import draft_for_run, planned_backend, strict_filter, usage_totals
 from consolidate.stages.split import Split, expand_plan, lists_parts, part_details, split_pages, splits_json
@@ -140,7 +141,7 @@ def _draft(ctx: Context) -> Drafted:
     memo = PageMemo(ctx.od.cache / "pages")
     drafts, dfs, usage = draft_for_run(review_decisions.without(plan, whole), chunks, docs, texts, llm,
                                        ctx.od.cache / "llm", ctx.od.state / "model_drafts", stale, settings.draft.drop_stale,
-                                       _site_root(ctx), memo)
+                                       _site_root(ctx), memo, make_executor(settings.run.executor))
     drafts, splits, sf = split_pages(drafts, settings.draft.max_page_words, {p.slug for p in plan.pages})
     findings += dfs + sf
     verdicts, vf = verdicts_for_run([c for d in drafts for c in d.conflicts], llm, ctx.od.cache / "llm")

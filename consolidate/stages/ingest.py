@@ -245,6 +245,11 @@ def split_lines(text: str) -> list[str]:
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
+# libyaml's safe loader when PyYAML was built with it (its wheels are): the large tree's 3,083 front
+# matters load to equal data in 2.8 s instead of 10.6 s; else PyYAML's own
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def front_matter(lines: list[str], path: str) -> tuple[dict, int, list[Finding]]:
     """YAML front matter between `---` lines at the top. Returns (data, body_start, findings)."""
     if not lines or lines[0].strip() != "---":
@@ -252,7 +257,7 @@ def front_matter(lines: list[str], path: str) -> tuple[dict, int, list[Finding]]
     for i in range(1, min(len(lines), 400)):
         if lines[i].strip() in ("---", "..."):
             try:
-                data = yaml.safe_load("\n".join(lines[1:i])) or {}
+                data = yaml.load("\n".join(lines[1:i]), Loader=SAFE_LOADER) or {}
             except yaml.YAMLError as exc:
                 mark = getattr(exc, "problem_mark", None)
                 where = f" at line {mark.line + 2}" if mark else ""
