@@ -4,7 +4,8 @@
 that yields `fn(context, item)` for each item, in input order. `fn` is a module-level function
 (Ray pickles it by reference), `context` what every call shares (shipped once per run, not per
 item) and each item small. The pipeline uses it for the embed stage (one item per batch of
-texts) and for extractive drafting and checking (one item per page, in batches); the result is
+texts) and for each page's own merge in the draft stage (one item per page not reused from the
+page memo, in batches; the plan-wide passes, rendering and the checks run in this process); the result is
 the same whichever executor runs it, byte for byte (tests/test_executors.py).
 
 `local` (the default) calls `fn` in this process, one item after another, as the pipeline always

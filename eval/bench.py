@@ -311,7 +311,7 @@ def run_one(tree: Path, target: int) -> dict:
     conflicts_s, n_conflicts = spent
 
     t = time.perf_counter()
-    pages = {f"{d.slug}.md": render_page(d, "2026-01-01", "bench") for d in drafts}
+    pages = {d.file: render_page(d, "2026-01-01", "bench") for d in drafts}
     assets = {rel for d in drafts for rel, _ in d.assets}
     done("render", t)
 

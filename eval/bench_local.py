@@ -38,7 +38,7 @@ def bench(root: Path, out: Path, llm: dict) -> dict:
     edits = r["model_edits"]
     edited = {n for n, d in r["page_details"].items() if d.get("model_calls") or d.get("cache_hits")}
     source_tokens = sum(c.tokens for c in res.chunks if any(c.id in p.chunk_ids for p in res.plan.pages
-                                                             if f"{p.slug}.md" in edited))
+                                                             if p.file in edited))
     return {"tree": str(root), "pages": r["pages"], "asked": edits["asked"], "written": edits["written"],
             "unchanged": edits["unchanged"], "rejected": edits["rejected"], "problems": [g["problem"] for g in edits["rejected_groups"]],
             "model_calls": r["model_calls"], "tokens_in": r["tokens_in"], "tokens_out": r["tokens_out"],
