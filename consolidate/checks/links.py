@@ -21,9 +21,17 @@ from consolidate.markdown.unsafe import is_unsafe, unsafe_targets
 from consolidate.records import Document, Finding
 
 
-def page_anchors(parsed: ParsedPage, style: str = "github") -> set[str]:
+def heading_texts(parsed: ParsedPage, style: str = "github") -> dict[str, str]:
+    """A parsed page's headings by their anchor (the first heading of each anchor)."""
     slugger = Slugger(style)
-    return {slugger(text) for _, _, text in parsed.headings}
+    out: dict[str, str] = {}
+    for _, _, text in parsed.headings:
+        out.setdefault(slugger(text), text)
+    return out
+
+
+def page_anchors(parsed: ParsedPage, style: str = "github") -> set[str]:
+    return set(heading_texts(parsed, style))
 
 
 def input_urls(docs: list[Document], texts: dict[str, list[str]]) -> set[str]:

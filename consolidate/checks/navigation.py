@@ -15,7 +15,6 @@ from __future__ import annotations
 import posixpath
 import re
 
-from consolidate.markdown.slugs import Slugger
 from consolidate.records import Finding, page_target
 
 NAV_ITEM = re.compile(r"\[([^\[\]]+)\]\(([^()\s#]+\.md)\)")
@@ -35,15 +34,6 @@ def navigation(claims: list, front: dict) -> tuple[list, list]:
     return keep, nav
 
 
-def heading_texts(parsed, style: str = "github") -> dict[str, str]:
-    """A parsed page's headings by anchor (the first heading of each anchor)."""
-    slugger = Slugger(style)
-    out: dict[str, str] = {}
-    for _, _, text in parsed.headings:
-        out.setdefault(slugger(text), text)
-    return out
-
-
 def page_title(parsed) -> str | None:
     """A page's title: its front matter's, else its `# ` heading (a front matter too long to read: ingest.front_matter)."""
     title = parsed.front.get("title")
@@ -54,7 +44,7 @@ def check_navigation(name: str, parsed, titles: dict[str, str | None],
                      headings: dict[str, dict[str, str]] | None = None) -> list[Finding]:
     """A navigation item whose label is not the linked part's title, or a pointer whose label is not
     the heading at its anchor, is an uncited claim. titles: every page's title (page_title), by
-    file name; headings: every page's heading_texts, by file name."""
+    file name; headings: every page's headings by anchor (checks/links.heading_texts), by file name."""
     out = []
     for c in parsed.nav:
         see = SEE.fullmatch(c.text.strip())

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from functools import lru_cache
 
 from consolidate.checks.support import content_words
 from consolidate.dedupe import UnionFind
@@ -92,10 +93,10 @@ def joined(members: list[Conflict], make) -> Conflict:
 
 def _disputed_only(sides: list) -> list:
     """Each side's values cut to what is disputed. A value is shared, not disputed, when two sides
-    whose text holds it give different values besides it (and besides the values already found shared) (`PostgreSQL` and `6.2` in
-    "PostgreSQL 15 … Redis 6.2" beside "PostgreSQL 14 … Redis 6.2"); of what is left, numbers
-    where a side has one. Read from the sides' texts, so it does not matter which pass gave a side
-    which of its values."""
+    whose text holds it give different values besides it and the values already found shared
+    (`PostgreSQL` and `6.2` in "PostgreSQL 15 … Redis 6.2" beside "PostgreSQL 14 … Redis 6.2");
+    of what is left, numbers where a side has one. Read from the sides' texts, so it does not
+    matter which pass gave a side which of its values."""
     every = {v for s in sides for v in s.values}
     held = [{v for v in every if _holds(s.text, v)} | set(s.values) for s in sides]
     shared: set[str] = set()
@@ -113,7 +114,13 @@ def _disputed_only(sides: list) -> list:
 
 
 def _holds(text: str, value: str) -> bool:
-    return re.search(r"(?<![\w.])" + re.escape(value.lower()) + r"(?![\w]|\.\d)", text.lower()) is not None
+    return _token(value.lower()).search(text.lower()) is not None
+
+
+@lru_cache(maxsize=4096)
+def _token(value: str) -> re.Pattern:
+    """`value` as a whole token, compiled once (one value is asked of every side's text)."""
+    return re.compile(r"(?<![\w.])" + re.escape(value) + r"(?![\w]|\.\d)")
 
 
 def join(conflicts: list[Conflict], make) -> list[Conflict]:

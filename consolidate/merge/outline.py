@@ -44,16 +44,14 @@ def align_headings(units: list[Unit]) -> dict[tuple[str, str], str]:
     """Give the sections that play one role (`_ROLES`) one heading: each unit of a later source's
     section takes the section title, level and parent heading of the first unit (reading order)
     of that role. Returns (doc, old section key) -> new key for every section renamed."""
+    roles = [(u, key, _role(key)) for u in units for key in (section_key(u),)]
     keys: dict[tuple[str, str], set[str]] = {}  # (doc, role) -> its section keys
-    for u in units:
-        key = section_key(u)
-        if role := _role(key):
+    for u, key, role in roles:
+        if role:
             keys.setdefault((u.doc, role), set()).add(key)
     first: dict[str, Unit] = {}
     renamed: dict[tuple[str, str], str] = {}
-    for u in units:
-        key = section_key(u)
-        role = _role(key)
+    for u, key, role in roles:
         if not role or len(keys[(u.doc, role)]) > 1:
             continue
         lead = first.setdefault(role, u)

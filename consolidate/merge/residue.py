@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from functools import lru_cache
 from typing import Callable
 
 from consolidate.checks.claims import MARKS
@@ -176,8 +177,10 @@ def sentence_reason(text: str) -> str:
     return ""
 
 
+@lru_cache(maxsize=4096)
 def section_reason(heading: str) -> str:
-    """'status-report' when `heading` heads a point-in-time status report, else ''."""
+    """'status-report' when `heading` heads a point-in-time status report, else ''. (Asked for
+    every unit under the heading: memoised.)"""
     t = plain(heading.lstrip("#").strip())
     words = _MARKS.sub("", t)
     # a bare "Done!"/"Complete" is a cheer only when marked so ("🎉 Done!"): "Complete" alone can

@@ -13,8 +13,8 @@ from pathlib import Path
 from consolidate.checks.citations import SourceIndex, check_citations
 from consolidate.checks.claims import parse_page
 from consolidate.checks.conflicts import check_resolutions
-from consolidate.checks.links import check_links, page_anchors
-from consolidate.checks.navigation import check_navigation, heading_texts, page_title
+from consolidate.checks.links import check_links, heading_texts
+from consolidate.checks.navigation import check_navigation, page_title
 from consolidate.records import Finding
 from consolidate.stages.page_memo import PageMemo
 
@@ -28,20 +28,19 @@ def check_pages(pages: dict[str, str], index: SourceIndex, urls: set[str], asset
     memo, doc_digests (each source's sha256): reuse the results of pages whose inputs are unchanged."""
     memo = memo or PageMemo(None)
     parsed, info = {}, {}
-    for name, text in pages.items():  # what other pages read of a page: its anchors and title; what it cites
+    for name, text in pages.items():  # what other pages read of a page: its headings by anchor and title; what it cites
         tkey = memo.key("parsed", text, style)
         hit = memo.get("parsed", tkey, name)
         if hit is None:
             p = parsed[name] = parse_page(text)
-            hit = (sorted(page_anchors(p, style)), page_title(p), sorted({(r.doc, r.chunk) for r in p.refs.values()}),
-                   sorted(heading_texts(p, style).items()))
+            hit = (sorted(heading_texts(p, style).items()), page_title(p), sorted({(r.doc, r.chunk) for r in p.refs.values()}))
             memo.put("parsed", tkey, hit)
         info[name] = hit
-    anchors = {name: set(i[0]) for name, i in info.items()}
+    headings = {name: dict(i[0]) for name, i in info.items()}  # anchor -> heading text
+    anchors = {name: set(h) for name, h in headings.items()}
     titles = {name: i[1] for name, i in info.items()}
-    headings = {name: dict(i[3]) for name, i in info.items()}
     files = set(pages) | set(assets)
-    context = memo.key("context", sorted((n, i[0], i[1], i[3]) for n, i in info.items()), sorted(files), sorted(urls),
+    context = memo.key("context", sorted((n, i[0], i[1]) for n, i in info.items()), sorted(files), sorted(urls),
                        str(site_root), style)
     findings: list[Finding] = []
     claims = {}

@@ -187,10 +187,11 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
     keys: list[str] = []
     heading_home: dict[tuple[str, str], tuple[str, str]] = {}
     every: list[tuple[list[Unit], tuple[Conflict, ...]]] = []  # per page: its units (stale ones too), its noted pairs
+    aliases = [a.model_dump(mode="json") for a in plan.aliases]
     for p in plan.pages:
         keys.append(memo.key("merge", p.model_dump(mode="json"), [by_id[c].model_dump(mode="json") for c in p.chunk_ids],
                              sorted({(by_id[c].doc, doc_by[by_id[c].doc].sha256, by_id[c].doc in stale) for c in p.chunk_ids}),
-                             drop_stale, [a.model_dump(mode="json") for a in plan.aliases]))
+                             drop_stale, aliases))
     got = [memo.get("merge", key, p.file) for p, key in zip(plan.pages, keys)]
     todo = [p for p, hit in zip(plan.pages, got) if hit is None]
     made = iter((executor or LocalExecutor()).map(_merge_item, todo, (by_id, doc_by, texts, stale, drop_stale, plan.aliases)))
@@ -221,7 +222,7 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
     linked = owners([Place(b.plan.file, b.plan.title, b.sections, b.titles, b.anchors) for b in builds], sides,
                     lambda u: _after_intro(u, texts[u.doc]))
     context = memo.key("links", [(d.path, d.root, d.file) for d in docs], str(site_root), plan.redirects,
-                       sorted(heading_home.items()), [a.model_dump(mode="json") for a in plan.aliases])
+                       sorted(heading_home.items()), aliases)
     links = _Links(LinkResolver(docs, site_root), doc_by, plan, heading_home)
     pages = []
     for b, key, (members, _) in zip(builds, keys, every):
