@@ -245,6 +245,12 @@ def test_corpus_conflicts_are_noted_in_pages(corpus_out):
     assert ("**Sources disagree:** PostgreSQL minimum version: 15 (docs/reference/configuration.md) vs 14 "
             "(docs/getting-started/installation.md, handbook/onboarding/local-setup.markdown).") in pages
     assert "Tidewater requires PostgreSQL or later" not in pages
+    # eval/corpus_notes.md's planted contradictions 3, 5 and 6, said inside longer sentences
+    for note in ("**Sources disagree:** Usage is metered every: 300 seconds (docs/billing/metering.md) vs 60 seconds",
+                 "**Sources disagree:** Production deploys happen: Tuesday, 10:00, 16:00 (docs/deploy/production.md) vs "
+                 "Monday, 09:00, 17:00 (handbook/ops/deploying.html.md)",
+                 "**Sources disagree:** If the failure rate goes above: 2%, five (docs/deploy/production.md) vs 5%, ten"):
+        assert note in pages
 
 
 def test_silent_resolution_is_flagged(corpus_out, tmp_path):

@@ -166,3 +166,35 @@ def test_notes_name_things_by_the_preferred_term_where_the_sides_hold_it():
     assert preferring("voter_import batch size", table, "runs import_voters with 100 rows") == "import_voters batch size"
     assert preferring("voter_import batch size", table, "runs voter_import with 100 rows") == "voter_import batch size"
     assert preferring("voter_imports", table, "import_voters") == "voter_imports"  # whole names only
+
+
+def test_a_clause_said_with_other_values_inside_longer_sentences_is_a_conflict():
+    units = [U("deploy/production.md", 77, "If the failure rate goes above 2% for more than five minutes, roll back."),
+             U("ops/deploying.md", 47, "If the failure rate goes above 5% for more than ten minutes, roll back. "
+                                       "The quickest way is to deploy the previous tag:"),
+             U("deploy/production.md", 25, "Production deploys happen Tuesday to Thursday, 10:00 to 16:00 UTC. "
+                                           "Outside that window you need approval from the on-call SRE."),
+             U("ops/deploying.md", 23, "Production deploys happen Monday to Thursday, 09:00 to 17:00 UTC. "
+                                       "Never deploy on a Friday."),
+             # the same clause with the same values, and a clause too short to say what it is about
+             U("billing/overview.md", 18, "Usage is metered every 60 seconds and aggregated into hourly buckets."),
+             U("billing/invoices.md", 32, "Usage is metered every 60 seconds and aggregated into hourly buckets; "
+                                          "the invoice sums the hourly buckets of the period."),
+             U("a.md", 5, "It takes 5 minutes, then the page reloads."), U("b.md", 9, "It takes 9 minutes.")]
+    found = {c.subject: c for c in find_conflicts(units, similar=True)}
+    rate = found["If the failure rate goes above"]
+    assert [s.values for s in rate.sides] == [("2%", "five"), ("5%", "ten")]
+    window = found["Production deploys happen"]
+    assert [s.values for s in window.sides] == [("Tuesday", "Thursday", "10:00", "16:00"), ("Monday", "Thursday", "09:00", "17:00")]
+    # production.md's side is in the production context, the handbook's is unmarked: read together
+    assert window.resolution == "" and {s.context for s in window.sides} == {"production", ""}
+    assert len(found) == 2, sorted(found)
+
+
+def test_a_release_given_to_a_command_is_not_a_setting_but_a_port_is():
+    deploy = "```bash\ntidectl deploy --env production --version {v} --wait\n```"
+    serve = "```bash\nuvicorn app.main:app --host 0.0.0.0 --port {v}\n```"
+    units = [U("production.md", 3, deploy.format(v="2.4.1"), "code"), U("handbook.md", 9, deploy.format(v="2.4.0"), "code"),
+             U("QUICKSTART.md", 3, serve.format(v="8000"), "code"), U("FINAL.md", 7, serve.format(v="8001"), "code")]
+    subjects = [c.subject for c in find_conflicts(units)]
+    assert subjects == ["uvicorn app.main:app --port"], subjects

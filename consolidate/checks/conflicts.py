@@ -25,6 +25,7 @@ import re
 from collections import defaultdict
 
 from consolidate.checks import facts as F
+from consolidate.claims.clauses import clauses, key as clause_key, masked as clause_masked, said, subject as clause_subject, values as clause_values
 from consolidate.claims.context import unit_context
 from consolidate.claims.diagrams import protocol_disagreements
 from consolidate.claims.endpoints import endpoint_disagreements
@@ -44,6 +45,7 @@ SETTING_LINE = re.compile(r"^\s*(?:export\s+|-\s+)?([A-Za-z_][\w.-]*)\s*(?:=|:)\
 SETTING_PROSE = re.compile(r"\bset\s+`?([A-Za-z_][\w.-]*)`?\s+to\s+`?([\w.:/-]+?)`?(?=[\s.,;)]|$)|"
                            r"`?([A-Za-z_][\w.-]*)`?\s+(?:defaults\s+to|(?:is\s+|was\s+)?set\s+to)\s+`?([\w.:/-]+?)`?(?=[\s.,;)]|$)",
                            re.I)
+FLAG_KEY = re.compile(r"\s--?[A-Za-z]")  # a key claims/extract.flags made: "tidectl deploy --version"
 MIN_VERSION = re.compile(r"\b([A-Z][A-Za-z]+(?:\.js)?)\s+v?(\d+(?:\.\d+)*)\+?\s+(?:or\s+(?:later|newer|higher|above)|and\s+(?:later|up|above))"
                          r"|\brequires\s+([A-Z][A-Za-z]+(?:\.js)?)\s+v?(\d+(?:\.\d+)*)\b")
 RATE = re.compile(r"(?<![\w.,])(\d[\d,.]*)\s+((?:[a-z]+\s+){1,2}per\s+(?:second|minute|hour|day|week|month|client|user|request))\b", re.I)
@@ -126,6 +128,8 @@ def find_conflicts(units: list[Unit], pairs: list[tuple[Unit, Unit]] = (), stale
         docs = {u.doc for us in values.values() for u, _ in us}
         if len(values) < 2 or len(docs) < 2:
             continue
+        if FLAG_KEY.search(shown[nk]) and all(F.VERSION.fullmatch(v) for v in values):
+            continue  # the release a command acts on (deploy 2.4.1, roll back to 2.4.0) changes with every release
         # a side per value, each from a document no other side is from where one gives it (the
         # rarest values choose first), so the conflict spans every document it can
         sides, used = [], set()
@@ -211,11 +215,13 @@ def _lists(units: list[Unit], stale: frozenset) -> list[Conflict]:
 
 
 def similar_value_pairs(units: list[Unit], stale: frozenset = frozenset(), min_sim: float = 0.85) -> list[Conflict]:
-    """Statements from different documents that read the same once their facts are masked, with different facts.
+    """Statements from different documents that read the same once their facts are masked, with
+    different facts; and clauses of statements that do (claims/clauses.py: "If the failure rate
+    goes above 2% for more than five minutes" inside two otherwise different sentences).
 
     Exact and linear in practice: the pairs come from dedupe.similar_pairs (prefix filtering),
     the index the near-duplicate chunk groups use too."""
-    items = []
+    items = []  # (unit, masked shingles, facts, the clause compared or "" for the whole statement)
     for u in units:
         if u.kind not in ("sentence", "list_item"):
             continue
@@ -223,12 +229,16 @@ def similar_value_pairs(units: list[Unit], stale: frozenset = frozenset(), min_s
         facts = getattr(u, "facts", None) or F.fact_key(u.text)
         masked = getattr(u, "masked", None) or shingles(F.mask(u.text))
         if facts and len(masked) >= 3:
-            items.append((u, masked, facts))
+            items.append((u, masked, facts, ""))
+        for c in clauses(u.text):
+            if said(c) and len(sh := shingles(clause_masked(c))) >= 3:
+                items.append((u, sh, clause_key(c), c))
     linked = UnionFind(range(len(items)))  # statements joined by a disagreement; a group's root is its first
-    def differ(j: int, i: int) -> bool:  # other documents, other facts
-        return items[i][0].doc != items[j][0].doc and items[i][2] != items[j][2]
+    def differ(j: int, i: int) -> bool:  # other documents, other facts, a clause with a clause
+        return (items[i][0].doc != items[j][0].doc and items[i][2] != items[j][2]
+                and bool(items[i][3]) == bool(items[j][3]))
 
-    for j, i, _ in similar_pairs([masked for _, masked, _ in items], min_sim, differ):
+    for j, i, _ in similar_pairs([masked for _, masked, _, _ in items], min_sim, differ):
         linked.union(i, j)
     # one conflict per group of statements (a sentence in six versions of a page is one
     # disagreement, not fifteen pairs), a side per distinct set of facts, first statement first
@@ -237,10 +247,11 @@ def similar_value_pairs(units: list[Unit], stale: frozenset = frozenset(), min_s
         by_facts: dict[tuple, int] = {}
         for i in idx:
             by_facts.setdefault(items[i][2], i)
-        sides = sorted((_side(items[i][0], _values(items[i][0]), stale) for i in by_facts.values()),
-                       key=lambda s: (s.stale, s.doc, s.start))[:MAX_SIDES]  # as _conflict keeps them
+        sides = sorted((_side(items[i][0], clause_values(items[i][3]) if items[i][3] else _values(items[i][0]), stale)
+                        for i in by_facts.values()), key=lambda s: (s.stale, s.doc, s.start))[:MAX_SIDES]  # as _conflict keeps them
         named = next((s for s in sides if not s.stale), sides[0])  # the note names a side it cites
-        out.append(_conflict("value", F.plain(named.text, 8), sides))
+        clause = next((items[i][3] for i in idx if (items[i][0].doc, items[i][0].start) == (named.doc, named.start)), "")
+        out.append(_conflict("value", clause_subject(clause) if clause else F.plain(named.text, 8), sides))
     return out
 
 

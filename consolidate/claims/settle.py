@@ -10,6 +10,9 @@
   out). Where they do not, and an unmarked side disagrees with a marked one, the conflict stays
   with resolution `context-differs`: a warning to look at, never noted or checked as an error.
   Sides that only differ by context (dev against production) are no conflict at all.
+  Production is read with the unmarked sides, when there are any: what a page says without marking a context is what
+  production does ("Production deploys happen Tuesday to Thursday" in production.md and "Monday
+  to Thursday" in the SRE handbook disagree).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from consolidate.checks.support import content_words
 from consolidate.dedupe import UnionFind
 from consolidate.records import Conflict
 
+GENERAL = "production"  # the context unmarked statements describe
 CONTEXT_DIFFERS = "context-differs"
 MAX_SIDES = 6  # as checks/conflicts.MAX_SIDES: the most sides one conflict keeps
 
@@ -145,12 +149,14 @@ def join_pairs(pairs: list[Conflict], found: list[Conflict], make) -> tuple[list
 
 
 def by_context(c: Conflict, make) -> Conflict | None:
+    """Sides read apart by context (claims/context.py); unmarked and production sides are read together."""
     contexts = {s.context for s in c.sides}
     if contexts == {""} or c.kind != "value":
         return c
     groups: dict[str, list] = defaultdict(list)
+    general = "" in contexts  # what docs say with no context marked is what production does
     for s in c.sides:
-        groups[s.context].append(s)
+        groups["" if general and s.context == GENERAL else s.context].append(s)
     for ctx in sorted(groups, key=lambda k: (k != "", k)):  # unmarked sides first
         sides = groups[ctx]
         if len({tuple(v.lower() for v in s.values) for s in sides}) >= 2 and len({s.doc for s in sides}) >= 2:

@@ -18,6 +18,8 @@ in `:`, an item of a list such an intro introduces, an item other items hang und
 (it means nothing apart from its parent),
 a statement whose places differ in context (dev, production, example...: claims/context.py), and
 a statement of fewer than MIN_WORDS content words (too little to be a concept).
+A conflict side or a statement with a note stays, but may be the owner the others point to: the
+FAQ's "metered every 300 seconds" links to the metering page, where the disagreement is noted.
 """
 
 from __future__ import annotations
@@ -83,6 +85,13 @@ def _movable(u: Unit, sides: set[tuple[str, int]], parents: set[str], introduced
             and len(content_words(u.text)) >= MIN_WORDS)
 
 
+def _holds(u: Unit) -> bool:
+    """u may be the owner others link to though it never moves: a conflict side, a statement with a
+    note (the note then stands where the others point)."""
+    return (u.kind in ("sentence", "list_item") and not u.parent and not NUMBERED.match(u.text)
+            and len(content_words(u.text)) >= MIN_WORDS)
+
+
 def _masked(u: Unit) -> str:
     return normalise(mask(step_text(u)))
 
@@ -92,6 +101,7 @@ def owners(places: list[Place], sides: set[tuple[str, int]], introduced=lambda u
     sides: (doc, first line) of every conflict side in the plan; introduced(u): a list item's list
     follows an intro ending in `:` in its source (the item means what it says under that intro)."""
     shown: list[tuple[Place, str, Unit]] = []
+    moves: list[bool] = []  # shown[i] may leave its page; the others may only own (a conflict side, a noted statement)
     values: dict[str, set] = {}  # the same words with their facts masked -> the facts said with them
     for p in places:
         parents = {u.parent for units in p.sections.values() for u in units if u.parent}
@@ -99,9 +109,12 @@ def owners(places: list[Place], sides: set[tuple[str, int]], introduced=lambda u
             for u in units:
                 for x in [u] + u.conflicts:
                     values.setdefault(_masked(x), set()).add(fact_keys(x.text)[1])
-                if _movable(u, sides, parents, introduced):
+                movable = _movable(u, sides, parents, introduced)
+                if movable or _holds(u):
                     shown.append((p, key, u))
-    shown = [s for s in shown if len(values[_masked(s[2])]) == 1]  # said elsewhere with other values: it stays
+                    moves.append(movable)
+    # said elsewhere with other values: it stays
+    moves = [m and len(values[_masked(u)]) == 1 for m, (_, _, u) in zip(moves, shown)]
     words = [content_words(u.text) for _, _, u in shown]
     by_word: dict[str, list[int]] = defaultdict(list)
     for i, cw in enumerate(words):
@@ -110,6 +123,8 @@ def owners(places: list[Place], sides: set[tuple[str, int]], introduced=lambda u
     score = [_about(p, key, stems(u.text)) for p, key, u in shown]
     pick: dict[int, int] = {}  # i -> the statement j on its owner page that says all i says
     for i, (p, key, u) in enumerate(shown):
+        if not moves[i]:
+            continue
         need = math.ceil(CONTAIN * len(words[i]) - 1e-9)  # a holder has one of its len - need + 1 rarest words
         rare = sorted(words[i], key=lambda w: (len(by_word[w]), w))[:len(words[i]) - need + 1]
         said = stems(u.text)
