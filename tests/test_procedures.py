@@ -69,3 +69,37 @@ def test_a_moved_step_keeps_its_own_source_block():
     assert merge_procedures(a + b, sections) == 1
     assert [u.text for u in sections["steps"]] == ["1. Build it.", "2. Test it.", "2. Push it.", "3. Deploy it."]
     assert b[1].para == ("b.md", 1) and b[1].shown_in == ("a.md", 1)
+
+
+DEPLOY_A = ("# Deploy the harbor app\n\n## Deploy\n\nDeploys are done with harborctl and always dry-run first.\n\n"
+            "```bash\nharborctl deploy --env production --dry-run\nharborctl deploy --env production\n```\n\n"
+            "## Deploy checks\n\nRun the smoke suite afterwards:\n\n```bash\nharborctl smoke --env staging\n```\n")
+DEPLOY_B = ("# Deploy the harbor app\n\n## Commands\n\nThe whole deploy, staging first and production after an hour.\n\n"
+            "```sh\nharborctl deploy --env staging\nharborctl smoke --env staging\n# one hour later\n"
+            "harborctl deploy --env production --dry-run\nharborctl deploy   --env production\n```\n")
+
+
+def test_a_code_block_another_source_shows_whole_is_merged_into_it(tmp_path):
+    page, report, ledger = _run(tmp_path, {"a.md": DEPLOY_A, "b.md": DEPLOY_B})
+    body = page.split("## Sources")[0]
+    assert report["errors"] == 0
+    # a.md's two lines are in b.md's block, in order: b's block stands where a's stood, citing both
+    assert body.count("harborctl deploy --env production --dry-run") == 1
+    deploy = body.split("## Deploy\n")[1].split("\n## ")[0]
+    assert "# one hour later" in deploy
+    status = {(e["doc"], e["start"]): e for e in ledger["entries"]}
+    assert status[("a.md", 7)]["status"] == "merged" and status[("a.md", 7)]["duplicate_of"]["doc"] == "b.md"
+    # a block an intro ending in ":" introduces stays with its intro, though b's block shows it
+    assert "Run the smoke suite afterwards:" in body and body.count("harborctl smoke --env staging") == 2
+
+
+def test_the_checker_proves_a_merged_block(tmp_path):
+    """A block citing a second source must show that source's whole block: tampered, it is an error."""
+    from consolidate.checks.citations import SourceIndex, _shows_block
+    from consolidate.footnotes import Ref
+    index = SourceIndex([], {"a.md": DEPLOY_A.splitlines(), "b.md": DEPLOY_B.splitlines()})
+    merged = "```bash\n" + "\n".join(DEPLOY_B.split("```sh\n")[1].split("```")[0].splitlines()) + "\n```"
+    a_block = Ref(doc="a.md", start=7, end=10, chunk="c")
+    assert _shows_block(index, a_block, merged)
+    assert not _shows_block(index, a_block, merged.replace("--env production --dry-run", "--env production"))
+    assert not _shows_block(index, Ref(doc="a.md", start=5, end=5, chunk="c"), merged)  # prose is no block

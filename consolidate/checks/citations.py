@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 from consolidate.checks import facts as F
+from consolidate.markdown.blocks import FENCE, code_lines, holds_lines
 from consolidate.markdown.unsafe import strip_unsafe_html
 from consolidate.checks.claims import Claim, ParsedPage, Ref
 from consolidate.checks.notes import NOTE_PREFIX, doc_label, note_groups, without_documents
@@ -61,7 +62,7 @@ class SourceIndex:
             self.asked[word] = answer
         return answer
 
-    def _text(self, ref: Ref) -> str:
+    def raw_text(self, ref: Ref) -> str:
         return "\n".join(self.texts[ref.doc][ref.start - 1:ref.end])
 
     def span(self, ref: Ref, raw: bool = False) -> str:
@@ -69,7 +70,7 @@ class SourceIndex:
         key = (ref.doc, ref.start, ref.end, raw)
         s = self._memo.get(key)
         if s is None:
-            s = F.normalise_raw(self._text(ref)) if raw else F.normalise_span(self._text(ref))
+            s = F.normalise_raw(self.raw_text(ref)) if raw else F.normalise_span(self.raw_text(ref))
             self._memo[key] = s
         return s
 
@@ -77,7 +78,7 @@ class SourceIndex:
         key = (ref.doc, ref.start, ref.end, "sentences")
         s = self._memo.get(key)
         if s is None:  # a pure function of the text, which repeats across documents (versions of a page)
-            text = self._text(ref)
+            text = self.raw_text(ref)
             s = self._memo.get(text)
             if s is None:
                 s = self._memo[text] = SpanText(text)
@@ -201,6 +202,13 @@ def _holds(index: SourceIndex, r: Ref, body: str, kind: str) -> bool:
     return body in span or (kind == "html" and body in strip_unsafe_html(span)[0])
 
 
+def _shows_block(index: SourceIndex, r: Ref, text: str) -> bool:
+    """The span is a code block whose every line the claim's block shows, in order: a block merged
+    into a longer one from another source (merge/statements.absorb_blocks)."""
+    span = index.raw_text(r)
+    return FENCE.match(span.lstrip("\n")) is not None and holds_lines(code_lines(text), code_lines(span))
+
+
 def _check_claim(claim: Claim, refs: list[Ref], index: SourceIndex, add) -> str:
     """Checks one cited claim; returns the cited sentence closest to it ('' if none or not prose)."""
     where = ", ".join(f"{r.doc}:{r.start}-{r.end}" for r in refs)
@@ -208,9 +216,9 @@ def _check_claim(claim: Claim, refs: list[Ref], index: SourceIndex, add) -> str:
         body = F.normalise_raw(claim.text)
         if body and not any(_holds(index, r, body, claim.kind) for r in refs):
             add("error", "code-mismatch", claim.line, f"{claim.kind} block does not match its cited span(s) {where}")
-        elif body:  # a block is copied, so every source it cites must hold it
+        elif body:  # a block is copied, so every source it cites must hold it, or (code) hold a block it shows whole
             for r in refs:
-                if not _holds(index, r, body, claim.kind):
+                if not _holds(index, r, body, claim.kind) and not (claim.kind == "code" and _shows_block(index, r, claim.text)):
                     add("error", "code-mismatch", claim.line, f"{claim.kind} block is not in its cited span {r.doc}:{r.start}-{r.end}")
         return ""
     spans = [index.span(r) for r in refs]

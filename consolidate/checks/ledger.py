@@ -30,6 +30,7 @@ from consolidate.checks.lines import account_lines, tally
 from consolidate.checks.navigation import SEE
 from consolidate.checks.support import TASK_BOX, content_words
 from consolidate.claims.aliases import heading_to_preferred
+from consolidate.markdown.blocks import code_lines, holds_lines
 from consolidate.markdown.slugs import Slugger
 from consolidate.merge.owners import LINKED_TO
 from consolidate.merge.statements import COVER
@@ -162,7 +163,11 @@ def _plain(text: str) -> str:
 
 def _lost_facts(u, claim) -> list[str]:
     """The hard facts of a merged unit that the claim it was merged into does not hold (a note, which
-    names each side's values, is checked by the checker's own note rules)."""
+    names each side's values, is checked by the checker's own note rules); of a code block merged
+    into another, its lines when that one does not show them all in order."""
+    if u.kind == "code" and claim.kind == "code":  # a block merged into a longer one: it shows every line
+        lines = code_lines(u.text)
+        return [] if not lines or holds_lines(code_lines(claim.text), lines) else [f"lines {lines!r}"]
     if claim.kind == "note" or u.kind in ("code", "html", "table"):
         return []
     held = F.normalise_span(claim.text)

@@ -190,3 +190,30 @@ def scan_blocks(lines: list[str], body_start: int = 1, mdx: bool = False) -> Sca
         i = j
         prev_blank = False
     return out
+
+
+SHELLS = frozenset({"bash", "sh", "shell", "console", "zsh", "shell-session"})
+
+
+def fence_language(text: str) -> str:
+    """A fenced block's language ('' when none is given); the shells are one language."""
+    m = FENCE.match(text.lstrip("\n"))
+    lang = (m.group(3) if m else "").lower()
+    return "bash" if lang in SHELLS else lang
+
+
+def code_lines(text: str) -> tuple[str, ...]:
+    """A fenced code block's lines without its fences and blank lines, whitespace collapsed: what
+    one block must show of another's to hold it (merge/statements.absorb_blocks, the checker)."""
+    lines = text.strip("\n").splitlines()
+    if lines and FENCE.match(lines[0]):
+        lines = lines[1:]
+        if lines and FENCE.match(lines[-1]) and not lines[-1].strip().strip("`~"):
+            lines = lines[:-1]
+    return tuple(" ".join(ln.split()) for ln in lines if ln.strip())
+
+
+def holds_lines(big: tuple[str, ...], small: tuple[str, ...]) -> bool:
+    """Every line of `small` is in `big`, in the same order."""
+    it = iter(big)
+    return bool(small) and all(ln in it for ln in small)

@@ -23,10 +23,12 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from typing import Callable
 
 from consolidate.checks import facts as F
 from consolidate.checks.support import content_and_negations
 from consolidate.dedupe import jaccard, normalise, shingles
+from consolidate.markdown.blocks import code_lines, fence_language, holds_lines
 from consolidate.markdown.links import targets
 from consolidate.units import INTRO, Unit
 
@@ -47,8 +49,10 @@ def section_key(u: Unit) -> str:
     return normalise(u.section) or INTRO.lower()
 
 
-def merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, str], list[tuple[Unit, Unit]]]:
-    """Units in source order -> (section key -> units to show, section key -> title, conflicting pairs)."""
+def merge_units(units: list[Unit], introduced: Callable[[Unit], bool] = lambda u: False
+                ) -> tuple[dict[str, list[Unit]], dict[str, str], list[tuple[Unit, Unit]]]:
+    """Units in source order -> (section key -> units to show, section key -> title, conflicting pairs).
+    introduced(u): u follows an intro ending in `:` in its source (it cannot leave its place)."""
     sections: dict[str, list[Unit]] = {}
     titles: dict[str, str] = {}
     exact: dict[tuple, Unit] = {}
@@ -113,8 +117,54 @@ def merge_units(units: list[Unit]) -> tuple[dict[str, list[Unit]], dict[str, str
         _remember(exact, k, u, u)
         sections.setdefault(key, []).append(u)
         home[id(u)] = key
-    absorb_restated(sections, {id(x) for pair in conflicts for x in pair})
+    sides = {id(x) for pair in conflicts for x in pair}
+    absorb_restated(sections, sides)
+    absorb_blocks(sections, sides, introduced)
     return {k: v for k, v in sections.items() if v}, titles, conflicts
+
+
+def absorb_blocks(sections: dict[str, list[Unit]], sides: set[int], introduced: Callable[[Unit], bool]) -> None:
+    """A code block whose every line another source's block of the same language shows, in order,
+    is merged into that block, which cites it; the holding block stands in the place of the first
+    of them on the page (unless an intro in its own source holds it in place). A block an intro
+    ending in `:` introduces stays (the intro would point at nothing), and so does a conflict side."""
+    shown = [(key, u) for key, units in sections.items() for u in units if u.kind == "code"]
+    if len(shown) < 2:
+        return
+    lines = [code_lines(u.text) for _, u in shown]
+    langs = [fence_language(u.text) for _, u in shown]
+    into: dict[int, int] = {}  # i -> j, the block that holds it
+    for i in sorted(range(len(shown)), key=lambda i: (len(lines[i]), i)):
+        u = shown[i][1]
+        if not lines[i] or id(u) in sides or introduced(u):
+            continue
+        holders = [j for j in range(len(shown)) if j != i and j not in into and shown[j][1].doc != u.doc
+                   and len(lines[j]) > len(lines[i]) and (langs[j] == langs[i] or not langs[j] or not langs[i])
+                   and holds_lines(lines[j], lines[i])]
+        if holders:
+            into[i] = min(holders, key=lambda j: (-len(lines[j]), j))
+    if not into:
+        return
+    for i in sorted(into):  # a holder held by a longer block: the longest holds them all
+        while into[i] in into:
+            into[i] = into[into[i]]
+    for j in sorted(set(into.values())):
+        held = sorted(i for i, k in into.items() if k == j)
+        c = shown[j][1]
+        for i in held:
+            c.citations.extend(x for x in shown[i][1].citations if x not in c.citations)
+            shown[i][1].into = c
+        first = held[0]
+        if first < j and not introduced(c) and id(c) not in sides:  # the holder moves up to the first's place
+            sections[shown[j][0]].remove(c)
+            place = sections[shown[first][0]]
+            place[place.index(shown[first][1])] = c
+            for i in held[1:]:
+                place = sections[shown[i][0]]
+                place.remove(shown[i][1])
+        else:
+            for i in held:
+                sections[shown[i][0]].remove(shown[i][1])
 
 
 def _cites(u: Unit, c, cited: dict[int, tuple[int, set]]) -> bool:

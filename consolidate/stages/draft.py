@@ -270,7 +270,7 @@ def _merge_page(p: PagePlan, by_id: dict[str, Chunk], doc_by: dict[str, Document
         if normalise(u.section) == normalise(p.title):
             u.section, u.level = INTRO, 2
     renamed = align_headings(units)
-    sections, titles, conflicts = merge_units(units)
+    sections, titles, conflicts = merge_units(units, lambda u: _after_intro(u, texts[u.doc]))
     titles = {k: heading_to_preferred(t, aliases) for k, t in titles.items()}  # headings are our words: the preferred term
     merge_procedures(units, sections)
     sections = merged_order(units, sections)
