@@ -101,3 +101,24 @@ def test_sections_of_one_role_are_one_section(tmp_path):
     assert "tide feed" in need and "GeoJSON" in need and "registry" not in need, need
     assert "registry" in body.split("## Prerequisites")[1].split("\n## ")[0]
     assert "(#what-you-need)" in body and "(#prerequisites)" not in body, body
+
+
+def test_a_later_source_with_sections_of_its_own_is_one_section_under_its_title(tmp_path):
+    """Its opening stands under its title, not in the page's opening; its own sections one level
+    below, together, after the sections the sources share; a shared section still merges."""
+    page = _page(tmp_path, {
+        "install.md": "# Installing the harbor\n\nThe harbor runs on one Linux host with Python and nginx.\n\n"
+                      "## Install the harbor\n\nRun the harbor installer as root on the harbor host.\n\n"
+                      "## Configure the harbor\n\nSet the harbor port in the harbor config file.\n\n"
+                      "## Upgrade the harbor\n\nRun the harbor installer again with the new harbor version.\n\n"
+                      "## Remove the harbor\n\nRun the harbor uninstaller and delete the harbor data folder.\n",
+        "trouble.md": "# Harbor troubleshooting\n\nStart with the harbor status command on the harbor host.\n\n"
+                      "## Harbor installer fails\n\nThe harbor installer fails when the harbor host has no Python.\n\n"
+                      "## Configure the harbor\n\nSet the harbor port in the harbor config file.\n\n"
+                      "## Harbor port busy\n\nA busy harbor port means another harbor runs on the harbor host.\n"})
+    heads = [(n, t) for n, t in _headings(page) if t != "Sources"]
+    assert heads == [(1, "Installing the harbor"), (2, "Overview"), (2, "Install the harbor"), (2, "Configure the harbor"),
+                     (2, "Upgrade the harbor"), (2, "Remove the harbor"), (2, "Harbor troubleshooting"), (3, "Harbor installer fails"), (3, "Harbor port busy")], heads
+    overview = page.split("## Overview")[1].split("\n## ")[0]
+    assert "harbor status command" not in overview
+    assert "harbor status command" in page.split("## Harbor troubleshooting")[1].split("### ")[0]

@@ -10,11 +10,16 @@ Before that, sections that play one role under different headings are aligned (`
 "Prerequisites", "What you need" and "Requirements" are one section of the merged page, under the
 heading of the source read first, and so are "Next steps"/"Where to go next" and the like. A
 source with two sections of one role keeps them apart (they are not the same section to it).
+
+Then a later source with sections of its own is one section of the page under its own title
+(`group_sources`): its opening text there, not in the page's opening, and its sections below it.
 """
 
 from __future__ import annotations
 
 import re
+
+from collections import defaultdict
 
 from consolidate.dedupe import normalise
 from consolidate.merge.statements import section_key
@@ -32,6 +37,7 @@ _ROLES = {role: {normalise(h) for h in heads} for role, heads in {
     "next steps": ("Next steps", "Where to go next", "What's next", "What next", "Further reading", "See also",
                    "Learn more", "More information"),
 }.items()}
+MIN_OWN = 2  # a later source with this many sections of its own gets a section of its own (group_sources)
 _NUMBERED = re.compile(r"^(?:step |part )?\d+ ")  # "2. Requirements", "Step 1: Install"
 
 
@@ -61,11 +67,53 @@ def align_headings(units: list[Unit]) -> dict[tuple[str, str], str]:
     return renamed
 
 
-def merged_order(units: list[Unit], sections: dict[str, list[Unit]]) -> dict[str, list[Unit]]:
+def group_sources(units: list[Unit], titles: dict[str, str], page_title: str, min_sections: int = MIN_OWN
+                  ) -> tuple[dict[tuple[str, str], str], dict[str, list[str]]]:
+    """A later source that brings MIN_OWN or more sections no other source of the page has becomes
+    one section of the page, headed by its own title: its opening text under that heading, its own
+    sections one level below it ("## Troubleshooting the worker", then "### Jobs stuck in queued").
+    Its sections shared with other sources stay where they merge. titles: doc -> its title.
+    Not done for a source with no opening text (the heading would stand over nothing), or whose
+    title is the page's or already a section of the page (its opening is the page's opening then). Returns (doc, opening's key) -> the new section's key,
+    and each new section's key -> the keys of the source's own sections, in its order (merged_order
+    shows them together, after the sections the sources share)."""
+    intro = INTRO.lower()
+    docs_of: dict[str, set[str]] = defaultdict(set)  # section key -> the sources that have it
+    for u in units:
+        docs_of[section_key(u)].add(u.doc)
+    renamed: dict[tuple[str, str], str] = {}
+    groups: dict[str, list[str]] = {}
+    for doc in list(dict.fromkeys(u.doc for u in units))[1:]:
+        mine = [u for u in units if u.doc == doc]
+        own = {k for u in mine if (k := section_key(u)) != intro and docs_of[k] == {doc}}
+        head = titles.get(doc, "").strip()
+        if len(own) < min_sections or not head or normalise(head) in docs_of or normalise(head) == normalise(page_title) \
+                or not any(section_key(u) == intro for u in mine):
+            continue
+        for u in mine:
+            key = section_key(u)
+            if key == intro:
+                u.section, u.level, u.parent_heading = head, 2, ""
+            elif key in own:
+                if u.level <= 2:
+                    u.parent_heading = head
+                u.level = min(u.level + 1, 6)
+        renamed[(doc, intro)] = normalise(head)
+        groups[normalise(head)] = list(dict.fromkeys(k for u in mine if (k := section_key(u)) in own))
+    return renamed, groups
+
+
+def merged_order(units: list[Unit], sections: dict[str, list[Unit]],
+                 groups: dict[str, list[str]] | None = None) -> dict[str, list[Unit]]:
     """The page's sections (key -> units shown) in the merged order of their sources' outlines;
-    `units` are all the page's units in reading order (the first source's first)."""
+    `units` are all the page's units in reading order (the first source's first). groups (from
+    group_sources): a source's own section -> its own sections, shown together after the rest."""
+    groups = groups or {}
+    grouped = {k for head, own in groups.items() for k in [head] + own}
     outlines: dict[str, list[str]] = {}
     for u in units:
+        if section_key(u) in grouped:
+            continue
         seq = outlines.setdefault(u.doc, [])
         key = section_key(u)
         if key in sections and (not seq or seq[-1] != key) and key not in seq:
@@ -87,6 +135,8 @@ def merged_order(units: list[Unit], sections: dict[str, list[Unit]]) -> dict[str
             else:
                 pending.append(key)
         order += pending  # what it has after its last shared section: after the first source's
+    for head, own in groups.items():
+        order += [k for k in [head] + own if k in sections and k not in order]
     order += [k for k in sections if k not in order]  # none expected: every shown unit has a source
     return {k: sections[k] for k in order}
 

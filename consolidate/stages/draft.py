@@ -32,7 +32,7 @@ from consolidate.records import (Chunk, Conflict, Document, DraftBlock, DraftPag
                                  PagePlan, Plan, page_link, page_target)
 from consolidate.merge.notes import PageNotes, fact_values, facts_of, pair_note
 from consolidate.merge.residue import META, STATUS, section_reason, see_self, sentence_reason
-from consolidate.merge.outline import align_headings, merged_order, outline_levels
+from consolidate.merge.outline import align_headings, group_sources, merged_order, outline_levels
 from consolidate.merge.owners import LINKED_TO, Place, owners
 from consolidate.merge.procedures import merge_procedures
 from consolidate.merge.statements import merge_units
@@ -270,10 +270,12 @@ def _merge_page(p: PagePlan, by_id: dict[str, Chunk], doc_by: dict[str, Document
         if normalise(u.section) == normalise(p.title):
             u.section, u.level = INTRO, 2
     renamed = align_headings(units)
+    grouped, groups = group_sources(units, {d: doc_by[d].title for d in {u.doc for u in units}}, p.title)
+    renamed |= grouped
     sections, titles, conflicts = merge_units(units, lambda u: _after_intro(u, texts[u.doc]))
     titles = {k: heading_to_preferred(t, aliases) for k, t in titles.items()}  # headings are our words: the preferred term
     merge_procedures(units, sections)
-    sections = merged_order(units, sections)
+    sections = merged_order(units, sections, groups)
     paired = tuple(c.model_copy(update={"resolution": "noted"})
                    for c in find_conflicts([], conflicts, stale, facts_of=fact_values))
     for kept, other in conflicts:
