@@ -54,9 +54,14 @@ class Unit:
     parent_heading: str = ""  # the heading its section sits under in its source ('' at the top)
     into: "Unit | None" = None  # merged: the shown unit that now says it (merge/statements.py)
     shown_in: tuple[str, int] | None = None  # a step moved into another source's list: that list's para (procedures.py)
+    cited: Citation | None = field(default=None, repr=False, compare=False)  # cite()'s, once made
 
     def cite(self) -> Citation:
-        return Citation(chunk=self.chunk, doc=self.doc, start=self.start, end=self.end)
+        """Its citation (made once: asked for every unit, often twice; Citation is frozen)."""
+        c = self.cited
+        if c is None or (c.start, c.end) != (self.start, self.end):
+            c = self.cited = Citation(chunk=self.chunk, doc=self.doc, start=self.start, end=self.end)
+        return c
 
 
 def list_items(lines: list[str], start: int, end: int) -> list[tuple[int, int]]:

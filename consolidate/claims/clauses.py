@@ -21,6 +21,7 @@ from consolidate.checks.support import content_words
 MIN_WORDS = 3
 DAYS = re.compile(r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?\b")
 _PARTS = re.compile(r";\s+|,\s+")
+_MAY_HOLD = re.compile("|".join([r"\d", F.NUMWORD.pattern, DAYS.pattern]), re.I)  # a quick test before _VALUE
 _VALUE = re.compile("|".join([r"\b\d{1,2}:\d{2}\b", F.VERSION.pattern, F.NUMBER.pattern, F.NUMWORD.pattern, DAYS.pattern]), re.I)
 
 
@@ -58,7 +59,7 @@ def key(clause: str) -> tuple[str, ...]:
 
 def said(clause: str) -> bool:
     """The clause gives a value and says enough around it to be compared."""
-    return bool(values(clause)) and len(_words(masked(clause))) >= MIN_WORDS
+    return _MAY_HOLD.search(clause) is not None and bool(values(clause)) and len(_words(masked(clause))) >= MIN_WORDS
 
 
 def subject(clause: str) -> str:

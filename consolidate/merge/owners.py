@@ -28,11 +28,13 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 from consolidate.checks.facts import fact_keys, mask
 from consolidate.checks.support import content_words
 from consolidate.claims.context import unit_context
 from consolidate.dedupe import normalise
+from consolidate.markdown.links import targets
 from consolidate.merge.statements import CONTAIN, MIN_WORDS, NUMBERED, says_all, step_text
 from consolidate.units import Unit
 
@@ -60,6 +62,7 @@ class LinkTo:
     heading: str  # the heading at that anchor: the pointer's label
 
 
+@lru_cache(maxsize=65536)  # asked of every place's headings and title once per statement compared
 def stems(text: str) -> frozenset[str]:
     """Content word stems; an identifier counts by its parts (TIDEWATER_WORKER_CONCURRENCY: worker, ...)."""
     out = set()
@@ -120,6 +123,9 @@ def owners(places: list[Place], sides: set[tuple[str, int]], introduced=lambda u
     for i, cw in enumerate(words):
         for w in cw:
             by_word[w].append(i)
+    for _, _, u in shown:  # read once here, not once per pair compared
+        u.links = targets(u.text)
+    ctxs = [unit_context(u) for _, _, u in shown]
     score = [_about(p, key, stems(u.text)) for p, key, u in shown]
     pick: dict[int, int] = {}  # i -> the statement j on its owner page that says all i says
     for i, (p, key, u) in enumerate(shown):
@@ -128,11 +134,10 @@ def owners(places: list[Place], sides: set[tuple[str, int]], introduced=lambda u
         need = math.ceil(CONTAIN * len(words[i]) - 1e-9)  # a holder has one of its len - need + 1 rarest words
         rare = sorted(words[i], key=lambda w: (len(by_word[w]), w))[:len(words[i]) - need + 1]
         said = stems(u.text)
-        ctx = unit_context(u)
         best: list[tuple[int, int]] = [(score[i], i)]
         for j in sorted({j for w in rare for j in by_word[w]}):
             q, qkey, v = shown[j]
-            if q.file != p.file and unit_context(v) == ctx and says_all(u, v):
+            if q.file != p.file and ctxs[j] == ctxs[i] and says_all(u, v):
                 best.append((_about(q, qkey, said), j))
         top = max(best)[0]
         places_at_top = {(shown[j][0].file, shown[j][1]) for sc, j in best if sc == top}

@@ -308,9 +308,9 @@ def _similar(u: Unit, index: dict[str, list[Unit]], live) -> tuple[Unit, str] | 
 
 
 def says_all(u: Unit, other: Unit) -> bool:
-    """other says all that u says (the `contained` rule above, or the same words and facts)."""
+    """other says all that u says (the `contained` rule above, or the same words and facts).
+    Both units' links must have been read (merge_units reads them; so does owners.py)."""
     _facts(u), _facts(other)
-    u.links, other.links = u.links or targets(u.text), other.links or targets(other.text)
     return _contains(u, other) == "same"
 
 
@@ -320,6 +320,8 @@ def _contains(u: Unit, other: Unit) -> str:
     if nu != no or min(len(cu), len(co)) < MIN_WORDS:
         return ""
     shared = len(cu & co)
+    if shared < CONTAIN * min(len(cu), len(co)):
+        return ""  # neither holds the other's words: the facts need not be compared
     fu, fo = set(u.exact_facts), set(other.exact_facts)
     tu, to = set(u.links), set(other.links)
     if shared >= CONTAIN * len(cu) and fu <= fo and tu <= to and len(cu) <= len(co) <= len(cu) / MIN_SHARE:
