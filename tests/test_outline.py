@@ -108,7 +108,8 @@ def test_a_later_source_with_sections_of_its_own_is_one_section_under_its_title(
     below, together, after the sections the sources share; a shared section still merges."""
     page = _page(tmp_path, {
         "install.md": "# Installing the harbor\n\nThe harbor runs on one Linux host with Python and nginx.\n\n"
-                      "## Install the harbor\n\nRun the harbor installer as root on the harbor host.\n\n"
+                      "## Install the harbor\n\nRun the harbor installer as root on the harbor host. When it fails, "
+                      "read [the harbor troubleshooting notes](trouble.md) on the harbor host.\n\n"
                       "## Configure the harbor\n\nSet the harbor port in the harbor config file.\n\n"
                       "## Upgrade the harbor\n\nRun the harbor installer again with the new harbor version.\n\n"
                       "## Remove the harbor\n\nRun the harbor uninstaller and delete the harbor data folder.\n",
@@ -122,3 +123,5 @@ def test_a_later_source_with_sections_of_its_own_is_one_section_under_its_title(
     overview = page.split("## Overview")[1].split("\n## ")[0]
     assert "harbor status command" not in overview
     assert "harbor status command" in page.split("## Harbor troubleshooting")[1].split("### ")[0]
+    # a link to the source leads to its section
+    assert "read [the harbor troubleshooting notes](#harbor-troubleshooting) on the harbor host" in page

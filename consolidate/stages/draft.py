@@ -127,7 +127,9 @@ class _Links:
             return label
         pages = self.plan.redirects.get(r.doc) or []
         dest, anchor = (pages[0] if pages else ""), ""
-        if r.anchor:
+        if not r.anchor and (r.doc, "") in self.home:  # the source is one section of its page (merge/outline.group_sources)
+            dest, anchor = self.home[(r.doc, "")]
+        elif r.anchor:
             home = self.home.get((r.doc, r.anchor))
             if home:
                 dest, anchor = home
@@ -291,6 +293,8 @@ def _merge_page(p: PagePlan, by_id: dict[str, Chunk], doc_by: dict[str, Document
         key = renamed.get((doc, key), key)
         if h is not None:
             homes.append(((doc, h.anchor), (p.file, anchors.get(key, ""))))
+    for (doc, _), key in sorted(grouped.items()):  # a link to a source shown as one section leads to that section
+        homes.append(((doc, ""), (p.file, anchors.get(key, ""))))
     build = _PageBuild(p, sections, titles, paired, tuple((u.doc, u.start, u.end, "stale") for u in dropped) + left_out,
                        anchors)
     return build, units + dropped, homes, findings
