@@ -131,6 +131,7 @@ class DraftBlock(Record):
     citations: tuple[Citation, ...]
     para: int = 0  # consecutive sentences / list items with the same para render together
     with_intro: bool = False  # a block cited by the sentence or item before it, whose citation spans both
+    with_outro: bool = False  # a block cited by the sentence right after it, whose citation spans both
 
 
 class DraftSection(Record):

@@ -75,7 +75,7 @@ def render_page(page: DraftPage, generated: str, generator: str) -> str:
                     out += ["", item]
             elif b.kind == "note":
                 out += ["", "> " + b.text + marks(b.citations)]
-            elif b.with_intro:  # its intro's citation spans it (checks/claims.py reads it so)
+            elif b.with_intro or b.with_outro:  # the citation of the sentence before or after spans it (checks/claims.py)
                 out += ["", b.text]
             else:
                 out += ["", b.text, "", "Sources: " + " ".join(marks([c]) for c in b.citations)]

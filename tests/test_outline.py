@@ -125,3 +125,24 @@ def test_a_later_source_with_sections_of_its_own_is_one_section_under_its_title(
     assert "harbor status command" in page.split("## Harbor troubleshooting")[1].split("### ")[0]
     # a link to the source leads to its section
     assert "read [the harbor troubleshooting notes](#harbor-troubleshooting) on the harbor host" in page
+
+
+def test_a_block_with_no_intro_shares_the_citation_of_the_sentence_after_it(tmp_path):
+    """A block right under its heading, followed in its source by the sentence that says what it
+    shows, is cited by that sentence's citation, which spans both: no `Sources:` line between
+    them. The checker holds the block to that span (a tampered block is an error), the ledger
+    keeps both; a block followed by nothing of its source keeps its `Sources:` line."""
+    page = _page(tmp_path, {"check.md": "# Health check\n\n## Check the server\n\n```bash\ncurl -s localhost:8000/health\n```\n\n"
+                                         "It prints ok when the server is up.\n\n## Logs\n\n```bash\njournalctl -u tool\n```\n"})
+    body = page.split("## Sources")[0]
+    assert re.search(r"## Check the server\n\n```bash\ncurl -s localhost:8000/health\n```\n\nIt prints ok when the server is up\.\[\^1\]", body)
+    assert "`check.md:5-9`" in page  # the sentence's citation spans the block and the sentence
+    assert body.count("Sources: [^") == 1  # the last block, followed by nothing of its source
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["errors"] == 0
+    ledger = json.loads((tmp_path / "out" / "ledger.json").read_text())
+    assert {(e["start"], e["status"]) for e in ledger["entries"]} >= {(5, "kept"), (9, "kept")}
+    out = next((tmp_path / "out" / "pages").rglob("*.md"))
+    out.write_text(out.read_text().replace("localhost:8000/health", "localhost:9000/health"))
+    r = CliRunner().invoke(app, ["check", str(tmp_path / "out")])
+    assert r.exit_code == 1 and "code block does not match its cited span(s) check.md:5-9" in r.output, r.output

@@ -2,7 +2,8 @@
 
 Citations are markdown footnotes: `[^n]` after a sentence or list item, a `Sources: [^n]` line
 after a code block, table, quote or HTML block (a block with no such line, right after a sentence
-or list item, is cited by that claim's citations: its intro's span holds both), and definitions `[^n]: \\`path:start-end\\` (chunk \\`id\\`)` (consolidate/footnotes.py).
+or list item, is cited by that claim's citations: its intro's span holds both; with no sentence or
+item right before it either, by the citations of the sentence right after it), and definitions `[^n]: \\`path:start-end\\` (chunk \\`id\\`)` (consolidate/footnotes.py).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class Claim:
     line: int
     labels: list[str]
     intro: "Claim | None" = None  # a block's: the claim right before it, whose citations it shares
+    outro: "Claim | None" = None  # a block's with no intro and no `Sources:` line: the sentence right after it
 
 
 @dataclass
@@ -69,7 +71,7 @@ def parse_page(text: str) -> ParsedPage:
         block_lines = lines[b.start - 1:b.end]
         joined = "\n".join(block_lines)
         if b.kind == "heading":
-            intro = None
+            intro = pending = None
             headings.append((b.start, b.level, lines[b.start - 1].lstrip("#").strip() if b.start == b.end else " ".join(block_lines[:-1])))
             continue
         if b.kind in ("code", "html"):
@@ -85,7 +87,7 @@ def parse_page(text: str) -> ParsedPage:
                     label, ref = parse_definition(ln)
                     refs[label] = ref
                 continue
-        pending = None
+        waiting, pending = pending, None  # a block not followed by its `Sources:` line
         before = len(claims)
         if b.kind == "paragraph":
             claims += _segments(" ".join(ln.strip() for ln in block_lines), b.start, "sentence")
@@ -112,10 +114,14 @@ def parse_page(text: str) -> ParsedPage:
             body = "\n".join(block_lines[1:-1]) if b.kind == "code" else joined
             pending = Claim(b.kind, body, b.start, [], intro=intro)
             claims.append(pending)
+        if waiting is not None and waiting.intro is None and b.kind == "paragraph" and len(claims) > before:
+            waiting.outro = claims[before]
         last = claims[-1] if len(claims) > before else None
         intro = last if last is not None and last.kind in ("sentence", "list_item") else None
     for c in claims:
         if c.intro is not None and not c.labels:
             c.labels = list(c.intro.labels)
+        elif c.outro is not None and not c.labels:
+            c.labels = list(c.outro.labels)
     claims, nav = navigation(claims, front)
     return ParsedPage(lines, claims, refs, code_lines, headings, front, nav)

@@ -337,6 +337,9 @@ def _render_page(b: _PageBuild, links: "_Links", plan: Plan, texts: dict[str, li
             elif _introduced(prev, u, blocks, texts):
                 blocks[-1], block = _with_intro(blocks[-1], u, text, pid)
                 blocks.append(block)
+            elif _closes(u, blocks, texts):
+                blocks[-1], block = _with_outro(blocks[-1], u, text, pid)
+                blocks.append(block)
             else:
                 blocks.append(_block(u, text, pid))
             prev = u if not (u.conflicts or u.notes) else None
@@ -431,6 +434,29 @@ def _with_intro(intro: DraftBlock, u: Unit, text: str, para: int) -> tuple[Draft
     cites = (intro.citations[0].model_copy(update={"end": u.end}),)
     return (intro.model_copy(update={"citations": cites}),
             DraftBlock(kind=u.kind, text=text, citations=cites, para=para, with_intro=True))
+
+
+def _closes(u: Unit, blocks: list[DraftBlock], texts: dict[str, list[str]]) -> bool:
+    """u, a sentence citing only its own lines, comes right after the code block, table or HTML
+    block before it on the page in the same source (only blank lines between), and no sentence or
+    item stands before that block (whose citation the block would take): the two share one
+    citation, so no `Sources:` line stands after the block ("Expected output:" and its output
+    are cited by the intro; an output and the sentence saying what it shows, by the sentence)."""
+    if u.kind != "sentence" or len(u.citations) != 1 or u.conflicts or u.notes or not blocks:
+        return False
+    b = blocks[-1]
+    if b.kind not in ("code", "table", "html") or b.with_intro or len(b.citations) != 1 \
+            or (len(blocks) > 1 and blocks[-2].kind in ("sentence", "list_item")):
+        return False
+    c = b.citations[0]
+    return c.doc == u.doc and c.chunk == u.chunk and c.end < u.start and not any(
+        ln.strip() for ln in texts[u.doc][c.end:u.start - 1])
+
+
+def _with_outro(block: DraftBlock, u: Unit, text: str, para: int) -> tuple[DraftBlock, DraftBlock]:
+    cites = (block.citations[0].model_copy(update={"end": u.end}),)
+    return (block.model_copy(update={"citations": cites, "with_outro": True}),
+            DraftBlock(kind=u.kind, text=text, citations=cites, para=para))
 
 
 def _block(u: Unit, text: str, para: int) -> DraftBlock:
