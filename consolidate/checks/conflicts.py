@@ -25,7 +25,8 @@ import re
 from collections import defaultdict
 
 from consolidate.checks import facts as F
-from consolidate.claims.clauses import clauses, key as clause_key, masked as clause_masked, said, subject as clause_subject, values as clause_values
+from consolidate.claims.clauses import (clauses, key as clause_key, masked as clause_masked, may_hold, said,
+                                        subject as clause_subject, values as clause_values)
 from consolidate.claims.context import unit_context
 from consolidate.claims.diagrams import protocol_disagreements
 from consolidate.claims.endpoints import endpoint_disagreements
@@ -230,7 +231,7 @@ def similar_value_pairs(units: list[Unit], stale: frozenset = frozenset(), min_s
         masked = getattr(u, "masked", None) or shingles(F.mask(u.text))
         if facts and len(masked) >= 3:
             items.append((u, masked, facts, ""))
-        for c in clauses(u.text):
+        for c in clauses(u.text) if may_hold(u.text) else ():
             if said(c) and len(sh := shingles(clause_masked(c))) >= 3:
                 items.append((u, sh, clause_key(c), c))
     linked = UnionFind(range(len(items)))  # statements joined by a disagreement; a group's root is its first

@@ -57,6 +57,11 @@ def key(clause: str) -> tuple[str, ...]:
     return tuple(sorted(F.fact_key(clause) + tuple("day:" + d.lower() for d in DAYS.findall(clause))))
 
 
+def may_hold(text: str) -> bool:
+    """A quick test: the text has a digit, a number word or a day (no clause of it says a value otherwise)."""
+    return _MAY_HOLD.search(text) is not None
+
+
 def said(clause: str) -> bool:
     """The clause gives a value and says enough around it to be compared."""
     return _MAY_HOLD.search(clause) is not None and bool(values(clause)) and len(_words(masked(clause))) >= MIN_WORDS

@@ -133,12 +133,17 @@ def absorb_blocks(sections: dict[str, list[Unit]], sides: set[int], introduced: 
         return
     lines = [code_lines(u.text) for _, u in shown]
     langs = [fence_language(u.text) for _, u in shown]
+    having: dict[str, list[int]] = defaultdict(list)  # a line -> the blocks showing it
+    for j, ls in enumerate(lines):
+        for ln in dict.fromkeys(ls):
+            having[ln].append(j)
     into: dict[int, int] = {}  # i -> j, the block that holds it
     for i in sorted(range(len(shown)), key=lambda i: (len(lines[i]), i)):
         u = shown[i][1]
         if not lines[i] or id(u) in sides or introduced(u):
             continue
-        holders = [j for j in range(len(shown)) if j != i and j not in into and shown[j][1].doc != u.doc
+        rarest = min(lines[i], key=lambda ln: (len(having[ln]), ln))  # a holder shows it too
+        holders = [j for j in having[rarest] if j != i and j not in into and shown[j][1].doc != u.doc
                    and len(lines[j]) > len(lines[i]) and (langs[j] == langs[i] or not langs[j] or not langs[i])
                    and holds_lines(lines[j], lines[i])]
         if holders:
