@@ -52,6 +52,7 @@ class Unit:
     ordinal: int = 0  # its place among the units of its source block
     level: int = 2  # its section's heading level on a merged page (2 for ##), relative to its source's top
     parent_heading: str = ""  # the heading its section sits under in its source ('' at the top)
+    scope: str = ""  # parent_heading, when its source has its section's name under two headings (merge/statements.section_key)
     into: "Unit | None" = None  # merged: the shown unit that now says it (merge/statements.py)
     shown_in: tuple[str, int] | None = None  # a step moved into another source's list: that list's para (procedures.py)
     cited: Citation | None = field(default=None, repr=False, compare=False)  # cite()'s, once made
@@ -168,12 +169,12 @@ def heading_levels(doc: Document) -> dict[tuple[str, ...], int]:
     return out
 
 
-def units_of_chunk(chunk: Chunk, doc: Document, lines: list[str]) -> tuple[list[Unit], list[tuple[int, str]]]:
-    """Units in a chunk, and the (line, section) of each heading it holds. A block longer than one
+def units_of_chunk(chunk: Chunk, doc: Document, lines: list[str]) -> tuple[list[Unit], list[tuple[int, str, str]]]:
+    """Units in a chunk, and the (line, section, heading above it) of each heading it holds. A block longer than one
     chunk (a long list or paragraph) gives each chunk the units that start in it: the chunker
     only cuts between units, so none is cut in two and none is lost."""
     units: list[Unit] = []
-    heads: list[tuple[int, str]] = []
+    heads: list[tuple[int, str, str]] = []
     levels, ends = _outline(doc)
     for b in doc.blocks[bisect_left(ends, chunk.start):]:  # blocks are in order and do not overlap
         if b.start > chunk.end:
@@ -183,7 +184,7 @@ def units_of_chunk(chunk: Chunk, doc: Document, lines: list[str]) -> tuple[list[
         level = levels.get(path, 2)
         above = path[-2] if len(path) > 1 and path[-2].strip().lower() != doc.title.strip().lower() else ""
         if b.kind == "heading":
-            heads.append((b.start, section))
+            heads.append((b.start, section, above))
             continue
         para = (doc.path, b.start)
         for i, sp in enumerate(block_spans(b, lines)):

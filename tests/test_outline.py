@@ -93,13 +93,13 @@ def test_sections_of_one_role_are_one_section(tmp_path):
                   "## Requirements\n\nInstalling Quayside needs a host with 4 GB of memory.\n\n"
                   "## Prerequisites\n\nInstalling Quayside needs an account on the harbor registry.\n"})
     assert page.count("\n# ") + page.startswith("# ") == 1 or page.count("---\ntitle:") == 1, page  # one page
-    heads = [t for n, t in _headings(page) if n == 2]
+    heads = [t for n, t in _headings(page) if n >= 2]
     assert heads.count("What you need") == 1 and heads.count("Prerequisites") == 1, heads
     assert heads.count("Requirements") == 1, heads  # ops.md has two sections of the role: kept apart
     body = page.split("## Sources")[0]
     need = body.split("## What you need")[1].split("\n## ")[0]
     assert "tide feed" in need and "GeoJSON" in need and "registry" not in need, need
-    assert "registry" in body.split("## Prerequisites")[1].split("\n## ")[0]
+    assert "registry" in body.split("# Prerequisites")[1].split("\n## ")[0]
     assert "(#what-you-need)" in body and "(#prerequisites)" not in body, body
 
 
@@ -146,3 +146,21 @@ def test_a_block_with_no_intro_shares_the_citation_of_the_sentence_after_it(tmp_
     out.write_text(out.read_text().replace("localhost:8000/health", "localhost:9000/health"))
     r = CliRunner().invoke(app, ["check", str(tmp_path / "out")])
     assert r.exit_code == 1 and "code block does not match its cited span(s) check.md:5-9" in r.output, r.output
+
+
+def test_a_heading_with_only_sub_sections_stays_and_a_name_used_twice_is_two_sections(tmp_path):
+    """"## 2.1.0" holds no text, only "### Added": it still stands over it (not lost, its sections
+    promoted to ##); "### Added" under 2.1.0 and under 2.0.0 are two sections, each under its
+    version, not one list of both versions' additions."""
+    page = _page(tmp_path, {"CHANGES.md": "# Harbor changes\n\nEvery harbor release is listed here.\n\n"
+                                          "## 2.1.0\n\n### Added\n\n- Harbor tide alerts by email.\n\n### Fixed\n\n"
+                                          "- Harbor berth times in UTC.\n\n## 2.0.0\n\n### Added\n\n- Harbor berth booking API.\n"})
+    heads = [(n, t) for n, t in _headings(page) if t != "Sources"]
+    assert heads == [(1, "Harbor changes"), (2, "Overview"), (2, "2.1.0"), (3, "Added"), (3, "Fixed"),
+                     (2, "2.0.0"), (3, "Added")], heads
+    assert "Harbor berth booking API" in page.split("## 2.0.0")[1]
+    assert "Harbor berth booking API" not in page.split("## 2.0.0")[0]
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["errors"] == 0
+    ledger = json.loads((tmp_path / "out" / "ledger.json").read_text())
+    assert [r["status"] for r in ledger["lines"]["CHANGES.md"] if r["start"] in (5, 15)] == ["kept", "kept"]  # the version headings

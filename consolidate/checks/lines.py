@@ -16,7 +16,6 @@ so coverage never counts a line as carried when part of it was not. Coverage is 
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import defaultdict
 
 from consolidate.dedupe import normalise
@@ -25,6 +24,20 @@ from consolidate.units import is_plumbing
 
 _RANK = {"dropped": 0, "linked-to": 1, "merged": 1, "kept": 2}
 STRUCTURE = frozenset({"front-matter", "heading", "boilerplate", "link-definition", "mdx-plumbing"})
+
+
+def _subtree_ends(heads: list, end: int) -> dict[int, int]:
+    """A heading's first line -> the first line after its section and sub-sections (the next
+    heading no deeper than it, or `end`)."""
+    out: dict[int, int] = {}
+    open_: list = []
+    for b in heads:
+        while open_ and len(open_[-1].heading_path) >= len(b.heading_path):
+            out[open_.pop().start] = b.start
+        open_.append(b)
+    for b in open_:
+        out[b.start] = end
+    return out
 
 
 def account_lines(docs: list[Document], texts: dict[str, list[str]], entries: list[dict],
@@ -46,11 +59,12 @@ def account_lines(docs: list[Document], texts: dict[str, list[str]], entries: li
         why: dict[int, dict] = {}
         for n in range(1, min(d.body_start, len(lines) + 1)):
             why[n] = {"status": "dropped", "reason": "front-matter"}
-        heads = [b.start for b in d.blocks if b.kind == "heading"] + [len(lines) + 1]
+        subtree = _subtree_ends([b for b in d.blocks if b.kind == "heading"], len(lines) + 1)
         for b in d.blocks:
             if b.kind == "heading":
-                # an outline line is carried when a page shows it and something under it is carried
-                upto = heads[bisect_right(heads, b.start)]
+                # an outline line is carried when a page shows it and something under it (its
+                # sub-sections too: "## 2.1.0" over "### Added") is carried
+                upto = subtree[b.start]
                 carried = any(by_line.get((d.path, n), {}).get("status") in ("kept", "merged") for n in range(b.end + 1, upto))
                 shown = carried and normalise(rename(" ".join(b.heading_path[-1:]))) in page_headings
                 st = {"status": "kept", "as": "heading"} if shown else {"status": "dropped", "reason": "heading"}

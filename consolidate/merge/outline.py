@@ -141,13 +141,35 @@ def merged_order(units: list[Unit], sections: dict[str, list[Unit]],
     return {k: sections[k] for k in order}
 
 
-def outline_levels(sections: dict[str, list[Unit]]) -> list[int]:
+def containers(sections: dict[str, list[Unit]], page_title: str) -> dict[str, str]:
+    """Section key -> a heading to show right before it: the `##` heading a `###` section sat under
+    in its source, when that heading holds no text of its own ("## Starting the system" over
+    "### Option 1" and "### Option 2") and the page has not opened it. Without it the `###`
+    sections would stand at `##`, their grouping lost. Not when the heading is a section of the
+    page or its title (it would stand twice)."""
+    taken = set(sections) | {normalise(page_title)}
+    out: dict[str, str] = {}
+    open2 = ""  # the ## heading open on the page
+    for key, units in sections.items():
+        u = units[0]
+        if u.level <= 2:
+            open2 = u.section
+        elif u.level == 3 and u.parent_heading and normalise(u.parent_heading) != normalise(open2) \
+                and normalise(u.parent_heading) not in taken:
+            out[key] = open2 = u.parent_heading
+    return out
+
+
+def outline_levels(sections: dict[str, list[Unit]], before: dict[str, str] | None = None) -> list[int]:
     """Each section's heading level, as its first source had it relative to that source's top
     (## stays ##, ### stays ###), when the page shows it under the heading it sat under in that
-    source; otherwise one level below the page title (##)."""
+    source; otherwise one level below the page title (##). before: `containers`, shown at ##."""
+    before = before or {}
     out: list[int] = []
     open_at: dict[int, str] = {1: ""}  # level -> the heading the page has open there
-    for units in sections.values():  # a section holds at least one unit
+    for key, units in sections.items():  # a section holds at least one unit
+        if key in before:
+            open_at = {1: "", 2: before[key]}
         u = units[0]
         level = u.level
         if level > 2 and normalise(open_at.get(level - 1, "\0")) != normalise(u.parent_heading):

@@ -46,7 +46,24 @@ def block_key(text: str) -> str:
 
 
 def section_key(u: Unit) -> str:
-    return normalise(u.section) or INTRO.lower()
+    """The section a unit is merged in: its heading's words, and the heading above when its source
+    uses that name twice ("### Added" under "## 2.4.0" and under "## 2.3.0" of a changelog)."""
+    key = normalise(u.section) or INTRO.lower()
+    return f"{key} @ {normalise(u.scope)}" if u.scope else key
+
+
+def scope_repeated_sections(units: list[Unit]) -> set[tuple[str, str]]:
+    """Sets `scope` on the units of a sub-section whose name its source gives under two or more
+    headings, so each is a section of its own; returns those (doc, section name)s."""
+    above: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for u in units:
+        if u.level > 2:
+            above[(u.doc, normalise(u.section))].add(normalise(u.parent_heading))
+    repeated = {k for k, v in above.items() if len(v) > 1}
+    for u in units:
+        if u.level > 2 and (u.doc, normalise(u.section)) in repeated:
+            u.scope = u.parent_heading
+    return repeated
 
 
 def merge_units(units: list[Unit], introduced: Callable[[Unit], bool] = lambda u: False

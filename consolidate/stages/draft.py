@@ -32,10 +32,10 @@ from consolidate.records import (Chunk, Conflict, Document, DraftBlock, DraftPag
                                  PagePlan, Plan, page_link, page_target)
 from consolidate.merge.notes import PageNotes, fact_values, facts_of, pair_note
 from consolidate.merge.residue import META, STATUS, section_reason, see_self, sentence_reason
-from consolidate.merge.outline import align_headings, group_sources, merged_order, outline_levels
+from consolidate.merge.outline import align_headings, containers, group_sources, merged_order, outline_levels
 from consolidate.merge.owners import LINKED_TO, Place, owners
 from consolidate.merge.procedures import merge_procedures
-from consolidate.merge.statements import merge_units
+from consolidate.merge.statements import merge_units, scope_repeated_sections
 from consolidate.stages.page_memo import PageMemo
 from consolidate.units import INTRO, Unit, units_of_chunk
 
@@ -47,6 +47,7 @@ class _PageBuild:
     conflicts: tuple[Conflict, ...] = ()
     dropped: tuple[tuple[str, int, int, str], ...] = ()
     anchors: dict[str, str] | None = None  # section key -> its anchor on the page
+    containers: dict[str, str] | None = None  # section key -> a heading shown right before it (merge/outline.containers)
 
 
 class _Links:
@@ -261,7 +262,7 @@ def _merge_page(p: PagePlan, by_id: dict[str, Chunk], doc_by: dict[str, Document
         c = by_id[cid]
         us, hs = units_of_chunk(c, doc_by[c.doc], texts[c.doc])
         units.extend(us)
-        heads.extend((c.doc, line, sec) for line, sec in hs)
+        heads.extend((c.doc, line, sec, above) for line, sec, above in hs)
     dropped = [u for u in units if u.doc in stale] if drop_stale else []
     if dropped and len(dropped) < len(units):
         units = [u for u in units if u.doc not in stale]
@@ -271,6 +272,7 @@ def _merge_page(p: PagePlan, by_id: dict[str, Chunk], doc_by: dict[str, Document
     for u in units:  # a section named like the page itself is the page's opening, not a sub-heading
         if normalise(u.section) == normalise(p.title):
             u.section, u.level = INTRO, 2
+    repeated = scope_repeated_sections(units)
     renamed = align_headings(units)
     grouped, groups = group_sources(units, {d: doc_by[d].title for d in {u.doc for u in units}}, p.title)
     renamed |= grouped
@@ -285,18 +287,27 @@ def _merge_page(p: PagePlan, by_id: dict[str, Chunk], doc_by: dict[str, Document
                                 message=f"sources disagree: {kept.doc}:{kept.start}-{kept.end} says {facts_of(kept)} but "
                                         f"{other.doc}:{other.start}-{other.end} says {facts_of(other)}"))
     order = list(sections)
-    anchors = dict(zip(order, section_anchors(p.title, [titles[k] for k in order])))
+    heads_before = {k: heading_to_preferred(t, aliases) for k, t in containers(sections, p.title).items()}
+    seq = [x for k in order for x in ([heads_before[k]] if k in heads_before else []) + [titles[k]]]
+    slugs = iter(section_anchors(p.title, seq))
+    anchors = {}
+    for k in order:
+        if k in heads_before:
+            anchors[normalise(heads_before[k])] = next(slugs)  # links to that heading in a source land here
+        anchors[k] = next(slugs)
     homes = []
-    for doc, line, sec in heads:
+    for doc, line, sec, above in heads:
         h = next((x for x in doc_by[doc].headings if x.line == line), None)
         key = normalise(sec) or INTRO.lower()
+        if (doc, key) in repeated:
+            key = f"{key} @ {normalise(above)}"
         key = renamed.get((doc, key), key)
         if h is not None:
             homes.append(((doc, h.anchor), (p.file, anchors.get(key, ""))))
     for (doc, _), key in sorted(grouped.items()):  # a link to a source shown as one section leads to that section
         homes.append(((doc, ""), (p.file, anchors.get(key, ""))))
     build = _PageBuild(p, sections, titles, paired, tuple((u.doc, u.start, u.end, "stale") for u in dropped) + left_out,
-                       anchors)
+                       {k: a for k, a in anchors.items() if k in sections}, heads_before)
     return build, units + dropped, homes, findings
 
 
@@ -350,8 +361,12 @@ def _render_page(b: _PageBuild, links: "_Links", plan: Plan, texts: dict[str, li
             for c in u.notes:
                 notes.add(c, blocks)
         shown.append((b.titles[key], blocks))
-    out_sections = [DraftSection(heading=title, blocks=tuple(blocks), level=level)
-                    for (title, blocks), level in zip(shown, outline_levels(b.sections))]
+    out_sections = []
+    before = b.containers or {}
+    for key, (title, blocks), level in zip(b.sections, shown, outline_levels(b.sections, before)):
+        if key in before:  # the heading its source had it under, with no text of its own
+            out_sections.append(DraftSection(heading=before[key], blocks=(), level=2))
+        out_sections.append(DraftSection(heading=title, blocks=tuple(blocks), level=level))
     return DraftPage(slug=b.plan.slug, section=b.plan.section, title=b.plan.title, topic=b.plan.topic,
                      sources=b.plan.sources, sections=tuple(out_sections), assets=tuple(sorted(assets.items())),
                      conflicts=b.conflicts, dropped=b.dropped + tuple(pointers)), findings
