@@ -21,7 +21,7 @@ from consolidate.checks.citations import SourceIndex
 from consolidate.checks.ledger import make_ledger
 from consolidate.checks.links import input_urls
 from consolidate.claims.verdicts import verdicts_for_run
-from consolidate.fsio import dumps_json, read_json, write_json, write_text
+from consolidate.fsio import dumps_json, read_json, synced_once, write_json, write_text
 from consolidate.linkmap import site_root_dir
 from consolidate.llm.usage import PageUsage
 from consolidate.records import DraftPage, Finding, PagePlan, Plan
@@ -284,11 +284,12 @@ def _write(ctx: Context) -> Written:
     planned, texts = ctx["plan"], ctx["read"].texts
     findings = before_draft(ctx) + d.findings + c.findings
     prev = od.load_stage("written", "pages") or []
-    written = write_pages(od.pages, c.pages, d.assets, prev)
-    od.save_stage("written", "pages", written)
-    write_json(od.state / "findings.json", _dump(findings))  # ledger.json: written by the check stage
     review = review_files(list(c.pages.items()), texts, _dump(findings))
-    write_outputs(out, planned.plan, review, splits_json(d.splits))
+    with synced_once():  # thousands of files: one sync, then each renamed into place
+        written = write_pages(od.pages, c.pages, d.assets, prev)
+        write_json(od.state / "findings.json", _dump(findings))  # ledger.json: written by the check stage
+        write_outputs(out, planned.plan, review, splits_json(d.splits))
+    od.save_stage("written", "pages", written)
     run = _Run(ctx["ingest"].docs, ctx["chunk"].chunks, ctx["cluster"], planned.plan, findings, planned.stale, [], {})
     from consolidate.embedders import make_embedder
 
