@@ -75,7 +75,9 @@ def edit(tree: Path, doc: str) -> None:
 def holding(out: Path, doc: str) -> list[str]:
     """The pages whose sources include the document (plan.json, with the parts of split pages)."""
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
-    pages = [f"{p['slug']}.md" for p in plan["pages"] if doc in p.get("sources", [])]
+    from consolidate.records import page_file
+
+    pages = [page_file(p.get("section", ""), p["slug"]) for p in plan["pages"] if doc in p.get("sources", [])]
     for s in plan.get("split", []):
         if s["page"] in pages:
             pages += s["parts"]

@@ -13,30 +13,22 @@ import hashlib
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from consolidate import __version__
 from consolidate import decisions as review_decisions
-from consolidate.checks.citations import SourceIndex
-from consolidate.checks.ledger import make_ledger
-from consolidate.checks.links import input_urls
-from consolidate.claims.verdicts import verdicts_for_run
 from consolidate.fsio import dumps_json, read_json, synced_once, write_json, write_text
 from consolidate.linkmap import site_root_dir
-from consolidate.llm.usage import PageUsage
 from consolidate.records import DraftPage, Finding, PagePlan, Plan
-from consolidate.render import render_page
-from consolidate.review import review_files
 from consolidate.runner import Context, Stage, register
-from consolidate.stages.check import check_pages
-from consolidate.stages.page_memo import PageMemo
-from consolidate.executors import make_executor
-from consolidate.stages.draft_edits import edits_summary
-from consolidate.stages.draft_model import draft_for_run, planned_backend, strict_filter, usage_totals
-from consolidate.stages.split import Split, expand_plan, lists_parts, part_details, split_pages, splits_json
-from consolidate.stages.write import write_outputs, write_pages
 from consolidate.state import OutputDir
 
+if TYPE_CHECKING:
+    from consolidate.llm.usage import PageUsage
+    from consolidate.stages.split import Split
+
+# The stages' cores are imported when a stage runs or loads its result: an unchanged rerun
+# reads the write stage's saved report and imports none of them.
 
 @dataclass
 class Drafted:
@@ -85,6 +77,8 @@ def _load(rows: list[dict]) -> list[Finding]:
 
 
 def renderer(generated: str) -> Callable[[DraftPage], str]:
+    from consolidate.render import render_page
+
     def render(d: DraftPage) -> str:
         return render_page(d, generated, f"consolidate {__version__} ({d.backend})")
     return render
@@ -104,8 +98,14 @@ def _file_digest(path: Path) -> str:
 def _draft_config(ctx: Context) -> Any:
     from consolidate.pipeline import generated_date
 
+    from consolidate.llm.base import resolve_backend
+
     s = ctx.settings
-    backend, _ = planned_backend(s.llm)
+    backend = None
+    if resolve_backend(s.llm)[0] != "extractive":  # the drafter is imported only for a model
+        from consolidate.stages.draft_model import planned_backend
+
+        backend, _ = planned_backend(s.llm)
     # a model's drafts are not a function of the inputs (a failed page is retried, a page over
     # --max-cost is drafted later): with a model the stage always runs; its replies are cached
     once = time.time_ns() if backend is not None else 0
@@ -115,7 +115,12 @@ def _draft_config(ctx: Context) -> Any:
 
 
 def _draft(ctx: Context) -> Drafted:
+    from consolidate.claims.verdicts import verdicts_for_run
+    from consolidate.executors import make_executor
     from consolidate.pipeline import generated_date
+    from consolidate.stages.draft_model import draft_for_run
+    from consolidate.stages.page_memo import PageMemo
+    from consolidate.stages.split import expand_plan, lists_parts, split_pages
 
     out, settings = ctx.od.root, ctx.settings
     llm = settings.llm
@@ -170,6 +175,9 @@ def _save_draft(od: OutputDir, fp: str, v: Drafted) -> None:
 
 
 def _load_draft(ctx: Context, fp: str) -> Drafted | None:
+    from consolidate.llm.usage import PageUsage
+    from consolidate.stages.split import Split
+
     od = ctx.od
     s = od.load_stage("draft", fp)
     if s is None:
@@ -185,6 +193,13 @@ def _load_draft(ctx: Context, fp: str) -> Drafted | None:
 
 
 def _check(ctx: Context) -> Checked:
+    from consolidate.checks.citations import SourceIndex
+    from consolidate.checks.ledger import make_ledger
+    from consolidate.checks.links import input_urls
+    from consolidate.stages.check import check_pages
+    from consolidate.stages.draft_model import strict_filter
+    from consolidate.stages.page_memo import PageMemo
+
     d: Drafted = ctx["draft"]
     docs, texts, chunks, planned = ctx["ingest"].docs, ctx["read"].texts, ctx["chunk"].chunks, ctx["plan"]
     index = SourceIndex(chunks, texts)
@@ -278,6 +293,12 @@ def before_draft(ctx: Context) -> list[Finding]:
 
 
 def _write(ctx: Context) -> Written:
+    from consolidate.review import review_files
+    from consolidate.stages.draft_edits import edits_summary
+    from consolidate.stages.draft_model import usage_totals
+    from consolidate.stages.split import part_details, splits_json
+    from consolidate.stages.write import write_outputs, write_pages
+
     od, out = ctx.od, ctx.od.root
     d: Drafted = ctx["draft"]
     c: Checked = ctx["check"]
