@@ -30,6 +30,6 @@ def every_chunk_every_round(x: np.ndarray, k: int, iters: int = 12, seed: int = 
 def test_the_bounds_give_the_labels_of_comparing_every_chunk(n, k, dim, seed):
     rng = np.random.default_rng(seed)
     groups = _normalise(rng.normal(size=(max(2, k // 3), dim)).astype(np.float32))
-    x = groups[rng.integers(0, len(groups), n)] + 0.6 * rng.normal(size=(n, dim)).astype(np.float32)
+    x = groups[rng.integers(0, len(groups), n)] + 2.0 * rng.normal(size=(n, dim)).astype(np.float32)
     x = _normalise(x).astype(np.float32)
     assert np.array_equal(spherical_kmeans(x, k), every_chunk_every_round(x, k))
