@@ -108,16 +108,17 @@ def owners(places: list[Place], sides: set[tuple[str, int]], introduced=lambda u
         for w in cw:
             by_word[w].append(i)
     score = [_about(p, key, stems(u.text)) for p, key, u in shown]
+    contexts = [unit_context(u) for _, _, u in shown]
     pick: dict[int, int] = {}  # i -> the statement j on its owner page that says all i says
     for i, (p, key, u) in enumerate(shown):
         need = math.ceil(CONTAIN * len(words[i]) - 1e-9)  # a holder has one of its len - need + 1 rarest words
         rare = sorted(words[i], key=lambda w: (len(by_word[w]), w))[:len(words[i]) - need + 1]
         said = stems(u.text)
-        ctx = unit_context(u)
+        ctx = contexts[i]
         best: list[tuple[int, int]] = [(score[i], i)]
         for j in sorted({j for w in rare for j in by_word[w]}):
             q, qkey, v = shown[j]
-            if q.file != p.file and unit_context(v) == ctx and says_all(u, v):
+            if q.file != p.file and contexts[j] == ctx and says_all(u, v):
                 best.append((_about(q, qkey, said), j))
         top = max(best)[0]
         places_at_top = {(shown[j][0].file, shown[j][1]) for sc, j in best if sc == top}
