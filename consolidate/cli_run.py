@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from consolidate.cli_args import plain_options
 from consolidate.errors import ConsolidateError
 
 _VALUED = {"--out": "out", "-o": "out", "--config": "config"}
@@ -26,21 +27,10 @@ def parse(argv: list[str], stderr_is_terminal: bool | None = None) -> dict | Non
     """The options of a plain `run ROOT... [--out DIR] [-q] [--json] [--config FILE]`; None for any other."""
     if not argv or argv[0] != "run":
         return None
-    opts: dict = {"roots": [], "out": "output", "config": None, "quiet": False, "as_json": False}
-    args = iter(argv[1:])
-    for arg in args:
-        name, eq, value = arg.partition("=") if arg.startswith("--") else (arg, "", "")
-        if name in _VALUED:
-            value = value if eq else next(args, None)
-            if not value or value.startswith("-"):
-                return None
-            opts[_VALUED[name]] = value
-        elif arg in _FLAGS:
-            opts[_FLAGS[arg]] = True
-        elif arg.startswith("-") or not arg:
-            return None
-        else:
-            opts["roots"].append(arg)
+    opts: dict = {"out": "output", "config": None, "quiet": False, "as_json": False}
+    opts["roots"] = plain_options(argv[1:], _VALUED, _FLAGS, opts)
+    if opts["roots"] is None:
+        return None
     terminal = sys.stderr.isatty() if stderr_is_terminal is None else stderr_is_terminal
     if not opts["roots"] or (terminal and not opts["quiet"]):
         return None
