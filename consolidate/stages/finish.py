@@ -208,9 +208,9 @@ def _check(ctx: Context) -> Checked:
     memo = PageMemo(ctx.od.cache / "pages")
     digests = {x.path: x.sha256 for x in docs}
 
-    def check(p: dict[str, str], memo: PageMemo | None = None):
+    def check(p: dict[str, str], memo: PageMemo | None = None, parsed: dict | None = None):
         return check_pages(p, index, urls, set(d.assets), conflicts={x.file: list(x.conflicts) for x in drafts},
-                           site_root=_site_root(ctx), memo=memo, doc_digests=digests)
+                           site_root=_site_root(ctx), memo=memo, doc_digests=digests, parsed=parsed)
 
     if ctx.settings.llm.strict:  # drop model sentences the checker does not support, then check what is left
         render = renderer(d.generated)
@@ -218,10 +218,11 @@ def _check(ctx: Context) -> Checked:
         pages = review_decisions.in_plan_order(d.order, {x.file: render(x) for x in drafts}, d.kept)
         findings += [Finding(severity="warning", kind="unsupported-removed", page=x["page"],
                              message=f"--strict dropped {x['text'][:80]!r}: {x['message']}") for x in dropped]
-    cf, claims = check(pages, memo)
+    parsed: dict = {}  # the pages the checker parses, which the ledger reads too
+    cf, claims = check(pages, memo, parsed)
     findings += cf
     ledger, lf = make_ledger(planned.plan, chunks, docs, texts, drafts, pages, planned.residue,
-                             {s.page: [p.file for p in s.parts] for s in d.splits})
+                             {s.page: [p.file for p in s.parts] for s in d.splits}, parsed)
     findings += lf
     # the ledger is this stage's output file; the run keeps only the coverage report.json reads
     # (on the large tree ledger.json is 192 MB, many times that as Python objects)
