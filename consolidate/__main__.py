@@ -1,13 +1,16 @@
-"""The `consolidate` command: a plain `check TREE --links-only` starts without typer
-(consolidate/cli_links.py); every other command line goes to the typer app (consolidate/cli.py)."""
+"""The `consolidate` command: a plain `check TREE --links-only` (consolidate/cli_links.py) and a plain
+`run` (consolidate/cli_run.py) start without typer; every other command line goes to the typer app
+(consolidate/cli.py)."""
 
 import sys
 
 
 def main() -> None:
-    from consolidate.cli_links import fast_main
+    from consolidate.cli_links import fast_main as links_main
+    from consolidate.cli_run import fast_main as run_main
 
-    fast_main(sys.argv[1:])  # exits when it ran the command
+    links_main(sys.argv[1:])  # each exits when it ran the command
+    run_main(sys.argv[1:])
     from consolidate.cli import main as app_main
 
     app_main()

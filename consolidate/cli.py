@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from consolidate import __version__
+from consolidate.cli_run import run_command
 from consolidate.cli_links import DEFAULT_FAIL_ON, DEFAULT_SITE, FAIL_ON, SEVERITY_RANK, links_only as links_only_check
 from consolidate.errors import ConsolidateError, UsageError
 
@@ -115,17 +116,9 @@ def _progress(quiet: bool):
 
 
 def _summary(res, started: float, config: Path | None, as_json: bool) -> None:
-    from consolidate.settings import config_path
-    from consolidate.summary import run_summary, summary_lines
+    from consolidate.summary import write_summary
 
-    s = run_summary(res, time.perf_counter() - started, config_path(config))
-    if as_json:
-        sys.stdout.write(json.dumps(s, indent=2) + "\n")
-        return
-    for line in summary_lines(s):
-        out.print(line, markup=False, highlight=False)
-    for message in s["first_errors"]:
-        err.print(f"error: {message}", markup=False, highlight=False)
+    write_summary(res, time.perf_counter() - started, config, as_json)
 
 
 @app.command()
@@ -135,22 +128,19 @@ def run(roots: Roots, out_dir: OutDir = Path("output"), config: Config = None, q
         dry_run: DryRun = False, max_cost: MaxCost = None, concurrency: Concurrency = None, site_root: SiteRoot = None,
         follow_links_into: FollowLinks = None, executor: ExecutorOpt = None, as_json: AsJson = False) -> None:
     """Run everything: ingest, chunk, embed, cluster, plan, draft, check, write."""
-    started = time.perf_counter()
+    overrides = (_llm_overrides(backend, base_url, model, strict, max_cost, concurrency, site_root)
+                 | _ingest_overrides(follow_links_into) | _run_overrides(executor))
+    if not dry_run:  # as a plain `run` that skips typer does it (cli_run.py)
+        raise typer.Exit(run_command(roots, out_dir, config, quiet, as_json, overrides, plan, _progress(quiet), _fail))
     from consolidate import pipeline
 
     try:
-        settings = load_settings(config, _llm_overrides(backend, base_url, model, strict, max_cost, concurrency, site_root)
-                                 | _ingest_overrides(follow_links_into) | _run_overrides(executor))
+        settings = load_settings(config, overrides)
         with _progress(quiet) as bars:
-            if dry_run:
-                res, texts = pipeline.prepare(roots, out_dir, settings, bars, plan_file=plan)
-                _print_estimate(pipeline.estimate_run(res, texts, settings), as_json)
-                raise typer.Exit(0)
-            res = pipeline.run(roots, out_dir, settings, bars, plan_file=plan)
+            res, texts = pipeline.prepare(roots, out_dir, settings, bars, plan_file=plan)
+            _print_estimate(pipeline.estimate_run(res, texts, settings), as_json)
     except ConsolidateError as exc:
         _fail(exc)
-    _summary(res, started, config, as_json)
-    raise typer.Exit(1 if res.errors else 0)
 
 
 @app.command("plan")

@@ -16,6 +16,7 @@ import os
 import sys
 from pathlib import Path
 
+from consolidate.cli_args import plain_options
 from consolidate.errors import ConsolidateError, UsageError
 from consolidate.markdown.slugs import STYLES
 
@@ -57,22 +58,11 @@ def parse(argv: list[str]) -> dict | None:
     """The options of a plain `check TREE --links-only ...` command line; None for any other."""
     if not argv or argv[0] != "check":
         return None
-    opts: dict = {"target": None, "site": DEFAULT_SITE, "fail_on": DEFAULT_FAIL_ON, "site_root": None,
-                  "links_only": False, "as_json": False}
-    args = iter(argv[1:])
-    for arg in args:
-        name, eq, value = arg.partition("=")
-        if name in _VALUED:
-            value = value if eq else next(args, None)
-            if not value or value.startswith("-"):
-                return None
-            opts[_VALUED[name]] = value
-        elif arg in _FLAGS:
-            opts[_FLAGS[arg]] = True
-        elif arg.startswith("-") or opts["target"] is not None:
-            return None
-        else:
-            opts["target"] = arg
+    opts: dict = {"site": DEFAULT_SITE, "fail_on": DEFAULT_FAIL_ON, "site_root": None, "links_only": False, "as_json": False}
+    rest = plain_options(argv[1:], _VALUED, _FLAGS, opts)
+    if rest is None or len(rest) != 1:
+        return None
+    opts["target"] = rest[0]
     if not opts.pop("links_only") or opts["target"] is None or opts["site"] not in STYLES or opts["fail_on"] not in FAIL_ON:
         return None
     return opts

@@ -14,12 +14,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from consolidate.checks.citations import SourceIndex
-from consolidate.checks.links import input_urls
 from consolidate.errors import StateError
 from consolidate.fsio import read_json, write_json
 from consolidate.records import Chunk, Document, Finding, PagePlan, Plan
-from consolidate.stages.check import check_pages
 from consolidate.state import fingerprint
 
 REVIEW_FILE = "review.json"
@@ -116,6 +113,10 @@ def kept_details(plan: Plan, kept: dict[str, str], findings: list[Finding], clai
 def recheck(name: str, text: str, pages: dict[str, str], chunks: list[Chunk], texts: dict[str, list[str]],
             docs: list[Document], assets: set[str] = frozenset()) -> list[Finding]:
     """Run the real checker over an edited page (beside the other pages, for links); its findings."""
+    from consolidate.checks.citations import SourceIndex
+    from consolidate.checks.links import input_urls
+    from consolidate.stages.check import check_pages
+
     found, _ = check_pages(pages | {name: text}, SourceIndex(chunks, texts), input_urls(docs, texts), assets)
     return sorted((f for f in found if f.page == name), key=lambda f: (f.line or 0, f.kind, f.message))
 

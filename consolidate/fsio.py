@@ -22,6 +22,8 @@ from consolidate.errors import UsageError
 from consolidate.jsontext import dumps_indented, write_indented
 
 _ROOTS: contextvars.ContextVar[tuple[Path, ...]] = contextvars.ContextVar("consolidate_write_roots", default=())
+# inside `synced_once()`: the (temp file, path) pairs written but not yet synced and renamed
+_PENDING: contextvars.ContextVar[list[tuple[str, Path]] | None] = contextvars.ContextVar("consolidate_pending", default=None)
 
 
 def is_inside(path: Path, root: Path) -> bool:
@@ -92,10 +94,12 @@ def write_text(path: Path, text: str) -> None:
     write_bytes(path, text.encode("utf-8"))
 
 
-def write_bytes(path: Path, data: bytes | Callable[[Callable[[bytes], Any]], None]) -> None:
+def write_bytes(path: Path, data: bytes | Callable[[Callable[[bytes], Any]], None], sync: bool = True) -> None:
     """Atomically: a temp file beside path, synced, then renamed over it. data: the bytes, or a
     function that writes them in pieces through the write function it is given (a large file
-    need not be held whole)."""
+    need not be held whole). sync=False: not synced (a cache entry, whose damaged copy is made
+    again; a killed process still leaves the old file or the new one, whole). Inside
+    `synced_once()` the sync and the rename wait for the end of the block."""
     check_inside(path)
     try:
         mode = path.stat().st_mode & 0o7777  # a rewritten file keeps its mode
@@ -103,6 +107,7 @@ def write_bytes(path: Path, data: bytes | Callable[[Callable[[bytes], Any]], Non
         mode = new_file_mode()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+    pending = _PENDING.get() if sync else None
     try:
         os.fchmod(fd, mode)  # mkstemp makes 0600
         with os.fdopen(fd, "wb") as fh:
@@ -111,14 +116,81 @@ def write_bytes(path: Path, data: bytes | Callable[[Callable[[bytes], Any]], Non
             else:
                 data(fh.write)
             fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+            if sync and pending is None:
+                os.fsync(fh.fileno())
+        if pending is not None:
+            pending.append((tmp, path))
+        else:
+            os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        _unlink(tmp)
         raise
+
+
+def _unlink(tmp: str) -> None:
+    try:
+        os.unlink(tmp)
+    except FileNotFoundError:
+        pass
+
+
+@contextlib.contextmanager
+def synced_once() -> Iterator[None]:
+    """Many files written as one: each write_bytes in the block leaves its temp file, and at the end
+    one sync of their file system puts every temp on disk before they are renamed over their paths
+    (a file per fsync costs ~17 ms on a busy disk: a minute for the large tree's 3,700 output files).
+    A file written in the block is not at its path until the block ends; if the block fails, its
+    temp files are removed and the paths keep their old files."""
+    if _PENDING.get() is not None:  # nested: the outer block syncs
+        yield
+        return
+    pending: list[tuple[str, Path]] = []
+    token = _PENDING.set(pending)
+    try:
+        yield
+    except BaseException:
+        for tmp, _ in pending:
+            _unlink(tmp)
+        raise
+    finally:
+        _PENDING.reset(token)
+    _sync_files([tmp for tmp, _ in pending])
+    for tmp, path in pending:
+        os.replace(tmp, path)
+
+
+def _sync_files(files: list[str]) -> None:
+    """Put these files' data on disk: one syncfs(2) per file system they are on, else an fsync each."""
+    if not files:
+        return
+    syncfs = _syncfs()
+    devices: dict[int, list[str]] = {}
+    for f in files:
+        devices.setdefault(os.stat(f).st_dev, []).append(f)
+    for group in devices.values():
+        if syncfs is not None and _call(group[0], syncfs) == 0:
+            continue
+        for f in group:
+            _call(f, os.fsync)
+
+
+def _call(file: str, sync: Callable[[int], Any]) -> Any:
+    fd = os.open(file, os.O_RDONLY)
+    try:
+        return sync(fd)
+    finally:
+        os.close(fd)
+
+
+@lru_cache(maxsize=1)
+def _syncfs():
+    """libc's syncfs (Linux), or None."""
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
 
 
 def remove(path: Path) -> None:

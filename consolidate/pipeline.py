@@ -16,22 +16,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from consolidate.checks.stale import find_stale
-from consolidate.claims.aliases import find_aliases
 from consolidate.errors import StateError, UsageError
 from consolidate.executors import make_executor
 from consolidate.fsio import confined, read_json, write_json
 from consolidate.linkmap import site_root_dir
-from consolidate.merge.residue import residue_documents
 from consolidate.records import Chunk, Document, Finding, Plan, Topic
 from consolidate.runner import CODE, REGISTRY, Context, Progress, Stage, register, run_stages
 from consolidate.settings import Settings
 from consolidate.stages import finish as finish_stages
-from consolidate.stages.chunk import chunk_documents
-from consolidate.stages.draft_model import estimate, load_drafting, planned_backend
-from consolidate.stages.ingest import Read, parse_files, read_roots
-from consolidate.stages.plan import load_plan, plan_pages, plan_to_json
+from consolidate.stages.ingest import Read, read_roots
 from consolidate.state import OutputDir, fingerprint, load_texts
+
+# A stage's core is imported by the stage when it runs: an unchanged rerun runs none of them and
+# imports only the runner, the read stage and the saved results' readers (docs/scale.md, "Reruns").
 
 PIPELINE = ["read", "ingest", "chunk", "embed", "cluster", "plan", "draft", "check", "write"]
 PREPARE = PIPELINE[:PIPELINE.index("plan") + 1]  # `consolidate plan`, `run --dry-run`
@@ -106,6 +103,8 @@ def _read_key(read: Read) -> Any:
 
 
 def _ingest(ctx: Context) -> Ingested:
+    from consolidate.stages.ingest import parse_files
+
     read: Read = ctx["read"]
     known = ctx.od.parsed_documents()  # the previous run's, reused for files whose text is unchanged
     skipped: list[dict] = list(read.skipped)
@@ -128,6 +127,8 @@ def _load_ingest(ctx: Context, fp: str) -> Ingested | None:
 
 
 def _chunk(ctx: Context) -> Chunked:
+    from consolidate.stages.chunk import chunk_documents
+
     s = ctx.settings.chunk
     docs = ctx["ingest"].docs
     chunks, findings = chunk_documents(docs, ctx["read"].texts, max_tokens=s.max_tokens, encoding=s.encoding,
@@ -206,6 +207,11 @@ def _plan_config(ctx: Context) -> Any:
 
 
 def _plan(ctx: Context) -> Planned:
+    from consolidate.checks.stale import find_stale
+    from consolidate.claims.aliases import find_aliases
+    from consolidate.merge.residue import residue_documents
+    from consolidate.stages.plan import plan_pages, plan_to_json
+
     docs, texts, chunks = ctx["ingest"].docs, ctx["read"].texts, ctx["chunk"].chunks
     residue = residue_documents((d.path, texts[d.path]) for d in docs)
     stale = find_stale(docs, texts, residue)
@@ -332,6 +338,8 @@ def prepare(roots: list[Path], out: Path, settings: Settings, progress: Progress
         _start(roots, out, settings)
         ctx = run_stages(PREPARE, _context(out, settings, progress, roots=roots, plan_file=plan_file))
         if "plan" in ctx.reused:  # `consolidate plan` writes the plan for editing, as a plan stage that runs does
+            from consolidate.stages.plan import plan_to_json
+
             write_json(out / "plan.json", plan_to_json(ctx["plan"].plan))
         return RunResult(out, ctx), ctx["read"].texts
 
@@ -360,6 +368,8 @@ def run(roots: list[Path], out: Path, settings: Settings, progress: Progress = _
 
 
 def read_plan_file(path: Path, chunks: list[Chunk], docs: list[Document]) -> tuple[Plan, list[Finding]]:
+    from consolidate.stages.plan import load_plan
+
     try:
         data = read_json(path)
     except FileNotFoundError:
@@ -373,6 +383,8 @@ def read_plan_file(path: Path, chunks: list[Chunk], docs: list[Document]) -> tup
 
 def estimate_run(res: RunResult, texts: dict[str, list[str]], settings: Settings) -> dict:
     """--dry-run: what drafting would cost, from a prepared result; no model is called or loaded."""
+    from consolidate.stages.draft_model import estimate, load_drafting, planned_backend
+
     backend, reason = planned_backend(settings.llm)
     if backend is None:
         return {"backend": "extractive", "model": "", "pages": len(res.plan.pages), "model_calls": 0, "cache_hits": 0,
@@ -387,6 +399,10 @@ def estimate_run(res: RunResult, texts: dict[str, list[str]], settings: Settings
 def resume_from_state(out: Path, plan_file: Path | None = None) -> tuple[RunResult, dict]:
     """Load a previous run's artifacts (for `draft`): its documents, chunks and topics, the texts
     as they are now, and the plan file (OUT/plan.json, maybe edited)."""
+    from consolidate.checks.stale import find_stale
+    from consolidate.merge.residue import residue_documents
+    from consolidate.stages.plan import plan_to_json
+
     od = OutputDir(out)
     od.require()
     ctx = _context(out, Settings(), _noop, findings=[])

@@ -245,13 +245,17 @@ def review_files(pages: list[tuple[str, str]], sources: dict[str, list[str]], fi
     however many sources it cites (one file was 254 MB on the large tree; a page citing 1,578
     documents embedded 20 MB of them)."""
     names = {name for name, _ in pages}
-    files = {"review.html": _index(pages, findings, names)}
+    parsed = {name: _Page(0, name, text, {}) for name, text in pages}
+    by_page: dict[str, list[dict]] = {}  # each page's findings, in the run's order
+    for f in findings:
+        by_page.setdefault(f.get("page"), []).append(f)
+    files = {"review.html": _index(pages, findings, names, parsed, by_page)}
     used: set[str] = set()
     for name, text in pages:
-        cited = sorted(d for d in {ref[0] for ref in _Page(0, name, text, {}).refs.values()} if d in sources)
+        cited = sorted(d for d in {ref[0] for ref in parsed[name].refs.values()} if d in sources)
         used.update(cited)
         files[page_file(name)] = render_review([(name, text)], {d: sources[d] for d in cited},
-                                               [f for f in findings if f.get("page") == name], index="../review.html",
+                                               by_page.get(name, []), index="../review.html",
                                                on_demand={d: source_file(d) for d in cited})
     for doc in sorted(used):
         files[f"{REVIEW_DIR}/{source_file(doc)}"] = _source_script(doc, sources[doc])
@@ -264,11 +268,12 @@ def _json(value) -> str:
     return data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _index(pages: list[tuple[str, str]], findings: list[dict], names: set[str]) -> str:
+def _index(pages: list[tuple[str, str]], findings: list[dict], names: set[str], parsed: dict[str, "_Page"],
+           by_page: dict[str, list[dict]]) -> str:
     rows = []
     for name, text in pages:
-        mine = [f for f in findings if f.get("page") == name]
-        title = _Page(0, name, text, {}).title
+        mine = by_page.get(name, [])
+        title = parsed[name].title
         rows.append(f'<li><a href="{_e(page_file(name))}"><span class="t">{_e(title)}</span> '
                     f'<span class="fn">{_e(name)}</span></a> {_counts(mine)}</li>')
     run = [f for f in findings if f.get("page") not in names]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 
@@ -37,3 +39,16 @@ def summary_lines(s: dict) -> list[str]:
     if s["config"]:
         lines.append(f"config: {s['config']}")
     return lines
+
+
+def write_summary(res, seconds: float, config: Path | None, as_json: bool) -> None:
+    """The summary on stdout (as lines, or --json), and the first errors on stderr as `error: ...` lines."""
+    from consolidate.settings import config_path
+
+    s = run_summary(res, seconds, config_path(config))
+    if as_json:
+        sys.stdout.write(json.dumps(s, indent=2) + "\n")
+        return
+    sys.stdout.write("".join(line + "\n" for line in summary_lines(s)))
+    sys.stdout.flush()
+    sys.stderr.write("".join(f"error: {m}\n" for m in s["first_errors"]))

@@ -5,7 +5,7 @@
 Default tree: corpus/. For each tree the benchmark copies it into a temp folder (so one document can
 be edited), then runs `consolidate run COPY --out OUT -q` three times, each in a fresh child
 process, and reads each run's wall time, CPU time and peak RSS (the child's rusage, from wait4) and
-its report.json (reused stages, reused pages, stage timings):
+its report.json (reused stages, reused pages, stage timings), and the machine's load average when it ended:
 
 1. first: an empty output folder;
 2. unchanged: the same inputs again;
@@ -52,7 +52,7 @@ def run_once(tree: Path, out: Path) -> dict:
         raise SystemExit(f"consolidate run {tree} exited {code}:\n{err[-2000:]}")
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     return {"wall_s": round(wall, 2), "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
-            "peak_mib": round(usage.ru_maxrss / 1024, 1), "report": report}
+            "peak_mib": round(usage.ru_maxrss / 1024, 1), "load": round(os.getloadavg()[0], 2), "report": report}
 
 
 def pick_document(out: Path) -> str:
@@ -75,7 +75,9 @@ def edit(tree: Path, doc: str) -> None:
 def holding(out: Path, doc: str) -> list[str]:
     """The pages whose sources include the document (plan.json, with the parts of split pages)."""
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
-    pages = [f"{p['slug']}.md" for p in plan["pages"] if doc in p.get("sources", [])]
+    from consolidate.records import page_file
+
+    pages = [page_file(p.get("section", ""), p["slug"]) for p in plan["pages"] if doc in p.get("sources", [])]
     for s in plan.get("split", []):
         if s["page"] in pages:
             pages += s["parts"]
@@ -102,7 +104,7 @@ def bench_tree(tree: Path, work: Path, doc: str | None) -> dict:
         parent = {part: s["page"] for s in rep.get("split", []) for part in s["parts"]}
         merged, rendered = set(reused.get("merged", [])), set(reused.get("rendered", []))
         result["runs"][name] = {
-            "wall_s": r["wall_s"], "cpu_s": r["cpu_s"], "ratio": round(r["cpu_s"] / rows["first"]["cpu_s"], 3),
+            "wall_s": r["wall_s"], "cpu_s": r["cpu_s"], "load": r["load"], "ratio": round(r["cpu_s"] / rows["first"]["cpu_s"], 3),
             "wall_ratio": round(r["wall_s"] / rows["first"]["wall_s"], 3), "peak_mib": r["peak_mib"],
             "stages_s": round(sum(rep["timings"].values()), 2), "reused_stages": rep["reused_stages"],
             "merged_again": sorted(p for p in every if parent.get(p, p) not in merged),
@@ -128,12 +130,12 @@ def verdicts(r: dict) -> list[tuple[str, bool]]:
 def table(r: dict) -> str:
     lines = [f"## {r['tree']}: {r['documents']} documents, {r['chunks']} chunks, {r['pages']} pages; "
              f"edited {r['edited']} (on {len(r['holding'])} page(s): {', '.join(r['holding'])})", "",
-             "| run | CPU s | of first | wall s | of first | stages s | peak MiB | stages reused | pages merged again "
-             "(a split page's parts with it) | rendered again | checked again |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| run | CPU s | of first | wall s | of first | stages s | peak MiB | load (1 min) | stages reused | "
+             "pages merged again (a split page's parts with it) | rendered again | checked again |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, x in r["runs"].items():
         lines.append(f"| {name} | {x['cpu_s']:.2f} | {x['ratio']:.1%} | {x['wall_s']:.2f} | {x['wall_ratio']:.1%} | "
-                     f"{x['stages_s']:.2f} | {x['peak_mib']:.0f} | "
+                     f"{x['stages_s']:.2f} | {x['peak_mib']:.0f} | {x['load']:.1f} | "
                      f"{len(x['reused_stages'])} of 8 | {len(x['merged_again'])} of {r['pages']} | "
                      f"{len(x['rendered_again'])} | {len(x['checked_again'])} |")
     lines.append("")

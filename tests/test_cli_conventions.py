@@ -3,6 +3,8 @@ paths that work from any folder, progress lines off a terminal, run --json, conf
 
 import io
 import json
+import os
+import re
 import shutil
 
 import pytest
@@ -144,3 +146,40 @@ def test_the_fast_link_check_start_says_what_the_typer_app_says(tmp_path):
     r = subprocess.run([sys.executable, "-m", "consolidate", "check", str(tmp_path / "nope"), "--links-only"],
                        capture_output=True, text=True)
     assert r.returncode == 2 and r.stderr == f"error: {tmp_path / 'nope'}: no such folder; pass a folder of markdown pages\n"
+
+
+def test_the_fast_run_start_says_what_the_typer_app_says(tmp_path):
+    import subprocess
+    import sys
+
+    from consolidate.cli_run import parse
+
+    _docs(tmp_path / "docs")
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
+    for args in (["-q"], ["--json", "-q"], ["--quiet", "--out=OUT"]):
+        out = tmp_path / "out"
+        argv = ["run", str(tmp_path / "docs"), "--out", str(out), *args]
+        if "--out=OUT" in args:
+            argv = ["run", str(tmp_path / "docs"), f"--out={out}", "--quiet"]
+        assert parse(argv, stderr_is_terminal=True) is not None
+        shutil.rmtree(out, ignore_errors=True)
+        fast = subprocess.run([sys.executable, "-m", "consolidate", *argv], capture_output=True, text=True, env=env)
+        shutil.rmtree(out)
+        typer_run = subprocess.run([sys.executable, "-c", "from consolidate.cli import main; main()", *argv],
+                                   capture_output=True, text=True, env=env)
+        strip = lambda s: re.sub(r"\d+\.\ds|\"seconds\": [\d.]+|\"[a-z]+\": \d+\.\d+", "", s)  # noqa: E731 (times)
+        assert (fast.returncode, strip(fast.stdout), fast.stderr) == (typer_run.returncode, strip(typer_run.stdout),
+                                                                      typer_run.stderr), args
+    assert fast.returncode == 0 and "pages in" in fast.stdout
+    # a bad config is the same one-line error from either start
+    (tmp_path / "bad.toml").write_text("[chunk]\nmax_tokens = 5\n")
+    argv = ["run", str(tmp_path / "docs"), "--out", str(tmp_path / "out"), "-q", "--config", str(tmp_path / "bad.toml")]
+    fast = subprocess.run([sys.executable, "-m", "consolidate", *argv], capture_output=True, text=True, env=env)
+    assert fast.returncode == 2 and fast.stderr.startswith(f"error: {tmp_path / 'bad.toml'}: invalid settings"), fast.stderr
+    # anything else is the typer app's: help, other options, no root, progress bars on a terminal
+    for argv in (["run", "docs", "-h"], ["run", "docs", "--dry-run"], ["run", "--out", "x"], ["run", "docs", "--out"],
+                 ["run", "docs", "--backend", "extractive"], ["plan", "docs"], ["run", "docs", "-o"]):
+        assert parse(argv, stderr_is_terminal=False) is None, argv
+    assert parse(["run", "docs"], stderr_is_terminal=True) is None
+    assert parse(["run", "docs"], stderr_is_terminal=False) == {"roots": ["docs"], "out": "output", "config": None,
+                                                                 "quiet": False, "as_json": False}

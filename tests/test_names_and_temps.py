@@ -78,3 +78,39 @@ def test_a_resumed_run_removes_temps_a_killed_write_left(tmp_path):
 def test_write_text_leaves_no_temp(tmp_path):
     write_text(tmp_path / "x.md", "hello")
     assert [p.name for p in tmp_path.iterdir()] == ["x.md"]
+
+
+def test_files_written_as_one_appear_together_after_one_sync(tmp_path, monkeypatch):
+    from consolidate import fsio
+
+    (tmp_path / "a.md").write_text("old\n")
+    fsyncs = []
+    monkeypatch.setattr(fsio.os, "fsync", lambda fd: fsyncs.append(fd))
+    with fsio.synced_once():
+        write_text(tmp_path / "a.md", "new\n")
+        write_text(tmp_path / "sub" / "b.md", "b\n")
+        assert (tmp_path / "a.md").read_text() == "old\n" and not (tmp_path / "sub" / "b.md").exists()
+    assert (tmp_path / "a.md").read_text() == "new\n" and (tmp_path / "sub" / "b.md").read_text() == "b\n"
+    assert len(fsyncs) <= 1  # one syncfs for the file system (an fsync each only where syncfs is missing)
+    assert remove_stale_temps(tmp_path) == [] and remove_stale_temps(tmp_path / "sub") == []
+
+
+def test_files_written_as_one_keep_the_old_files_when_the_block_fails(tmp_path):
+    from consolidate import fsio
+
+    (tmp_path / "a.md").write_text("old\n")
+    with pytest.raises(RuntimeError):
+        with fsio.synced_once():
+            write_text(tmp_path / "a.md", "new\n")
+            raise RuntimeError("stop")
+    assert (tmp_path / "a.md").read_text() == "old\n" and sorted(os.listdir(tmp_path)) == ["a.md"]
+
+
+def test_a_cache_write_is_not_synced(tmp_path, monkeypatch):
+    from consolidate import fsio
+
+    fsyncs = []
+    monkeypatch.setattr(fsio.os, "fsync", lambda fd: fsyncs.append(fd))
+    fsio.write_bytes(tmp_path / "c.pkl", b"x", sync=False)
+    fsio.write_bytes(tmp_path / "d.md", b"y")
+    assert (tmp_path / "c.pkl").read_bytes() == b"x" and len(fsyncs) == 1

@@ -12,7 +12,9 @@ from consolidate import pipeline, runner
 from consolidate.errors import UsageError
 from consolidate.records import page_file
 from consolidate.settings import Settings
+from consolidate.checks import ledger as ledger_module
 from consolidate.stages import cluster as cluster_module
+from consolidate.stages import draft_model
 from consolidate.stages import draft as draft_module
 from consolidate.stages import ingest as ingest_module
 
@@ -57,14 +59,14 @@ def test_an_unchanged_rerun_computes_nothing_again(docs, tmp_path, monkeypatch):
     out = tmp_path / "out"
     pipeline.run([docs], out, Settings())
     first = outputs(out)
-    for name in ("chunk_documents", "plan_pages", "parse_files"):  # every core after read
-        monkeypatch.setattr(pipeline, name, _refuse)
-    monkeypatch.setattr(cluster_module, "cluster_chunks", _refuse)
-    monkeypatch.setattr(ingest_module, "parse_read", _refuse)
-    monkeypatch.setattr(draft_module, "_merge_page", _refuse)
-    monkeypatch.setattr(pipeline.finish_stages, "draft_for_run", _refuse)
-    monkeypatch.setattr(pipeline.finish_stages, "check_pages", _refuse)
-    monkeypatch.setattr(pipeline.finish_stages, "review_files", _refuse)
+    from consolidate import review as review_module
+    from consolidate.stages import chunk as chunk_module, check as check_module, plan as plan_module
+
+    # every core after read (each stage imports its core from its module when it runs)
+    for module, name in ((chunk_module, "chunk_documents"), (plan_module, "plan_pages"), (ingest_module, "parse_files"),
+                         (cluster_module, "cluster_chunks"), (ingest_module, "parse_read"), (draft_module, "_merge_page"),
+                         (draft_model, "draft_for_run"), (check_module, "check_pages"), (review_module, "review_files")):
+        monkeypatch.setattr(module, name, _refuse)
     res = pipeline.run([docs], out, Settings())
     r = report(out)
     assert r["reused_stages"] == EVERY == res.reused
@@ -96,11 +98,11 @@ def test_an_edit_redrafts_only_the_pages_holding_the_document(docs, tmp_path, mo
 def test_a_killed_run_resumes_from_its_last_saved_stage(docs, tmp_path, monkeypatch):
     out = tmp_path / "out"
     with monkeypatch.context() as m, pytest.raises(KeyboardInterrupt):
-        m.setattr(pipeline.finish_stages, "make_ledger", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()))
+        m.setattr(ledger_module, "make_ledger", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()))
         pipeline.run([docs], out, Settings())
     assert not (out / "report.json").exists() and not (out / ".state" / "check.done").exists()
     with monkeypatch.context() as m:
-        m.setattr(pipeline.finish_stages, "draft_for_run", _refuse)  # drafted before the kill
+        m.setattr(draft_model, "draft_for_run", _refuse)  # drafted before the kill
         res = pipeline.run([docs], out, Settings())
     assert res.reused == ["ingest", "chunk", "embed", "cluster", "plan", "draft"]
     fresh = tmp_path / "fresh"

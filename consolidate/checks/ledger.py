@@ -234,9 +234,11 @@ def _group_lines(runs: dict[str, list[dict]], key) -> dict:
 
 def make_ledger(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: dict[str, list[str]],
                 drafts: list[DraftPage], pages: dict[str, str], residue: frozenset = frozenset(),
-                parts: dict[str, list[str]] | None = None) -> tuple[dict, list[Finding]]:
+                parts: dict[str, list[str]] | None = None, parsed: dict | None = None) -> tuple[dict, list[Finding]]:
     """Every input unit and line of a run -> kept / merged / dropped (ledger.json), and what is
-    unaccounted (errors). parts: a page split for size -> its sub-pages."""
+    unaccounted (errors). parts: a page split for size -> its sub-pages. parsed: pages the checker
+    already parsed (name -> ParsedPage of that same text); the others are parsed here."""
+    parsed = parsed or {}
     by_id = {c.id: c for c in chunks}
     doc_by = {d.path: d for d in docs}
 
@@ -250,5 +252,5 @@ def make_ledger(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
     reasons |= {(doc, start, end): why for d in drafts for doc, start, end, why in d.dropped}
     verbatim = {d.file for d in drafts if d.backend == "extractive" or d.edits}
     written = {(c.doc, c.start, c.end): e.by for d in drafts for e in d.edits if e.by != "extractive" for c in e.members}
-    return build_ledger(units_by_page, unplanned, {n: parse_page(t) for n, t in pages.items()}, reasons,
+    return build_ledger(units_by_page, unplanned, {n: parsed.get(n) or parse_page(t) for n, t in pages.items()}, reasons,
                         docs, texts, verbatim, parts, plan.aliases, written)

@@ -9,6 +9,7 @@ configuration reference do not contradict each other. A heading's context wins o
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _WORD = re.compile(r"[a-z]+")
 # word -> context; the first word found (headings first, nearest first) decides
@@ -22,6 +23,7 @@ CONTEXTS = {
 }
 
 
+@lru_cache(maxsize=65536)  # asked for every unit of a plan, of a few thousand files and headings
 def context_of(doc: str, section: str = "", parent: str = "") -> str:
     for text in (section, parent, re.sub(r"[_\-./]+", " ", doc)):
         for w in _WORD.findall(text.lower()):

@@ -22,12 +22,14 @@ from consolidate.stages.page_memo import PageMemo
 def check_pages(pages: dict[str, str], index: SourceIndex, urls: set[str], assets: set[str] = frozenset(),
                 style: str = "github", conflicts: dict[str, list] | None = None,
                 site_root: Path | None = None, memo: PageMemo | None = None,
-                doc_digests: dict[str, str] | None = None) -> tuple[list[Finding], dict[str, int]]:
+                doc_digests: dict[str, str] | None = None, parsed: dict | None = None) -> tuple[list[Finding], dict[str, int]]:
     """pages: file name -> markdown. Returns findings and the number of claims per page.
     site_root: the folder site-root routes are verified in (else they are outside links).
-    memo, doc_digests (each source's sha256): reuse the results of pages whose inputs are unchanged."""
+    memo, doc_digests (each source's sha256): reuse the results of pages whose inputs are unchanged.
+    parsed: filled with the pages this check parsed (name -> checks.claims.ParsedPage), for the ledger."""
     memo = memo or PageMemo(None)
-    parsed, info = {}, {}
+    parsed = {} if parsed is None else parsed
+    info = {}
     for name, text in pages.items():  # what other pages read of a page: its headings by anchor and title; what it cites
         tkey = memo.key("parsed", text, style)
         hit = memo.get("parsed", tkey, name)
@@ -52,7 +54,7 @@ def check_pages(pages: dict[str, str], index: SourceIndex, urls: set[str], asset
         if done is not None and any((w in index.vocab) != a for w, a in done[2].items()):
             done = memo.forget("checked", name)  # a word it took for ordinary (or a name) no longer is
         if done is None:
-            p = parsed.get(name) or parse_page(text)
+            p = parsed[name] = parsed.get(name) or parse_page(text)
             index.asked = {}
             fs = check_citations(name, p, index)
             done = (fs + check_links(name, p, anchors, files, urls, site_root)

@@ -59,23 +59,48 @@ def prepare(vectors: np.ndarray, chunks: list[Chunk], doc_weight: float, centre_
     return _normalise(x).astype(np.float32)
 
 
+# how much a similarity computed in float32 may be off (a 512-term dot product of unit vectors is
+# off by ~1e-5 at most): the bounds below skip a chunk only when it wins by more than this
+_MARGIN = 1e-3
+
+
 def spherical_kmeans(x: np.ndarray, k: int, iters: int = 12, seed: int = 0) -> np.ndarray:
-    """Deterministic (fixed seed, farthest-point-ish init on a sample) k-means on the unit sphere."""
+    """Deterministic (fixed seed, farthest-point-ish init on a sample) k-means on the unit sphere.
+
+    Each chunk keeps a lower bound on its similarity to its own centre and an upper bound on its
+    similarity to any other (Hamerly's bounds; a centre that moves by d changes a unit vector's
+    similarity to it by at most d). A chunk whose own centre still wins by more than _MARGIN keeps
+    it without being compared again; the others are compared with every centre, as before. So the
+    labels are the ones comparing every chunk every round gives, for about 2/3 of the work."""
     rng = np.random.default_rng(seed)
     n = len(x)
     centres = x[np.sort(rng.choice(n, size=k, replace=False))].copy()
     labels = np.zeros(n, dtype=np.int64)
+    own = np.full(n, -np.inf)  # lower bound on the similarity to the own centre
+    other = np.full(n, np.inf)  # upper bound on the similarity to any other centre
     for it in range(iters):
         before = labels.copy()
-        for s in range(0, n, 8192):
-            labels[s:s + 8192] = np.argmax(x[s:s + 8192] @ centres.T, axis=1)
+        todo = np.nonzero(own <= other + _MARGIN)[0]
+        for s in range(0, len(todo), 8192):
+            rows = todo[s:s + 8192]
+            sims = x[rows] @ centres.T
+            best = np.argmax(sims, axis=1)
+            labels[rows] = best
+            at = np.arange(len(rows))
+            own[rows] = sims[at, best]
+            sims[at, best] = -np.inf
+            other[rows] = sims.max(axis=1) if k > 1 else -np.inf
         if it and np.array_equal(labels, before):
             break  # a fixed point: the same labels give the same centres, so every later round is this one
         sums = np.zeros_like(centres)
         np.add.at(sums, labels, x)
         empty = np.linalg.norm(sums, axis=1) == 0
         sums[empty] = centres[empty]
-        centres = _normalise(sums)
+        moved = _normalise(sums)
+        shift = np.linalg.norm(moved - centres, axis=1).astype(np.float64)
+        centres = moved
+        own -= shift[labels]
+        other += shift.max()
     return labels
 
 

@@ -13,30 +13,22 @@ import hashlib
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from consolidate import __version__
 from consolidate import decisions as review_decisions
-from consolidate.checks.citations import SourceIndex
-from consolidate.checks.ledger import make_ledger
-from consolidate.checks.links import input_urls
-from consolidate.claims.verdicts import verdicts_for_run
-from consolidate.fsio import dumps_json, read_json, write_json, write_text
+from consolidate.fsio import dumps_json, read_json, synced_once, write_json, write_text
 from consolidate.linkmap import site_root_dir
-from consolidate.llm.usage import PageUsage
 from consolidate.records import DraftPage, Finding, PagePlan, Plan
-from consolidate.render import render_page
-from consolidate.review import review_files
 from consolidate.runner import Context, Stage, register
-from consolidate.stages.check import check_pages
-from consolidate.stages.page_memo import PageMemo
-from consolidate.executors import make_executor
-from consolidate.stages.draft_edits import edits_summary
-from consolidate.stages.draft_model import draft_for_run, planned_backend, strict_filter, usage_totals
-from consolidate.stages.split import Split, expand_plan, lists_parts, part_details, split_pages, splits_json
-from consolidate.stages.write import write_outputs, write_pages
 from consolidate.state import OutputDir
 
+if TYPE_CHECKING:
+    from consolidate.llm.usage import PageUsage
+    from consolidate.stages.split import Split
+
+# The stages' cores are imported when a stage runs or loads its result: an unchanged rerun
+# reads the write stage's saved report and imports none of them.
 
 @dataclass
 class Drafted:
@@ -85,6 +77,8 @@ def _load(rows: list[dict]) -> list[Finding]:
 
 
 def renderer(generated: str) -> Callable[[DraftPage], str]:
+    from consolidate.render import render_page
+
     def render(d: DraftPage) -> str:
         return render_page(d, generated, f"consolidate {__version__} ({d.backend})")
     return render
@@ -104,8 +98,14 @@ def _file_digest(path: Path) -> str:
 def _draft_config(ctx: Context) -> Any:
     from consolidate.pipeline import generated_date
 
+    from consolidate.llm.base import resolve_backend
+
     s = ctx.settings
-    backend, _ = planned_backend(s.llm)
+    backend = None
+    if resolve_backend(s.llm)[0] != "extractive":  # the drafter is imported only for a model
+        from consolidate.stages.draft_model import planned_backend
+
+        backend, _ = planned_backend(s.llm)
     # a model's drafts are not a function of the inputs (a failed page is retried, a page over
     # --max-cost is drafted later): with a model the stage always runs; its replies are cached
     once = time.time_ns() if backend is not None else 0
@@ -115,7 +115,12 @@ def _draft_config(ctx: Context) -> Any:
 
 
 def _draft(ctx: Context) -> Drafted:
+    from consolidate.claims.verdicts import verdicts_for_run
+    from consolidate.executors import make_executor
     from consolidate.pipeline import generated_date
+    from consolidate.stages.draft_model import draft_for_run
+    from consolidate.stages.page_memo import PageMemo
+    from consolidate.stages.split import expand_plan, lists_parts, split_pages
 
     out, settings = ctx.od.root, ctx.settings
     llm = settings.llm
@@ -170,6 +175,9 @@ def _save_draft(od: OutputDir, fp: str, v: Drafted) -> None:
 
 
 def _load_draft(ctx: Context, fp: str) -> Drafted | None:
+    from consolidate.llm.usage import PageUsage
+    from consolidate.stages.split import Split
+
     od = ctx.od
     s = od.load_stage("draft", fp)
     if s is None:
@@ -185,6 +193,13 @@ def _load_draft(ctx: Context, fp: str) -> Drafted | None:
 
 
 def _check(ctx: Context) -> Checked:
+    from consolidate.checks.citations import SourceIndex
+    from consolidate.checks.ledger import make_ledger
+    from consolidate.checks.links import input_urls
+    from consolidate.stages.check import check_pages
+    from consolidate.stages.draft_model import strict_filter
+    from consolidate.stages.page_memo import PageMemo
+
     d: Drafted = ctx["draft"]
     docs, texts, chunks, planned = ctx["ingest"].docs, ctx["read"].texts, ctx["chunk"].chunks, ctx["plan"]
     index = SourceIndex(chunks, texts)
@@ -193,9 +208,9 @@ def _check(ctx: Context) -> Checked:
     memo = PageMemo(ctx.od.cache / "pages")
     digests = {x.path: x.sha256 for x in docs}
 
-    def check(p: dict[str, str], memo: PageMemo | None = None):
+    def check(p: dict[str, str], memo: PageMemo | None = None, parsed: dict | None = None):
         return check_pages(p, index, urls, set(d.assets), conflicts={x.file: list(x.conflicts) for x in drafts},
-                           site_root=_site_root(ctx), memo=memo, doc_digests=digests)
+                           site_root=_site_root(ctx), memo=memo, doc_digests=digests, parsed=parsed)
 
     if ctx.settings.llm.strict:  # drop model sentences the checker does not support, then check what is left
         render = renderer(d.generated)
@@ -203,10 +218,11 @@ def _check(ctx: Context) -> Checked:
         pages = review_decisions.in_plan_order(d.order, {x.file: render(x) for x in drafts}, d.kept)
         findings += [Finding(severity="warning", kind="unsupported-removed", page=x["page"],
                              message=f"--strict dropped {x['text'][:80]!r}: {x['message']}") for x in dropped]
-    cf, claims = check(pages, memo)
+    parsed: dict = {}  # the pages the checker parses, which the ledger reads too
+    cf, claims = check(pages, memo, parsed)
     findings += cf
     ledger, lf = make_ledger(planned.plan, chunks, docs, texts, drafts, pages, planned.residue,
-                             {s.page: [p.file for p in s.parts] for s in d.splits})
+                             {s.page: [p.file for p in s.parts] for s in d.splits}, parsed)
     findings += lf
     # the ledger is this stage's output file; the run keeps only the coverage report.json reads
     # (on the large tree ledger.json is 192 MB, many times that as Python objects)
@@ -278,17 +294,24 @@ def before_draft(ctx: Context) -> list[Finding]:
 
 
 def _write(ctx: Context) -> Written:
+    from consolidate.review import review_files
+    from consolidate.stages.draft_edits import edits_summary
+    from consolidate.stages.draft_model import usage_totals
+    from consolidate.stages.split import part_details, splits_json
+    from consolidate.stages.write import write_outputs, write_pages
+
     od, out = ctx.od, ctx.od.root
     d: Drafted = ctx["draft"]
     c: Checked = ctx["check"]
     planned, texts = ctx["plan"], ctx["read"].texts
     findings = before_draft(ctx) + d.findings + c.findings
     prev = od.load_stage("written", "pages") or []
-    written = write_pages(od.pages, c.pages, d.assets, prev)
-    od.save_stage("written", "pages", written)
-    write_json(od.state / "findings.json", _dump(findings))  # ledger.json: written by the check stage
     review = review_files(list(c.pages.items()), texts, _dump(findings))
-    write_outputs(out, planned.plan, review, splits_json(d.splits))
+    with synced_once():  # thousands of files: one sync, then each renamed into place
+        written = write_pages(od.pages, c.pages, d.assets, prev)
+        write_json(od.state / "findings.json", _dump(findings))  # ledger.json: written by the check stage
+        write_outputs(out, planned.plan, review, splits_json(d.splits))
+    od.save_stage("written", "pages", written)
     run = _Run(ctx["ingest"].docs, ctx["chunk"].chunks, ctx["cluster"], planned.plan, findings, planned.stale, [], {})
     from consolidate.embedders import make_embedder
 

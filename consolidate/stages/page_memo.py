@@ -55,7 +55,7 @@ class PageMemo:
             data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         except RecursionError:
             return  # a graph too deep to keep: the page is computed again next time
-        write_bytes(self.folder / kind / f"{key}.pkl", data)
+        write_bytes(self.folder / kind / f"{key}.pkl", data, sync=False)  # a cache: a damaged entry is made again
 
     def prune(self) -> None:
         """Remove the results of every kind this run asked for that it did not use."""
