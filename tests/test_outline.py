@@ -164,3 +164,13 @@ def test_a_heading_with_only_sub_sections_stays_and_a_name_used_twice_is_two_sec
     assert report["errors"] == 0
     ledger = json.loads((tmp_path / "out" / "ledger.json").read_text())
     assert [r["status"] for r in ledger["lines"]["CHANGES.md"] if r["start"] in (5, 15)] == ["kept", "kept"]  # the version headings
+
+
+def test_a_word_between_two_blocks_does_not_share_their_citations(tmp_path):
+    """"or" between two command blocks is too short to find itself in a span that starts with a
+    block: it shares no citation with the block before it (the checker read the first block as
+    the sentence it cites and reported its command dropped)."""
+    _page(tmp_path, {"remove.md": "# Remove the harbor\n\n## Remove with snap\n\n```sh\nsudo snap remove harbor\n```\n\n"
+                                  "or\n\n```sh\nsudo snap remove harbor-preview\n```\n\nThe harbor data folder stays.\n"})
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["errors"] == 0, [f["message"] for f in report["findings"] if f["severity"] == "error"]

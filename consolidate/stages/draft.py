@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from consolidate.checks import facts as F
+from consolidate.checks.support import content_words
 from consolidate.dedupe import normalise
 from consolidate.executors import Executor, LocalExecutor
 from consolidate.linkmap import LinkResolver
@@ -438,7 +439,7 @@ def _introduced(prev: Unit | None, u: Unit, blocks: list[DraftBlock], texts: dic
     Both must have that one source only: the shared citation is checked against each."""
     if prev is None or u.kind not in ("code", "table", "quote", "html") or len(u.citations) != 1 \
             or not blocks or blocks[-1].kind not in ("sentence", "list_item") or len(blocks[-1].citations) != 1 \
-            or u.chunk != prev.chunk:
+            or u.chunk != prev.chunk or (len(blocks) > 1 and blocks[-2].with_outro):  # one shared block per sentence
         return False
     first = blocks[-1].citations[0]
     return first.doc == u.doc and first.end < u.start and not any(
@@ -457,7 +458,8 @@ def _closes(u: Unit, blocks: list[DraftBlock], texts: dict[str, list[str]]) -> b
     item stands before that block (whose citation the block would take): the two share one
     citation, so no `Sources:` line stands after the block ("Expected output:" and its output
     are cited by the intro; an output and the sentence saying what it shows, by the sentence)."""
-    if u.kind != "sentence" or len(u.citations) != 1 or u.conflicts or u.notes or not blocks:
+    if u.kind != "sentence" or len(u.citations) != 1 or u.conflicts or u.notes or not blocks \
+            or len(content_words(u.text)) < 3:  # "or" between two blocks: too little to find itself in the span
         return False
     b = blocks[-1]
     if b.kind not in ("code", "table", "html") or b.with_intro or len(b.citations) != 1 \
