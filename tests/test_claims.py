@@ -198,3 +198,13 @@ def test_a_release_given_to_a_command_is_not_a_setting_but_a_port_is():
              U("QUICKSTART.md", 3, serve.format(v="8000"), "code"), U("FINAL.md", 7, serve.format(v="8001"), "code")]
     subjects = [c.subject for c in find_conflicts(units)]
     assert subjects == ["uvicorn app.main:app --port"], subjects
+
+
+def test_no_thing_in_a_condition_is_not_a_claim_that_it_does_not_exist():
+    units = [U("export.md", 5, "If the session is closed when you import the module, and there are no active "
+                               "remote sessions to the same computer, the commands fail."),
+             U("import.md", 9, "You can pipe objects between active remote sessions without error."),
+             U("report.md", 3, "The system has no background worker; jobs run in the web process."),
+             U("worker.md", 4, "The background worker pulls jobs from the queue.")]
+    subjects = [c.subject for c in find_conflicts(units) if c.kind == "negation"]
+    assert subjects == ["background worker"], subjects

@@ -61,6 +61,7 @@ GENERIC_KEYS = frozenset("name id type kind description title image label value 
                          "date owner author slug sidebar_position layout status summary example default".split())
 STOP_TAIL = frozenset("and or but the a an is are was were to of in on for with during before after until when while "
                       "if yet at from by as".split())
+CONDITION = re.compile(r"\b(?:if|when|whenever|unless|until|whether|once)\b", re.I)  # before "there are no X" in its sentence
 # "there are no workers available" is an error state, not a claim that a thing does not exist
 STATE_TAIL = frozenset("available found left running needed required configured connected registered online ready "
                        "pending active more longer".split())
@@ -283,6 +284,8 @@ def _negations(units: list[Unit], stale: frozenset) -> list[Conflict]:
             words = [w.lower() for w in written]
             if len(words) < 2 or words[-1] in STATE_TAIL:
                 continue  # "drafts have no number": too generic to hold against other pages
+            if CONDITION.search(u.text[:m.start()].rsplit(".", 1)[-1]):
+                continue  # "If the session is closed and there are no active PSSessions, ...": a case, not a claim
             phrase = " ".join(words)
             # the whole phrase ("service" alone is too common), or a name capitalised in running text
             # ("no separate Redis dependency" against pages that require Redis)
