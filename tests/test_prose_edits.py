@@ -12,7 +12,7 @@ import pytest
 from conftest import write
 from llm_server import LLMServer, Reply
 from consolidate import pipeline
-from consolidate.checks.edits import lead_problems, paragraph_problems
+from consolidate.checks.edits import lead_cites, lead_problems, paragraph_problems
 from consolidate.settings import load_settings
 
 LEAD_DOCS = {  # a section of two sources that is only lists: it wants a lead
@@ -79,7 +79,7 @@ def test_a_good_lead_opens_the_section_cited_and_the_statements_stay(tmp_path):
     res, requests, text = run_with(tmp_path, LEAD_DOCS, {"section_lead": lead_reply(LEAD)})
     (req,) = requests
     user = next(m["content"] for m in req["messages"] if m["role"] == "user")
-    assert user.splitlines() == ["<heading>Settings</heading>"] + LEAD_STATEMENTS  # the section's statements only
+    assert user.splitlines() == LEAD_STATEMENTS  # the section's statements only
     lines = body_lines(text)
     at = lines.index("## Settings")
     assert lines[at + 2] == LEAD + "[^1][^2][^3]"  # first in the section, citing the statements it uses
@@ -102,6 +102,8 @@ def test_a_good_lead_opens_the_section_cited_and_the_statements_stay(tmp_path):
      "changes a negation"),
     (lead_reply(LEAD, ("s1", "s9")), "cites s9, not an id in the request"),
     (lead_reply("`cache.shards` splits the cache into shards; the default is 8.", ("s3",)), "copies s3 whole"),
+    (lead_reply("The `cache.shards` setting splits the cache into shards, and the default is 8.", ("s3",)),
+     "repeats a sentence of s3"),
     (lead_reply("Restart every node of the cluster after editing the configuration file."), "of a sentence's words"),
 ])
 def test_a_bad_lead_leaves_the_section_as_it_was_with_a_finding(tmp_path, content, problem):
@@ -169,10 +171,15 @@ def test_the_checks_are_pure_functions_of_one_reply():
     statements = {"s1": "Set `workers` to 4 on Linux.", "s2": "Workers never share a socket."}
     assert lead_problems("Set `workers` on Linux; workers never share a socket.", ["s1", "s2"], statements) == []
     assert lead_problems("Set `workers` to 8 on Linux.", ["s1"], statements) == [
-        "adds number '8' not in the statements it cites", "drops number '4' of the statement it restates most closely"]
+        "adds number '8' not in the statements it cites", "drops number '4' of the statement it restates most closely",
+        "repeats a sentence of s1 (the statement stays under the lead)"]
     assert lead_problems("Workers never share a socket and never set `workers`.", ["s2"], statements) == [
         "adds code 'workers' not in the statements it cites", "changes a negation (not, no, never, without ...)"]
     assert lead_problems("", ["s1"], statements) == ["the lead is empty"]
+    # a lead cites the statements that hold some of it; an unknown id stays, to be reported
+    lead = "Set `workers` on Linux; workers never share a socket."
+    assert lead_cites(lead, ["s1", "s2", "s3", "s7"], statements | {"s3": "Logs rotate daily."}) == ["s1", "s2", "s7"]
+    assert lead_cites("Logs rotate weekly.", ["s1"], statements) == ["s1"]  # none holds it: checked as cited
     parts = [("Set `workers` to 4 on Linux; workers never share a socket.", ["s1", "s2"])]
     assert paragraph_problems(parts, statements) == []
     assert paragraph_problems([(parts[0][0], ["s1"])], statements) == [

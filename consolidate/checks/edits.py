@@ -23,7 +23,8 @@ the request, every hard fact in it is in a statement it cites, it keeps the hard
 cited sentence it restates most closely and each statement it cites holds some of it (as the page
 checker reads a claim: checks/citations.py), each of its sentences has
 MIN_OVERLAP of its content words in them and says no cited sentence the other way round, it holds
-no more negations than they do, links only to targets they link to, and copies none of them whole.
+no more negations than they do, links only to targets they link to, and copies none of them whole
+or says a sentence of theirs again nearly word for word (REPEATS): the statements stay under it.
 Each function returns the problems as phrases fit for a finding ('' / [] when there is none).
 """
 
@@ -38,7 +39,8 @@ from consolidate.dedupe import normalise
 from consolidate.markdown.links import targets
 
 MAX_SENTENCES = 2  # a fused statement is one sentence; two where the group's statements hold two
-MAX_LEAD_WORDS = 40  # a lead says what the section covers; the prompt asks for at most 30 words
+MAX_LEAD_WORDS = 40  # a lead says what the section covers; the prompt asks for at most 25 words
+REPEATS = 0.8  # a lead sentence sharing this much of a statement's sentence's content words says it again
 
 
 def _ordinary(fact: F.Fact) -> bool:
@@ -93,6 +95,18 @@ def fuse_problems(text: str, cites: list[str], statements: dict[str, str], head:
     return problems
 
 
+def lead_cites(text: str, cites: list[str], statements: dict[str, str]) -> list[str]:
+    """The ids a lead cites, less those whose statement holds almost none of it (a small model cites
+    every statement it was given): the lead then cites only the statements it draws on, and is checked
+    against those. Unknown ids stay, to be reported; when none holds any of it, all stay."""
+    cw, facts = content_words(text), F.extract(text)
+    if len(cw) < 3:
+        return cites
+    keep = [c for c in cites if c not in statements
+            or holds_some(cw, facts, content_words(statements[c]), F.normalise_span(statements[c]))]
+    return keep if any(c in statements for c in keep) else cites
+
+
 def lead_problems(text: str, cites: list[str], statements: dict[str, str]) -> list[str]:
     """Why `text`, citing `cites`, cannot lead the section whose statements are `statements` (id -> text)."""
     if not text.strip():
@@ -121,7 +135,23 @@ def lead_problems(text: str, cites: list[str], statements: dict[str, str]) -> li
     copied = [sid for sid, t in statements.items() if normalise(F.statement(t)) == normalise(text)]
     if copied:
         problems.append(f"copies {copied[0]} whole")
+    else:
+        again = _repeated(text, statements)
+        if again:
+            problems.append(f"repeats a sentence of {again} (the statement stays under the lead)")
     return problems
+
+
+def _repeated(text: str, statements: dict[str, str]) -> str:
+    """The id of a statement holding a sentence that a sentence of `text` says again nearly word for
+    word (REPEATS of their content words shared), '' when none does."""
+    for part in sentences_of(text):
+        mine = content_words(part)
+        for sid, t in statements.items():
+            for words in SpanText(t).words:
+                if mine and words and len(mine & words) / len(mine | words) >= REPEATS:
+                    return sid
+    return ""
 
 
 def procedure_problems(steps: list[tuple[str, list[str]]], source: dict[str, str]) -> list[str]:

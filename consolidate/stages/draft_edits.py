@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict
 
-from consolidate.checks.edits import fuse_problems, lead_problems, paragraph_problems, procedure_problems
+from consolidate.checks.edits import fuse_problems, lead_cites, lead_problems, paragraph_problems, procedure_problems
 from consolidate.dedupe import normalise
 from consolidate.llm.base import ModelError, Request
 from consolidate.llm.usage import PageUsage, request_tokens
@@ -238,7 +238,8 @@ class Editor:
             return [], f"could not be had: {exc}", used
         if g.kind == "lead":
             text = prose_line(reply.text)
-            return [(text, list(reply.cites))], "; ".join(lead_problems(text, reply.cites, g.ids)), used
+            cites = lead_cites(text, list(reply.cites), g.ids)
+            return [(text, cites)], "; ".join(lead_problems(text, cites, g.ids)), used
         parts = [(prose_line(x.text), list(x.cites)) for x in reply.sentences]
         return parts, "; ".join(paragraph_problems(parts, g.ids)), used
 

@@ -9,8 +9,9 @@ item that is no side of a conflict, carries no note and holds no block (`stateme
   is a list, a code block, a table, a quote or an HTML block has no sentence saying what it is
   about: each source's own opening was one of its statements, and the merge may have put another
   source's list first, or the section was a list in every source. The model is given the section's
-  heading and its first plain statements (at most MAX_LEAD_STATEMENTS, at least 2) and writes a
-  lead of one or two sentences that cites the statements it uses. A section with one source keeps
+  first plain statements (at most MAX_LEAD_STATEMENTS, at least 2; not its heading, whose words a
+  small model copies though no statement holds them) and writes a lead of one or two sentences
+  that cites the statements it uses (those that hold none of it are left out: checks/edits.lead_cites). A section with one source keeps
   its author's shape, and one that opens with a sentence has a lead already.
 - **Smoothing** (prompts/smooth_paragraph.txt). Consecutive plain sentences of one section that
   render as separate paragraphs and come from two or more sources (at most MAX_PARAGRAPH of them,
@@ -166,7 +167,7 @@ def prose_request(g: Group, settings) -> Request:
     """The request of a lead or smoothing group; settings: LLMSettings (temperature, output limit)."""
     if g.kind == "lead":
         p = prompt(LEAD_PROMPT)
-        return Request(messages=p.render(heading=" ".join(g.heading.split()), statements=tagged("s", g.ids)),
+        return Request(messages=p.render(statements=tagged("s", g.ids)),
                        schema_name="section_lead", json_schema=LEAD_SCHEMA, temperature=settings.temperature,
                        max_tokens=min(settings.max_output_tokens, 96), prompt_id=p.id)
     p = prompt(SMOOTH_PROMPT)
