@@ -158,6 +158,12 @@ def test_a_bad_paragraph_keeps_the_extractive_paragraphs_with_a_finding(tmp_path
     assert not [e for e in ledger["entries"] if "written_by" in e]
 
 
+def test_a_paragraph_of_the_statements_own_words_is_counted_unchanged(tmp_path):
+    res, _, text = run_with(tmp_path, SMOOTH_DOCS, {"smoothed_paragraph": paragraph_reply([(S2 + " " + S1, ["s2", "s1"])])})
+    assert f"{S2} {S1}[^1][^2]" in text
+    assert res.report["model_edits"]["unchanged"] == 1
+
+
 def test_conflict_sides_and_one_source_sections_are_not_asked(tmp_path):
     docs = {"a.md": "# Queue\n\n## Limits\n\nThe queue holds 500 jobs.\n\n- One worker runs per node.\n",
             "b.md": "# Queue notes\n\n## Limits\n\nThe queue holds 800 jobs.\n\n## Ops\n\n- Drain the queue first.\n"

@@ -186,7 +186,8 @@ class Editor:
                 kept = None
             if self._rejected(page_file, g.kind, g.members, text, problem, "lead" if g.kind == "lead" else "paragraph", kept):
                 continue
-            same = g.kind == "smooth" and [normalise(t) for t, _ in parts] == [normalise(v) for v in g.ids.values()]
+            # unchanged: the model's paragraph is the statements' own words, joined
+            same = g.kind == "smooth" and normalise(text) == normalise(" ".join(g.ids[c] for _, cs in parts for c in cs))
             self.edits[page_file].append(Edit(kind=g.kind, members=g.members, by=self.d.backend.name, text=text,
                                               unchanged=same))
             done.setdefault(i, []).append((g, parts))

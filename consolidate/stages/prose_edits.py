@@ -3,7 +3,8 @@
 They run after the page is rendered as blocks (stages/draft.py), so they see what a reader sees:
 links already rewritten for the merged page, statements said on their owner page already
 pointers, conflict sides and notes in place. Only plain statements take part: a sentence or list
-item that is no side of a conflict, carries no note and holds no block (`statement_spans`).
+item that is no side of a conflict (of the page's own or one across pages), carries no note and
+holds no block (`statement_spans`, `prose_groups`).
 
 - **Lead** (prompts/write_lead.txt). A section merged from two or more sources whose first block
   is a list, a code block, a table, a quote or an HTML block has no sentence saying what it is
@@ -106,8 +107,10 @@ def prose_groups(page: DraftPage, spans: dict[str, list[tuple[int, int, Citation
     """The lead and smoothing requests of one rendered page, in page order. body(text): a
     statement's text without its list marker, on one line."""
     out = []
+    sides = {(x.doc, x.start) for c in page.conflicts for x in c.sides}  # a plan-wide conflict's sides too
     for si, sec in enumerate(page.sections):
-        units = {i: covered_all(b, spans) for i, b in enumerate(sec.blocks)}
+        units = {i: None if (got := covered_all(b, spans)) is None or any((c.doc, c.start) in sides for c in got) else got
+                 for i, b in enumerate(sec.blocks)}
         statements = [i for i, b in enumerate(sec.blocks) if b.kind in ("sentence", "list_item") and units[i]]
         docs = {c.doc for b in sec.blocks for c in b.citations}
         if sec.blocks and sec.blocks[0].kind in OPENERS and len(docs) > 1 and len(statements) > 1:
