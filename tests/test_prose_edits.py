@@ -101,6 +101,7 @@ def test_a_good_lead_opens_the_section_cited_and_the_statements_stay(tmp_path):
     (lead_reply("These settings size the cache and its entries. Shards share entries.", ("s1", "s2", "s4")),
      "changes a negation"),
     (lead_reply(LEAD, ("s1", "s9")), "cites s9, not an id in the request"),
+    (lead_reply(LEAD.rstrip(".")), "is not a sentence"),  # a run of names or a title, no sentence
     (lead_reply("`cache.shards` splits the cache into shards; the default is 8.", ("s3",)), "copies s3 whole"),
     (lead_reply("The `cache.shards` setting splits the cache into shards, and the default is 8.", ("s3",)),
      "repeats a sentence of s3"),

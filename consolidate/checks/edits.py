@@ -18,7 +18,8 @@ cites. A smoothed paragraph (consecutive statements of a section from different 
 as one paragraph) is checked the same way, sentence by sentence; as its statements are not
 restatements of each other, a sentence citing several holds their negations together.
 A section lead (one or two sentences saying what a merged section covers) says less than the
-statements it cites, so no fact of theirs need be in it; it is accepted only when it cites ids of
+statements it cites, so no fact of theirs need be in it; it is accepted only when it is one or two
+sentences (ending as a sentence does, not a run of names or a title), cites ids of
 the request, every hard fact in it is in a statement it cites, it keeps the hard facts of the
 cited sentence it restates most closely and each statement it cites holds some of it (as the page
 checker reads a claim: checks/citations.py), each of its sentences has
@@ -116,6 +117,8 @@ def lead_problems(text: str, cites: list[str], statements: dict[str, str]) -> li
         return problems
     if len(sentences.split(F.prose(text))) > MAX_SENTENCES:
         problems.append(f"is more than {MAX_SENTENCES} sentences")
+    if not F.prose(text).rstrip(" \"'’”)*_").endswith((".", "!", "?")):
+        problems.append("is not a sentence (a list of names or a title)")
     if len(text.split()) > MAX_LEAD_WORDS:
         problems.append(f"is longer than {MAX_LEAD_WORDS} words")
     spans = [SpanText(t) for t in cited]

@@ -19,7 +19,6 @@ after the first; replies are cached (llm/cache.py), so an unchanged rerun calls 
 
 from __future__ import annotations
 
-import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
