@@ -174,6 +174,24 @@ def test_conflict_sides_and_one_source_sections_are_not_asked(tmp_path):
     assert "holds 500 jobs" in text and "holds 800 jobs" in text
 
 
+def test_a_lead_is_asked_from_statements_of_one_citation():
+    """A block citing several spans (statements merged into one) is not given to a lead: the lead would
+    cite spans that hold none of it (the page checker's irrelevant-citation), and the ledger would read
+    a merged statement as merged into the lead (seen with the 1.5B on corpus/ and cocoa)."""
+    from consolidate.records import Citation, DraftBlock, DraftPage, DraftSection
+    from consolidate.stages.prose_edits import prose_groups
+
+    a5, a6, b5, b6 = (Citation(chunk="c", doc=d, start=n, end=n) for d, n in (("a.md", 5), ("a.md", 6), ("b.md", 5), ("b.md", 6)))
+    blocks = (DraftBlock(kind="list_item", text="- One.", citations=(a5,), para=1),
+              DraftBlock(kind="list_item", text="- Two, said twice.", citations=(a6, b5), para=1),
+              DraftBlock(kind="list_item", text="- Three.", citations=(b6,), para=2))
+    page = DraftPage(slug="p", title="P", topic="t", sources=("a.md", "b.md"),
+                     sections=(DraftSection(heading="S", blocks=blocks),))
+    spans = {"a.md": [(5, 5, a5), (6, 6, a6)], "b.md": [(5, 5, b5), (6, 6, b6)]}
+    (g,) = prose_groups(page, spans, lambda t: t[2:])
+    assert g.kind == "lead" and g.ids == {"s1": "One.", "s2": "Three."} and g.blocks == [0, 2]
+
+
 def test_the_checks_are_pure_functions_of_one_reply():
     statements = {"s1": "Set `workers` to 4 on Linux.", "s2": "Workers never share a socket."}
     assert lead_problems("Set `workers` on Linux; workers never share a socket.", ["s1", "s2"], statements) == []

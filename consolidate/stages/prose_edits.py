@@ -10,7 +10,7 @@ holds no block (`statement_spans`, `prose_groups`).
   is a list, a code block, a table, a quote or an HTML block has no sentence saying what it is
   about: each source's own opening was one of its statements, and the merge may have put another
   source's list first, or the section was a list in every source. The model is given the section's
-  first plain statements (at most MAX_LEAD_STATEMENTS, at least 2; not its heading, whose words a
+  first plain statements of one citation each (at most MAX_LEAD_STATEMENTS, at least 2; not its heading, whose words a
   small model copies though no statement holds them) and writes a lead of one or two sentences
   that cites the statements it uses (those that hold none of it are left out: checks/edits.lead_cites). A section with one source keeps
   its author's shape, and one that opens with a sentence has a lead already.
@@ -111,7 +111,10 @@ def prose_groups(page: DraftPage, spans: dict[str, list[tuple[int, int, Citation
     for si, sec in enumerate(page.sections):
         units = {i: None if (got := covered_all(b, spans)) is None or any((c.doc, c.start) in sides for c in got) else got
                  for i, b in enumerate(sec.blocks)}
-        statements = [i for i, b in enumerate(sec.blocks) if b.kind in ("sentence", "list_item") and units[i]]
+        # a lead cites a statement's block with its citations: a block citing several spans (statements
+        # merged into one) would have the lead cite spans that hold none of it, and read as merged into it
+        statements = [i for i, b in enumerate(sec.blocks)
+                      if b.kind in ("sentence", "list_item") and units[i] and len(b.citations) == 1]
         docs = {c.doc for b in sec.blocks for c in b.citations}
         if sec.blocks and sec.blocks[0].kind in OPENERS and len(docs) > 1 and len(statements) > 1:
             take = statements[:MAX_LEAD_STATEMENTS]
