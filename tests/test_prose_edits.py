@@ -210,3 +210,9 @@ def test_the_checks_are_pure_functions_of_one_reply():
     assert paragraph_problems([(parts[0][0], ["s1"])], statements) == [
         "leaves out statement s2", "sentence 1 changes a negation (not, no, never, without ...)"]
     assert paragraph_problems(parts + [("Workers never share a socket.", ["s2"])], statements) == ["tells statement s2 twice"]
+    # statements without facts: a sentence citing both must still say both (seen: the 0.5B on design-kinds)
+    two = {"s1": "The coordinator keeps the build queue.", "s2": "Runners report their progress to the coordinator."}
+    assert paragraph_problems([("The coordinator keeps the build queue.", ["s1", "s2"])], two) == [
+        "sentence 1 leaves out most of the words of s2"]
+    assert paragraph_problems([("The coordinator keeps the build queue, and runners report their progress to it.",
+                                ["s1", "s2"])], two) == []

@@ -41,6 +41,7 @@ from consolidate.markdown.links import targets
 
 MAX_SENTENCES = 2  # a fused statement is one sentence; two where the group's statements hold two
 MAX_LEAD_WORDS = 40  # a lead says what the section covers; the prompt asks for at most 25 words
+KEEP_WORDS = 0.75  # a smoothed paragraph's sentence keeps this share of each statement's content words it cites
 REPEATS = 0.8  # a lead sentence sharing this much of a statement's sentence's content words says it again
 
 
@@ -164,8 +165,17 @@ def procedure_problems(steps: list[tuple[str, list[str]]], source: dict[str, str
 
 def paragraph_problems(parts: list[tuple[str, list[str]]], source: dict[str, str]) -> list[str]:
     """Why the sentences `parts` ((text, cited ids) each) cannot stand for the consecutive statements
-    `source` (id -> text) written as one paragraph."""
-    return _each_once(parts, source, "sentence", lambda mine: " ".join(mine.values()), "statement")
+    `source` (id -> text) written as one paragraph. Its statements say different things, so each
+    must keep KEEP_WORDS of its content words in the sentence citing it, facts or none (a sentence
+    citing two statements but saying one was accepted before: the 0.5B on design-kinds)."""
+    problems = _each_once(parts, source, "sentence", lambda mine: " ".join(mine.values()), "statement")
+    for i, (text, cites) in enumerate(parts, 1):
+        here = content_words(text)
+        for c in dict.fromkeys(cites):
+            words = content_words(source.get(c, ""))
+            if words and len(words & here) / len(words) < KEEP_WORDS:
+                problems.append(f"sentence {i} leaves out most of the words of {c}")
+    return problems
 
 
 def _each_once(parts: list[tuple[str, list[str]]], source: dict[str, str], part: str, head, told: str = "") -> list[str]:
