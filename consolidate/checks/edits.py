@@ -16,7 +16,8 @@ rewritten as one ordered list: each source step must be cited by exactly one ste
 (none dropped, none told twice), and each step is checked as a fused statement of the steps it
 cites. A smoothed paragraph (consecutive statements of a section from different sources, written
 as one paragraph) is checked the same way, sentence by sentence; as its statements are not
-restatements of each other, a sentence citing several holds their negations together.
+restatements of each other, a sentence citing several holds their negations together and
+KEEP_WORDS of each one's content words.
 A section lead (one or two sentences saying what a merged section covers) says less than the
 statements it cites, so no fact of theirs need be in it; it is accepted only when it is one or two
 sentences (ending as a sentence does, not a run of names or a title), cites ids of
