@@ -167,8 +167,12 @@ class Conflict(Record):
 class Edit(Record):
     """One model edit of a merge group (llm.mode = edits): who wrote the group's statement, and why."""
 
-    kind: Literal["fuse", "procedure"]  # statements that restate each other; steps of one task in one list
-    members: tuple[Citation, ...]  # fuse: the group's statements, the first the one the others merged into; procedure: its steps' sources
+    # statements that restate each other; steps of one task in one list; a merged section's lead;
+    # consecutive sentences of several sources as one paragraph (stages/draft_edits.py, prose_edits.py)
+    kind: Literal["fuse", "procedure", "lead", "smooth"]
+    # fuse: the group's statements, the first the one the others merged into; procedure: its steps'
+    # sources; lead, smooth: the units of the statements in the request
+    members: tuple[Citation, ...]
     by: str  # the backend that wrote it ("local", "openai"), or "extractive" where its reply was rejected
     text: str = ""  # what the model wrote
     problem: str = ""  # why the reply was rejected

@@ -5,8 +5,10 @@
 
 One llama.cpp server serves every tree (the backend is shared per process). Each tree is run
 twice into a fresh folder: the first run asks the model, the rerun must ask nothing (cache).
-Prints per tree and in total: groups asked, written by the model (accepted by the checks),
-rejected and why, model seconds, the engine's prompt and generation tokens/s, end-to-end output
+Prints per tree and in total: groups asked, written by the model (accepted by the checks), the
+same per edit kind (fuse, procedure, lead, smooth),
+rejected and why, the words of the pages against an extractive run of the same tree, the distinct hard facts of the
+extractive pages that the edited pages still hold, model seconds, the engine's prompt and generation tokens/s, end-to-end output
 tokens/s, prompt tokens processed against the source tokens of the pages edited, wall time, and
 the checker's errors on the pages. Use a throwaway --out-root (default a temp folder).
 """
@@ -25,6 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from consolidate import pipeline  # noqa: E402
+from consolidate.checks import facts as F  # noqa: E402
+from consolidate.evaluate.metrics import body, words  # noqa: E402
 from consolidate.settings import load_settings  # noqa: E402
 
 
@@ -34,19 +38,38 @@ def bench(root: Path, out: Path, llm: dict) -> dict:
     res = pipeline.run([root], out, s)
     wall = time.perf_counter() - t
     again = pipeline.run([root], out, s).report
+    pipeline.run([root], out.with_name(out.name + "-extractive"), load_settings(env={}, overrides={"llm": {"backend": "extractive"}}))
     r = res.report
     edits = r["model_edits"]
     edited = {n for n, d in r["page_details"].items() if d.get("model_calls") or d.get("cache_hits")}
     source_tokens = sum(c.tokens for c in res.chunks if any(c.id in p.chunk_ids for p in res.plan.pages
                                                              if p.file in edited))
     return {"tree": str(root), "pages": r["pages"], "asked": edits["asked"], "written": edits["written"],
-            "unchanged": edits["unchanged"], "rejected": edits["rejected"], "problems": [g["problem"] for g in edits["rejected_groups"]],
+            "unchanged": edits["unchanged"], "rejected": edits["rejected"], "by_kind": edits.get("by_kind", {}),
+            "problems": [g["problem"] for g in edits["rejected_groups"]],
             "model_calls": r["model_calls"], "tokens_in": r["tokens_in"], "tokens_out": r["tokens_out"],
             "prompt_tokens_processed": sum(d.get("tokens_prompt_done", 0) for d in r["page_details"].values()),
             "source_tokens_of_edited_pages": source_tokens, "model_s": r.get("model_seconds", 0),
             "prompt_tokens_per_s": r.get("prompt_tokens_per_s"), "gen_tokens_per_s": r.get("gen_tokens_per_s"),
             "output_tokens_per_s": r.get("output_tokens_per_s"), "wall_s": round(wall, 1),
-            "errors": r.get("errors", 0), "rerun_model_calls": again["model_calls"]}
+            "errors": r.get("errors", 0), "rerun_model_calls": again["model_calls"],
+            "words": page_words(out), "words_extractive": page_words(out.with_name(out.name + "-extractive")),
+            "facts_kept": facts_kept(out, out.with_name(out.name + "-extractive"))}
+
+
+def facts_kept(out: Path, extractive: Path) -> list[int]:
+    """[distinct hard facts of the extractive run's pages, how many of them the edited run's pages hold]."""
+    def text(root: Path) -> str:
+        return "\n\n".join(body(p.read_text(encoding="utf-8")) for p in sorted((root / "pages").rglob("*.md")))
+
+    facts = {(f.kind, f.value): f for f in F.extract(text(extractive)) if f.kind not in ("product", "initial")}
+    here = F.normalise_span(text(out))
+    return [len(facts), sum(F.contains(here, f) for f in facts.values())]
+
+
+def page_words(out: Path) -> int:
+    """Words of a run's pages as consolidate eval counts them (provenance and notes' marks stripped)."""
+    return sum(words(body(p.read_text(encoding="utf-8"))) for p in sorted((out / "pages").rglob("*.md")))
 
 
 def main() -> None:
@@ -74,8 +97,11 @@ def main() -> None:
         print(json.dumps({k: v for k, v in row.items() if k != "problems"}), flush=True)
     total = {k: sum(r[k] for r in rows) for k in ("asked", "written", "unchanged", "rejected", "model_calls", "tokens_in", "tokens_out",
                                                    "prompt_tokens_processed", "source_tokens_of_edited_pages", "model_s",
-                                                   "errors", "rerun_model_calls")}
+                                                   "errors", "rerun_model_calls", "words", "words_extractive")}
+    total["facts_kept"] = [sum(r["facts_kept"][i] for r in rows) for i in (0, 1)]
     total["accepted_share"] = round(total["written"] / total["asked"], 3) if total["asked"] else None
+    kinds = sorted({k for r in rows for k in r["by_kind"]})
+    total["by_kind"] = {k: {n: sum(r["by_kind"].get(k, {}).get(n, 0) for r in rows) for n in ("asked", "written")} for k in kinds}
     total["wall_s"] = round(time.perf_counter() - started, 1)
     total["problems"] = Counter(p.split(" (of ")[0].split(" not in ")[0][:60] for r in rows for q in r["problems"]
                                 for p in q.split("; ")).most_common(8)

@@ -42,10 +42,18 @@ def reply(text, cites=("s1", "s2")):
     return json.dumps({"text": text, "cites": list(cites)})
 
 
+NO_LEAD = json.dumps({"text": "", "cites": []})  # a section's lead (tests/test_prose_edits.py): rejected, none written
+
+
+def no_lead(body):
+    assert body["response_format"]["json_schema"]["name"] == "section_lead", "asked more than scripted"
+    return Reply(content=NO_LEAD)
+
+
 def run_with(docs, out, content):
     with LLMServer() as server:
         server.script = [Reply(content=content)]
-        server.default = None
+        server.default = no_lead
         res = pipeline.run([docs], out, settings(server))
         return res, server.chat_requests()
 
@@ -168,18 +176,22 @@ def test_a_merged_procedure_is_one_ordered_list_or_stays_extractive(tmp_path, co
     for rel, text in PROCEDURE.items():
         write(tmp_path / "docs", rel, text)
     res, requests = run_with(tmp_path / "docs", tmp_path / "out", content)
-    (req,) = requests
+    # the merged list, then the section's lead (a list only: it wants one) when two of its steps cite one
+    # source each: the extractive list's "Tag" and "Check"; the model's list told "Tag" with "Build"
+    req, *lead = requests
+    assert [r["response_format"]["json_schema"]["name"] for r in lead] == ([] if not problem else ["section_lead"])
     assert req["response_format"]["json_schema"]["name"] == "merged_procedure"
     user = next(m["content"] for m in req["messages"] if m["role"] == "user")
     assert user.splitlines()[:2] == ['<step id="p1">Build the image with `make image`.</step>',
                                      '<step id="p2">Tag the image as `v2`.</step>']
     text = page_text(tmp_path / "out")
     steps = [ln.split("[^")[0] for ln in text.splitlines() if ln[:1].isdigit()]
-    edits = res.report["model_edits"]
+    edits = res.report["model_edits"]["by_kind"]["procedure"]
+    rejected = [g["problem"] for g in res.report["model_edits"]["rejected_groups"]]
     if not problem:
         assert steps == ["1. Build the image with `make image` and tag it as `v2`.", "2. Push the image to the registry.",
                          "3. Run `kubectl apply -f deploy.yaml`.", "4. Check the pods with `kubectl get pods`."]
-        assert (edits["written"], edits["rejected"]) == (1, 0)
+        assert (edits["asked"], edits["written"]) == (1, 1)
         assert not [f for f in res.findings if f.severity == "error"], res.findings
         ledger = json.loads((tmp_path / "out" / "ledger.json").read_text())
         tag = next(e for e in ledger["entries"] if "Tag the image" in e["text"])
@@ -188,6 +200,6 @@ def test_a_merged_procedure_is_one_ordered_list_or_stays_extractive(tmp_path, co
         assert steps == ["1. Build the image with `make image`.", "2. Tag the image as `v2`.",
                          "3. Push the image to the registry.", "4. Run `kubectl apply -f deploy.yaml`.",
                          "5. Check the pods with `kubectl get pods`."]
-        assert (edits["written"], edits["rejected"]) == (0, 1) and problem in edits["rejected_groups"][0]["problem"]
-        (f,) = [f for f in res.findings if f.kind == "model-edit-rejected"]
+        assert (edits["asked"], edits["written"]) == (1, 0) and problem in rejected[0]
+        (f,) = [f for f in res.findings if f.kind == "model-edit-rejected" and "lead" not in f.message]
         assert "kept the extractive list" in f.message and problem in f.message

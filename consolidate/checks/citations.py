@@ -141,11 +141,20 @@ def check_citations(page: str, parsed: ParsedPage, index: SourceIndex, fallback=
 
 def _check_dropped(claim: Claim, closest: str, near: list[Claim], refs: list[Ref], add) -> None:
     """A hard fact of the source sentence the claim restates, missing from the claim and its neighbours."""
-    here = F.normalise_prose(" ".join(c.text for c in near))
-    for fact in F.extract(closest):
-        if fact.kind not in ("product", "initial") and not F.contains(here, fact):
-            add("error", "dropped-fact", claim.line, f"{fact.kind} {fact.value!r} of the cited sentence {closest[:80]!r} "
-                                                     f"({refs[0].doc}:{refs[0].start}-{refs[0].end}) is missing from the claim")
+    for fact in dropped_facts(closest, " ".join(c.text for c in near)):
+        add("error", "dropped-fact", claim.line, f"{fact.kind} {fact.value!r} of the cited sentence {closest[:80]!r} "
+                                                 f"({refs[0].doc}:{refs[0].start}-{refs[0].end}) is missing from the claim")
+
+
+def dropped_facts(closest: str, said: str) -> list[F.Fact]:
+    """The hard facts of a source sentence (`closest`) that `said` leaves out."""
+    here = F.normalise_prose(said)
+    return [f for f in F.extract(closest) if f.kind not in ("product", "initial") and not F.contains(here, f)]
+
+
+def holds_some(cw: frozenset[str], facts: list[F.Fact], span_words: frozenset[str], span: str) -> bool:
+    """A cited span holds some of a claim (content words cw, hard facts): one of its facts or a fifth of its words."""
+    return len(cw & span_words) / len(cw) >= NO_OVERLAP or any(F.contains(span, f) for f in facts if f.kind != "initial")
 
 
 def _check_each_citation(claim: Claim, refs: list[Ref], index: SourceIndex, add) -> None:
@@ -155,8 +164,7 @@ def _check_each_citation(claim: Claim, refs: list[Ref], index: SourceIndex, add)
     if len(cw) < 3:
         return
     for r in refs:
-        words = index.span_text(r).all_words
-        if len(cw & words) / len(cw) >= NO_OVERLAP or any(F.contains(index.span(r), f) for f in facts if f.kind != "initial"):
+        if holds_some(cw, facts, index.span_text(r).all_words, index.span(r)):
             continue
         add("error", "irrelevant-citation", claim.line,
             f"the cited span {r.doc}:{r.start}-{r.end} holds none of the claim's facts and almost none of its words")

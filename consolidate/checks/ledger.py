@@ -251,6 +251,8 @@ def make_ledger(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
     reasons = {(u.doc, u.start, u.end): "draft-residue" for u in unplanned if u.doc in residue}
     reasons |= {(doc, start, end): why for d in drafts for doc, start, end, why in d.dropped}
     verbatim = {d.file for d in drafts if d.backend == "extractive" or d.edits}
-    written = {(c.doc, c.start, c.end): e.by for d in drafts for e in d.edits if e.by != "extractive" for c in e.members}
+    # a lead says its statements again in new words before them; the statements still show their own
+    written = {(c.doc, c.start, c.end): e.by for d in drafts for e in d.edits if e.by != "extractive" and e.kind != "lead"
+               for c in e.members}
     return build_ledger(units_by_page, unplanned, {n: parsed.get(n) or parse_page(t) for n, t in pages.items()}, reasons,
                         docs, texts, verbatim, parts, plan.aliases, written)

@@ -64,3 +64,11 @@ def load_prompt(name: str, folder: Path | None = None) -> Prompt:
     if not sections:
         raise ConfigError(f"{path}: no '=== system ===' / '=== user ===' section; add them")
     return Prompt(name, path, int(v.group(1)), sections, hashlib.sha256(raw.encode("utf-8")).hexdigest())
+
+
+def tagged(tag: str, ids: dict[str, str]) -> str:
+    """Texts as data between tags with their request ids (an edit request's statements); a text
+    cannot close its tag."""
+    rx = re.compile(rf"</?{tag}\b", re.I)
+    return "\n".join(f'<{tag} id="{k}">{rx.sub(lambda m: m.group(0).replace("<", "&lt;"), v)}</{tag}>'
+                     for k, v in ids.items())

@@ -9,39 +9,39 @@ citing every member; a rejected one leaves the extractive statement, with a
 `model-edit-rejected` finding. Each group is recorded on its page (DraftPage.edits), so the
 ledger and the report say which groups the model wrote.
 
+After the page is rendered, sections merged from several sources that open with a list, code or
+a table get a lead, and runs of sentences from different sources are smoothed into one paragraph
+(stages/prose_edits.py), checked the same way.
+
 Requests are small and start with the same instructions, so a server's prompt cache skips them
 after the first; replies are cached (llm/cache.py), so an unchanged rerun calls no model.
 """
 
 from __future__ import annotations
 
-import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict
 
-from consolidate.checks.edits import fuse_problems, procedure_problems
+from consolidate.checks.edits import fuse_problems, lead_cites, lead_problems, paragraph_problems, procedure_problems
 from consolidate.dedupe import normalise
 from consolidate.llm.base import ModelError, Request
 from consolidate.llm.usage import PageUsage, request_tokens
 from consolidate.markdown.blocks import LIST_ITEM
-from consolidate.llm.prompts import Prompt, load_prompt
+from consolidate.llm.prompts import Prompt, load_prompt, tagged
 from consolidate.merge.procedures import now, numbered
-from consolidate.records import Citation, Edit, Finding
+from consolidate.records import Citation, DraftPage, Edit, Finding
 from consolidate.stages.draft_model import CostLimit, Drafting, ask, prose_line
+from consolidate.stages.prose_edits import (Cited, Group, SentencesReply, applied, prose_groups, prose_request,
+                                            statement_spans)
 from consolidate.units import Unit
 
 MAX_GROUP = 8  # statements per request: a larger group keeps its extractive statement
 MAX_STEPS = 30  # steps per procedure request: a longer list keeps its extractive order
 
 
-class FuseReply(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    text: str
-    cites: list[str]
-
-
+FuseReply = Cited
 FUSE_SCHEMA = FuseReply.model_json_schema()
 
 
@@ -91,11 +91,10 @@ def merged_procedures(sections: dict[str, list[Unit]]) -> list[tuple[list[Unit],
     return out
 
 
-def _tagged(tag: str, ids: dict[str, str]) -> str:
-    """The statements as data between tags with their request ids; a statement cannot close its tag."""
-    rx = re.compile(rf"</?{tag}\b", re.I)
-    return "\n".join(f'<{tag} id="{k}">{rx.sub(lambda m: m.group(0).replace("<", "&lt;"), v)}</{tag}>'
-                     for k, v in ids.items())
+def _plain(u: Unit) -> bool:
+    """A statement a lead or smoothing edit may take: a sentence or item, no side of a conflict,
+    no note on it, holding no block."""
+    return u.kind in ("sentence", "list_item") and not (u.conflicts or u.notes) and not _holds_block(u)
 
 
 def _holds_block(u: Unit) -> bool:
@@ -116,7 +115,7 @@ def _body(text: str) -> str:
 def fuse_request(group: list[Unit], d: Drafting) -> tuple[Request, dict[str, str]]:
     ids = {f"s{i}": _body(u.text) for i, u in enumerate(group, 1)}
     words = max(len(v.split()) for v in ids.values())
-    req = Request(messages=d.prompt.render(statements=_tagged("s", ids)), schema_name="fused_statement",
+    req = Request(messages=d.prompt.render(statements=tagged("s", ids)), schema_name="fused_statement",
                   json_schema=FUSE_SCHEMA, temperature=d.settings.temperature, max_tokens=min(d.settings.max_output_tokens, 48 + 3 * words),
                   prompt_id=d.prompt.id)
     return req, ids
@@ -125,7 +124,7 @@ def fuse_request(group: list[Unit], d: Drafting) -> tuple[Request, dict[str, str
 def procedure_request(steps: list[Unit], prompt, d: Drafting) -> tuple[Request, dict[str, str]]:
     ids = {f"p{i}": _body(u.text) for i, u in enumerate(steps, 1)}
     words = sum(len(v.split()) for v in ids.values())
-    req = Request(messages=prompt.render(steps=_tagged("step", ids)), schema_name="merged_procedure",
+    req = Request(messages=prompt.render(steps=tagged("step", ids)), schema_name="merged_procedure",
                   json_schema=PROCEDURE_SCHEMA, temperature=d.settings.temperature,
                   max_tokens=min(d.settings.max_output_tokens, 64 + 3 * words + 12 * len(ids)), prompt_id=prompt.id)
     return req, ids
@@ -140,6 +139,7 @@ class Editor:
     procedure_prompt: Prompt | None = None
     edits: dict[str, list[Edit]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    spans: dict[str, dict] = field(default_factory=dict)  # page file -> its statements (prose_edits.statement_spans)
 
     def page(self, page_file: str, units: list[Unit], sections: dict[str, list[Unit]]) -> None:
         """Rewrites the text of each group's statement on this page whose edit the checker accepts."""
@@ -168,6 +168,36 @@ class Editor:
             out.append(Edit(kind="procedure", members=members, by=self.d.backend.name, text=text, unchanged=same))
         if any(e.by != "extractive" for e in out):
             usage.backend = self.backend_label
+        self.spans[page_file] = statement_spans(sections, _plain)
+
+    def prose(self, pages: list[DraftPage]) -> list[DraftPage]:
+        """The rendered pages with the leads and smoothed paragraphs the checker accepts (prose_edits.py)."""
+        asks = [(i, g) for i, p in enumerate(pages) for g in prose_groups(p, self.spans.get(p.file, {}), _body)]
+        answers = self._each(lambda ig: self._prose(ig[1]), asks)
+        done: dict[int, list] = {}
+        for (i, g), (parts, problem, used) in zip(asks, answers):
+            page_file = pages[i].file
+            self.usage[page_file].merge(used)
+            text = " ".join(t for t, _ in parts)
+            if g.kind == "lead":
+                kept = f"left the section {g.heading!r} without a lead; statements {', '.join(c.ref for c in g.members)}"
+            else:
+                kept = None
+            if self._rejected(page_file, g.kind, g.members, text, problem, "lead" if g.kind == "lead" else "paragraph", kept):
+                continue
+            # unchanged: the model's paragraph is the statements' own words, joined
+            same = g.kind == "smooth" and normalise(text) == normalise(" ".join(g.ids[c] for _, cs in parts for c in cs))
+            self.edits[page_file].append(Edit(kind=g.kind, members=g.members, by=self.d.backend.name, text=text,
+                                              unchanged=same))
+            done.setdefault(i, []).append((g, parts))
+        out = []
+        for i, p in enumerate(pages):
+            update = {"edits": tuple(self.edits.get(p.file, ()))}
+            if any(e.by != "extractive" for e in update["edits"]):
+                update["backend"] = self.backend_label
+                self.usage[p.file].backend = self.backend_label
+            out.append(applied(p, done.get(i, [])).model_copy(update=update))
+        return out
 
     @property
     def backend_label(self) -> str:
@@ -186,16 +216,32 @@ class Editor:
             return list(pool.map(ask_one, items))
 
     def _rejected(self, page_file: str, kind: str, members: tuple[Citation, ...], text: str, problem: str,
-                  what: str) -> bool:
-        """A rejected edit is recorded, with a finding; the group keeps its extractive answer."""
+                  what: str, kept: str | None = None) -> bool:
+        """A rejected edit is recorded, with a finding; the group keeps its extractive answer.
+        kept: what the page keeps instead (default: the extractive statement, list or paragraph)."""
         if not problem:
             return False
-        self.edits[page_file].append(Edit(kind=kind, members=members, by="extractive", text=text, problem=problem))
-        where = ", ".join(c.ref for c in members)
+        self.edits.setdefault(page_file, []).append(Edit(kind=kind, members=members, by="extractive", text=text,
+                                                         problem=problem))
+        kept = kept or f"kept the extractive {what} for the group {', '.join(c.ref for c in members)}"
         self.findings.append(Finding(severity="warning", kind="model-edit-rejected", page=page_file,
-                                     message=f"{page_file}: kept the extractive {what} for the group {where}: "
-                                             f"the {self.d.backend.name} model's {what} {problem}"))
+                                     message=f"{page_file}: {kept}: the {self.d.backend.name} model's {what} {problem}"))
         return True
+
+    def _prose(self, g: Group) -> tuple[list[tuple[str, list[str]]], str, PageUsage]:
+        """([(text, cited ids)], '' or the problem, usage) of the model's lead or paragraph."""
+        used = PageUsage()
+        shape = Cited if g.kind == "lead" else SentencesReply
+        try:
+            reply, _ = ask(prose_request(g, self.d.settings), self.d, used, [], shape)
+        except (ValueError, ModelError, CostLimit) as exc:
+            return [], f"could not be had: {exc}", used
+        if g.kind == "lead":
+            text = prose_line(reply.text)
+            cites = lead_cites(text, list(reply.cites), g.ids)
+            return [(text, cites)], "; ".join(lead_problems(text, cites, g.ids)), used
+        parts = [(prose_line(x.text), list(x.cites)) for x in reply.sentences]
+        return parts, "; ".join(paragraph_problems(parts, g.ids)), used
 
     def _procedure(self, steps: list[Unit]) -> tuple[list[tuple[str, list[str]]], str, PageUsage]:
         """(steps as (text, cited ids), '' or the problem, usage) of the model's ordered list."""
@@ -253,6 +299,8 @@ def edits_summary(drafts) -> dict:
     return {"asked": len(edits), "written": written, "rejected": len(edits) - written,
             "unchanged": sum(e.unchanged for _, e in edits),  # written, but the model copied the extractive statement
             "accepted_share": round(written / len(edits), 3) if edits else None,
+            "by_kind": {k: {"asked": sum(e.kind == k for _, e in edits), "written": sum(e.kind == k and e.by != "extractive" for _, e in edits)}
+                        for k in sorted({e.kind for _, e in edits})},
             "rejected_groups": [{"page": page, "members": [c.ref for c in e.members], "problem": e.problem}
                                 for page, e in edits if e.by == "extractive"]}
 
@@ -267,9 +315,21 @@ class Estimator:
     tokens_in: int = 0
     tokens_out: int = 0
 
+    spans: dict[str, dict] = field(default_factory=dict)
+
     def page(self, page_file: str, units: list[Unit], sections: dict[str, list[Unit]]) -> None:
         reqs = [fuse_request(group, self.d)[0] for _, group in fuse_groups(units, sections)]
         reqs += [procedure_request(steps, load_prompt(PROCEDURE_PROMPT), self.d)[0] for _, steps in merged_procedures(sections)]
+        self._count(reqs)
+        self.spans[page_file] = statement_spans(sections, _plain)
+
+    def prose(self, pages: list[DraftPage]) -> list[DraftPage]:
+        """The lead and smoothing requests the rendered pages would send (the extractive blocks stand
+        for what fusing would write)."""
+        self._count([prose_request(g, self.d.settings) for p in pages for g in prose_groups(p, self.spans.get(p.file, {}), _body)])
+        return pages
+
+    def _count(self, reqs: list[Request]) -> None:
         for req in reqs:
             if self.d.cache.get(self.d.backend.model, req) is not None:
                 self.hits += 1

@@ -269,7 +269,7 @@ def estimate(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: dict[
         from consolidate.stages.draft_edits import Estimator
 
         est = Estimator(replace(d, prompt=load_prompt(EDIT_PROMPT)))
-        draft_pages(plan, chunks, docs, texts, editor=est)
+        est.prose(draft_pages(plan, chunks, docs, texts, editor=est)[0])
         calls, hits, tokens_in, tokens_out = est.calls, est.hits, est.tokens_in, est.tokens_out
     for job in page_jobs(plan, chunks, docs, texts) if d.settings.mode != "edits" else ():
         for req in requests_for(job, d):
@@ -398,7 +398,8 @@ def draft_with_edits(plan: Plan, chunks: list[Chunk], docs: list[Document], text
                      stale: frozenset = frozenset(), drop_stale: bool = True, site_root: Path | None = None,
                      ) -> tuple[list[DraftPage], list[Finding], dict[str, PageUsage]]:
     """llm.mode = edits: the extractive merge, each group of restating statements fused by the model
-    where the checker accepts its statement (stages/draft_edits.py)."""
+    where the checker accepts its statement, then leads and smoothed paragraphs on the rendered
+    pages (stages/draft_edits.py, prose_edits.py)."""
     from consolidate.stages.draft_edits import Editor
 
     resolve = getattr(d.backend, "resolve_model", None)
@@ -407,5 +408,6 @@ def draft_with_edits(plan: Plan, chunks: list[Chunk], docs: list[Document], text
     editor = Editor(replace(d, prompt=load_prompt(EDIT_PROMPT)))
     pages, findings = draft_pages(plan, chunks, docs, texts, stale=stale, drop_stale=drop_stale, site_root=site_root,
                                   editor=editor)
+    pages = editor.prose(pages)
     usage = extractive_usage(plan, d.reason) | editor.usage
     return pages, findings + editor.findings, usage
