@@ -93,3 +93,26 @@ def test_the_review_page_lists_what_it_links_to_its_owner(tmp_path):
     out, _, _, _ = _run(tmp_path, {"install.md": INSTALL, "helm.md": HELM})
     html = TestClient(create_app(out, token="t"), base_url="http://127.0.0.1").get("/page/harbor-on-kubernetes.md").text
     assert "Said on their owner page (1)" in html and "linked to <code>installing-harbor.md#requirements</code>" in html
+
+
+def test_a_statement_leaves_only_for_an_owner_that_says_what_was_merged_into_it_too():
+    """A statement with another unit merged into it leaves its page with that unit, so its owner
+    must say all of both (on the large tree, 47 link-lost errors: the pointer led to a section that
+    said the statement but not what was merged into it)."""
+    from consolidate.merge.owners import Place, owners
+    from consolidate.units import Unit
+
+    def unit(doc, start, text, section):
+        u = Unit(kind="sentence", text=text, doc=doc, chunk="c" + doc, start=start, end=start, section=section,
+                 para=(doc, start))
+        u.citations.append(u.cite())
+        return u
+
+    here = unit("guide.md", 5, "The harbor scheduler retries a failed berth booking three times.", "Overview")
+    owner = unit("scheduler.md", 9, "The harbor scheduler retries a failed berth booking three times.", "Harbor scheduler retries")
+    extra = unit("notes.md", 7, "A failed berth booking is retried even when the harbor scheduler is paused.", "Overview")
+    places = [Place("guide.md", "Guide", {"overview": [here]}, {"overview": "Overview"}, {"overview": "overview"}),
+              Place("scheduler.md", "Harbor scheduler", {"retries": [owner]}, {"retries": "Harbor scheduler retries"},
+                    {"retries": "harbor-scheduler-retries"})]
+    assert id(here) in owners(places, set())  # alone, it leaves for the section about it
+    assert id(here) not in owners(places, set(), merged=lambda u: [extra] if u is here else [])

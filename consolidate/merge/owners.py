@@ -99,10 +99,13 @@ def _masked(u: Unit) -> str:
     return normalise(mask(step_text(u)))
 
 
-def owners(places: list[Place], sides: set[tuple[str, int]], introduced=lambda u: False) -> dict[int, LinkTo]:
+def owners(places: list[Place], sides: set[tuple[str, int]], introduced=lambda u: False,
+           merged=lambda u: ()) -> dict[int, LinkTo]:
     """id(shown unit) -> where it links to, for each statement shown on a page that does not own it.
     sides: (doc, first line) of every conflict side in the plan; introduced(u): a list item's list
-    follows an intro ending in `:` in its source (the item means what it says under that intro)."""
+    follows an intro ending in `:` in its source (the item means what it says under that intro);
+    merged(u): the units merged into u on its page, which leave with it, so its owner must say
+    all of each of them too (the ledger checks each against the section the pointer leads to)."""
     shown: list[tuple[Place, str, Unit]] = []
     moves: list[bool] = []  # shown[i] may leave its page; the others may only own (a conflict side, a noted statement)
     values: dict[str, set] = {}  # the same words with their facts masked -> the facts said with them
@@ -137,7 +140,7 @@ def owners(places: list[Place], sides: set[tuple[str, int]], introduced=lambda u
         best: list[tuple[int, int]] = [(score[i], i)]
         for j in sorted({j for w in rare for j in by_word[w]}):
             q, qkey, v = shown[j]
-            if q.file != p.file and ctxs[j] == ctxs[i] and says_all(u, v):
+            if q.file != p.file and ctxs[j] == ctxs[i] and says_all(u, v) and all(says_all(m, v) for m in merged(u)):
                 best.append((_about(q, qkey, said), j))
         top = max(best)[0]
         places_at_top = {(shown[j][0].file, shown[j][1]) for sc, j in best if sc == top}

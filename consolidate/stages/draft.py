@@ -223,8 +223,16 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
         b.conflicts = tuple(own.values()) + _attach_notes(mine, b.sections, findings, b.plan.file)
     sides = {(s.doc, s.start) for b in builds for c in b.conflicts for s in c.sides}
     sides |= {(s.doc, s.start) for c in found for s in c.sides}
+    held: dict[int, list[Unit]] = {}  # a shown statement -> the units merged into it (they leave with it)
+    for members, _ in every:
+        for m in members:
+            h = m
+            while h.into is not None:
+                h = h.into
+            if h is not m:
+                held.setdefault(id(h), []).append(m)
     linked = owners([Place(b.plan.file, b.plan.title, b.sections, b.titles, b.anchors) for b in builds], sides,
-                    lambda u: _after_intro(u, texts[u.doc]))
+                    lambda u: _after_intro(u, texts[u.doc]), lambda u: held.get(id(u), ()))
     context = memo.key("links", [(d.path, d.root, d.file) for d in docs], str(site_root), plan.redirects,
                        sorted(heading_home.items()), aliases)
     links = _Links(LinkResolver(docs, site_root), doc_by, plan, heading_home)
