@@ -34,7 +34,6 @@ from consolidate.checks.facts import fact_keys, mask
 from consolidate.checks.support import content_words
 from consolidate.claims.context import unit_context
 from consolidate.dedupe import normalise
-from consolidate.markdown.links import targets
 from consolidate.merge.statements import CONTAIN, MIN_WORDS, NUMBERED, says_all, step_text
 from consolidate.units import Unit
 
@@ -80,19 +79,18 @@ def _stem(w: str) -> str:
     return w
 
 
-def _movable(u: Unit, sides: set[tuple[str, int]], parents: set[str], introduced) -> bool:
-    return (u.kind in ("sentence", "list_item") and not u.conflicts and not u.notes and not u.parent
-            and not (u.kind == "list_item" and introduced(u))
-            and not any((c.doc, c.start) in sides for c in u.citations) and not NUMBERED.match(u.text)
-            and not u.text.rstrip().endswith(":") and normalise(u.text) not in parents
-            and len(content_words(u.text)) >= MIN_WORDS)
-
-
 def _holds(u: Unit) -> bool:
-    """u may be the owner others link to though it never moves: a conflict side, a statement with a
-    note (the note then stands where the others point)."""
+    """u may be the owner others link to (a conflict side or a statement with a note never moves,
+    but the note then stands where the others point)."""
     return (u.kind in ("sentence", "list_item") and not u.parent and not NUMBERED.match(u.text)
             and len(content_words(u.text)) >= MIN_WORDS)
+
+
+def _movable(u: Unit, sides: set[tuple[str, int]], parents: set[str], introduced) -> bool:
+    """A statement that _holds may also leave its page."""
+    return (not u.conflicts and not u.notes and not (u.kind == "list_item" and introduced(u))
+            and not any((c.doc, c.start) in sides for c in u.citations)
+            and not u.text.rstrip().endswith(":") and normalise(u.text) not in parents)
 
 
 def _masked(u: Unit) -> str:
@@ -115,10 +113,9 @@ def owners(places: list[Place], sides: set[tuple[str, int]], introduced=lambda u
             for u in units:
                 for x in [u] + u.conflicts:
                     values.setdefault(_masked(x), set()).add(fact_keys(x.text)[1])
-                movable = _movable(u, sides, parents, introduced)
-                if movable or _holds(u):
+                if _holds(u):
                     shown.append((p, key, u))
-                    moves.append(movable)
+                    moves.append(_movable(u, sides, parents, introduced))
     # said elsewhere with other values: it stays
     moves = [m and len(values[_masked(u)]) == 1 for m, (_, _, u) in zip(moves, shown)]
     words = [content_words(u.text) for _, _, u in shown]
@@ -126,8 +123,6 @@ def owners(places: list[Place], sides: set[tuple[str, int]], introduced=lambda u
     for i, cw in enumerate(words):
         for w in cw:
             by_word[w].append(i)
-    for _, _, u in shown:  # read once here, not once per pair compared
-        u.links = targets(u.text)
     ctxs = [unit_context(u) for _, _, u in shown]
     score = [_about(p, key, stems(u.text)) for p, key, u in shown]
     pick: dict[int, int] = {}  # i -> the statement j on its owner page that says all i says

@@ -48,8 +48,13 @@ def block_key(text: str) -> str:
 def section_key(u: Unit) -> str:
     """The section a unit is merged in: its heading's words, and the heading above when its source
     uses that name twice ("### Added" under "## 2.4.0" and under "## 2.3.0" of a changelog)."""
-    key = normalise(u.section) or INTRO.lower()
-    return f"{key} @ {normalise(u.scope)}" if u.scope else key
+    return scoped_key(u.section, u.scope)
+
+
+def scoped_key(section: str, scope: str = "") -> str:
+    """section_key of a section heading and the heading above it ('' when its name is used once)."""
+    key = normalise(section) or INTRO.lower()
+    return f"{key} @ {normalise(scope)}" if scope else key
 
 
 def scope_repeated_sections(units: list[Unit]) -> set[tuple[str, str]]:
@@ -331,7 +336,7 @@ def _similar(u: Unit, index: dict[str, list[Unit]], live) -> tuple[Unit, str] | 
 
 def says_all(u: Unit, other: Unit) -> bool:
     """other says all that u says (the `contained` rule above, or the same words and facts).
-    Both units' links must have been read (merge_units reads them; so does owners.py)."""
+    Both units' links must have been read (merge_units reads every statement's)."""
     _facts(u), _facts(other)
     return _contains(u, other) == "same"
 

@@ -36,7 +36,7 @@ from consolidate.merge.residue import META, STATUS, section_reason, see_self, se
 from consolidate.merge.outline import align_headings, containers, group_sources, merged_order, outline_levels
 from consolidate.merge.owners import LINKED_TO, Place, owners
 from consolidate.merge.procedures import merge_procedures
-from consolidate.merge.statements import merge_units, scope_repeated_sections
+from consolidate.merge.statements import merge_units, scope_repeated_sections, scoped_key
 from consolidate.stages.page_memo import PageMemo
 from consolidate.units import INTRO, Unit, units_of_chunk
 
@@ -307,9 +307,7 @@ def _merge_page(p: PagePlan, by_id: dict[str, Chunk], doc_by: dict[str, Document
     homes = []
     for doc, line, sec, above in heads:
         h = next((x for x in doc_by[doc].headings if x.line == line), None)
-        key = normalise(sec) or INTRO.lower()
-        if (doc, key) in repeated:
-            key = f"{key} @ {normalise(above)}"
+        key = scoped_key(sec, above if (doc, normalise(sec)) in repeated else "")
         key = renamed.get((doc, key), key)
         if h is not None:
             homes.append(((doc, h.anchor), (p.file, anchors.get(key, ""))))
