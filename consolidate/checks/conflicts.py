@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from collections import defaultdict
 
 from consolidate.checks import facts as F
@@ -83,26 +84,33 @@ def _conflict(kind: str, subject: str, sides: list[ConflictSide]) -> Conflict:
                     sides=tuple(sides), resolution=resolution)
 
 
-def _settings(u: Unit) -> list[tuple[str, str]]:
+def _settings(u: Unit) -> tuple[tuple[str, str], ...]:
+    return _settings_in(u.kind, u.text)
+
+
+@lru_cache(maxsize=1 << 17)
+def _settings_in(kind: str, text: str) -> tuple[tuple[str, str], ...]:
+    """The (key, value) settings a unit of this kind and text gives (cached: the page's and the
+    plan's conflict passes read the same statements)."""
     out = []
-    if u.kind in ("code", "table", "html"):
-        fence = u.text.lstrip().split("\n", 1)[0].lstrip("`~ ").lower()
-        if u.kind == "code" and fence.startswith(DATA_LANGS):
-            return []  # example payloads and programs, not settings
-        for ln in u.text.splitlines():
+    if kind in ("code", "table", "html"):
+        fence = text.lstrip().split("\n", 1)[0].lstrip("`~ ").lower()
+        if kind == "code" and fence.startswith(DATA_LANGS):
+            return ()  # example payloads and programs, not settings
+        for ln in text.splitlines():
             m = SETTING_LINE.match(ln)
             if m:
                 out.append((m.group(1), m.group(2)))
     else:
-        for m in SETTING_PROSE.finditer(u.text):
+        for m in SETTING_PROSE.finditer(text):
             out.append((m.group(1) or m.group(3), m.group(2) or m.group(4)))
-    for m in MIN_VERSION.finditer(u.text):
+    for m in MIN_VERSION.finditer(text):
         out.append(((m.group(1) or m.group(3)) + " minimum version", m.group(2) or m.group(4)))
-    if u.kind not in ("code", "table", "html"):
-        for m in RATE.finditer(u.text):  # "600 requests per minute" vs "300 requests per minute"
+    if kind not in ("code", "table", "html"):
+        for m in RATE.finditer(text):  # "600 requests per minute" vs "300 requests per minute"
             out.append((" ".join(m.group(2).lower().split()), m.group(1)))
     out = [(k, v) for k, v in out if k.lower() not in GENERIC_KEYS and not DATA_KEY.search(k)]
-    return [(k, v) for k, v in out + claims_of(u.kind, u.text) if v and not v.endswith(":") and len(v) <= 40]
+    return tuple((k, v) for k, v in out + claims_of(kind, text) if v and not v.endswith(":") and len(v) <= 40)
 
 
 def _norm_key(k: str) -> str:

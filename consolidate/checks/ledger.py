@@ -62,6 +62,7 @@ def build_ledger(units_by_page: dict[str, list], unplanned: list, parsed: dict[s
     `written_by`."""
     entries = []
     findings: list[Finding] = []
+    sections: dict[str, dict[str, list]] = {}  # page -> its claims under each anchor, made when first asked
     for page in sorted(units_by_page):
         cites: dict[tuple[str, int], list[tuple[bool, object, object, object, str]]] = defaultdict(list)
         for on in [page] + (parts or {}).get(page, []):
@@ -113,7 +114,7 @@ def build_ledger(units_by_page: dict[str, list], unplanned: list, parsed: dict[s
                                             message=f"{u.doc}:{u.start}-{u.end} is merged into a claim that lacks its "
                                                     f"{', '.join(lost)}: {_short(u.text)!r}"))
             elif _why(u, reasons) == LINKED_TO:
-                to = _linked_to(u, [page] + (parts or {}).get(page, []), parsed)
+                to = _linked_to(u, [page] + (parts or {}).get(page, []), parsed, sections)
                 e |= {"status": "linked-to", "to": to} if to else {"status": "dropped", "reason": LINKED_TO}
                 if not to:
                     findings.append(Finding(severity="error", kind="link-lost", page=page, line=None,
@@ -181,29 +182,35 @@ def _shown(u, claim) -> bool:
     return _plain(u.text) in _plain(claim.text)
 
 
-def _linked_to(u, on: list[str], parsed: dict[str, ParsedPage]) -> str:
+def _linked_to(u, on: list[str], parsed: dict[str, ParsedPage], sections: dict[str, dict[str, list]]) -> str:
     """page#anchor of the first pointer on `on` whose section says u (its words, or COVER of its
-    content words and every hard fact), else ''."""
+    content words and every hard fact), else ''. sections: page -> section_claims, filled as asked."""
     for name in on:
         p = parsed.get(name)
         for c in p.nav if p is not None else ():
             m = SEE.fullmatch(c.text.strip())
             target = m and (page_target(name, m.group(2)) if m.group(2) else name)
             other = parsed.get(target) if target else None
-            if other is not None and any(_says(u, claim) for claim in section_claims(other, m.group(3))):
+            if other is None:
+                continue
+            if target not in sections:
+                sections[target] = section_claims(other)
+            if any(_says(u, claim) for claim in sections[target].get(m.group(3), ())):
                 return f"{target}#{m.group(3)}"
     return ""
 
 
-def section_claims(p: ParsedPage, anchor: str) -> list:
-    """The claims under the heading with this anchor (to the next heading of its level or above)."""
+def section_claims(p: ParsedPage) -> dict[str, list]:
+    """The claims under each heading's anchor (to the next heading of its level or above); an
+    anchor two headings share is the first's."""
     slugger = Slugger("github")
     heads = [(line, level, slugger(text)) for line, level, text in p.headings]
+    out: dict[str, list] = {}
     for i, (line, level, a) in enumerate(heads):
-        if a == anchor:
+        if a not in out:
             end = next((ln for ln, lv, _ in heads[i + 1:] if lv <= level), len(p.lines) + 1)
-            return [c for c in p.claims if line < c.line < end]
-    return []
+            out[a] = [c for c in p.claims if line < c.line < end]
+    return out
 
 
 def _says(u, claim) -> bool:

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 
 from consolidate import sentences
@@ -61,7 +62,10 @@ def _negations(words: list[str]) -> int:
     return sum(w in NEGATION or w.endswith("n't") for w in words)
 
 
+@lru_cache(maxsize=32768)
 def content_words(text: str) -> frozenset[str]:
+    """The normalised content words of markdown text (cached: the ledger and the conflict passes ask
+    again for the same claims and statements)."""
     return _content(words_of(text))
 
 

@@ -30,11 +30,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
-from consolidate.checks.facts import fact_keys, mask
+from consolidate.checks.facts import mask
 from consolidate.checks.support import content_words
 from consolidate.claims.context import unit_context
 from consolidate.dedupe import normalise
-from consolidate.merge.statements import CONTAIN, MIN_WORDS, NUMBERED, says_all, step_text
+from consolidate.merge.statements import CONTAIN, MIN_SHARE, MIN_WORDS, NUMBERED, says_all, step_text, with_facts
 from consolidate.units import Unit
 
 _SUFFIXES = ("ements", "ments", "ement", "ment", "ations", "ation", "ings", "ing", "ies", "es", "ed", "s", "e")
@@ -112,7 +112,7 @@ def owners(places: list[Place], sides: set[tuple[str, int]], introduced=lambda u
         for key, units in p.sections.items():
             for u in units:
                 for x in [u] + u.conflicts:
-                    values.setdefault(_masked(x), set()).add(fact_keys(x.text)[1])
+                    values.setdefault(_masked(x), set()).add(with_facts(x).exact_facts)
                 if _holds(u):
                     shown.append((p, key, u))
                     moves.append(_movable(u, sides, parents, introduced))
@@ -133,7 +133,11 @@ def owners(places: list[Place], sides: set[tuple[str, int]], introduced=lambda u
         rare = sorted(words[i], key=lambda w: (len(by_word[w]), w))[:len(words[i]) - need + 1]
         said = stems(u.text)
         best: list[tuple[int, int]] = [(score[i], i)]
+        n = len(words[i])
         for j in sorted({j for w in rare for j in by_word[w]}):
+            # says_all needs as many words (and not over 1/MIN_SHARE times as many), `need` of them u's
+            if not n <= len(words[j]) <= n / MIN_SHARE or len(words[i] & words[j]) < need:
+                continue
             q, qkey, v = shown[j]
             if q.file != p.file and ctxs[j] == ctxs[i] and says_all(u, v) and all(says_all(m, v) for m in merged(u)):
                 best.append((_about(q, qkey, said), j))

@@ -100,7 +100,7 @@ def merge_units(units: list[Unit], introduced: Callable[[Unit], bool] = lambda u
             u.links, u.parent = targets(u.text), normalise(u.parent)
             k = ("text", normalise(step_text(u)), u.links, u.parent)
             if k in exact:
-                k += (_facts(u).exact_facts,)
+                k += (with_facts(u).exact_facts,)
         hit = exact.get(k)
         if hit is not None and _repeats_itself(live(hit), u, key):
             hit = None  # a source saying it again under another heading means it there too ("Again:")
@@ -212,7 +212,7 @@ def absorb_restated(sections: dict[str, list[Unit]], sides: set[int]) -> None:
     parents = {u.parent for units in sections.values() for u in units if u.parent}
     by_word: dict[str, list[int]] = defaultdict(list)
     for i, u in enumerate(shown):
-        _facts(u)
+        with_facts(u)
         for w in sorted(_words(u)[0]):
             by_word[w].append(i)
     gone: set[int] = set()
@@ -266,13 +266,14 @@ def _remember(exact: dict[tuple, Unit], k: tuple, u: Unit, shown: Unit) -> None:
     base = k[:4]
     if base not in exact:
         exact[base] = shown  # the first with these words: facts are compared only when another comes
-    _facts(u)
-    first = _facts(exact[base])
+    with_facts(u)
+    first = with_facts(exact[base])
     exact.setdefault(base + (first.exact_facts,), first)
     exact.setdefault(base + (u.exact_facts,), shown)
 
 
-def _facts(u: Unit) -> Unit:
+def with_facts(u: Unit) -> Unit:
+    """u with its fact keys (Unit.facts, Unit.exact_facts) read once."""
     if u.exact_facts is None:
         u.facts, u.exact_facts = F.fact_keys(u.text)
     return u
@@ -286,7 +287,7 @@ def step_text(u: Unit) -> str:
 def _prepare(u: Unit) -> None:
     text = step_text(u)
     u.sh, u.masked = shingles(text), shingles(F.mask(text))
-    _facts(u)
+    with_facts(u)
 
 
 def _words(u: Unit) -> tuple[frozenset, int]:
@@ -337,7 +338,7 @@ def _similar(u: Unit, index: dict[str, list[Unit]], live) -> tuple[Unit, str] | 
 def says_all(u: Unit, other: Unit) -> bool:
     """other says all that u says (the `contained` rule above, or the same words and facts).
     Both units' links must have been read (merge_units reads every statement's)."""
-    _facts(u), _facts(other)
+    with_facts(u), with_facts(other)
     return _contains(u, other) == "same"
 
 

@@ -5,8 +5,9 @@
    the corpus mean (this removes what every chunk shares, like IDF), partly for a few documents
    (`centre_docs`), and re-normalised.
 2. Average-linkage agglomerative clustering on cosine distance, cut at `threshold`. Above
-   `max_direct` chunks, a deterministic spherical k-means first reduces them to micro-clusters
-   whose centroids are clustered instead (memory stays linear in the chunk count).
+   `max_direct` chunks, a deterministic two-level spherical k-means (`micro_clusters`) first
+   reduces them to micro-clusters whose centroids are clustered instead (memory stays linear in
+   the chunk count, time about n * sqrt(k) instead of n * k).
 3. No chunk is dropped as noise: clusters smaller than `min_size` are attached to the nearest
    larger topic (by centroid) and listed in `Topic.attached`, unless they hold a whole document
    (a short page on its own subject stays a topic; only fragments are attached).
@@ -19,6 +20,7 @@ import math
 from collections import Counter, defaultdict
 
 import numpy as np
+from scipy import sparse
 from scipy.cluster.hierarchy import fcluster, linkage
 
 from consolidate.dedupe import near_duplicate_groups
@@ -48,8 +50,7 @@ def prepare(vectors: np.ndarray, chunks: list[Chunk], doc_weight: float, centre_
     docs = sorted({c.doc for c in chunks})
     index = {d: i for i, d in enumerate(docs)}
     di = np.fromiter((index[c.doc] for c in chunks), dtype=np.int64, count=len(chunks))
-    means = np.zeros((len(docs), vectors.shape[1]), dtype=np.float32)
-    np.add.at(means, di, vectors)
+    means = group_sums(vectors.astype(np.float32, copy=False), di, len(docs))
     x = vectors + doc_weight * _normalise(means)[di]
     x = _normalise(x)
     # Centring removes what every chunk shares (like IDF). In a handful of documents on one subject
@@ -62,6 +63,15 @@ def prepare(vectors: np.ndarray, chunks: list[Chunk], doc_weight: float, centre_
 # how much a similarity computed in float32 may be off (a 512-term dot product of unit vectors is
 # off by ~1e-5 at most): the bounds below skip a chunk only when it wins by more than this
 _MARGIN = 1e-3
+
+
+def group_sums(x: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    """The sum of each label's rows: what np.add.at(np.zeros((k, dim)), labels, x) gives, bit for bit
+    (each sum adds its rows in order), as a sparse one-hot product, ten times quicker (59,132 rows
+    of 512: 0.03 s against 0.3 s a call, a call per k-means round)."""
+    one_hot = sparse.csr_matrix((np.ones(len(labels), dtype=x.dtype), (labels, np.arange(len(labels)))),
+                                shape=(k, len(labels)))
+    return np.asarray(one_hot @ x, dtype=x.dtype)
 
 
 def spherical_kmeans(x: np.ndarray, k: int, iters: int = 12, seed: int = 0) -> np.ndarray:
@@ -92,8 +102,7 @@ def spherical_kmeans(x: np.ndarray, k: int, iters: int = 12, seed: int = 0) -> n
             other[rows] = sims.max(axis=1) if k > 1 else -np.inf
         if it and np.array_equal(labels, before):
             break  # a fixed point: the same labels give the same centres, so every later round is this one
-        sums = np.zeros_like(centres)
-        np.add.at(sums, labels, x)
+        sums = group_sums(x, labels, k)
         empty = np.linalg.norm(sums, axis=1) == 0
         sums[empty] = centres[empty]
         moved = _normalise(sums)
@@ -104,20 +113,57 @@ def spherical_kmeans(x: np.ndarray, k: int, iters: int = 12, seed: int = 0) -> n
     return labels
 
 
+def micro_clusters(x: np.ndarray, k: int) -> np.ndarray:
+    """About k micro-clusters in levels: a spherical k-means with about sqrt(k) centres, then the same
+    inside each of its clusters with a share of k in proportion to its size (again in levels when
+    that share is large: a coarse cluster may hold a third of the chunks). Each chunk is compared
+    with about 2 sqrt(k) centres instead of k (59,132 chunks into 7,391: 85 + ~85 instead of 7,391),
+    and the micro-clusters only feed the linkage above, which joins them again."""
+    coarse_k = max(2, math.isqrt(k))
+    if k <= 4 * coarse_k:  # too few to be worth two levels
+        return spherical_kmeans(x, k)
+    coarse = spherical_kmeans(x, coarse_k)
+    labels = np.zeros(len(x), dtype=np.int64)
+    first = 0
+    for c in range(coarse_k):
+        members = np.nonzero(coarse == c)[0]
+        if not len(members):
+            continue
+        kc = max(1, min(len(members), round(k * len(members) / len(x))))
+        labels[members] = first + (micro_clusters(x[members], kc) if kc > 1 else 0)
+        first += kc
+    return labels
+
+
+def cosine_distances(x: np.ndarray, block: int = 1024) -> np.ndarray:
+    """The condensed cosine distances of x's rows (scipy's pdist(x, "cosine") to 1e-15), as float64
+    products a block of rows at a time: 4x quicker than pdist (7,391 rows of 512: 1.6 s against 6.1 s)."""
+    x = _normalise(x.astype(np.float64))
+    n = len(x)
+    out = np.empty(n * (n - 1) // 2)
+    pos = 0
+    for a in range(0, n, block):
+        sims = x[a:a + block] @ x[a:].T
+        for r in range(len(sims)):
+            row = sims[r, r + 1:]
+            out[pos:pos + len(row)] = 1.0 - row
+            pos += len(row)
+    return out
+
+
 def agglomerate(x: np.ndarray, threshold: float, max_direct: int) -> np.ndarray:
     n = len(x)
     if n == 1:
         return np.zeros(1, dtype=np.int64)
     if n <= max_direct:
-        z = linkage(x.astype(np.float64), method="average", metric="cosine")
+        z = linkage(cosine_distances(x), method="average")
         return fcluster(z, t=threshold, criterion="distance").astype(np.int64) - 1
     k = max(2, min(max_direct, n // 8))
-    micro = spherical_kmeans(x, k)
+    micro = micro_clusters(x, k)
     used = np.unique(micro)
-    sums = np.zeros((len(used), x.shape[1]), dtype=np.float32)
     remap = {m: i for i, m in enumerate(used)}
     mi = np.fromiter((remap[m] for m in micro), dtype=np.int64, count=n)
-    np.add.at(sums, mi, x)
+    sums = group_sums(x, mi, len(used))
     top = agglomerate(_normalise(sums), threshold, max_direct)
     return top[mi]
 
