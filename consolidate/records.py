@@ -132,6 +132,7 @@ class DraftBlock(Record):
     para: int = 0  # consecutive sentences / list items with the same para render together
     with_intro: bool = False  # a block cited by the sentence or item before it, whose citation spans both
     with_outro: bool = False  # a block cited by the sentence right after it, whose citation spans both
+    indent: str = ""  # a sentence's indentation in its source: inside a list item there, it stays in the item here
 
 
 class DraftSection(Record):

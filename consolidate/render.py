@@ -40,6 +40,16 @@ def _numbered(text: str, counters: dict[str, int]) -> str:
     return f"{indent}{n}{m.group(3)}{text[m.end():]}"
 
 
+def _indent(b) -> str:
+    """The indentation a block after a list item keeps it inside the item with: a sentence's from
+    its source (DraftBlock.indent), a block's from its first line ('' at the margin: the list ends)."""
+    if b.kind == "sentence":
+        return b.indent
+    if b.kind in ("code", "table", "html", "quote"):
+        return b.text[:len(b.text) - len(b.text.lstrip(" "))].rsplit("\n", 1)[-1]
+    return ""
+
+
 def render_page(page: DraftPage, generated: str, generator: str) -> str:
     labels: dict[Citation, int] = {}
 
@@ -52,7 +62,9 @@ def render_page(page: DraftPage, generated: str, generator: str) -> str:
         prev = None
         held: list[str] = []  # notes on a list item wait for the end of the list, so none breaks it
         counters: dict[str, int] = {}  # a list's step numbers by indent: merged procedures count on
+        in_item = False  # the blocks since the last list item are all indented: what comes next may stay in it
         for b in sec.blocks:
+            lead = _indent(b) if in_item else ""  # what keeps this block, and its Sources: line, in the item
             if b.kind == "note" and (held or (prev is not None and prev.kind == "list_item")):
                 held.append("> " + b.text + marks(b.citations))
                 continue
@@ -64,10 +76,10 @@ def render_page(page: DraftPage, generated: str, generator: str) -> str:
                 if joined:
                     out[-1] += " " + b.text + marks(b.citations)
                 else:
-                    out += ["", b.text + marks(b.citations)]
+                    out += ["", lead + b.text + marks(b.citations)]
             elif b.kind == "list_item":
-                if not joined:
-                    counters.clear()  # a new list numbers from its own first item
+                if not joined and not (in_item and prev.kind != "list_item"):
+                    counters.clear()  # a new list numbers from its own first item (not one after blocks inside an item)
                 item = _numbered(b.text, counters) + marks(b.citations)
                 if joined:
                     out.append(item)
@@ -78,7 +90,8 @@ def render_page(page: DraftPage, generated: str, generator: str) -> str:
             elif b.with_intro or b.with_outro:  # the citation of the sentence before or after spans it (checks/claims.py)
                 out += ["", b.text]
             else:
-                out += ["", b.text, "", "Sources: " + " ".join(marks([c]) for c in b.citations)]
+                out += ["", b.text, "", lead + "Sources: " + " ".join(marks([c]) for c in b.citations)]
+            in_item = b.kind == "list_item" or (in_item and bool(lead)) or (in_item and joined)
             prev = b
         out += [x for n in held for x in ("", n)]
     out += ["", f"## {SOURCES_HEADING}", ""]

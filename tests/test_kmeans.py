@@ -70,3 +70,11 @@ def test_micro_clusters_make_about_k_clusters_in_levels_the_same_each_time():
     def tightness(labels):
         return float(np.mean([np.linalg.norm(x[labels == l].mean(axis=0)) for l in np.unique(labels)]))
     assert tightness(labels) >= tightness(spherical_kmeans(x, 750)) - 0.05
+
+
+def test_a_repeated_row_is_at_distance_zero_never_below():
+    from consolidate.stages.cluster import cosine_distances
+    rng = np.random.default_rng(7)
+    x = _normalise(rng.normal(size=(50, 384)).astype(np.float32))
+    d = cosine_distances(np.vstack([x, x]))
+    assert d.min() == 0.0

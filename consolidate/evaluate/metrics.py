@@ -34,7 +34,7 @@ def body(page: str) -> str:
     """A page's content: no front matter, citation marks, `Sources:` lines, source list or our notes."""
     text = _FRONT.sub("", page)
     text = text.split("\n## Sources\n", 1)[0]
-    lines = [ln for ln in text.splitlines() if not ln.startswith("[^") and not ln.startswith("Sources: [^")
+    lines = [ln for ln in text.splitlines() if not ln.startswith("[^") and not ln.lstrip().startswith("Sources: [^")
              and not _is_note(ln)]
     return MARKS.sub("", "\n".join(lines))
 

@@ -146,7 +146,7 @@ def cosine_distances(x: np.ndarray, block: int = 1024) -> np.ndarray:
         sims = x[a:a + block] @ x[a:].T
         for r in range(len(sims)):
             row = sims[r, r + 1:]
-            out[pos:pos + len(row)] = 1.0 - row
+            out[pos:pos + len(row)] = np.clip(1.0 - row, 0.0, 2.0)  # as pdist clips: a repeated row is at 0, not -1e-16
             pos += len(row)
     return out
 

@@ -356,13 +356,13 @@ def _render_page(b: _PageBuild, links: "_Links", plan: Plan, texts: dict[str, li
                 blocks[-1], block = _with_intro(blocks[-1], u, text, pid)
                 blocks.append(block)
             elif _closes(u, blocks, texts):
-                blocks[-1], block = _with_outro(blocks[-1], u, text, pid)
+                blocks[-1], block = _with_outro(blocks[-1], u, text, pid, texts)
                 blocks.append(block)
             else:
-                blocks.append(_block(u, text, pid))
+                blocks.append(_block(u, text, pid, texts))
             prev = u if not (u.conflicts or u.notes) else None
             for other in u.conflicts:
-                blocks.append(_block(other, links.rewrite(other, page_file, findings, assets), -len(blocks)))
+                blocks.append(_block(other, links.rewrite(other, page_file, findings, assets), -len(blocks), texts))
             if u.conflicts:
                 blocks.append(pair_note(u, -len(blocks), plan.aliases, _joined_subject(u, b.conflicts)))
             for c in u.notes:
@@ -476,14 +476,24 @@ def _closes(u: Unit, blocks: list[DraftBlock], texts: dict[str, list[str]]) -> b
         ln.strip() for ln in texts[u.doc][c.end:u.start - 1])
 
 
-def _with_outro(block: DraftBlock, u: Unit, text: str, para: int) -> tuple[DraftBlock, DraftBlock]:
+def _with_outro(block: DraftBlock, u: Unit, text: str, para: int,
+                texts: dict[str, list[str]]) -> tuple[DraftBlock, DraftBlock]:
     cites = (block.citations[0].model_copy(update={"end": u.end}),)
     return (block.model_copy(update={"citations": cites, "with_outro": True}),
-            DraftBlock(kind=u.kind, text=text, citations=cites, para=para))
+            DraftBlock(kind=u.kind, text=text, citations=cites, para=para, indent=_indent(u, texts)))
 
 
-def _block(u: Unit, text: str, para: int) -> DraftBlock:
-    return DraftBlock(kind=u.kind, text=text, citations=tuple(u.citations), para=para)
+def _block(u: Unit, text: str, para: int, texts: dict[str, list[str]]) -> DraftBlock:
+    return DraftBlock(kind=u.kind, text=text, citations=tuple(u.citations), para=para, indent=_indent(u, texts))
+
+
+def _indent(u: Unit, texts: dict[str, list[str]]) -> str:
+    """A sentence's indentation in its source (a paragraph inside a list item there: render.py keeps
+    it in the item when it follows one on the page); '' for other units, whose text keeps its own."""
+    if u.kind != "sentence":
+        return ""
+    line = texts[u.doc][u.start - 1]
+    return line[:len(line) - len(line.lstrip(" "))]
 
 
 def _attach_notes(found: list[Conflict], sections: dict[str, list[Unit]], findings: list[Finding],
