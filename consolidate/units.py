@@ -8,6 +8,7 @@ item is an item of its own), and any other block (code, table, quote, HTML) is o
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
@@ -15,6 +16,8 @@ from consolidate import sentences
 from consolidate.markdown.blocks import FENCE, LIST_ITEM, MDX_ESM
 from consolidate.markdown.links import DEFINITION
 from consolidate.records import Block, Chunk, Citation, Conflict, Document
+
+COMMENT = re.compile(r"\s*(?:<!--.*?-->\s*)+", re.S)  # a block of HTML comments only
 
 INTRO = "Overview"
 
@@ -96,11 +99,14 @@ def close_fence(text: str) -> str:
 
 def is_plumbing(block: Block, lines: list[str]) -> str:
     """Why a block holds no content to merge ('' when it does): rules, link reference
-    definitions (their targets are inlined where used) and MDX import/export statements."""
+    definitions (their targets are inlined where used), MDX import/export statements and HTML
+    comments."""
     if block.kind == "rule":
         return "boilerplate"
     if block.kind == "html" and MDX_ESM.match(lines[block.start - 1]):
         return "mdx-plumbing"
+    if block.kind == "html" and COMMENT.fullmatch("\n".join(lines[block.start - 1:block.end])):
+        return "comment"  # no reader sees it: carried, it stood on the page as a `Sources:` line under nothing
     if block.kind == "paragraph" and all(DEFINITION.match(lines[n - 1]) for n in range(block.start, block.end + 1)):
         return "link-definition"
     return ""

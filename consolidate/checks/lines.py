@@ -9,7 +9,8 @@ content of its own:
 - `linked-to`: its unit is said on its owner page, which the page links to (`to`: page#anchor);
 - `dropped` with a reason: the unit's reason (`stale`, `off-topic`, `not-drafted`, ...), or
   `front-matter`, `heading` (an outline line no page shows), `boilerplate` (a lone rule),
-  `link-definition` (its target is inlined where the link is used), `mdx-plumbing`.
+  `link-definition` (its target is inlined where the link is used), `mdx-plumbing`, `comment`
+  (an HTML comment: no reader sees it).
 A line with several units takes the weakest status among them (dropped, then merged, then kept),
 so coverage never counts a line as carried when part of it was not. Coverage is in lines.
 """
@@ -23,7 +24,7 @@ from consolidate.records import Document, Finding
 from consolidate.units import is_plumbing
 
 _RANK = {"dropped": 0, "linked-to": 1, "merged": 1, "kept": 2}
-STRUCTURE = frozenset({"front-matter", "heading", "boilerplate", "link-definition", "mdx-plumbing"})
+STRUCTURE = frozenset({"front-matter", "heading", "boilerplate", "link-definition", "mdx-plumbing", "comment"})
 
 
 def _subtree_ends(heads: list, end: int) -> dict[int, int]:

@@ -19,6 +19,7 @@ LIST_ITEM = re.compile(r"^(\s*)([-*+]|\d{1,9}[.)])(\s+|$)")
 TABLE_DELIM = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 QUOTE = re.compile(r"^ {0,3}>")
 HTML_START = re.compile(r"^ {0,3}(<[A-Za-z/!?]|\{/\*)")
+COMMENT_START = re.compile(r"^ {0,3}<!--")
 MDX_ESM = re.compile(r"^(import|export)\s")
 
 
@@ -129,6 +130,13 @@ def scan_blocks(lines: list[str], body_start: int = 1, mdx: bool = False) -> Sca
                 j += 1
             add("quote", i, j - 1)
             i = j
+            continue
+        if COMMENT_START.match(line):  # CommonMark's HTML block 2: to the line closing it, blank lines too
+            j = i
+            while j < n - 1 and "-->" not in (lines[j][lines[j].index("<!--") + 4:] if j == i else lines[j]):
+                j += 1
+            add("html", i, j)
+            i = j + 1
             continue
         if HTML_START.match(line) or (mdx and MDX_ESM.match(line)):
             j = i + 1
