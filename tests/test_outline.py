@@ -43,7 +43,8 @@ def test_a_block_shares_its_intros_citation_and_keeps_the_list_whole(tmp_path):
                                          "1. Start it with `tool serve`.\n\nThe server then listens.\n\n```text\nready\n```\n"})
     body = page.split("## Sources")[0]
     assert "Sources: [^" not in body
-    assert re.search(r"^1\. Install the tool\[\^1\]\n\n    ```bash\n    pip install tool\n    ```\n\n1\. Start", body, re.M)
+    # the block stays in the item, so the list goes on: the next step numbers 2 (render.py)
+    assert re.search(r"^1\. Install the tool\[\^1\]\n\n    ```bash\n    pip install tool\n    ```\n\n2\. Start", body, re.M)
     assert "`setup.md:3-7`" in page  # the item's citation spans the item and its block
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["errors"] == 0
