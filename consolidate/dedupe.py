@@ -69,7 +69,7 @@ class FeatureIndex:
       longer one shares a shingle with it whatever their Jaccard, which a threshold cannot find);
     - Jaccard >= t: each item adds and looks up its `prefix` only (similar_pairs);
     - holds `share` of my features: every item adds all of them, each looks up its `prefix`
-      (merge/statements.absorb_restated, merge/owners)."""
+      (merge/statements.absorb_restated and absorb_blocks, merge/owners)."""
 
     __slots__ = ("_having",)
 
@@ -86,8 +86,8 @@ class FeatureIndex:
         given, each one's items in the order added (its first `limit` of them, when given)."""
         having = self._having
         if limit is None:
-            return dict.fromkeys(j for f in features for j in having.get(f, ()))
-        return dict.fromkeys(j for f in features for j in having.get(f, ())[:limit])
+            return {j: None for f in features for j in having.get(f, ())}
+        return {j: None for f in features for j in having.get(f, ())[:limit]}
 
 
 def needed(share: float, n: int) -> int:

@@ -165,8 +165,8 @@ def absorb_blocks(sections: dict[str, list[Unit]], sides: set[int], introduced: 
         u = shown[i][1]
         if not lines[i] or id(u) in sides or introduced(u):
             continue
-        # a holder shows every line, so the rarest too (the prefix of share 1 is that one line)
-        holders = [j for j in index.sharing(prefix(set(lines[i]), 1.0, freq)) if j != i and j not in into and shown[j][1].doc != u.doc
+        rarest = prefix(set(lines[i]), 1.0, freq)  # a holder shows every line, so this one (share 1: one line)
+        holders = [j for j in index.sharing(rarest) if j != i and j not in into and shown[j][1].doc != u.doc
                    and len(lines[j]) > len(lines[i]) and (langs[j] == langs[i] or not langs[j] or not langs[i])
                    and holds_lines(lines[j], lines[i])]
         if holders:
