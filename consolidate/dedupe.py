@@ -1,4 +1,5 @@
-"""Near-duplicate text: normalisation, word shingles, Jaccard similarity, grouping."""
+"""Near-duplicate text: normalisation, word shingles, Jaccard similarity, the one index of
+features that finds candidate pairs (FeatureIndex, with its candidate rules), grouping."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import math
 import re
 from functools import lru_cache
 from collections import Counter, defaultdict
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Mapping
 
 from consolidate.records import Chunk
 
@@ -60,33 +61,71 @@ class UnionFind:
         return [g for g in out.values() if len(g) > 1]
 
 
+class FeatureIndex:
+    """The near-duplicate index: a feature (a shingle, a content word, a code line) -> the items
+    holding it, in the order they were added; items are numbers the caller gives (an item is
+    added once). Which features an item is added with and looked up by is the candidate rule:
+    - all of them: the items sharing any feature (merge/statements: a statement contained in a
+      longer one shares a shingle with it whatever their Jaccard, which a threshold cannot find);
+    - Jaccard >= t: each item adds and looks up its `prefix` only (similar_pairs);
+    - holds `share` of my features: every item adds all of them, each looks up its `prefix`
+      (merge/statements.absorb_restated and absorb_blocks, merge/owners)."""
+
+    __slots__ = ("_having",)
+
+    def __init__(self) -> None:
+        self._having: dict[str, list[int]] = defaultdict(list)
+
+    def add(self, item: int, features: Iterable[str]) -> None:
+        having = self._having
+        for f in features:
+            having[f].append(item)
+
+    def sharing(self, features: Iterable[str], limit: int | None = None) -> dict[int, None]:
+        """The items holding any of `features`, each once, in the order met: features in the order
+        given, each one's items in the order added (its first `limit` of them, when given)."""
+        having = self._having
+        if limit is None:
+            return {j: None for f in features for j in having.get(f, ())}
+        return {j: None for f in features for j in having.get(f, ())[:limit]}
+
+
+def needed(share: float, n: int) -> int:
+    """How many of n members another set must hold to hold `share` of them."""
+    return math.ceil(share * n - 1e-9)
+
+
+def prefix(members: Iterable[str], share: float, freq: Mapping[str, int]) -> list[str]:
+    """The rarest members (fewest sets hold them, then by value) of which a set holding `share`
+    of them holds one: the first n - needed(share, n) + 1. Common members (a sentence every page
+    repeats) so build no long candidate lists, and none is ignored for being common."""
+    ordered = sorted(members, key=lambda m: (freq[m], m))
+    return ordered[:len(ordered) - needed(share, len(ordered)) + 1]
+
+
 def similar_pairs(sets: list[frozenset], threshold: float,
                   keep: Callable[[int, int], bool] | None = None) -> Iterator[tuple[int, int, float]]:
     """Every pair (j, i), j < i, of sets whose Jaccard >= threshold, with it; exact, in order of i then j.
 
-    Prefix filtering, as in All-Pairs similarity search: with each set's members ordered rarest
-    first (by how many sets hold them, then by value), two sets with Jaccard >= t share a member
-    among the first |s| - ceil(t|s|) + 1 of each, so only those are indexed and probed. Common
-    members (a sentence every page repeats) never build long candidate lists, and no member is
-    ignored for being common (identical text is always found). A candidate is kept only if the
-    sizes allow it (t|a| <= |b|), `keep(j, i)` (when given; asked before the Jaccard, so a cheap
-    test that rules most candidates out saves the comparison) and the Jaccard holds."""
+    Prefix filtering, as in All-Pairs similarity search: two sets with Jaccard >= t share t of the
+    larger's members, so with members ordered rarest first over all the sets they share one of
+    each's `prefix`; only those are added to the FeatureIndex and looked up. A candidate is kept
+    only if the sizes allow it (t|a| <= |b|), `keep(j, i)` (when given; asked before the Jaccard,
+    so a cheap test that rules most candidates out saves the comparison) and the Jaccard holds."""
     freq = Counter(m for s in sets for m in s)
-    index: dict[str, list[int]] = defaultdict(list)
+    index = FeatureIndex()
     for i, s in enumerate(sets):
         if not s:
             continue
-        ordered = sorted(s, key=lambda m: (freq[m], m))
-        prefix = ordered[:len(ordered) - math.ceil(threshold * len(ordered) - 1e-9) + 1]
+        first = prefix(s, threshold, freq)
         low, high = threshold * len(s) - 1e-9, len(s) / threshold + 1e-9
-        for j in sorted({j for m in prefix for j in index.get(m, ())}):
+        for j in sorted(index.sharing(first)):
             other = sets[j]
             if low <= len(other) <= high and (keep is None or keep(j, i)):
                 sim = jaccard(s, other)
                 if sim >= threshold:
                     yield j, i, sim
-        for m in prefix:
-            index[m].append(i)
+        index.add(i, first)
 
 
 def near_duplicate_groups(chunks: list[Chunk], threshold: float) -> list[list[str]]:

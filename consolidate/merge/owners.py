@@ -26,14 +26,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
 from consolidate.checks.facts import mask
 from consolidate.checks.support import content_words
 from consolidate.claims.context import unit_context
-from consolidate.dedupe import normalise
+from consolidate.dedupe import FeatureIndex, normalise, prefix
 from consolidate.merge.statements import CONTAIN, MIN_SHARE, MIN_WORDS, NUMBERED, says_all, step_text, with_facts
 from consolidate.units import Unit
 
@@ -119,22 +119,21 @@ def owners(places: list[Place], sides: set[tuple[str, int]], introduced=lambda u
     # said elsewhere with other values: it stays
     moves = [m and len(values[_masked(u)]) == 1 for m, (_, _, u) in zip(moves, shown)]
     words = [content_words(u.text) for _, _, u in shown]
-    by_word: dict[str, list[int]] = defaultdict(list)
+    index = FeatureIndex()  # content words -> the statements holding them
     for i, cw in enumerate(words):
-        for w in cw:
-            by_word[w].append(i)
+        index.add(i, cw)
+    freq = Counter(w for cw in words for w in cw)
     ctxs = [unit_context(u) for _, _, u in shown]
     score = [_about(p, key, stems(u.text)) for p, key, u in shown]
     pick: dict[int, int] = {}  # i -> the statement j on its owner page that says all i says
     for i, (p, key, u) in enumerate(shown):
         if not moves[i]:
             continue
-        need = math.ceil(CONTAIN * len(words[i]) - 1e-9)  # a holder has one of its len - need + 1 rarest words
-        rare = sorted(words[i], key=lambda w: (len(by_word[w]), w))[:len(words[i]) - need + 1]
         said = stems(u.text)
         best: list[tuple[int, int]] = [(score[i], i)]
         n = len(words[i])
-        for j in sorted({j for w in rare for j in by_word[w]}):
+        need = math.ceil(CONTAIN * n - 1e-9)
+        for j in sorted(index.sharing(prefix(words[i], CONTAIN, freq))):  # a holder has CONTAIN of its words
             # says_all needs as many words (and not over 1/MIN_SHARE times as many), `need` of them u's
             if not n <= len(words[j]) <= n / MIN_SHARE or len(words[i] & words[j]) < need:
                 continue

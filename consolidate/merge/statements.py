@@ -20,14 +20,13 @@ another item than the restating one's, an intro ending in
 
 from __future__ import annotations
 
-import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Callable
 
 from consolidate.checks import facts as F
 from consolidate.checks.support import content_and_negations
-from consolidate.dedupe import jaccard, normalise, shingles
+from consolidate.dedupe import FeatureIndex, jaccard, needed, normalise, prefix, shingles
 from consolidate.markdown.blocks import code_lines, fence_language, holds_lines
 from consolidate.markdown.links import targets
 from consolidate.units import INTRO, Unit
@@ -39,6 +38,7 @@ MIN_SHARE = 0.3  # the shorter must say this share of the longer: a short remark
 BLOCKS = ("code", "table", "html", "quote")
 COVER = 0.8  # share of a statement's content words another must hold to restate it, page-wide
 NUMBERED = re.compile(r"^\s*\d{1,9}[.)]\s")  # a numbered step's marker (procedures.py reads it too)
+CANDIDATES = 200  # statements looked at per masked shingle: a shingle every page says finds no more
 
 
 def block_key(text: str) -> str:
@@ -78,7 +78,8 @@ def merge_units(units: list[Unit], introduced: Callable[[Unit], bool] = lambda u
     sections: dict[str, list[Unit]] = {}
     titles: dict[str, str] = {}
     exact: dict[tuple, Unit] = {}
-    index: dict[str, list[Unit]] = defaultdict(list)
+    index = FeatureIndex()  # masked shingles -> the statements shown (numbers in `indexed`)
+    indexed: list[Unit] = []
     conflicts: list[tuple[Unit, Unit]] = []
     alias: dict[int, Unit] = {}  # a unit replaced by a more complete one -> that one
     home: dict[int, str] = {}  # a shown unit -> the section it stands in
@@ -115,7 +116,7 @@ def merge_units(units: list[Unit], introduced: Callable[[Unit], bool] = lambda u
             continue
         if u.kind in ("sentence", "list_item"):
             _prepare(u)
-            match = _similar(u, index, live)
+            match = _similar(u, index, indexed, live)
             if match is not None:
                 other, how = match
                 if how == "same":
@@ -129,13 +130,13 @@ def merge_units(units: list[Unit], introduced: Callable[[Unit], bool] = lambda u
                     _replace(sections[home[id(other)]], other, u)
                     other.into = u
                     alias[id(other)], home[id(u)] = u, home[id(other)]
-                    for s in u.masked:
-                        index[s].append(u)
+                    index.add(len(indexed), u.masked)
+                    indexed.append(u)
                 # a conflict side said again in the same words is that side, cited twice
                 _remember(exact, k, u, other if how == "same" else u)
                 continue
-            for s in u.masked:
-                index[s].append(u)
+            index.add(len(indexed), u.masked)
+            indexed.append(u)
         _remember(exact, k, u, u)
         sections.setdefault(key, []).append(u)
         home[id(u)] = key
@@ -155,17 +156,17 @@ def absorb_blocks(sections: dict[str, list[Unit]], sides: set[int], introduced: 
         return
     lines = [code_lines(u.text) for _, u in shown]
     langs = [fence_language(u.text) for _, u in shown]
-    having: dict[str, list[int]] = defaultdict(list)  # a line -> the blocks showing it
+    index = FeatureIndex()  # a line -> the blocks showing it
     for j, ls in enumerate(lines):
-        for ln in dict.fromkeys(ls):
-            having[ln].append(j)
+        index.add(j, dict.fromkeys(ls))
+    freq = Counter(ln for ls in lines for ln in set(ls))
     into: dict[int, int] = {}  # i -> j, the block that holds it
     for i in sorted(range(len(shown)), key=lambda i: (len(lines[i]), i)):
         u = shown[i][1]
         if not lines[i] or id(u) in sides or introduced(u):
             continue
-        rarest = min(lines[i], key=lambda ln: (len(having[ln]), ln))  # a holder shows it too
-        holders = [j for j in having[rarest] if j != i and j not in into and shown[j][1].doc != u.doc
+        rarest = prefix(set(lines[i]), 1.0, freq)  # a holder shows every line, so this one (share 1: one line)
+        holders = [j for j in index.sharing(rarest) if j != i and j not in into and shown[j][1].doc != u.doc
                    and len(lines[j]) > len(lines[i]) and (langs[j] == langs[i] or not langs[j] or not langs[i])
                    and holds_lines(lines[j], lines[i])]
         if holders:
@@ -210,11 +211,11 @@ def absorb_restated(sections: dict[str, list[Unit]], sides: set[int]) -> None:
     """Statements another source restates on the page are cited on it and leave their place."""
     shown = [u for units in sections.values() for u in units if u.kind in ("sentence", "list_item")]
     parents = {u.parent for units in sections.values() for u in units if u.parent}
-    by_word: dict[str, list[int]] = defaultdict(list)
+    index = FeatureIndex()  # content words -> the statements holding them
     for i, u in enumerate(shown):
         with_facts(u)
-        for w in sorted(_words(u)[0]):
-            by_word[w].append(i)
+        index.add(i, _words(u)[0])
+    freq = Counter(w for u in shown for w in _words(u)[0])
     gone: set[int] = set()
     order = sorted(range(len(shown)), key=lambda i: (len(_words(shown[i])[0]), i))
     for i in order:
@@ -223,10 +224,8 @@ def absorb_restated(sections: dict[str, list[Unit]], sides: set[int]) -> None:
         if (len(cu) < MIN_WORDS or u.conflicts or u.notes or id(u) in sides or NUMBERED.match(u.text)
                 or u.text.rstrip().endswith(":") or normalise(u.text) in parents):
             continue
-        # prefix filter: a statement holding COVER of u's words holds one of its len - need + 1 rarest
-        need = math.ceil(COVER * len(cu) - 1e-9)
-        rare = sorted(cu, key=lambda w: (len(by_word[w]), w))[:len(cu) - need + 1]
-        cands = sorted({j for w in rare for j in by_word[w]})
+        need = needed(COVER, len(cu))  # a statement holding COVER of u's words holds one of its prefix
+        cands = sorted(index.sharing(prefix(cu, COVER, freq)))
         fu, tu = set(u.exact_facts), set(u.links)
         best = None
         for j in cands:
@@ -304,14 +303,15 @@ def _replace(shown: list[Unit], old: Unit, new: Unit) -> None:
     new.notes.extend(old.notes)
 
 
-def _similar(u: Unit, index: dict[str, list[Unit]], live) -> tuple[Unit, str] | None:
+def _similar(u: Unit, index: FeatureIndex, indexed: list[Unit], live) -> tuple[Unit, str] | None:
     """The unit u repeats (same), contradicts (conflict), is contained in (same) or contains
-    (covers), best first; None when it says something new."""
+    (covers), best first; None when it says something new. Candidates: the statements sharing a
+    masked shingle with u (a contained statement may have a low Jaccard), first met first."""
     seen: dict[int, Unit] = {}
-    for s in sorted(u.masked):  # a set's order follows the process's string hashes; ties must not
-        for other in index.get(s, ())[:200]:
-            other = live(other)
-            seen.setdefault(id(other), other)
+    # a set's order follows the process's string hashes; ties must not
+    for j in index.sharing(sorted(u.masked), CANDIDATES):
+        other = live(indexed[j])
+        seen.setdefault(id(other), other)
     best = None
     for other in seen.values():
         if (other.doc == u.doc and other.start == u.start) or _repeats_itself(other, u, section_key(u)):
