@@ -3,11 +3,11 @@
 An unchanged rerun reuses every stage, so what it costs is Python's start and its imports, and
 typer and rich (importing them, and building a validator for every option) cost more than all
 the rest; so does pydantic, which such a rerun does not import: it reads the settings the last
-run validated from the same sources (config.py) and its saved results as JSON. So the `consolidate` entry point (consolidate/__main__.py) offers its command line to
-`fast_main` after the link check's (cli_links.py): a plain `run` with only these options, quiet or
-with stderr not a terminal (progress lines; bars are rich's), runs here; any other command line
-returns and goes to the typer app (consolidate/cli.py), whose `run` calls `run_command` too and
-names a bad option. Both print the same summary (summary.write_summary).
+run validated from the same sources (config.py) and its saved results as JSON. So the
+`consolidate` entry point (consolidate/__main__.py) offers its command line to `fast_main` after
+the link check's (cli_links.py): a plain `run` with only these options, quiet or with stderr not
+a terminal (progress lines; bars are rich's), runs here; any other command line returns and goes
+to the typer app (consolidate/cli.py), whose `run` calls `run_command` too and names a bad option. Both print the same summary (summary.write_summary).
 """
 
 from __future__ import annotations
