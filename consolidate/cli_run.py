@@ -7,7 +7,8 @@ run validated from the same sources (config.py) and its saved results as JSON. S
 `consolidate` entry point (consolidate/__main__.py) offers its command line to `fast_main` after
 the link check's (cli_links.py): a plain `run` with only these options, quiet or with stderr not
 a terminal (progress lines; bars are rich's), runs here; any other command line returns and goes
-to the typer app (consolidate/cli.py), whose `run` calls `run_command` too and names a bad option. Both print the same summary (summary.write_summary).
+to the typer app (consolidate/cli.py), whose `run` calls `run_command` too and names a bad option.
+Both print the same summary (summary.write_summary).
 """
 
 from __future__ import annotations
