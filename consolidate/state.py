@@ -136,7 +136,7 @@ class OutputDir:
         """A previous run's documents with their parse findings, by (path, root, sha256); {} when there is none."""
         try:
             data = self.read_stage("documents")
-            docs = self.documents()
+            docs = self.documents(data)
         except (StateError, OSError, ValueError, KeyError, TypeError):
             return {}
         if not isinstance(data, dict) or "parse_findings" not in data:
@@ -146,10 +146,11 @@ class OutputDir:
         found = data["parse_findings"]
         return {(d.path, os.path.abspath(d.root), d.sha256): (d, [Finding.model_validate(f) for f in found.get(d.path, [])]) for d in docs}
 
-    def documents(self) -> list[Document]:
+    def documents(self, data: Any = None) -> list[Document]:
+        """The saved documents (data: documents.json's, when the caller has read it)."""
         from consolidate.records import Document
 
-        data = self.read_stage("documents")
+        data = self.read_stage("documents") if data is None else data
         if isinstance(data, list):  # written before paths were stored relative: as that run saw them
             return [Document.model_validate(d) for d in data]
         out = os.path.abspath(self.root)
