@@ -15,16 +15,13 @@ from typing import TYPE_CHECKING
 
 from consolidate.errors import UsageError
 from consolidate.fsio import is_inside
-from consolidate.markdown.blocks import scan_blocks
 from consolidate.markdown.files import EXTENSIONS, SKIP_DIRS, TEMPLATE_SUFFIXES, is_markdown  # noqa: F401 (re-exported)
-from consolidate.markdown.links import definitions, links_in_line
-from consolidate.markdown.slugs import Slugger, explicit_id, strip_inline
 
 if TYPE_CHECKING:
     from consolidate.records import Document, Finding
 
-# The records (pydantic) are imported where a file is parsed or skipped: an unchanged rerun reads
-# the files (the read stage) and parses none of them.
+# The records (pydantic) and the markdown parsers are imported where a file is parsed or skipped:
+# an unchanged rerun reads the files (the read stage) and parses none of them.
 
 # documentation in a format not read: each one gets a skipped-file warning saying so
 DOC_FORMATS = {".rst": "reStructuredText", ".adoc": "AsciiDoc", ".asciidoc": "AsciiDoc", ".txt": "plain text",
@@ -300,6 +297,9 @@ def _jsonable(v):
 
 
 def parse_document(text: str, path: str, root: str, sha256: str) -> tuple[Document, list[str], list[Finding]]:
+    from consolidate.markdown.blocks import scan_blocks
+    from consolidate.markdown.links import definitions, links_in_line
+    from consolidate.markdown.slugs import Slugger, explicit_id, strip_inline
     from consolidate.records import Block, Document, Finding, Heading, Link
 
     lines = text_lines(text)
