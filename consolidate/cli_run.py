@@ -2,11 +2,13 @@
 
 An unchanged rerun reuses every stage, so what it costs is Python's start and its imports, and
 typer and rich (importing them, and building a validator for every option) cost more than all
-the rest. So the `consolidate` entry point (consolidate/__main__.py) offers its command line to
-`fast_main` after the link check's (cli_links.py): a plain `run` with only these options, quiet or
-with stderr not a terminal (progress lines; bars are rich's), runs here; any other command line
-returns and goes to the typer app (consolidate/cli.py), whose `run` calls `run_command` too and
-names a bad option. Both print the same summary (summary.write_summary).
+the rest; so does pydantic, which such a rerun does not import: it reads the settings the last
+run validated from the same sources (config.py) and its saved results as JSON. So the
+`consolidate` entry point (consolidate/__main__.py) offers its command line to `fast_main` after
+the link check's (cli_links.py): a plain `run` with only these options, quiet or with stderr not
+a terminal (progress lines; bars are rich's), runs here; any other command line returns and goes
+to the typer app (consolidate/cli.py), whose `run` calls `run_command` too and names a bad option.
+Both print the same summary (summary.write_summary).
 """
 
 from __future__ import annotations
@@ -45,14 +47,20 @@ def run_command(roots: list[Path], out_dir: Path, config: Path | None, quiet: bo
     with an error (default: `error: ...` on stderr, its exit code)."""
     started = time.perf_counter()
     from consolidate import pipeline
+    from consolidate.config import read_sources
     from consolidate.progress import reporter
-    from consolidate.settings import load_settings
+    from consolidate.runner import CODE
+    from consolidate.state import OutputDir
     from consolidate.summary import write_summary
 
     try:
-        settings = load_settings(config, overrides or {})
+        sources = read_sources(config, overrides or {})
+        saved = sources.saved(OutputDir(out_dir), CODE)  # the last run's here, validated from the same sources
+        settings = saved or sources.validate()
         with progress if progress is not None else reporter(quiet, None) as bars:
             res = pipeline.run(roots, out_dir, settings, bars, plan_file=plan)
+        if saved is None:
+            sources.save(res.ctx.od, CODE, settings)
     except ConsolidateError as exc:
         if fail is not None:
             return fail(exc)

@@ -17,9 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from consolidate.errors import StateError
 from consolidate.fsio import read_json, write_json
 from consolidate.records import Chunk, Document, Finding, PagePlan, Plan
-from consolidate.state import fingerprint
-
-REVIEW_FILE = "review.json"
+from consolidate.state import REVIEW_FILE, fingerprint
 Status = Literal["accepted", "rejected", "edited"]
 
 

@@ -14,21 +14,24 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from consolidate.errors import StateError, UsageError
 from consolidate.executors import make_executor
 from consolidate.fsio import confined, read_json, write_json
 from consolidate.linkmap import site_root_dir
-from consolidate.records import Chunk, Document, Finding, Plan, Topic
 from consolidate.runner import CODE, REGISTRY, Context, Progress, Stage, register, run_stages
-from consolidate.settings import Settings
 from consolidate.stages import finish as finish_stages
 from consolidate.stages.ingest import Read, read_roots
 from consolidate.state import OutputDir, fingerprint, load_texts
 
-# A stage's core is imported by the stage when it runs: an unchanged rerun runs none of them and
-# imports only the runner, the read stage and the saved results' readers (docs/scale.md, "Reruns").
+if TYPE_CHECKING:
+    from consolidate.records import Chunk, Document, Finding, Plan, Topic
+    from consolidate.settings import Settings
+
+# A stage's core is imported by the stage when it runs, and the records (pydantic) by whatever
+# builds one: an unchanged rerun runs none of them and imports only the runner, the read stage and
+# the saved results' readers, and no pydantic (docs/scale.md, "Reruns").
 
 PIPELINE = ["read", "ingest", "chunk", "embed", "cluster", "plan", "draft", "check", "write"]
 PREPARE = PIPELINE[:PIPELINE.index("plan") + 1]  # `consolidate plan`, `run --dry-run`
@@ -82,6 +85,8 @@ class Planned:
 
 
 def _findings(rows: list[dict]) -> list[Finding]:
+    from consolidate.records import Finding
+
     return [Finding.model_validate(f) for f in rows]
 
 
@@ -138,6 +143,8 @@ def _chunk(ctx: Context) -> Chunked:
 
 def _chunked_before(od: OutputDir, settings: dict) -> dict[tuple[str, str], tuple[list[Chunk], list[Finding]]]:
     """The previous run's chunks and findings by (document, sha256), when that run used these settings and this code."""
+    from consolidate.records import Chunk, Finding
+
     try:
         data = od.read_stage("chunks")
     except (StateError, OSError, ValueError, KeyError, TypeError):
@@ -159,6 +166,8 @@ def _save_chunks(od: OutputDir, fp: str, v: Chunked) -> None:
 
 
 def _load_chunks(ctx: Context, fp: str) -> Chunked | None:
+    from consolidate.records import Chunk
+
     od = ctx.od
     saved = od.load_stage("chunks", fp)
     return None if saved is None else Chunked([Chunk.model_validate(c) for c in saved["chunks"]], _findings(saved["findings"]))
@@ -196,6 +205,8 @@ def _save_topics(od: OutputDir, fp: str, topics: list[Topic]) -> None:
 
 
 def _load_topics(ctx: Context, fp: str) -> list[Topic] | None:
+    from consolidate.records import Topic
+
     od = ctx.od
     saved = od.load_stage("topics", fp)
     return None if saved is None else [Topic.model_validate(t) for t in saved]
@@ -232,6 +243,8 @@ def _save_plan(od: OutputDir, fp: str, v: Planned) -> None:
 
 
 def _load_plan(ctx: Context, fp: str) -> Planned | None:
+    from consolidate.records import Plan
+
     od = ctx.od
     saved = od.load_stage("plan", fp)
     return None if saved is None else Planned(Plan.model_validate(saved["plan"]), saved["stale"],
@@ -310,8 +323,15 @@ class RunResult:
         return finish_stages.before_draft(self.ctx)
 
     @property
+    def error_messages(self) -> list[str]:
+        """The errors' messages, in the order they arose (a finished run's from its saved JSON, no records built)."""
+        if self.ctx is not None and self.ctx.has("write"):
+            return [f["message"] for f in self.ctx["write"].rows if f["severity"] == "error"]
+        return [f.message for f in self.findings if f.severity == "error"]
+
+    @property
     def errors(self) -> int:
-        return sum(f.severity == "error" for f in self.findings)
+        return len(self.error_messages)
 
 
 def _context(out: Path, settings: Settings, progress: Progress, **options) -> Context:
@@ -401,6 +421,8 @@ def resume_from_state(out: Path, plan_file: Path | None = None) -> tuple[RunResu
     as they are now, and the plan file (OUT/plan.json, maybe edited)."""
     from consolidate.checks.stale import find_stale
     from consolidate.merge.residue import residue_documents
+    from consolidate.records import Finding, Topic
+    from consolidate.settings import Settings
     from consolidate.stages.plan import plan_to_json
 
     od = OutputDir(out)

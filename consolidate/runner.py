@@ -12,6 +12,10 @@ names) and, for each stage in order:
   unchanged rerun reads next to nothing;
 - otherwise runs it, saves the result, and records the time and a progress line.
 
+The settings may be an earlier run's, read back without validating them (config.SavedSettings):
+fingerprints and the root stage read them as they are; before any other stage runs, the runner
+validates their sources, so a stage's core always gets `Settings`.
+
 A stage that saves nothing (`embed`: its vectors are cached per text) is computed only when a stage
 that must run asks for it. The runner times each stage, lists the reused ones, and reports
 progress as `progress(stage, done, total)`; a stage may report while it runs (`ctx.progress`).
@@ -23,12 +27,15 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from consolidate import __version__
+from consolidate.config import SavedSettings
 from consolidate.errors import UsageError
-from consolidate.settings import Settings
 from consolidate.state import OutputDir, fingerprint
+
+if TYPE_CHECKING:
+    from consolidate.settings import Settings
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -95,7 +102,7 @@ class Context:
     """What a run's stages share: the output folder, settings, options, and the results so far."""
 
     od: OutputDir
-    settings: Settings
+    settings: Settings | SavedSettings
     progress: Progress
     options: dict[str, Any] = field(default_factory=dict)  # per-run inputs that are not settings (plan_file)
     fingerprints: dict[str, str] = field(default_factory=dict)
@@ -110,6 +117,7 @@ class Context:
             if stage.save is None:  # computed on demand, timed as itself
                 for i in stage.inputs:
                     self[i]
+                self.validated()
                 with self.timer(name):
                     self.values[name] = stage.run(self)
                 if name in self.reused:
@@ -122,6 +130,12 @@ class Context:
                 else:
                     self.values[name] = value
         return self.values[name]
+
+    def validated(self) -> Settings:
+        """The settings as `Settings` (an earlier run's saved ones are validated from their sources here, once)."""
+        if isinstance(self.settings, SavedSettings):
+            self.settings = self.settings.validate()
+        return self.settings
 
     def has(self, name: str) -> bool:
         """The run has (or can load, or compute) this stage's result."""
@@ -172,6 +186,7 @@ def _compute(stage: Stage, ctx: Context) -> None:
     for i in stage.inputs:  # computed inputs are timed as themselves, before this stage's clock starts
         if i in ctx._pending and ctx._pending[i].save is None:
             ctx[i]
+    ctx.validated()
     with ctx.timer(stage.name):
         for i in stage.inputs:
             ctx[i]

@@ -3,18 +3,18 @@
 The config file is --config when given, else the nearest consolidate.toml in the current folder
 or a folder above it (as git and ruff find theirs); `run` and `draft` name the one they used.
 
-Environment variables name a section and a key: CONSOLIDATE_CLUSTER__THRESHOLD=0.8.
+Environment variables name a section and a key: CONSOLIDATE_CLUSTER__THRESHOLD=0.8. Reading the
+sources (consolidate/config.py) needs no pydantic; validating them here does.
 """
 
 from __future__ import annotations
 
-import os
-import tomllib
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from consolidate.config import Sources, read_sources
 from consolidate.errors import ConfigError
 
 
@@ -115,47 +115,14 @@ class Settings(Section):
     run: RunSettings = RunSettings()
 
 
-def _merge(base: dict, over: dict) -> dict:
-    out = dict(base)
-    for k, v in over.items():
-        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
-
-
-CONFIG_NAME = "consolidate.toml"
-
-
-def config_path(config: Path | None = None, start: Path | None = None) -> Path | None:
-    """--config, else the nearest consolidate.toml in start (the current folder) or above it; None when there is none."""
-    if config is not None:
-        return config
-    here = (start or Path.cwd()).absolute()
-    return next((f / CONFIG_NAME for f in (here, *here.parents) if (f / CONFIG_NAME).is_file()), None)
+def validate(sources: Sources) -> Settings:
+    try:
+        return Settings.model_validate(sources.data)
+    except ValidationError as exc:
+        lines = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        where = f"{sources.path}: " if sources.path is not None else ""
+        raise ConfigError(f"{where}invalid settings: " + "; ".join(lines) + "; fix them (see README, Configuration)")
 
 
 def load_settings(config: Path | None = None, overrides: dict | None = None, env: dict | None = None) -> Settings:
-    data: dict = {}
-    path = config_path(config)
-    if path is not None:
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: config file not found; fix the path given to --config")
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: not valid TOML ({exc}); fix the file")
-        except UnicodeDecodeError as exc:
-            raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); re-save it as UTF-8")
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot read the config file ({exc.strerror}); pass a readable file to --config")
-    env_data: dict = {}
-    for key, value in (os.environ if env is None else env).items():
-        if key.startswith("CONSOLIDATE_") and "__" in key:
-            section, _, field = key[len("CONSOLIDATE_"):].lower().partition("__")
-            env_data.setdefault(section, {})[field] = value
-    data = _merge(_merge(data, env_data), overrides or {})
-    try:
-        return Settings.model_validate(data)
-    except ValidationError as exc:
-        lines = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
-        where = f"{path}: " if path is not None else ""
-        raise ConfigError(f"{where}invalid settings: " + "; ".join(lines) + "; fix them (see README, Configuration)")
+    return validate(read_sources(config, overrides, env))

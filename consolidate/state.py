@@ -6,12 +6,16 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from consolidate import __version__
 from consolidate.errors import StateError, UsageError
 from consolidate.fsio import check_inside, read_json, remove_stale_temps, write_json, write_text
-from consolidate.records import Chunk, Document, Finding
+
+if TYPE_CHECKING:
+    from consolidate.records import Chunk, Document, Finding
+
+REVIEW_FILE = "review.json"  # review decisions (consolidate/decisions.py)
 
 MARKER = ".consolidate"
 RELATIVE = "relative to the output folder (roots) and to the root (files)"
@@ -132,16 +136,21 @@ class OutputDir:
         """A previous run's documents with their parse findings, by (path, root, sha256); {} when there is none."""
         try:
             data = self.read_stage("documents")
-            docs = self.documents()
+            docs = self.documents(data)
         except (StateError, OSError, ValueError, KeyError, TypeError):
             return {}
         if not isinstance(data, dict) or "parse_findings" not in data:
             return {}  # written before parse findings were kept: nothing to reuse
+        from consolidate.records import Finding
+
         found = data["parse_findings"]
         return {(d.path, os.path.abspath(d.root), d.sha256): (d, [Finding.model_validate(f) for f in found.get(d.path, [])]) for d in docs}
 
-    def documents(self) -> list[Document]:
-        data = self.read_stage("documents")
+    def documents(self, data: Any = None) -> list[Document]:
+        """The saved documents (data: documents.json's, when the caller has read it)."""
+        from consolidate.records import Document
+
+        data = self.read_stage("documents") if data is None else data
         if isinstance(data, list):  # written before paths were stored relative: as that run saw them
             return [Document.model_validate(d) for d in data]
         out = os.path.abspath(self.root)
@@ -166,6 +175,8 @@ class OutputDir:
         return [e | {"file": os.path.normpath(os.path.join(out, e["file"]))} for e in data["skipped"]]
 
     def chunks(self) -> list[Chunk]:
+        from consolidate.records import Chunk
+
         return [Chunk.model_validate(c) for c in self.read_stage("chunks")["chunks"]]
 
 

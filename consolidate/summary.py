@@ -22,7 +22,7 @@ def run_summary(res, seconds: float, config: Path | None = None) -> dict:
         "reused": list(res.reused), "timings": dict(res.timings),
         "drafted_by": [{"backend": b, "reason": why, "pages": n} for (b, why), n in sorted(by.items())],
         "model": {k: r.get(k, 0) for k in ("model_calls", "cache_hits", "tokens_in", "tokens_out", "cost")},
-        "first_errors": [f.message for f in res.findings if f.severity == "error"][:10],
+        "first_errors": res.error_messages[:10],
     }
 
 
@@ -43,7 +43,7 @@ def summary_lines(s: dict) -> list[str]:
 
 def write_summary(res, seconds: float, config: Path | None, as_json: bool) -> None:
     """The summary on stdout (as lines, or --json), and the first errors on stderr as `error: ...` lines."""
-    from consolidate.settings import config_path
+    from consolidate.config import config_path
 
     s = run_summary(res, seconds, config_path(config))
     if as_json:

@@ -14,7 +14,7 @@ from conftest import write
 from consolidate import __version__
 from consolidate.cli import app
 from consolidate.progress import Lines
-from consolidate.settings import config_path
+from consolidate.config import config_path
 
 runner = CliRunner()
 

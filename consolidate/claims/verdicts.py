@@ -76,7 +76,8 @@ def judge(conflicts: list[Conflict], backend, cache) -> tuple[dict[str, dict], l
 
 def verdicts_for_run(conflicts: list[Conflict], s, cache_dir) -> tuple[dict[str, dict], list[Finding]]:
     """The run's verdicts: none without a configured model (`auto` finding none) or an unsure conflict."""
-    from consolidate.llm.base import make_backend, resolve_backend
+    from consolidate.llm.base import make_backend
+    from consolidate.llm.choice import resolve_backend
     from consolidate.llm.cache import ResponseCache
 
     if resolve_backend(s)[0] == "extractive" or not any(c.resolution == CONTEXT_DIFFERS for c in conflicts):

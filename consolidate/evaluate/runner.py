@@ -14,7 +14,7 @@ from consolidate.evaluate import metrics as m
 from consolidate.evaluate.fixtures import EvalError, Fixture
 from consolidate.evaluate.realcases import compare, label_scores
 from consolidate.fsio import read_json
-from consolidate.llm.base import openai_config
+from consolidate.llm.choice import openai_config
 from consolidate.settings import Settings, load_settings
 from consolidate.state import MARKER, OutputDir
 

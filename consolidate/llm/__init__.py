@@ -1,5 +1,4 @@
-"""Model backends: one protocol (`complete(request) -> result`), a registry, a response cache, usage."""
+"""Model backends: one protocol (`complete(request) -> result`), a registry, a response cache, usage.
 
-from consolidate.llm.base import Backend, Message, ModelError, Request, Result, make_backend, resolve_backend
-
-__all__ = ["Backend", "Message", "ModelError", "Request", "Result", "make_backend", "resolve_backend"]
+base.py: the protocol, its records and the registry; choice.py: which backend a run uses (no pydantic).
+"""

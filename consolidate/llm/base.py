@@ -7,12 +7,12 @@ configured local model, else the extractive drafter (no model), and says why.
 
 from __future__ import annotations
 
-import os
 from typing import Callable, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from consolidate.errors import ConfigError, ConsolidateError, UnknownComponentError
+from consolidate.errors import ConfigError, ConsolidateError
+from consolidate.llm.choice import NAMES, resolve_backend
 from consolidate.settings import LLMSettings
 
 
@@ -65,36 +65,6 @@ class Backend(Protocol):
         ...
 
 
-def _env(key: str, env: dict | None) -> str:
-    return (os.environ if env is None else env).get(key, "")
-
-
-def openai_config(s: LLMSettings, env: dict | None = None) -> tuple[str, str, str]:
-    """(base_url, api_key, model) from settings, then OPENAI_* environment variables."""
-    base_url = s.base_url or _env("OPENAI_BASE_URL", env)
-    api_key = s.api_key or _env("OPENAI_API_KEY", env)
-    model = s.model or _env("OPENAI_MODEL", env)
-    return base_url, api_key, model
-
-
-def resolve_backend(s: LLMSettings, env: dict | None = None) -> tuple[str, str]:
-    """The backend name a run uses and why (for `auto`: the first configured one)."""
-    name = s.backend
-    if name not in BACKENDS and name != "auto":
-        raise UnknownComponentError("llm.backend (--backend)", name, [*BACKENDS, "auto"])
-    if name != "auto":
-        return name, f"--backend {name} (or llm.backend)"
-    base_url, api_key, _ = openai_config(s, env)
-    if base_url:
-        return "openai", "auto: an OpenAI-compatible server is configured (base URL)"
-    if api_key:
-        return "openai", "auto: an OpenAI API key is configured"
-    if s.model_path or s.model_package:
-        return "local", "auto: a local model is configured (llm.model_path / llm.model_package)"
-    return "extractive", ("auto: no model configured (set OPENAI_BASE_URL / OPENAI_API_KEY, or llm.model_path / "
-                          "llm.model_package with the local extra)")
-
-
 def _openai(s: LLMSettings) -> Backend:
     from consolidate.llm.openai_backend import OpenAIBackend
 
@@ -107,8 +77,8 @@ def _local(s: LLMSettings) -> Backend:
     return LocalBackend.from_settings(s)
 
 
-# extractive is the no-model baseline: it has no backend object
-BACKENDS: dict[str, Callable[[LLMSettings], Backend] | None] = {"openai": _openai, "local": _local, "extractive": None}
+_FACTORIES: dict[str, Callable[[LLMSettings], Backend]] = {"openai": _openai, "local": _local}
+BACKENDS: dict[str, Callable[[LLMSettings], Backend] | None] = {name: _FACTORIES.get(name) for name in NAMES}
 
 
 def make_backend(s: LLMSettings, env: dict | None = None) -> tuple[Backend | None, str]:

@@ -14,7 +14,8 @@ import time
 import openai
 
 from consolidate.errors import ConfigError
-from consolidate.llm.base import DEFAULT_MODEL, ModelError, Request, Result, openai_config
+from consolidate.llm.base import DEFAULT_MODEL, ModelError, Request, Result
+from consolidate.llm.choice import openai_config
 from consolidate.settings import LLMSettings
 
 NO_KEY = "not-needed"  # local servers ignore the key, but the client insists on one

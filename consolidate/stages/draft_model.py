@@ -24,7 +24,8 @@ from consolidate.errors import UnknownComponentError
 from consolidate.executors import Executor
 from consolidate.fsio import write_json
 from consolidate.checks.claims import parse_page
-from consolidate.llm.base import DEFAULT_MODEL, Backend, Message, ModelError, Request, Result, make_backend, openai_config, resolve_backend
+from consolidate.llm.base import DEFAULT_MODEL, Backend, Message, ModelError, Request, Result, make_backend
+from consolidate.llm.choice import openai_config, resolve_backend
 from consolidate.llm.cache import ResponseCache
 from consolidate.llm.prompts import Prompt, load_prompt
 from consolidate.llm.structured import parse_reply

@@ -12,23 +12,24 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from consolidate import __version__
-from consolidate import decisions as review_decisions
 from consolidate.fsio import dumps_json, read_json, synced_once, write_json, write_text
 from consolidate.linkmap import site_root_dir
-from consolidate.records import DraftPage, Finding, PagePlan, Plan
 from consolidate.runner import Context, Stage, register
-from consolidate.state import OutputDir
+from consolidate.state import REVIEW_FILE, OutputDir
 
 if TYPE_CHECKING:
+    from consolidate.records import DraftPage, Finding, Plan
     from consolidate.llm.usage import PageUsage
     from consolidate.stages.split import Split
 
-# The stages' cores are imported when a stage runs or loads its result: an unchanged rerun
-# reads the write stage's saved report and imports none of them.
+# The stages' cores, the records and the review decisions (pydantic) are imported when a stage
+# runs or loads its result: an unchanged rerun reads the write stage's saved report and findings
+# (as JSON: `Written.rows`) and imports none of them.
 
 @dataclass
 class Drafted:
@@ -60,8 +61,12 @@ class Checked:
 @dataclass
 class Written:
     report: dict  # report.json without this run's timings and reused stages
-    findings: list[Finding]  # every finding of the run, in the order they arose
+    rows: list[dict]  # every finding of the run, in the order they arose, as JSON (OUT/.state/findings.json)
     files: dict[str, list[int]]  # output file -> [size, mtime_ns] as written
+
+    @cached_property
+    def findings(self) -> list[Finding]:
+        return _load(self.rows)
 
 
 def _site_root(ctx: Context) -> Path | None:
@@ -73,6 +78,8 @@ def _dump(findings: list[Finding]) -> list[dict]:
 
 
 def _load(rows: list[dict]) -> list[Finding]:
+    from consolidate.records import Finding
+
     return [Finding.model_validate(f) for f in rows]
 
 
@@ -98,7 +105,7 @@ def _file_digest(path: Path) -> str:
 def _draft_config(ctx: Context) -> Any:
     from consolidate.pipeline import generated_date
 
-    from consolidate.llm.base import resolve_backend
+    from consolidate.llm.choice import resolve_backend
 
     s = ctx.settings
     backend = None
@@ -111,13 +118,15 @@ def _draft_config(ctx: Context) -> Any:
     once = time.time_ns() if backend is not None else 0
     llm = s.llm.model_dump(exclude={"api_key", "timeout", "max_retries", "concurrency"})
     return [s.draft.model_dump(), llm, str(_site_root(ctx)), generated_date(), once,
-            _file_digest(ctx.od.root / review_decisions.REVIEW_FILE)]
+            _file_digest(ctx.od.root / REVIEW_FILE)]
 
 
 def _draft(ctx: Context) -> Drafted:
+    from consolidate import decisions as review_decisions
     from consolidate.claims.verdicts import verdicts_for_run
     from consolidate.executors import make_executor
     from consolidate.pipeline import generated_date
+    from consolidate.records import Finding
     from consolidate.stages.draft_model import draft_for_run
     from consolidate.stages.page_memo import PageMemo
     from consolidate.stages.split import expand_plan, lists_parts, split_pages
@@ -176,6 +185,7 @@ def _save_draft(od: OutputDir, fp: str, v: Drafted) -> None:
 
 def _load_draft(ctx: Context, fp: str) -> Drafted | None:
     from consolidate.llm.usage import PageUsage
+    from consolidate.records import DraftPage, PagePlan, Plan
     from consolidate.stages.split import Split
 
     od = ctx.od
@@ -193,10 +203,12 @@ def _load_draft(ctx: Context, fp: str) -> Drafted | None:
 
 
 def _check(ctx: Context) -> Checked:
+    from consolidate import decisions as review_decisions
     from consolidate.checks.citations import SourceIndex
     from consolidate.checks.ledger import make_ledger
     from consolidate.checks.links import input_urls
     from consolidate.stages.check import check_pages
+    from consolidate.records import Finding
     from consolidate.stages.draft_model import strict_filter
     from consolidate.stages.page_memo import PageMemo
 
@@ -252,6 +264,8 @@ def _save_check(od: OutputDir, fp: str, v: Checked) -> None:
 
 
 def _load_check(ctx: Context, fp: str) -> Checked | None:
+    from consolidate.records import DraftPage
+
     od = ctx.od
     s = od.load_stage("check", fp)
     if s is None:
@@ -294,6 +308,7 @@ def before_draft(ctx: Context) -> list[Finding]:
 
 
 def _write(ctx: Context) -> Written:
+    from consolidate import decisions as review_decisions
     from consolidate.review import review_files
     from consolidate.stages.draft_edits import edits_summary
     from consolidate.stages.draft_model import usage_totals
@@ -306,10 +321,11 @@ def _write(ctx: Context) -> Written:
     planned, texts = ctx["plan"], ctx["read"].texts
     findings = before_draft(ctx) + d.findings + c.findings
     prev = od.load_stage("written", "pages") or []
-    review = review_files(list(c.pages.items()), texts, _dump(findings))
+    rows = _dump(findings)
+    review = review_files(list(c.pages.items()), texts, rows)
     with synced_once():  # thousands of files: one sync, then each renamed into place
         written = write_pages(od.pages, c.pages, d.assets, prev)
-        write_json(od.state / "findings.json", _dump(findings))  # ledger.json: written by the check stage
+        write_json(od.state / "findings.json", rows)  # ledger.json: written by the check stage
         write_outputs(out, planned.plan, review, splits_json(d.splits))
     od.save_stage("written", "pages", written)
     run = _Run(ctx["ingest"].docs, ctx["chunk"].chunks, ctx["cluster"], planned.plan, findings, planned.stale, [], {})
@@ -327,7 +343,7 @@ def _write(ctx: Context) -> Written:
         report["page_details"] |= review_decisions.kept_details(d.order, d.kept, findings, c.claims)
         report["pages"] += len(set(d.kept) - {x.file for x in c.drafts})
     files = [f"pages/{p}" for p in written] + ["ledger.json", "redirects.json", "redirects.yml", "plan.json"] + sorted(review)
-    return Written(report, findings, {f: _stat(out / f) for f in files})
+    return Written(report, rows, {f: _stat(out / f) for f in files})
 
 
 def _stat(path: Path) -> list[int]:
@@ -347,7 +363,7 @@ def _load_write(ctx: Context, fp: str) -> Written | None:
     s = od.load_stage("write", fp)
     if s is None or not (od.root / "report.json").is_file():
         return None
-    return Written(read_json(od.root / "report.json"), _load(read_json(od.state / "findings.json")), s["files"])
+    return Written(read_json(od.root / "report.json"), read_json(od.state / "findings.json"), s["files"])
 
 
 def _intact(od: OutputDir, fp: str) -> bool:

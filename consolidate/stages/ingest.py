@@ -11,14 +11,17 @@ import stat
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from consolidate.errors import UsageError
 from consolidate.fsio import is_inside
-from consolidate.markdown.blocks import scan_blocks
 from consolidate.markdown.files import EXTENSIONS, SKIP_DIRS, TEMPLATE_SUFFIXES, is_markdown  # noqa: F401 (re-exported)
-from consolidate.markdown.links import definitions, links_in_line
-from consolidate.markdown.slugs import Slugger, explicit_id, strip_inline
-from consolidate.records import Block, Document, Finding, Heading, Link
+
+if TYPE_CHECKING:
+    from consolidate.records import Document, Finding
+
+# The records (pydantic) and the markdown parsers are imported where a file is parsed or skipped:
+# an unchanged rerun reads the files (the read stage) and parses none of them.
 
 # documentation in a format not read: each one gets a skipped-file warning saying so
 DOC_FORMATS = {".rst": "reStructuredText", ".adoc": "AsciiDoc", ".asciidoc": "AsciiDoc", ".txt": "plain text",
@@ -133,7 +136,7 @@ def unread(others: list[SourceFile]) -> tuple[list[dict], list[Finding]]:
         why, doc_like = skip_reason(sf.rel)
         entries.append({"path": sf.rel, "reason": why, "file": str(sf.abs_path)})
         if doc_like:
-            findings.append(Finding(severity="warning", kind="skipped-file", page=sf.rel, message=f"{sf.rel}: skipped: {why}"))
+            findings.append(skipped_file(sf.rel, why))
     return entries, findings
 
 
@@ -155,12 +158,19 @@ def _rel(p: Path, root: Path, label: str) -> str:
     return f"{label}/{rel}" if label else rel
 
 
+def skipped_file(shown: str, why: str) -> Finding:
+    """The warning for a file or folder not read."""
+    from consolidate.records import Finding
+
+    return Finding(severity="warning", kind="skipped-file", page=shown, message=f"{shown}: skipped: {why}")
+
+
 def _skip(p: Path, root: Path, label: str, why: str) -> Finding:
     try:
         shown = _rel(p, root, label)
     except ValueError:
         shown = str(p)
-    return Finding(severity="warning", kind="skipped-file", page=shown, message=f"{shown}: skipped: {why}")
+    return skipped_file(shown, why)
 
 
 @dataclass(frozen=True)
@@ -178,8 +188,7 @@ def read_file(sf: SourceFile, max_bytes: int) -> ReadFile:
     shown = sf.rel
 
     def skip(why: str) -> ReadFile:
-        return ReadFile(sf, None, "", (Finding(severity="warning", kind="skipped-file", page=shown,
-                                               message=f"{shown}: skipped: {why}"),))
+        return ReadFile(sf, None, "", (skipped_file(shown, why),))
 
     try:
         st = sf.abs_path.stat()
@@ -256,6 +265,8 @@ def _yaml():
 
 def front_matter(lines: list[str], path: str) -> tuple[dict, int, list[Finding]]:
     """YAML front matter between `---` lines at the top. Returns (data, body_start, findings)."""
+    from consolidate.records import Finding
+
     if not lines or lines[0].strip() != "---":
         return {}, 1, []
     for i in range(1, min(len(lines), 400)):
@@ -286,6 +297,11 @@ def _jsonable(v):
 
 
 def parse_document(text: str, path: str, root: str, sha256: str) -> tuple[Document, list[str], list[Finding]]:
+    from consolidate.markdown.blocks import scan_blocks
+    from consolidate.markdown.links import definitions, links_in_line
+    from consolidate.markdown.slugs import Slugger, explicit_id, strip_inline
+    from consolidate.records import Block, Document, Finding, Heading, Link
+
     lines = text_lines(text)
     fm, body_start, findings = front_matter(lines, path)
     scan = scan_blocks(lines, body_start, mdx=path.lower().endswith(".mdx"))
