@@ -19,7 +19,7 @@ from consolidate.records import Block, Chunk, Citation, Conflict, Document
 INTRO = "Overview"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     kind: str  # sentence | list_item | code | table | quote | html
     start: int  # 1-based, inclusive
@@ -28,7 +28,7 @@ class Span:
     parent: str = ""  # a nested list item: the first line of the item it is nested under
 
 
-@dataclass
+@dataclass(slots=True)  # hundreds of thousands on a large tree: no __dict__ each
 class Unit:
     kind: str
     text: str

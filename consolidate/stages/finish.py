@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from consolidate import __version__
 from consolidate import decisions as review_decisions
-from consolidate.fsio import dumps_json, read_json, synced_once, write_json, write_text
+from consolidate.fsio import read_json, synced_once, write_json
 from consolidate.linkmap import site_root_dir
 from consolidate.records import DraftPage, Finding, PagePlan, Plan
 from consolidate.runner import Context, Stage, register
@@ -167,7 +167,7 @@ def _draft(ctx: Context) -> Drafted:
 
 def _save_draft(od: OutputDir, fp: str, v: Drafted) -> None:
     od.save_stage("draft", fp, {
-        "drafts": [d.model_dump(mode="json") for d in v.drafts], "findings": _dump(v.findings),
+        "drafts": (d.model_dump(mode="json") for d in v.drafts), "findings": _dump(v.findings),
         "usage": {n: asdict(u) for n, u in v.usage.items()},
         "splits": [{"page": s.page, "words": s.words, "parts": [p.model_dump(mode="json") for p in s.parts]} for s in v.splits],
         "verdicts": v.verdicts, "order": v.order.model_dump(mode="json"), "kept": v.kept, "pages": v.pages,
@@ -224,13 +224,12 @@ def _check(ctx: Context) -> Checked:
     ledger, lf = make_ledger(planned.plan, chunks, docs, texts, drafts, pages, planned.residue,
                              {s.page: [p.file for p in s.parts] for s in d.splits}, parsed)
     findings += lf
-    # the ledger is this stage's output file; the run keeps only the coverage report.json reads
-    # (on the large tree ledger.json is 192 MB, many times that as Python objects)
-    text = dumps_json(ledger)
-    write_text(ctx.od.root / "ledger.json", text)
-    digest = hashlib.sha256(text.encode()).hexdigest()
-    del text
-    return Checked(drafts, pages, findings, claims, _coverage(ledger), dropped,
+    # the ledger is this stage's output file, written as it is encoded (on the large tree ledger.json
+    # is 192 MB, many times that as Python objects); the run keeps only the coverage report.json reads
+    digest = write_json(ctx.od.root / "ledger.json", ledger, digest=True)
+    coverage = _coverage(ledger)
+    del ledger
+    return Checked(drafts, pages, findings, claims, coverage, dropped,
                    {"checked": sorted(memo.reused.get("checked", []))}, digest)
 
 
@@ -245,7 +244,7 @@ def _save_check(od: OutputDir, fp: str, v: Checked) -> None:
     is made again). Drafts and pages are saved only when --strict changed them (else they are the
     draft stage's)."""
     strict = bool(v.dropped)
-    od.save_stage("check", fp, {"drafts": [d.model_dump(mode="json") for d in v.drafts] if strict else None,
+    od.save_stage("check", fp, {"drafts": (d.model_dump(mode="json") for d in v.drafts) if strict else None,
                                 "pages": v.pages if strict else None, "findings": _dump(v.findings), "claims": v.claims,
                                 "ledger_sha256": v.ledger_sha256, "coverage": v.ledger,
                                 "dropped": v.dropped, "reused": v.reused})
