@@ -309,7 +309,7 @@ def _write(ctx: Context) -> Written:
     with synced_once():  # thousands of files: one sync, then each renamed into place
         written = write_pages(od.pages, c.pages, d.assets, prev)
         write_json(od.state / "findings.json", _dump(findings))  # ledger.json: written by the check stage
-        write_outputs(out, planned.plan, review, splits_json(d.splits))
+        review = write_outputs(out, planned.plan, review, splits_json(d.splits))
     od.save_stage("written", "pages", written)
     run = _Run(ctx["ingest"].docs, ctx["chunk"].chunks, ctx["cluster"], planned.plan, findings, planned.stale, [], {})
     from consolidate.embedders import make_embedder
