@@ -256,10 +256,11 @@ def _load_check(ctx: Context, fp: str) -> Checked | None:
     if s is None:
         return None
     try:
-        raw = (od.root / "ledger.json").read_bytes()
+        with open(od.root / "ledger.json", "rb") as fh:
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()  # read in pieces: the file may be 200 MB
     except OSError:
         return None
-    if hashlib.sha256(raw).hexdigest() != s["ledger_sha256"]:
+    if digest != s["ledger_sha256"]:
         return None  # the ledger was changed or removed since: the check is made again
     draft = ctx["draft"] if s["drafts"] is None else None
     drafts = [DraftPage.model_validate(d) for d in s["drafts"]] if s["drafts"] is not None else draft.drafts
