@@ -13,8 +13,9 @@ names) and, for each stage in order:
 - otherwise runs it, saves the result, and records the time and a progress line.
 
 A stage that saves nothing (`embed`: its vectors are cached per text) is computed only when a stage
-that must run asks for it, and let go of once no remaining stage takes it as an input. The runner times each stage, lists the reused ones, and reports
-progress as `progress(stage, done, total)`; a stage may report while it runs (`ctx.progress`).
+that must run asks for it, and let go of once no remaining stage takes it as an input. The runner
+times each stage, lists the reused ones, and reports progress as `progress(stage, done, total)`; a
+stage may report while it runs (`ctx.progress`).
 """
 
 from __future__ import annotations

@@ -306,11 +306,11 @@ def _write(ctx: Context) -> Written:
     planned, texts = ctx["plan"], ctx["read"].texts
     findings = before_draft(ctx) + d.findings + c.findings
     prev = od.load_stage("written", "pages") or []
-    review = review_files(list(c.pages.items()), texts, _dump(findings))
+    review = review_files(list(c.pages.items()), texts, _dump(findings))  # made as they are written
     with synced_once():  # thousands of files: one sync, then each renamed into place
         written = write_pages(od.pages, c.pages, d.assets, prev)
         write_json(od.state / "findings.json", _dump(findings))  # ledger.json: written by the check stage
-        review = write_outputs(out, planned.plan, review, splits_json(d.splits))
+        reviewed = write_outputs(out, planned.plan, review, splits_json(d.splits))
     od.save_stage("written", "pages", written)
     run = _Run(ctx["ingest"].docs, ctx["chunk"].chunks, ctx["cluster"], planned.plan, findings, planned.stale, [], {})
     from consolidate.embedders import make_embedder
@@ -326,7 +326,7 @@ def _write(ctx: Context) -> Written:
     if d.kept:
         report["page_details"] |= review_decisions.kept_details(d.order, d.kept, findings, c.claims)
         report["pages"] += len(set(d.kept) - {x.file for x in c.drafts})
-    files = [f"pages/{p}" for p in written] + ["ledger.json", "redirects.json", "redirects.yml", "plan.json"] + sorted(review)
+    files = [f"pages/{p}" for p in written] + ["ledger.json", "redirects.json", "redirects.yml", "plan.json"] + sorted(reviewed)
     return Written(report, findings, {f: _stat(out / f) for f in files})
 
 
