@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import hashlib
 import json
 import os
 import re
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from consolidate.errors import UsageError
-from consolidate.jsontext import dumps_indented, write_indented
+from consolidate.jsontext import dumps_indented, write_compact, write_indented
 
 _ROOTS: contextvars.ContextVar[tuple[Path, ...]] = contextvars.ContextVar("consolidate_write_roots", default=())
 # inside `synced_once()`: the (temp file, path) pairs written but not yet synced and renamed
@@ -213,9 +214,31 @@ def dumps_json(obj: Any) -> str:
     return dumps_indented(obj) + "\n"
 
 
-def write_json(path: Path, obj: Any) -> None:
-    """dumps_json(obj) into path, written as it is encoded (a large ledger or state file is never held whole)."""
-    write_bytes(path, lambda write: write_indented(obj, lambda piece: write(piece.encode("utf-8")), "\n"))
+def write_json(path: Path, obj: Any, digest: bool = False) -> str | None:
+    """dumps_json(obj) into path, written as it is encoded (a large ledger is never held whole as
+    text or bytes). digest: return the sha256 of the bytes written (else None)."""
+    return _write_encoded(path, lambda add: write_indented(obj, add, "\n"), digest)
+
+
+def write_compact_json(path: Path, obj: Any) -> None:
+    """json.dumps(obj, ensure_ascii=False, separators=(",", ":")) and a newline into path, written as it
+    is encoded; a generator in obj is written as a list (jsontext.write_compact)."""
+    _write_encoded(path, lambda add: write_compact(obj, add, "\n"), False)
+
+
+def _write_encoded(path: Path, encode: Callable[[Callable[[str], Any]], None], digest: bool) -> str | None:
+    h = hashlib.sha256() if digest else None
+
+    def pieces(write: Callable[[bytes], Any]) -> None:
+        def add(piece: str) -> None:
+            data = piece.encode("utf-8")
+            if h is not None:
+                h.update(data)
+            write(data)
+        encode(add)
+
+    write_bytes(path, pieces)
+    return h.hexdigest() if h is not None else None
 
 
 def read_json(path: Path) -> Any:

@@ -4,10 +4,14 @@ With `indent` set, the standard library encodes in pure Python through nested ge
 encoder is used only without indent); a run of the large tree spends about a tenth of its time
 there (documents, chunks, ledger, report). This is one recursive function appending to a list,
 with the C string escaper; tests/test_jsontext.py compares it with `json.dumps` on generated data.
+`write_compact` writes the compact form (`.state/` files) in pieces, with the C encoder below its
+outer levels.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from itertools import repeat
 from json.encoder import encode_basestring  # the C implementation when available
 from typing import Any, Callable
@@ -98,3 +102,49 @@ def write_indented(obj: Any, write: Callable[[str], Any], end: str = "", piece: 
     enc(obj, "\n")
     add(end)
     flush()
+
+
+def write_compact(obj: Any, write: Callable[[str], Any], end: str = "", depth: int = 3, piece: int = 1 << 20) -> None:
+    """json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + end, handed to write in pieces of
+    about `piece` characters. The outer `depth` levels of dicts and lists are opened here and what
+    lies below them is encoded by json's C encoder, one value at a time, so that neither the whole
+    text nor its bytes are held at once. A generator, at any depth, is written as a list, its items
+    made as they are written (a large state file's rows need not all exist at once)."""
+    parts: list[str] = []
+    size = 0
+    dumps = _compact_dumps
+
+    def add(s: str) -> None:
+        nonlocal size
+        parts.append(s)
+        size += len(s)
+        if size >= piece:
+            write("".join(parts))
+            parts.clear()
+            size = 0
+
+    def enc(o: Any, d: int) -> None:
+        if isinstance(o, dict) and d > 0:
+            sep = "{"
+            for k, v in o.items():
+                add(sep + (encode_basestring(k) if isinstance(k, str) else _key(k)) + ":")
+                enc(v, d - 1)
+                sep = ","
+            add("}" if o else "{}")
+        elif (isinstance(o, (list, tuple)) and d > 0) or isinstance(o, Iterator):
+            sep, empty = "[", True
+            for v in o:
+                add(sep)
+                enc(v, d - 1)
+                sep, empty = ",", False
+            add("[]" if empty else "]")
+        else:
+            add(dumps(o))
+
+    enc(obj, depth)
+    add(end)
+    write("".join(parts))
+
+
+def _compact_dumps(o: Any) -> str:
+    return json.dumps(o, ensure_ascii=False, separators=(",", ":"))

@@ -161,7 +161,7 @@ def _chunked_before(od: OutputDir, settings: dict) -> dict[tuple[str, str], tupl
 
 
 def _save_chunks(od: OutputDir, fp: str, v: Chunked) -> None:
-    od.save_stage("chunks", fp, {"chunks": [c.model_dump(mode="json") for c in v.chunks], "findings": _dump(v.findings),
+    od.save_stage("chunks", fp, {"chunks": (c.model_dump(mode="json") for c in v.chunks), "findings": _dump(v.findings),
                                  "shas": v.shas, "made_by": v.made_by})
 
 

@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 from html import escape
+from typing import Iterator
 
 from consolidate.footnotes import DEFN as _FOOTDEF, parse_definition
 from consolidate.records import page_target
@@ -238,28 +239,28 @@ def _source_script(doc: str, lines: list[str]) -> str:
     return f"consolidateSource({_json([doc, list(lines)])[1:-1]});\n"
 
 
-def review_files(pages: list[tuple[str, str]], sources: dict[str, list[str]], findings: list[dict]) -> dict[str, str]:
-    """review.html, an index (every page with its finding counts, and the run's findings),
+def review_files(pages: list[tuple[str, str]], sources: dict[str, list[str]], findings: list[dict]) -> Iterator[tuple[str, str]]:
+    """(file, text) of review.html, an index (every page with its finding counts, and the run's findings),
     review/<page>.html per page, and review/sources/<id>.js per cited source, which a page file
     loads when one of its citations is clicked: each page opens at once however large the run or
     however many sources it cites (one file was 254 MB on the large tree; a page citing 1,578
-    documents embedded 20 MB of them)."""
+    documents embedded 20 MB of them). Made one at a time, as they are written (the large tree's
+    are hundreds of MB together)."""
     names = {name for name, _ in pages}
     parsed = {name: _Page(0, name, text, {}) for name, text in pages}
     by_page: dict[str, list[dict]] = {}  # each page's findings, in the run's order
     for f in findings:
         by_page.setdefault(f.get("page"), []).append(f)
-    files = {"review.html": _index(pages, findings, names, parsed, by_page)}
+    yield "review.html", _index(pages, findings, names, parsed, by_page)
     used: set[str] = set()
     for name, text in pages:
         cited = sorted(d for d in {ref[0] for ref in parsed[name].refs.values()} if d in sources)
         used.update(cited)
-        files[page_file(name)] = render_review([(name, text)], {d: sources[d] for d in cited},
-                                               by_page.get(name, []), index="../review.html",
-                                               on_demand={d: source_file(d) for d in cited})
+        yield page_file(name), render_review([(name, text)], {d: sources[d] for d in cited},
+                                             by_page.get(name, []), index="../review.html",
+                                             on_demand={d: source_file(d) for d in cited})
     for doc in sorted(used):
-        files[f"{REVIEW_DIR}/{source_file(doc)}"] = _source_script(doc, sources[doc])
-    return files
+        yield f"{REVIEW_DIR}/{source_file(doc)}", _source_script(doc, sources[doc])
 
 
 def _json(value) -> str:

@@ -17,8 +17,9 @@ fingerprints and the root stage read them as they are; before any other stage ru
 validates their sources, so a stage's core always gets `Settings`.
 
 A stage that saves nothing (`embed`: its vectors are cached per text) is computed only when a stage
-that must run asks for it. The runner times each stage, lists the reused ones, and reports
-progress as `progress(stage, done, total)`; a stage may report while it runs (`ctx.progress`).
+that must run asks for it, and let go of once no remaining stage takes it as an input. The runner
+times each stage, lists the reused ones, and reports progress as `progress(stage, done, total)`; a
+stage may report while it runs (`ctx.progress`).
 """
 
 from __future__ import annotations
@@ -163,7 +164,9 @@ def stage_fingerprint(stage: Stage, ctx: Context) -> str:
 
 def run_stages(names: list[str], ctx: Context) -> Context:
     """Run (or reuse) each named stage in order; see the module docstring."""
-    for stage in stages(names, set(ctx.values) | set(ctx._pending)):
+    todo = stages(names, set(ctx.values) | set(ctx._pending))
+    for i, stage in enumerate(todo):
+        _release(ctx, todo[i:])
         if stage.key is not None:  # a root stage: always runs, its fingerprint is what it read
             with ctx.timer(stage.name):
                 value = ctx.values[stage.name] = stage.run(ctx)
@@ -178,7 +181,20 @@ def run_stages(names: list[str], ctx: Context) -> Context:
             ctx.timings.setdefault(stage.name, 0.0)
             continue
         _compute(stage, ctx)
+    _release(ctx, [])
     return ctx
+
+
+def _release(ctx: Context, remaining: list[Stage]) -> None:
+    """Let go of the results of stages that save nothing (embed's vectors) once no remaining stage
+    takes them as an input: they are computed again if asked for (from their cache), and a large
+    run does not hold them through the stages after their last use."""
+    needed = {i for s in remaining for i in s.inputs}
+    for name in [n for n in ctx.values if n not in needed and n in REGISTRY]:
+        stage = REGISTRY[name]
+        if stage.save is None and stage.key is None:
+            del ctx.values[name]
+            ctx._pending[name] = stage
 
 
 def _compute(stage: Stage, ctx: Context) -> None:

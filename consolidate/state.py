@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from consolidate import __version__
 from consolidate.errors import StateError, UsageError
-from consolidate.fsio import check_inside, read_json, remove_stale_temps, write_json, write_text
+from consolidate.fsio import check_inside, read_json, remove_stale_temps, write_compact_json, write_json, write_text
 
 if TYPE_CHECKING:
     from consolidate.records import Chunk, Document, Finding
@@ -69,9 +69,10 @@ class OutputDir:
 
     def save_stage(self, name: str, fp: str, data: Any) -> None:
         """Compact JSON: json's C encoder writes it (an indented dump goes through its Python encoder,
-        many times slower on a large run's chunks, documents and pages)."""
-        text = json.dumps({"fingerprint": fp, "data": data}, ensure_ascii=False, separators=(",", ":"))
-        write_text(self.state / f"{name}.json", text + "\n")
+        many times slower on a large run's chunks, documents and pages), a row at a time, so the
+        text of a large result is never held whole; a generator in data is written as a list, its
+        rows made as they are written."""
+        write_compact_json(self.state / f"{name}.json", {"fingerprint": fp, "data": data})
 
     # Each registered stage marks its saved result with a small `<stage>.done` file holding the
     # fingerprint, written after the result itself: the runner checks it without reading the result,
@@ -125,10 +126,12 @@ class OutputDir:
     def save_documents(self, fp: str, docs: list[Document], findings: dict[str, list] | None = None) -> None:
         """findings: each document's own parse findings, kept with it so a rerun can reuse both."""
         out = os.path.abspath(self.root)
-        rows = []
-        for d in docs:
+
+        def row(d: Document) -> dict:
             root = os.path.abspath(d.root)
-            rows.append(d.model_dump(mode="json") | {"root": _relative(root, out), "file": _relative(os.path.abspath(d.file), root) if d.file else ""})
+            return d.model_dump(mode="json") | {"root": _relative(root, out), "file": _relative(os.path.abspath(d.file), root) if d.file else ""}
+
+        rows = (row(d) for d in docs)  # each made as it is written
         parse = {p: [f.model_dump(mode="json") for f in fs] for p, fs in (findings or {}).items() if fs}
         self.save_stage("documents", fp, {"paths": RELATIVE, "documents": rows, "parse_findings": parse})
 

@@ -22,7 +22,7 @@ COMMENT = re.compile(r"\s*(?:<!--.*?-->\s*)+", re.S)  # a block of HTML comments
 INTRO = "Overview"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     kind: str  # sentence | list_item | code | table | quote | html
     start: int  # 1-based, inclusive
@@ -31,7 +31,7 @@ class Span:
     parent: str = ""  # a nested list item: the first line of the item it is nested under
 
 
-@dataclass
+@dataclass(slots=True)  # hundreds of thousands on a large tree: no __dict__ each
 class Unit:
     kind: str
     text: str

@@ -47,3 +47,40 @@ def test_write_json_writes_what_dumps_json_gives(tmp_path):
     with confined(tmp_path):
         write_json(tmp_path / "x.json", obj)
     assert (tmp_path / "x.json").read_text(encoding="utf-8") == dumps_json(obj)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values, st.integers(min_value=0, max_value=4), st.integers(min_value=1, max_value=64))
+def test_compact_text_is_json_dumps_compact(obj, depth, piece):
+    from consolidate.jsontext import write_compact
+
+    out = []
+    write_compact(obj, out.append, "\n", depth=depth, piece=piece)
+    assert "".join(out) == json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def test_compact_writes_a_generator_as_a_list_made_as_it_is_written():
+    from consolidate.jsontext import write_compact
+
+    out, written = [], []  # written: how much text was out when each row was made
+
+    def rows():
+        for i in range(3):
+            written.append(len("".join(out)))
+            yield {"i": i}
+
+    write_compact({"rows": rows(), "none": (x for x in ())}, out.append, piece=1)
+    text = "".join(out)
+    assert json.loads(text) == {"rows": [{"i": 0}, {"i": 1}, {"i": 2}], "none": []}
+    assert written == [text.index(f'{{"i":{i}}}') - 1 for i in range(3)]  # all but its "[" or ","
+
+
+def test_write_json_digest_is_the_sha256_of_the_file(tmp_path):
+    import hashlib
+
+    from consolidate.fsio import confined, write_json
+
+    with confined(tmp_path):
+        digest = write_json(tmp_path / "x.json", {"a": ["é"] * 3}, digest=True)
+        assert write_json(tmp_path / "y.json", {}) is None
+    assert digest == hashlib.sha256((tmp_path / "x.json").read_bytes()).hexdigest()

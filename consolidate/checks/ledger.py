@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from functools import lru_cache
 
 from consolidate.checks import facts as F
@@ -47,7 +48,7 @@ def _short(text: str) -> str:
     return t if len(t) <= 160 else t[:157] + "..."
 
 
-def build_ledger(units_by_page: dict[str, list], unplanned: list, parsed: dict[str, ParsedPage],
+def build_ledger(units_by_page: Mapping[str, list], unplanned: list, parsed: dict[str, ParsedPage],
                  reasons: dict[tuple[str, int, int], str], docs: list[Document], texts: dict[str, list[str]],
                  verbatim: set[str] = frozenset(), parts: dict[str, list[str]] | None = None,
                  aliases=(), written: dict[tuple[str, int, int], str] | None = None) -> tuple[dict, list[Finding]]:
@@ -253,7 +254,9 @@ def make_ledger(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
         return units_of_chunk(c, doc_by[c.doc], texts[c.doc])[0]
 
     planned = {cid for p in plan.pages for cid in p.chunk_ids}
-    units_by_page = {p.file: [u for cid in p.chunk_ids for u in units(by_id[cid])] for p in plan.pages}
+    # each page's units made when the ledger comes to it, not every page's at once (a large tree's
+    # are hundreds of thousands of units)
+    units_by_page = _Lazy({p.file: p.chunk_ids for p in plan.pages}, lambda ids: [u for cid in ids for u in units(by_id[cid])])
     unplanned = [u for c in chunks if c.id not in planned for u in units(c)]
     reasons = {(u.doc, u.start, u.end): "draft-residue" for u in unplanned if u.doc in residue}
     reasons |= {(doc, start, end): why for d in drafts for doc, start, end, why in d.dropped}
@@ -263,3 +266,19 @@ def make_ledger(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
                for c in e.members}
     return build_ledger(units_by_page, unplanned, {n: parsed.get(n) or parse_page(t) for n, t in pages.items()}, reasons,
                         docs, texts, verbatim, parts, plan.aliases, written)
+
+
+class _Lazy(Mapping):
+    """A mapping whose values are made from its sources each time they are asked for, and not kept."""
+
+    def __init__(self, sources: dict, make):
+        self.sources, self.make = sources, make
+
+    def __getitem__(self, key):
+        return self.make(self.sources[key])
+
+    def __iter__(self):
+        return iter(self.sources)
+
+    def __len__(self) -> int:
+        return len(self.sources)

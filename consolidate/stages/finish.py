@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from consolidate import __version__
-from consolidate.fsio import dumps_json, read_json, synced_once, write_json, write_text
+from consolidate.fsio import read_json, synced_once, write_json
 from consolidate.linkmap import site_root_dir
 from consolidate.runner import Context, Stage, register
 from consolidate.state import REVIEW_FILE, OutputDir
@@ -176,7 +176,7 @@ def _draft(ctx: Context) -> Drafted:
 
 def _save_draft(od: OutputDir, fp: str, v: Drafted) -> None:
     od.save_stage("draft", fp, {
-        "drafts": [d.model_dump(mode="json") for d in v.drafts], "findings": _dump(v.findings),
+        "drafts": (d.model_dump(mode="json") for d in v.drafts), "findings": _dump(v.findings),
         "usage": {n: asdict(u) for n, u in v.usage.items()},
         "splits": [{"page": s.page, "words": s.words, "parts": [p.model_dump(mode="json") for p in s.parts]} for s in v.splits],
         "verdicts": v.verdicts, "order": v.order.model_dump(mode="json"), "kept": v.kept, "pages": v.pages,
@@ -236,13 +236,12 @@ def _check(ctx: Context) -> Checked:
     ledger, lf = make_ledger(planned.plan, chunks, docs, texts, drafts, pages, planned.residue,
                              {s.page: [p.file for p in s.parts] for s in d.splits}, parsed)
     findings += lf
-    # the ledger is this stage's output file; the run keeps only the coverage report.json reads
-    # (on the large tree ledger.json is 192 MB, many times that as Python objects)
-    text = dumps_json(ledger)
-    write_text(ctx.od.root / "ledger.json", text)
-    digest = hashlib.sha256(text.encode()).hexdigest()
-    del text
-    return Checked(drafts, pages, findings, claims, _coverage(ledger), dropped,
+    # the ledger is this stage's output file, written as it is encoded (on the large tree ledger.json
+    # is 192 MB, many times that as Python objects); the run keeps only the coverage report.json reads
+    digest = write_json(ctx.od.root / "ledger.json", ledger, digest=True)
+    coverage = _coverage(ledger)
+    del ledger
+    return Checked(drafts, pages, findings, claims, coverage, dropped,
                    {"checked": sorted(memo.reused.get("checked", []))}, digest)
 
 
@@ -257,7 +256,7 @@ def _save_check(od: OutputDir, fp: str, v: Checked) -> None:
     is made again). Drafts and pages are saved only when --strict changed them (else they are the
     draft stage's)."""
     strict = bool(v.dropped)
-    od.save_stage("check", fp, {"drafts": [d.model_dump(mode="json") for d in v.drafts] if strict else None,
+    od.save_stage("check", fp, {"drafts": (d.model_dump(mode="json") for d in v.drafts) if strict else None,
                                 "pages": v.pages if strict else None, "findings": _dump(v.findings), "claims": v.claims,
                                 "ledger_sha256": v.ledger_sha256, "coverage": v.ledger,
                                 "dropped": v.dropped, "reused": v.reused})
@@ -271,10 +270,11 @@ def _load_check(ctx: Context, fp: str) -> Checked | None:
     if s is None:
         return None
     try:
-        raw = (od.root / "ledger.json").read_bytes()
+        with open(od.root / "ledger.json", "rb") as fh:
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()  # read in pieces: the file may be 200 MB
     except OSError:
         return None
-    if hashlib.sha256(raw).hexdigest() != s["ledger_sha256"]:
+    if digest != s["ledger_sha256"]:
         return None  # the ledger was changed or removed since: the check is made again
     draft = ctx["draft"] if s["drafts"] is None else None
     drafts = [DraftPage.model_validate(d) for d in s["drafts"]] if s["drafts"] is not None else draft.drafts
@@ -322,11 +322,11 @@ def _write(ctx: Context) -> Written:
     findings = before_draft(ctx) + d.findings + c.findings
     prev = od.load_stage("written", "pages") or []
     rows = _dump(findings)
-    review = review_files(list(c.pages.items()), texts, rows)
+    review = review_files(list(c.pages.items()), texts, rows)  # made as they are written
     with synced_once():  # thousands of files: one sync, then each renamed into place
         written = write_pages(od.pages, c.pages, d.assets, prev)
         write_json(od.state / "findings.json", rows)  # ledger.json: written by the check stage
-        write_outputs(out, planned.plan, review, splits_json(d.splits))
+        reviewed = write_outputs(out, planned.plan, review, splits_json(d.splits))
     od.save_stage("written", "pages", written)
     run = _Run(ctx["ingest"].docs, ctx["chunk"].chunks, ctx["cluster"], planned.plan, findings, planned.stale, [], {})
     from consolidate.embedders import make_embedder
@@ -342,7 +342,7 @@ def _write(ctx: Context) -> Written:
     if d.kept:
         report["page_details"] |= review_decisions.kept_details(d.order, d.kept, findings, c.claims)
         report["pages"] += len(set(d.kept) - {x.file for x in c.drafts})
-    files = [f"pages/{p}" for p in written] + ["ledger.json", "redirects.json", "redirects.yml", "plan.json"] + sorted(review)
+    files = [f"pages/{p}" for p in written] + ["ledger.json", "redirects.json", "redirects.yml", "plan.json"] + sorted(reviewed)
     return Written(report, rows, {f: _stat(out / f) for f in files})
 
 

@@ -175,10 +175,11 @@ def _skip(p: Path, root: Path, label: str, why: str) -> Finding:
 
 @dataclass(frozen=True)
 class ReadFile:
-    """One markdown file as read: its text and sha256, or why it was skipped (findings)."""
+    """One markdown file as read: its lines (text_lines) and sha256, or why it was skipped (findings).
+    Only the lines are kept, not the text as well: Read.texts and the parser read these same lists."""
 
     source: SourceFile
-    text: str | None
+    lines: list[str] | None
     sha256: str
     findings: tuple[Finding, ...] = ()
 
@@ -214,19 +215,19 @@ def read_file(sf: SourceFile, max_bytes: int) -> ReadFile:
         return skip(f"not valid UTF-8 (byte {exc.start}); re-save it as UTF-8")
     if not text.strip():
         return skip("empty file")
-    return ReadFile(sf, text, hashlib.sha256(raw).hexdigest())
+    return ReadFile(sf, text_lines(text), hashlib.sha256(raw).hexdigest())
 
 
 def read_source(sf: SourceFile, max_bytes: int) -> tuple[Document | None, list[str], list[Finding]]:
     """Read and parse one file; return (None, [], [warning]) when it cannot be used."""
     r = read_file(sf, max_bytes)
-    if r.text is None:
+    if r.lines is None:
         return None, [], list(r.findings)
     return parse_read(r)
 
 
 def parse_read(r: ReadFile) -> tuple[Document, list[str], list[Finding]]:
-    doc, lines, findings = parse_document(r.text, r.source.rel, str(r.source.root), r.sha256)
+    doc, lines, findings = parse_lines(r.lines, r.source.rel, str(r.source.root), r.sha256)
     return doc.model_copy(update={"file": str(r.source.abs_path)}), lines, findings
 
 
@@ -297,12 +298,16 @@ def _jsonable(v):
 
 
 def parse_document(text: str, path: str, root: str, sha256: str) -> tuple[Document, list[str], list[Finding]]:
+    return parse_lines(text_lines(text), path, root, sha256)
+
+
+def parse_lines(lines: list[str], path: str, root: str, sha256: str) -> tuple[Document, list[str], list[Finding]]:
+    """A document from its lines (text_lines), which it returns as they are."""
     from consolidate.markdown.blocks import scan_blocks
     from consolidate.markdown.links import definitions, links_in_line
     from consolidate.markdown.slugs import Slugger, explicit_id, strip_inline
     from consolidate.records import Block, Document, Finding, Heading, Link
 
-    lines = text_lines(text)
     fm, body_start, findings = front_matter(lines, path)
     scan = scan_blocks(lines, body_start, mdx=path.lower().endswith(".mdx"))
     if scan.unclosed_fence:
@@ -346,7 +351,7 @@ class Read:
 
     def key(self) -> list[tuple[str, str, str]]:
         """What the documents are made of: path, root and sha256 of each file read."""
-        return [(r.source.rel, str(r.source.root), r.sha256) for r in self.files if r.text is not None]
+        return [(r.source.rel, str(r.source.root), r.sha256) for r in self.files if r.lines is not None]
 
 
 def read_roots(roots: list[Path], *, max_bytes: int, exclude: list[Path] = (), follow_into: list[str] = ()) -> Read:
@@ -356,10 +361,10 @@ def read_roots(roots: list[Path], *, max_bytes: int, exclude: list[Path] = (), f
     entries, fs = unread(others)
     read = [read_file(sf, max_bytes) for sf in files]
     entries += [{"path": r.source.rel, "reason": r.findings[0].message.split(": skipped: ", 1)[-1], "file": str(r.source.abs_path)}
-                for r in read if r.text is None]
-    if not any(r.text is not None for r in read):
+                for r in read if r.lines is None]
+    if not any(r.lines is not None for r in read):
         raise UsageError(f"{', '.join(map(str, roots))}: every markdown file was skipped; see the warnings above")
-    texts = {r.source.rel: text_lines(r.text) for r in read if r.text is not None}
+    texts = {r.source.rel: r.lines for r in read if r.lines is not None}
     return Read(read, findings + fs, sorted(entries, key=lambda e: e["path"]), texts)
 
 
@@ -370,7 +375,7 @@ def parse_files(read: Read, known: dict[tuple[str, str, str], tuple[Document, li
     is a function of the text, its path and its root)."""
     docs, texts, findings, per_doc = [], {}, list(read.findings), {}
     for r in read.files:
-        if r.text is None:
+        if r.lines is None:
             findings.extend(r.findings)
             continue
         hit = (known or {}).get((r.source.rel, os.path.abspath(r.source.root), r.sha256)) if known else None

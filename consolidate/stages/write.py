@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Iterable
 
 from consolidate.fsio import remove, remove_empty_folder, write_bytes, write_json, write_text
 from consolidate.review import REVIEW_DIR, SOURCES_DIR
@@ -35,22 +36,28 @@ def write_pages(out_pages: Path, pages: dict[str, str], assets: dict[str, str], 
     return written
 
 
-def write_outputs(root: Path, plan: Plan, review: dict[str, str], split: list[dict] | None = None) -> None:
+def write_outputs(root: Path, plan: Plan, review: Iterable[tuple[str, str]], split: list[dict] | None = None) -> list[str]:
+    """Redirects, plan.json and the review files; returns the review files written."""
     write_json(root / "redirects.json", plan.redirects)
     write_text(root / "redirects.yml", redirects_yaml(plan.redirects))
     write_json(root / "plan.json", plan_to_json(plan, split))
-    write_review(root, review)
+    return write_review(root, review)
 
 
-def write_review(root: Path, files: dict[str, str]) -> None:
-    """review.html, review/<page>.html and review/sources/*.js (consolidate/review.py); files of pages
-    no longer made, and of sources no page cites any more, go."""
-    for rel, text in files.items():
+def write_review(root: Path, files: Iterable[tuple[str, str]]) -> list[str]:
+    """review.html, review/<page>.html and review/sources/*.js (consolidate/review.py), each written
+    as it is made; files of pages no longer made, and of sources no page cites any more, go.
+    Returns the files written."""
+    written = []
+    for rel, text in files:
         write_text(root / rel, text)
+        written.append(rel)
+    kept = set(written)
     folder = root / REVIEW_DIR
     for pattern in ("*.html", f"{SOURCES_DIR}/*.js"):
         for old in sorted(folder.glob(pattern)) if folder.is_dir() else []:
-            if old.relative_to(root).as_posix() not in files:
+            if old.relative_to(root).as_posix() not in kept:
                 remove(old)
+    return written
 
 
