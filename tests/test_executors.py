@@ -63,7 +63,8 @@ def _tree(root):
 def _files(out):
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
             if p.is_file() and ".cache" not in p.parts and p.name != "report.json"
-            and p.relative_to(out).as_posix() != ".state/write.json"}  # the written files' mtimes, by design
+            and p.relative_to(out).as_posix() not in (".state/write.json",  # the written files' mtimes, by design
+                                                      ".state/settings.json")}  # the settings it ran with: its executor
 
 
 @needs_ray
