@@ -64,13 +64,14 @@ def render_page(page: DraftPage, generated: str, generator: str) -> str:
         counters: dict[str, int] = {}  # a list's step numbers by indent: merged procedures count on
         in_item = False  # the blocks since the last list item are all indented: what comes next may stay in it
         for b in sec.blocks:
-            lead = _indent(b) if in_item else ""  # what keeps this block, and its Sources: line, in the item
             if b.kind == "note" and (held or (prev is not None and prev.kind == "list_item")):
                 held.append("> " + b.text + marks(b.citations))
                 continue
             if held and b.kind != "list_item":
                 out += [x for n in held for x in ("", n)]
                 held = []
+                in_item = False  # the notes at the margin ended the list
+            lead = _indent(b) if in_item else ""  # what keeps this block, and its Sources: line, in the item
             joined = prev is not None and prev.para == b.para and prev.kind == b.kind and b.kind in ("sentence", "list_item")
             if b.kind == "sentence":
                 if joined:

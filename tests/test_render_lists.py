@@ -58,3 +58,15 @@ def test_a_sentence_that_was_not_in_an_item_stays_at_the_margin_and_ends_the_lis
     assert "\nSources: [^5] [^6]\n" in md
     assert "\n1. Start a remote job in the session." in md
     assert _lists(md) == [["Start an"], ["Start a"]]  # two lists, each starting at 1
+
+
+def test_notes_held_for_the_end_of_a_list_end_it_so_a_block_after_them_is_at_the_margin():
+    page = _page()
+    note = DraftBlock(kind="note", text="**Sources disagree:** the port: 80 (a.md) vs 81 (b.md).", citations=_cite(2), para=-7)
+    blocks = list(page.sections[0].blocks)
+    blocks.insert(1, note)
+    md = render_page(page.model_copy(update={"sections": (DraftSection(heading="Steps", blocks=tuple(blocks)),)}),
+                     "2026-12-02", "test")
+    # the block after the note keeps its own text, but its Sources: line stands at the margin, where the checker reads it
+    assert "\n> **Sources disagree:**" in md and "\nSources: [^3] [^4]\n" in md
+    assert [(c.kind, c.labels) for c in parse_page(md).claims][:3] == [("list_item", ["1"]), ("note", ["2"]), ("code", ["3", "4"])]
