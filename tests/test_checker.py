@@ -438,3 +438,11 @@ def test_emphasis_over_two_sentences_is_stripped_from_both():
     # the claim restating that sentence "dropped"
     span = SpanText("- _with no spaces in the string. On the output: place the number first,_")
     assert span.sentences == ["with no spaces in the string.", "On the output: place the number first,"]
+
+
+def test_a_link_target_with_parentheses_is_not_read_as_words():
+    """A resolved reference link to wiki/Shell_(computing)#Overview gave the fact 'Wikipedia#Overview'
+    (the target cut at its first ')'), which no source says: an unsupported-fact error on the large tree."""
+    text = "[Wikipedia](https://wikipedia.org/wiki/Shell_(computing)#Overview) includes this description of a shell:"
+    assert F.prose(text) == "Wikipedia includes this description of a shell:"
+    assert not any("#" in v for _, v in kinds(text))

@@ -54,7 +54,8 @@ _UNIT_RX = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True)
 NUMBER = re.compile(rf"(?<![\w.,])(\d+(?:[.,]\d+)*)(?:\s?({_UNIT_RX}))?(?![\w.,]?\w)", re.I)
 NUMWORD = re.compile(r"\b(" + "|".join(w for w in WORDNUM if WORDNUM[w] not in ("0", "1")) + r")\b", re.I)
 PRODUCT = re.compile(r"(?<![\w.-])[A-Z][A-Za-z0-9+#]*[A-Za-z0-9+#](?![\w-])")
-MD_LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\](?:\([^)]*\)|\[[^\]\n]*\])")  # inline or [text][label]
+# inline (a target may hold balanced parentheses: wiki/Shell_(computing)#Overview) or [text][label]
+MD_LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\](?:\((?:[^()]|\([^()]*\))*\)|\[[^\]\n]*\])")
 FOOTNOTE = re.compile(r"\[\^[^\]]+\]")
 _DIGIT = re.compile(r"\d")
 EMPHASIS = re.compile(r"(\*\*|\*|(?<!\w)__|(?<!\w)_)(?=\S)(.+?)(?<=\S)\1(?!\w)")
