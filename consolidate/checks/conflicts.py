@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from functools import lru_cache
 from collections import defaultdict
+from functools import lru_cache
 
 from consolidate.checks import facts as F
 from consolidate.claims.clauses import (clauses, key as clause_key, masked as clause_masked, may_hold, said,

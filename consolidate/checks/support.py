@@ -11,8 +11,8 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 
 from consolidate import sentences
 from consolidate.checks.facts import prose, strip_list_marks

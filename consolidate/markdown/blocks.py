@@ -132,9 +132,10 @@ def scan_blocks(lines: list[str], body_start: int = 1, mdx: bool = False) -> Sca
             i = j
             continue
         if COMMENT_START.match(line):  # CommonMark's HTML block 2: to the line closing it, blank lines too
-            j = i
-            while j < n - 1 and "-->" not in (lines[j][lines[j].index("<!--") + 4:] if j == i else lines[j]):
+            j, rest = i, line[line.index("<!--") + 4:]
+            while "-->" not in rest and j < n - 1:
                 j += 1
+                rest = lines[j]
             add("html", i, j)
             i = j + 1
             continue

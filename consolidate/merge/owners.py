@@ -24,7 +24,6 @@ FAQ's "metered every 300 seconds" links to the metering page, where the disagree
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from consolidate.checks.facts import mask
 from consolidate.checks.support import content_words
 from consolidate.claims.context import unit_context
 from consolidate.dedupe import FeatureIndex, normalise, prefix
-from consolidate.merge.statements import CONTAIN, MIN_SHARE, MIN_WORDS, NUMBERED, says_all, step_text, with_facts
+from consolidate.merge.statements import CONTAIN, MIN_WORDS, NUMBERED, holds_words, says_all, step_text, with_facts
 from consolidate.units import Unit
 
 _SUFFIXES = ("ements", "ments", "ement", "ment", "ations", "ation", "ings", "ing", "ies", "es", "ed", "s", "e")
@@ -131,12 +130,9 @@ def owners(places: list[Place], sides: set[tuple[str, int]], introduced=lambda u
             continue
         said = stems(u.text)
         best: list[tuple[int, int]] = [(score[i], i)]
-        n = len(words[i])
-        need = math.ceil(CONTAIN * n - 1e-9)
         for j in sorted(index.sharing(prefix(words[i], CONTAIN, freq))):  # a holder has CONTAIN of its words
-            # says_all needs as many words (and not over 1/MIN_SHARE times as many), `need` of them u's
-            if not n <= len(words[j]) <= n / MIN_SHARE or len(words[i] & words[j]) < need:
-                continue
+            if not holds_words(words[i], words[j], len(words[i] & words[j])):
+                continue  # says_all's word rule, before its facts and links
             q, qkey, v = shown[j]
             if q.file != p.file and ctxs[j] == ctxs[i] and says_all(u, v) and all(says_all(m, v) for m in merged(u)):
                 best.append((_about(q, qkey, said), j))

@@ -352,8 +352,14 @@ def _contains(u: Unit, other: Unit) -> str:
         return ""  # neither holds the other's words: the facts need not be compared
     fu, fo = set(u.exact_facts), set(other.exact_facts)
     tu, to = set(u.links), set(other.links)
-    if shared >= CONTAIN * len(cu) and fu <= fo and tu <= to and len(cu) <= len(co) <= len(cu) / MIN_SHARE:
+    if holds_words(cu, co, shared) and fu <= fo and tu <= to:
         return "same"
-    if shared >= CONTAIN * len(co) and fo <= fu and to <= tu and len(co) < len(cu) <= len(co) / MIN_SHARE:
+    if holds_words(co, cu, shared) and len(co) < len(cu) and fo <= fu and to <= tu:
         return "covers"
     return ""
+
+
+def holds_words(cu: frozenset, co: frozenset, shared: int) -> bool:
+    """Content words co hold content words cu as `same` asks (`shared` of them in common): CONTAIN
+    of cu's, and as many words or more, but not over 1/MIN_SHARE times as many."""
+    return shared >= CONTAIN * len(cu) and len(cu) <= len(co) <= len(cu) / MIN_SHARE

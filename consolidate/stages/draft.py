@@ -35,7 +35,7 @@ from consolidate.merge.notes import PageNotes, fact_values, facts_of, pair_note
 from consolidate.merge.residue import META, STATUS, section_reason, see_self, sentence_reason
 from consolidate.merge.outline import align_headings, containers, group_sources, merged_order, outline_levels
 from consolidate.merge.owners import LINKED_TO, Place, owners
-from consolidate.merge.procedures import merge_procedures
+from consolidate.merge.procedures import merge_procedures, now
 from consolidate.merge.statements import merge_units, scope_repeated_sections, scoped_key
 from consolidate.stages.page_memo import PageMemo
 from consolidate.units import INTRO, Unit, units_of_chunk
@@ -226,10 +226,7 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
     held: dict[int, list[Unit]] = {}  # a shown statement -> the units merged into it (they leave with it)
     for members, _ in every:
         for m in members:
-            h = m
-            while h.into is not None:
-                h = h.into
-            if h is not m:
+            if (h := now(m)) is not m:
                 held.setdefault(id(h), []).append(m)
     linked = owners([Place(b.plan.file, b.plan.title, b.sections, b.titles, b.anchors) for b in builds], sides,
                     lambda u: _after_intro(u, texts[u.doc]), lambda u: held.get(id(u), ()))

@@ -96,8 +96,10 @@ def renderer(generated: str) -> Callable[[DraftPage], str]:
 
 
 def _file_digest(path: Path) -> str:
+    """The file's sha256, read in pieces (ledger.json may be 200 MB); '' when it cannot be read."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        with open(path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
     except OSError:
         return ""
 
@@ -269,12 +271,7 @@ def _load_check(ctx: Context, fp: str) -> Checked | None:
     s = od.load_stage("check", fp)
     if s is None:
         return None
-    try:
-        with open(od.root / "ledger.json", "rb") as fh:
-            digest = hashlib.file_digest(fh, "sha256").hexdigest()  # read in pieces: the file may be 200 MB
-    except OSError:
-        return None
-    if digest != s["ledger_sha256"]:
+    if _file_digest(od.root / "ledger.json") != s["ledger_sha256"]:
         return None  # the ledger was changed or removed since: the check is made again
     draft = ctx["draft"] if s["drafts"] is None else None
     drafts = [DraftPage.model_validate(d) for d in s["drafts"]] if s["drafts"] is not None else draft.drafts
