@@ -80,3 +80,27 @@ def test_a_side_said_again_in_the_same_words_is_shown_once_citing_both(tmp_path)
     assert {s["doc"] for c in report["conflicts"] for s in c["sides"]} == {"a.md", "b.md", "c.md"}  # still a side
     ledger = json.loads((out / "ledger.json").read_text())
     assert {e["status"] for e in ledger["entries"] if e.get("text", "").startswith("Each berth holds up to 40")} == {"kept", "merged"}
+
+
+def test_a_pair_note_names_only_what_its_sides_say(tmp_path):
+    """A pair that joins a plan-wide conflict through other sides (two code blocks that disagree on
+    `--doc` and, by look-alike items, two lists of endpoints) is noted in its own words: the note
+    cites the pair, so naming `deploy --doc` would be a fact its spans do not hold (found by
+    test_nothing_lost's random trees: an unsupported-fact error)."""
+    items = lambda d, n: "".join(f"- item {d}.1.{i} sets `VAR_{d}_1_{i}` to {i}\n" for i in range(n))
+    shared = lambda d: "".join(f"- shared item {i} uses the [endpoint](https://example.com/d{d}/{i})\n" for i in range(2))
+    docs = {
+        "doc0.md": "# Document 0 about the queue\n\n## Section 0-0 queue\n\n```bash\ndeploy --doc 0 --section 0\n```\n\n"
+                   f"## Section 0-1 queue\n\n{items(0, 19)}{shared(0)}\n## Section 0-2 queue\n\n```bash\n"
+                   "deploy --doc 0 --section 2\n\nText after an unclosed fence 0.2.\n",
+        "doc1.md": f"# Document 1 about the queue\n\n## Section 1-0 queue\n\n- item 1.0.0 sets `VAR_1_0_0` to 0\n{shared(1)}\n"
+                   f"## Section 1-1 queue\n\n{items(1, 17)}{shared(1)}\n## Section 1-2 queue\n\n```bash\n"
+                   "deploy --doc 1 --section 2\n\nText after an unclosed fence 1.2.\n"}
+    for name, text in docs.items():
+        write(tmp_path / "docs", name, text)
+    (tmp_path / "small-chunks.toml").write_text("[chunk]\nmax_tokens = 20\n")
+    r = CliRunner().invoke(app, ["run", str(tmp_path / "docs"), "--out", str(tmp_path / "out"), "-q",
+                                 "--config", str(tmp_path / "small-chunks.toml")])
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["errors"] == 0, [f["message"] for f in report["findings"] if f["severity"] == "error"]
+    assert r.exit_code == 0, r.output

@@ -175,3 +175,55 @@ def test_a_word_between_two_blocks_does_not_share_their_citations(tmp_path):
                                   "or\n\n```sh\nsudo snap remove harbor-preview\n```\n\nThe harbor data folder stays.\n"})
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["errors"] == 0, [f["message"] for f in report["findings"] if f["severity"] == "error"]
+
+
+def test_headings_worded_apart_are_one_section_and_sub_sections_join_their_heading(tmp_path):
+    """"Starting the harbor" and "🎬 Start the harbor" are one section (merge/outline.heading_key);
+    the second source's sub-sections go under it, after the first's, numbered on ("Option 3");
+    its troubleshooting sub-sections join the first's "Troubleshooting"; no heading stands twice.
+    Sub-sections with one key under different headings stay apart."""
+    page = _page(tmp_path, {
+        "quickstart.md": "# Harbor quick start\n\nThe harbor serves boats on one host.\n\n## Starting the harbor\n\n"
+                         "### Option 1: The script\n\nRun `./start-harbor.sh` from the harbor checkout.\n\n"
+                         "### Option 2: By hand\n\nRun `harbor serve --port 8000` in one terminal.\n\n"
+                         "## Troubleshooting\n\n### Port in use\n\nStop the other harbor process on port 8000.\n\n"
+                         "## Tuning\n\n### Dock concurrency\n\nSet the dock concurrency to 4 on big hosts.\n",
+        "quickstart-final.md": "# 🚦 Harbor quick start, final\n\n## 🎬 Start the harbor\n\n"
+                               "### Option 1: Editor tasks\n\nRun the editor task named harbor dev.\n\n"
+                               "### Option 2: Terminals\n\nRun `harbor serve --reload` in a terminal.\n\n"
+                               "## 🐛 Troubleshooting\n\n### No boats listed\n\nReload the harbor catalogue with `harbor load`.\n\n"
+                               "## Running locally\n\n### About dock concurrency\n\nWe set the dock concurrency to 2 locally.\n"})
+    heads = [(n, t) for n, t in _headings(page) if t != "Sources"]
+    assert heads[:11] == [(1, "Harbor quick start"), (2, "Overview"), (2, "Starting the harbor"),
+                          (3, "Option 1: The script"), (3, "Option 2: By hand"), (3, "Option 3: Editor tasks"),
+                          (3, "Option 4: Terminals"), (2, "Troubleshooting"), (3, "Port in use"), (3, "No boats listed"),
+                          (2, "Tuning")], heads
+    titles = [t for _, t in heads]
+    assert "🎬 Start the harbor" not in titles and "🐛 Troubleshooting" not in titles
+    assert "Dock concurrency" in titles and "About dock concurrency" in titles  # under different headings: apart
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["errors"] == 0
+
+
+def test_a_grouped_sources_empty_headings_stay_over_their_sub_sections(tmp_path):
+    """A later source shown one level down under its own title keeps the headings that hold only
+    sub-sections ("### Harbor collector failures" over "#### Harbor collector killed"): its `###` sections are not
+    promoted to `##` beside the page's own sections."""
+    page = _page(tmp_path, {
+        "collector.md": "# Harbor collector\n\nThe harbor collector tallies harbor vessels at each harbor dock.\n\n"
+                        "## Harbor collector tallies\n\nThe harbor collector tallies harbor vessels every sixty seconds.\n\n"
+                        "## Configure the harbor collector\n\nSet the harbor collector interval in the harbor config file.\n\n"
+                        "## Harbor collector reports\n\nA nightly harbor collector report lists the busiest harbor docks. "
+                        "The harbor collector report also lists each harbor dock's idle hours and its harbor pilot. "
+                        "Harbor masters read the harbor collector report every morning before the harbor opens.\n",
+        "collector-design.md": "# Harbor collector design\n\nThis harbor collector design explains the harbor journal.\n\n"
+                               "## Harbor collector journal\n\nEach harbor tally goes to a local harbor journal before it is sent.\n\n"
+                               "## Configure the harbor collector\n\nSet the harbor collector interval in the harbor config file.\n\n"
+                               "## Harbor collector failures\n\n### Harbor collector killed\n\nA killed harbor collector replays "
+                               "its harbor journal on start.\n\n### Harbor host crash\n\nAfter a harbor host crash at most one "
+                               "harbor journal entry is lost.\n"})
+    heads = [(n, t) for n, t in _headings(page) if t != "Sources"]
+    at = heads.index((2, "Harbor collector design"))
+    assert heads[at:at + 5] == [(2, "Harbor collector design"), (3, "Harbor collector journal"),
+                                (3, "Harbor collector failures"), (4, "Harbor collector killed"), (4, "Harbor host crash")], heads
+    assert all(b[0] <= a[0] + 1 for a, b in zip(heads, heads[1:]))  # no level skipped

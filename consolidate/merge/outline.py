@@ -8,8 +8,13 @@ first. Heading levels stay relative to each other as their source had them (`out
 
 Before that, sections that play one role under different headings are aligned (`align_headings`):
 "Prerequisites", "What you need" and "Requirements" are one section of the merged page, under the
-heading of the source read first, and so are "Next steps"/"Where to go next" and the like. A
-source with two sections of one role keeps them apart (they are not the same section to it).
+heading of the source read first, and so are "Next steps"/"Where to go next" and the like. So are
+headings that differ only in wording the reader does not read as a difference (`heading_key`:
+"Starting the System" and "🎬 Start the System", "DevOps Engineer / Platform Engineer" and
+"DevOps/Platform Engineers"), as sections and as the headings sub-sections sit under. A source with
+two sections of one role or key keeps them apart (they are not the same section to it). A later
+source's sub-section goes after the sub-sections the page already shows under the same heading
+("### Backend won't start" of one quickstart's "Troubleshooting" after the other's), not at the end.
 
 Then a later source with sections of its own is one section of the page under its own title
 (`group_sources`): its opening text there, not in the page's opening, and its sections below it.
@@ -18,9 +23,10 @@ Then a later source with sections of its own is one section of the page under it
 from __future__ import annotations
 
 import re
-
 from collections import defaultdict
+from functools import lru_cache
 
+from consolidate.checks.support import STOP, words_of
 from consolidate.dedupe import normalise
 from consolidate.merge.statements import section_key
 from consolidate.units import INTRO, Unit
@@ -46,10 +52,76 @@ def _role(key: str) -> str:
     return next((role for role, heads in _ROLES.items() if key in heads), "")
 
 
+_SUFFIX = re.compile(r"(?<=[a-z]{3})(?:ing|ed)$")
+
+
+@lru_cache(maxsize=65536)
+def heading_key(heading: str) -> frozenset[str]:
+    """What a heading names, with the wording a reader passes over removed: its leading number
+    ("2. ", "Step 1 "), emoji and punctuation, stop words, a plural `s` and an -ing/-ed ending.
+    Numbers inside it stay ("Version 2.4.0" is not "Version 2.3.0")."""
+    plain = _NUMBERED.sub("", normalise(heading))
+    numbers = [t for t in plain.split() if any(ch.isdigit() for ch in t)]  # whole: "0-1" is not "1-0"
+    return frozenset(_SUFFIX.sub("", w) for w in words_of(plain, plain=True) + numbers if w not in STOP)
+
+
 def align_headings(units: list[Unit]) -> dict[tuple[str, str], str]:
-    """Give the sections that play one role (`_ROLES`) one heading: each unit of a later source's
-    section takes the section title, level and parent heading of the first unit (reading order)
-    of that role. Returns (doc, old section key) -> new key for every section renamed."""
+    """Give the sections that play one role (`_ROLES`), or whose headings have one `heading_key`
+    at the same place in their outlines, one heading: each unit of a later source's section takes
+    the section title, level and parent heading of the first unit (reading order) of that role or
+    key. Then the headings sub-sections sit under follow: a renamed section's new title, or, for a
+    heading that holds no text in its source, the wording of the first heading with its key.
+    Returns (doc, old section key) -> new key for every section (and parent heading) renamed."""
+    renamed = _align_roles(units)
+    counts: dict[tuple[str, frozenset], set[str]] = defaultdict(set)  # (doc, key) -> its headings with that key
+    own: set[tuple[str, str]] = set()  # (doc, heading) of every section with text
+    for u in units:
+        if not u.scope:
+            counts[(u.doc, heading_key(u.section))].add(normalise(u.section))
+            own.add((u.doc, normalise(u.section)))
+        if u.parent_heading:
+            counts[(u.doc, heading_key(u.parent_heading))].add(normalise(u.parent_heading))
+    lead_of: dict[frozenset, Unit] = {}
+    titles: dict[tuple[str, str], str] = {}  # (doc, old heading) -> the heading it now has
+    for u in units:
+        key, hk = section_key(u), heading_key(u.section)
+        if u.scope or not hk or key == INTRO.lower():
+            continue
+        lead = lead_of.setdefault(hk, u)
+        if lead.doc != u.doc and len(counts[(u.doc, hk)]) == 1 and section_key(lead) != key and _same_place(u, lead):
+            renamed[(u.doc, key)] = section_key(lead)
+            titles[(u.doc, key)] = lead.section
+            u.section, u.level, u.parent_heading = lead.section, lead.level, lead.parent_heading
+    first: dict[frozenset, tuple[str, str]] = {}  # key -> (doc, wording) of the first heading with it
+    for u in units:
+        for head in (u.parent_heading, u.section):
+            if head and (hk := heading_key(head)):
+                first.setdefault(hk, (u.doc, head))
+        if not u.parent_heading or u.level <= 2:
+            continue
+        old = normalise(u.parent_heading)
+        new = titles.get((u.doc, old))
+        if new is None and (u.doc, old) not in own:  # a heading with no text of its own here
+            pk = heading_key(u.parent_heading)
+            doc, text = first.get(pk, (u.doc, ""))
+            if doc != u.doc and len(counts[(u.doc, pk)]) == 1:
+                new = text
+        if new and normalise(new) != old:
+            renamed[(u.doc, old)] = normalise(new)
+            u.parent_heading = new
+    return renamed
+
+
+def _same_place(u: Unit, lead: Unit) -> bool:
+    """Two sections with one heading key are one section when they sit at the same place in their
+    outlines: both at the top, or under headings with one key ("Troubleshooting > Backend won't
+    start" twice), not a sub-section of "Start the services" and one of "Run everything"."""
+    if u.level <= 2 or lead.level <= 2:
+        return u.level <= 2 and lead.level <= 2
+    return heading_key(u.parent_heading) == heading_key(lead.parent_heading)
+
+
+def _align_roles(units: list[Unit]) -> dict[tuple[str, str], str]:
     roles = [(u, key, _role(key)) for u in units for key in (section_key(u),)]
     keys: dict[tuple[str, str], set[str]] = {}  # (doc, role) -> its section keys
     for u, key, role in roles:
@@ -134,48 +206,102 @@ def merged_order(units: list[Unit], sections: dict[str, list[Unit]],
                 pending = []
             else:
                 pending.append(key)
-        order += pending  # what it has after its last shared section: after the first source's
+        for key in pending:  # what it has after its last shared section: after the first source's,
+            _place_under(order, key, sections)  # or after the sub-sections of the heading it sits under
     for head, own in groups.items():
         order += [k for k in [head] + own if k in sections and k not in order]
     order += [k for k in sections if k not in order]  # none expected: every shown unit has a source
     return {k: sections[k] for k in order}
 
 
-def containers(sections: dict[str, list[Unit]], page_title: str) -> dict[str, str]:
-    """Section key -> a heading to show right before it: the `##` heading a `###` section sat under
-    in its source, when that heading holds no text of its own ("## Starting the system" over
-    "### Option 1" and "### Option 2") and the page has not opened it. Without it the `###`
-    sections would stand at `##`, their grouping lost. Not when the heading is a section of the
-    page or its title (it would stand twice)."""
-    taken = set(sections) | {normalise(page_title)}
-    out: dict[str, str] = {}
-    open2 = ""  # the ## heading open on the page
-    for key, units in sections.items():
-        u = units[0]
-        if u.level <= 2:
-            open2 = u.section
-        elif u.level == 3 and u.parent_heading and normalise(u.parent_heading) != normalise(open2) \
-                and normalise(u.parent_heading) not in taken:
-            out[key] = open2 = u.parent_heading
+def _parent(key: str, sections: dict[str, list[Unit]]) -> str:
+    u = sections[key][0]
+    return normalise(u.parent_heading) if u.level > 2 and u.parent_heading else ""
+
+
+def _place_under(order: list[str], key: str, sections: dict[str, list[Unit]]) -> None:
+    """Put a later source's sub-section right after the last section the page shows under the same
+    heading (or after that heading's own section); at the end when the page has neither."""
+    parent = _parent(key, sections)
+    at = len(order)
+    if parent:
+        under = [i for i, k in enumerate(order) if k == parent or (k in sections and _parent(k, sections) == parent)]
+        if under:
+            at = under[-1] + 1
+    order.insert(at, key)
+
+
+_ENUMERATED = re.compile(r"^(?P<word>[A-Za-z]+ )?(?P<n>\d{1,3})(?P<rest>[.:)] .*)$")  # "Option 2: Manual start", "3. Restart"
+
+
+def renumber(titles: dict[str, str], sections: dict[str, list[Unit]]) -> dict[str, str]:
+    """Sub-sections numbered by their sources ("Option 1", "Option 2") that the page shows in one
+    run under one heading from two sources ("Option 1", "Option 2", "Option 1", "Option 2") are
+    numbered on: 1, 2, 3, 4. Headings are the page's words; the text under them is unchanged.
+    Returns the titles, renumbered where needed (section keys stay)."""
+    out = dict(titles)
+    keys = list(sections)
+    i = 0
+    while i < len(keys):
+        parent, j = _parent(keys[i], sections), i
+        while j < len(keys) and parent and _parent(keys[j], sections) == parent \
+                and sections[keys[j]][0].level == sections[keys[i]][0].level:
+            j += 1
+        run = keys[i:j] if j > i + 1 else []
+        found = [(k, m) for k in run if (m := _ENUMERATED.match(titles[k]))]
+        words = {(m.group("word") or "").lower() for _, m in found}
+        numbers = [int(m.group("n")) for _, m in found]
+        if len(found) == len(run) and len(words) == 1 and len({sections[k][0].doc for k in run}) > 1 \
+                and numbers != list(range(numbers[0], numbers[0] + len(numbers))):
+            for n, (k, m) in enumerate(found, start=numbers[0]):
+                out[k] = f"{m.group('word') or ''}{n}{m.group('rest')}"
+        i = max(j, i + 1)
     return out
+
+
+def containers(sections: dict[str, list[Unit]], page_title: str) -> dict[str, str]:
+    """Section key -> a heading to show right before it, one level above it: the heading a
+    sub-section sat under in its source, when that heading holds no text of its own ("## Starting
+    the system" over "### Option 1" and "### Option 2"; "## Failure scenarios" over "### 1. Process
+    termination" in a source shown one level down under its title) and the page has not opened it.
+    Without it the sub-sections would stand at `##`, their grouping lost. Not when the heading is a
+    section of the page or its title (it would stand twice), nor when the heading above it is not
+    open either (it would skip a level)."""
+    return _walk(sections, page_title, None)[0]
 
 
 def outline_levels(sections: dict[str, list[Unit]], before: dict[str, str] | None = None) -> list[int]:
     """Each section's heading level, as its first source had it relative to that source's top
     (## stays ##, ### stays ###), when the page shows it under the heading it sat under in that
-    source; otherwise one level below the page title (##). before: `containers`, shown at ##."""
-    before = before or {}
-    out: list[int] = []
+    source; otherwise one level below the page title (##). before: `containers`, each shown one
+    level above the section it stands before."""
+    return _walk(sections, "", before or {})[1]
+
+
+def _walk(sections: dict[str, list[Unit]], page_title: str, before: dict[str, str] | None
+          ) -> tuple[dict[str, str], list[int]]:
+    """The page's headings in order: the containers (found, or `before` when given) and each
+    section's level, with the headings open at each level as the page goes."""
+    taken = set(sections) | {normalise(page_title)}
+    found: dict[str, str] = {}
+    levels: list[int] = []
     open_at: dict[int, str] = {1: ""}  # level -> the heading the page has open there
     for key, units in sections.items():  # a section holds at least one unit
-        if key in before:
-            open_at = {1: "", 2: before[key]}
         u = units[0]
-        level = u.level
-        if level > 2 and normalise(open_at.get(level - 1, "\0")) != normalise(u.parent_heading):
+        level, parent = u.level, normalise(u.parent_heading)
+        if before is not None:
+            head = before.get(key)
+        else:
+            head = u.parent_heading if (level > 2 and parent and parent != normalise(open_at.get(level - 1, "\0"))
+                                        and parent not in taken and (level == 3 or level - 2 in open_at)) else None
+            if head:
+                found[key] = head
+        if head:
+            open_at = {k: v for k, v in open_at.items() if k < level - 1} | {max(2, level - 1): head}
+        if level > 2 and normalise(open_at.get(level - 1, "\0")) != parent:
             level = 2
-        out.append(level)
+        levels.append(level)
         open_at = {k: v for k, v in open_at.items() if k < level} | {level: u.section}
-    return out
+    return found, levels
 
 

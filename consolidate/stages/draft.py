@@ -33,7 +33,7 @@ from consolidate.records import (Chunk, Conflict, Document, DraftBlock, DraftPag
                                  PagePlan, Plan, page_link, page_target)
 from consolidate.merge.notes import PageNotes, fact_values, facts_of, pair_note
 from consolidate.merge.residue import META, STATUS, section_reason, see_self, sentence_reason
-from consolidate.merge.outline import align_headings, containers, group_sources, merged_order, outline_levels
+from consolidate.merge.outline import align_headings, containers, group_sources, merged_order, outline_levels, renumber
 from consolidate.merge.owners import LINKED_TO, Place, owners
 from consolidate.merge.procedures import merge_procedures, now
 from consolidate.merge.statements import merge_units, scope_repeated_sections, scoped_key
@@ -286,6 +286,7 @@ def _merge_page(p: PagePlan, by_id: dict[str, Chunk], doc_by: dict[str, Document
     titles = {k: heading_to_preferred(t, aliases) for k, t in titles.items()}  # headings are our words: the preferred term
     merge_procedures(units, sections)
     sections = merged_order(units, sections, groups)
+    titles = renumber(titles, sections)
     paired = tuple(c.model_copy(update={"resolution": "noted"})
                    for c in find_conflicts([], conflicts, stale, facts_of=fact_values))
     for kept, other in conflicts:
@@ -369,7 +370,7 @@ def _render_page(b: _PageBuild, links: "_Links", plan: Plan, texts: dict[str, li
     before = b.containers or {}
     for key, (title, blocks), level in zip(b.sections, shown, outline_levels(b.sections, before)):
         if key in before:  # the heading its source had it under, with no text of its own
-            out_sections.append(DraftSection(heading=before[key], blocks=(), level=2))
+            out_sections.append(DraftSection(heading=before[key], blocks=(), level=max(2, level - 1)))
         out_sections.append(DraftSection(heading=title, blocks=tuple(blocks), level=level))
     return DraftPage(slug=b.plan.slug, section=b.plan.section, title=b.plan.title, topic=b.plan.topic,
                      sources=b.plan.sources, sections=tuple(out_sections), assets=tuple(sorted(assets.items())),
@@ -378,12 +379,16 @@ def _render_page(b: _PageBuild, links: "_Links", plan: Plan, texts: dict[str, li
 
 def _joined_subject(u: Unit, conflicts: tuple[Conflict, ...]) -> str:
     """The subject of the plan-wide conflict u's pair joined when it names the setting ("PostgreSQL
-    minimum version"); '' when it joined none, or its subject is only the opening words of a side
-    (u's own words then say more)."""
+    minimum version"); '' when it joined none, its subject is only the opening words of a side
+    (u's own words then say more), or it names a hard fact u does not state (a conflict joined
+    through other sides: the note cites u's pair, whose spans must hold what it says)."""
     for c in conflicts:
         if c.kind == "value" and any((s.doc, s.start) == (u.doc, u.start) for s in c.sides):
             named = normalise(c.subject)
-            return "" if any(normalise(s.text).startswith(named) for s in c.sides) else c.subject
+            if any(normalise(s.text).startswith(named) for s in c.sides) \
+                    or not set(F.fact_keys(c.subject)[0]) <= set(F.fact_keys(u.text)[0]):
+                return ""
+            return c.subject
     return ""
 
 
