@@ -7,7 +7,9 @@ input, with its exact lines) gets one status:
   points at the first source of that claim;
 - `linked-to`: said on its owner page (merge/owners.py), to which its page points instead with
   `See [heading](page.md#anchor).`; `to` is that page#anchor, verified: the pointer is on the page
-  and a claim in that section of the owner page says the unit's words (else `link-lost`, an error);
+  and a claim in that section of the owner page says the unit's words (else `link-lost`, an error;
+  but a unit that shares its line with a linked one and that a claim citing the line says, its
+  words or COVER of them with every hard fact, is `merged` into that claim);
 - `dropped`, with a reason: `stale` (a stale source left out), `off-topic` (its chunk is in no
   page of the plan), `boilerplate` (a line with no words, such as a lone rule or an empty item),
   `unsupported-removed` (removed by --strict), or `not-drafted` (the page simply does not cite it).
@@ -93,8 +95,9 @@ def build_ledger(units_by_page: Mapping[str, list], unplanned: list, parsed: dic
                 {"written_by": by} if by else {})
             primary = [claim for first, _, claim, *_ in hits if first]
             secondary = [h for h in hits if not h[0]]
+            held = []  # claims citing the unit's span when its span also has a reason (two units on one line)
             if not shows and (u.doc, u.start, u.end) in reasons:
-                hits = primary = []  # left out on purpose; the next sentence on its line is cited
+                held, hits, primary = hits, [], []  # left out on purpose; the next sentence on its line is cited
             elif not shows and secondary:
                 primary = []  # another claim cites it after its own source: merged there
             if primary:
@@ -116,8 +119,13 @@ def build_ledger(units_by_page: Mapping[str, list], unplanned: list, parsed: dic
                                                     f"{', '.join(lost)}: {_short(u.text)!r}"))
             elif _why(u, reasons) == LINKED_TO:
                 to = _linked_to(u, [page] + (parts or {}).get(page, []), parsed, sections)
-                e |= {"status": "linked-to", "to": to} if to else {"status": "dropped", "reason": LINKED_TO}
-                if not to:
+                says = [h for h in held if _says(u, h[2])] if not to else []
+                if says:  # its line's other sentence went to an owner page; this one was merged into a claim citing the line
+                    _, first, claim, _, on = says[0]
+                    e |= {"status": "merged", "page": on, "duplicate_of": {"doc": first.doc, "start": first.start, "end": first.end}}
+                else:
+                    e |= {"status": "linked-to", "to": to} if to else {"status": "dropped", "reason": LINKED_TO}
+                if not to and not says:
                     findings.append(Finding(severity="error", kind="link-lost", page=page, line=None,
                                             message=f"{u.doc}:{u.start}-{u.end} is left for its owner page, but no pointer "
                                                     f"on {page} leads to a section that says it: {_short(u.text)!r}"))
