@@ -116,3 +116,17 @@ def test_a_statement_leaves_only_for_an_owner_that_says_what_was_merged_into_it_
                     {"retries": "harbor-scheduler-retries"})]
     assert id(here) in owners(places, set())  # alone, it leaves for the section about it
     assert id(here) not in owners(places, set(), merged=lambda u: [extra] if u is here else [])
+
+
+def test_a_sentence_sharing_its_line_with_a_linked_one_is_merged_not_lost(tmp_path):
+    """Two sentences on one line: the second is said on its owner page (a pointer replaces it), the
+    first is restated by another source on its own page. The pointer's reason is keyed by the
+    line's span; the first is still `merged` into the claim that says it, not `link-lost`."""
+    helm = HELM.replace("its own namespace.\n" + SAID, "its own namespace. " + SAID)
+    notes = ("# Harbor on Kubernetes notes\n\n## Install with Helm\n\nAdd the harbor chart repository and then install "
+             "the chart into its own namespace with the default values file.\n\n## Scaling pods\n\nScale the worker "
+             "deployment on queue depth, never on processor load, and keep replicas below the pool size.\n")
+    out, pages, report, ledger = _run(tmp_path, {"install.md": INSTALL, "helm.md": helm, "helm-notes.md": notes})
+    assert report["errors"] == 0, [f["message"] for f in report["findings"] if f["severity"] == "error"]
+    on_line = {e["text"].split()[0]: e["status"] for e in ledger["entries"] if e["doc"] == "helm.md" and e["start"] == 5}
+    assert on_line == {"Harbor": "linked-to", "Add": "merged"}, on_line
