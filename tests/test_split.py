@@ -281,3 +281,19 @@ def test_corpus_split_small_has_no_false_errors_and_each_conflict_on_the_part_th
     for c in noted:
         text = (out / "pages" / c["page"]).read_text()
         assert "Sources disagree" in text, c["page"]
+
+
+def test_a_part_title_with_brackets_is_still_navigation():
+    """A part titled after a heading with brackets ("PSError \\<PSDataCollection[ErrorRecord]\\>",
+    "ForEach(scriptblock expression, object[] arguments)") is linked from the parent with that
+    title: the checker reads the item as navigation, not an uncited claim (the large tree had two)."""
+    from consolidate.checks.claims import parse_page
+    from consolidate.checks.navigation import check_navigation
+
+    titles = {"exp-props.md": "Expressions: PSError \\<PSDataCollection[ErrorRecord]\\>",
+              "exp-foreach.md": "Expressions: ForEach(scriptblock expression, object[] arguments)"}
+    parent = ("---\ntitle: \"Expressions\"\nparts:\n  - \"exp-props.md\"\n  - \"exp-foreach.md\"\n---\n\n# Expressions\n\n"
+              "## Contents\n\n" + "".join(f"- [{t}]({n})\n" for n, t in titles.items()))
+    parsed = parse_page(parent)
+    assert [c.text.strip()[:13] for c in parsed.nav] == ["[Expressions:"] * 2 and parsed.claims == []
+    assert check_navigation("expressions.md", parsed, titles | {"expressions.md": "Expressions"}) == []

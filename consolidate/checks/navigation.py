@@ -17,8 +17,9 @@ import re
 
 from consolidate.records import Finding, page_target
 
-NAV_ITEM = re.compile(r"\[([^\[\]]+)\]\(([^()\s#]+\.md)\)")
-SEE = re.compile(r"See \[([^\[\]]+)\]\(([^()\s#]*)#([^()\s#]+)\)\.")
+LABEL = r"((?:[^\[\]]|\[[^\[\]]*\])+)"  # link text, with brackets one deep: "PSDataCollection[ErrorRecord]", "object[]"
+NAV_ITEM = re.compile(rf"\[{LABEL}\]\(([^()\s#]+\.md)\)")
+SEE = re.compile(rf"See \[{LABEL}\]\(([^()\s#]*)#([^()\s#]+)\)\.")
 
 
 def navigation(claims: list, front: dict) -> tuple[list, list]:
