@@ -303,3 +303,29 @@ def test_static_review_is_an_index_and_one_small_file_per_page(tmp_path):
     def review_file(entry):
         return out / "review" / (page_file(entry)[:-3].replace("/", "~") + ".html")
     assert not review_file(gone).exists() and review_file(plan["pages"][0]).exists()
+
+
+def test_a_restated_statement_moves_only_to_one_that_restates_what_it_speaks_for_too():
+    """merge/statements.absorb_restated: "…number of sequences…" is restated by "…number of types,
+    selection sets, or selection conditions…" (4 of its 5 content words), which another source's
+    longer item restates in turn, but not the sequences sentence: moving there would carry the
+    sequences sentence's citation to an item that does not say it (an irrelevant-citation error on
+    the large tree). The middle statement stays, citing both."""
+    from consolidate.merge.statements import merge_units
+    from consolidate.units import Unit
+
+    def item(doc, text):
+        return Unit(kind="list_item", text=text, doc=doc, chunk="c" + doc, start=5, end=5, section="Lists",
+                    para=(doc, 5))
+
+    seqs = item("custom.md", "- There is no maximum limit to the number of sequences that you can specify.")
+    types = item("controls.md", "- There is no maximum limit to the number of types, selection sets, or "
+                                "selection conditions that you can specify for a table view.")
+    longer = item("list-view.md", "- The TypeName element names the type of table that is displayed. You must specify at "
+                                  "least one type, selection set, or selection condition for the definition, but "
+                                  "there is no maximum number of elements that can be specified.")
+    shown, _, _ = merge_units([longer, types, seqs])
+    assert seqs.into is types and types.into is None
+    assert [u.text[:40] for u in shown["lists"]] == [longer.text[:40], types.text[:40]]
+    assert {c.doc for c in types.citations} == {"controls.md", "custom.md"}
+    assert {c.doc for c in longer.citations} == {"list-view.md"}

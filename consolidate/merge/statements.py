@@ -12,7 +12,9 @@ production) is not merged with itself: it means the repeat there.
 
 Then, across the page (`absorb_restated`): a sentence or bullet item another source's statement
 on the page restates (COVER of its content words, every hard fact and link it has, the same
-negations, at least as many content words and not over 1/MIN_SHARE times as many) is merged into that statement, which cites it. Not a
+negations, at least as many content words and not over 1/MIN_SHARE times as many) is merged into that statement, which cites it;
+a statement that others were merged into moves only to one that restates them too (their citations
+move with it). Not a
 numbered step (procedures keep their steps), an item other items hang under, a sub-item under
 another item than the restating one's, an intro ending in
 `:` (its block follows it), or a side of a conflict.
@@ -217,6 +219,7 @@ def absorb_restated(sections: dict[str, list[Unit]], sides: set[int]) -> None:
         index.add(i, _words(u)[0])
     freq = Counter(w for u in shown for w in _words(u)[0])
     gone: set[int] = set()
+    absorbed: dict[int, list[Unit]] = {}  # a statement -> those absorbed into it here (it speaks for them)
     order = sorted(range(len(shown)), key=lambda i: (len(_words(shown[i])[0]), i))
     for i in order:
         u = shown[i]
@@ -227,6 +230,7 @@ def absorb_restated(sections: dict[str, list[Unit]], sides: set[int]) -> None:
         need = needed(COVER, len(cu))  # a statement holding COVER of u's words holds one of its prefix
         cands = sorted(index.sharing(prefix(cu, COVER, freq)))
         fu, tu = set(u.exact_facts), set(u.links)
+        held = absorbed.get(id(u), [])
         best = None
         for j in cands:
             c = shown[j]
@@ -238,6 +242,8 @@ def absorb_restated(sections: dict[str, list[Unit]], sides: set[int]) -> None:
                 continue
             if nc != nu or not len(cu) <= len(cc) <= len(cu) / MIN_SHARE or not fu <= set(c.exact_facts) or not tu <= set(c.links):
                 continue
+            if not all(_restates(c, x) for x in held):  # u's citations move to c: c must say what they say too
+                continue
             key = (n / len(cu), -len(cc), -j)
             if best is None or key > best[0]:
                 best = (key, j)
@@ -246,11 +252,19 @@ def absorb_restated(sections: dict[str, list[Unit]], sides: set[int]) -> None:
         c = shown[best[1]]
         c.citations.extend(x for x in u.citations if x not in c.citations)
         u.into = c
+        absorbed.setdefault(id(c), []).extend([u] + held)
         gone.add(i)
     if gone:
         dead = {id(shown[i]) for i in gone}
         for key, units in sections.items():
             units[:] = [u for u in units if id(u) not in dead]
+
+
+def _restates(c: Unit, u: Unit) -> bool:
+    """c holds COVER of u's content words, every hard fact and link of u and its negations."""
+    (cu, nu), (cc, nc) = _words(u), _words(c)
+    return (nu == nc and len(cu & cc) >= needed(COVER, len(cu)) and set(u.exact_facts) <= set(c.exact_facts)
+            and set(u.links) <= set(c.links))
 
 
 def _repeats_itself(hit: Unit, u: Unit, key: str) -> bool:
