@@ -329,3 +329,26 @@ def test_a_restated_statement_moves_only_to_one_that_restates_what_it_speaks_for
     assert [u.text[:40] for u in shown["lists"]] == [longer.text[:40], types.text[:40]]
     assert {c.doc for c in types.citations} == {"controls.md", "custom.md"}
     assert {c.doc for c in longer.citations} == {"list-view.md"}
+
+
+def test_a_statement_others_were_merged_into_stays_when_the_next_one_is_too_long_for_them():
+    """The checker wants every span a claim cites to hold a fifth of the claim's words: a short
+    statement merged into a medium one does not follow it into a paragraph five times its length
+    (the large tree's $MyInvocation item cited "The parameter values are available to all of the
+    commands in the script": an irrelevant-citation error)."""
+    from consolidate.merge.statements import merge_units
+    from consolidate.units import Unit
+
+    def sentence(doc, text):
+        return Unit(kind="sentence", text=text, doc=doc, chunk="c" + doc, start=3, end=3, section="Variables",
+                    para=(doc, 3))
+
+    short = sentence("scripts.md", "The parameter values are available to all of the commands in the script.")
+    medium = sentence("automatic.md", "Contains information about the current command, such as the name, parameters, "
+                                      "arguments and parameter values of the script in the pipeline.")
+    long = sentence("modules.md", "The automatic variable contains information about the current script and command, "
+                                  "such as the name, parameters and values, and how the script was started or invoked. "
+                                  "You can use this variable and its properties to get information about the script "
+                                  "while it is running, and the host that ran it.")
+    merge_units([long, medium, short])
+    assert short.into is medium and medium.into is None

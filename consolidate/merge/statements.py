@@ -261,10 +261,12 @@ def absorb_restated(sections: dict[str, list[Unit]], sides: set[int]) -> None:
 
 
 def _restates(c: Unit, u: Unit) -> bool:
-    """c holds COVER of u's content words, every hard fact and link of u and its negations."""
+    """c holds COVER of u's content words, every hard fact and link of u and its negations, and is
+    not over 1/MIN_SHARE times as long (the checker wants each span a claim cites to hold a fifth of
+    its words: checks/citations.holds_some)."""
     (cu, nu), (cc, nc) = _words(u), _words(c)
-    return (nu == nc and len(cu & cc) >= needed(COVER, len(cu)) and set(u.exact_facts) <= set(c.exact_facts)
-            and set(u.links) <= set(c.links))
+    return (nu == nc and len(cu & cc) >= needed(COVER, len(cu)) and len(cc) <= len(cu) / MIN_SHARE
+            and set(u.exact_facts) <= set(c.exact_facts) and set(u.links) <= set(c.links))
 
 
 def _repeats_itself(hit: Unit, u: Unit, key: str) -> bool:
