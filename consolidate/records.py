@@ -158,6 +158,7 @@ class DraftBlock(Record):
     with_intro: bool = False  # a block cited by the sentence or item before it, whose citation spans both
     with_outro: bool = False  # a block cited by the sentence right after it, whose citation spans both
     indent: str = ""  # a sentence's indentation in its source: inside a list item there, it stays in the item here
+    points_to: tuple[Citation, ...] = ()  # a pointer to an owner page: the owner statements it stands for (stages/split.py)
 
 
 class DraftSection(Record):

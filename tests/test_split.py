@@ -297,3 +297,26 @@ def test_a_part_title_with_brackets_is_still_navigation():
     parsed = parse_page(parent)
     assert [c.text.strip()[:13] for c in parsed.nav] == ["[Expressions:"] * 2 and parsed.claims == []
     assert check_navigation("expressions.md", parsed, titles | {"expressions.md": "Expressions"}) == []
+
+
+def test_a_pointer_leads_to_the_part_holding_its_owner_statement():
+    """A pointer to an owner section (`See [Options](p.md#options).`) stands for one statement there;
+    when the split cuts that section in pieces across parts, the pointer leads to the part holding
+    that statement, not to the first piece (the large tree's last link-lost error)."""
+    def block(doc: str, n: int, line: int) -> DraftBlock:
+        return DraftBlock(kind="sentence", text="w " * n, citations=(Citation(chunk="c", doc=doc, start=line, end=line + 1),), para=1)
+    options = DraftSection(heading="Options", level=2, blocks=(block("a.md", 300, 5), block("b.md", 600, 5), block("d.md", 600, 7)))
+    page = DraftPage(slug="p", title="P", topic="t", sources=("a.md", "b.md", "d.md"),
+                     sections=(DraftSection(heading="Overview", level=2, blocks=(block("a.md", 20, 1),)), options))
+    owner = Citation(chunk="c", doc="d.md", start=8, end=8)  # the second sentence of a block citing 7-8
+    first = Citation(chunk="c", doc="a.md", start=5, end=5)
+    see = "See [Options](p.md#options)."
+    other = DraftPage(slug="q", title="Q", topic="t", sources=("e.md",), sections=(DraftSection(heading="Overview", blocks=(
+        DraftBlock(kind="sentence", text=see, citations=(), para=-1000, points_to=(owner,)),
+        DraftBlock(kind="sentence", text=see, citations=(), para=-1001, points_to=(first,)),
+        DraftBlock(kind="sentence", text=see, citations=(), para=-1002))),))
+    pages, _, _ = split_pages([page, other], 700, {"p", "q"})
+    assert [p.slug for p in pages[1:4]] == ["p-options", "p-options-2", "p-options-3"]
+    texts = [b.text for b in pages[-1].sections[0].blocks]
+    assert texts == ["See [Options](p-options-3.md#options).", "See [Options](p-options.md#options).",
+                     "See [Options](p-options.md#options)."]  # no owner statement known: the first piece

@@ -34,6 +34,7 @@ from consolidate.checks.support import content_words
 from consolidate.claims.context import unit_context
 from consolidate.dedupe import FeatureIndex, normalise, prefix
 from consolidate.merge.statements import CONTAIN, MIN_WORDS, NUMBERED, holds_words, says_all, step_text, with_facts
+from consolidate.records import Citation
 from consolidate.units import Unit
 
 _SUFFIXES = ("ements", "ments", "ement", "ment", "ations", "ation", "ings", "ing", "ies", "es", "ed", "s", "e")
@@ -58,6 +59,7 @@ class LinkTo:
     page: str  # the owner page's file
     anchor: str
     heading: str  # the heading at that anchor: the pointer's label
+    cites: Citation | None = None  # the owner statement's citation (a split may cut its section across parts)
 
 
 @lru_cache(maxsize=65536)  # asked of every place's headings and title once per statement compared
@@ -149,7 +151,7 @@ def owners(places: list[Place], sides: set[tuple[str, int]], introduced=lambda u
     for i, j in pick.items():
         owner, key, _ = shown[j]
         if not _UNSAFE_LABEL.search(owner.titles[key]):  # a heading with brackets cannot be a link's label
-            out[id(shown[i][2])] = LinkTo(owner.file, owner.anchors[key], owner.titles[key])
+            out[id(shown[i][2])] = LinkTo(owner.file, owner.anchors[key], owner.titles[key], shown[j][2].cite())
     return out
 
 

@@ -342,9 +342,12 @@ def _render_page(b: _PageBuild, links: "_Links", plan: Plan, texts: dict[str, li
                 pointers += [(c.doc, c.start, c.end, LINKED_TO) for c in u.citations]
                 see = _BULLET.match(u.text).group(0) if u.kind == "list_item" else ""
                 see += f"See [{to.heading}]({page_link(page_file, to.page)}#{to.anchor})."
-                if not (blocks and blocks[-1].text == see):
+                owner = (to.cites,) if to.cites is not None else ()
+                if blocks and blocks[-1].text == see:  # one pointer for consecutive statements said there
+                    blocks[-1] = blocks[-1].model_copy(update={"points_to": blocks[-1].points_to + owner})
+                else:
                     blocks.append(DraftBlock(kind=u.kind, text=see, citations=(),  # a sentence stands alone
-                                             para=pid if u.kind == "list_item" else -1000 - len(blocks)))
+                                             para=pid if u.kind == "list_item" else -1000 - len(blocks), points_to=owner))
                 prev = None
                 continue
             text = links.rewrite(u, page_file, findings, assets)

@@ -14,7 +14,9 @@ top-level branches (a `##` section with the sections under it) while they fit; a
 bound is split the same way one level down; a merged section over the bound is cut between the
 source sections it merges (`Heading (k of n)`). A single source section is never cut: one over
 the bound stays whole on its page and is reported (`oversized-section`). Links to a section's
-anchor, from any page, are rewritten to the part that now holds it. Pure and deterministic.
+anchor, from any page, are rewritten to the part that now holds it (its first piece); a pointer
+to an owner section (merge/owners.py) to the part holding the owner statement it stands for
+(`DraftBlock.points_to`). Pure and deterministic.
 """
 
 from __future__ import annotations
@@ -279,14 +281,47 @@ def split_pages(drafts: list[DraftPage], bound: int, reserved: set[str]) -> tupl
     if not moves:
         return out, splits, findings
 
+    held = _held_at([p for p in out if p.file in family_of])
+
     def fix(p: DraftPage) -> DraftPage:
         here = p.file
         secs = tuple(s.model_copy(update={"blocks": tuple(
-            b if b.kind == "code" else b.model_copy(update={"text": _rewrite_text(b.text, here, moves, family_of)})
+            b if b.kind == "code" else b.model_copy(update={"text": _pointer(b, here, held) or _rewrite_text(b.text, here, moves, family_of)})
             for b in s.blocks)}) for s in p.sections)
         return p.model_copy(update={"sections": secs})
 
     return [fix(p) for p in out], splits, findings
+
+
+_POINTER = re.compile(r"(See \[(?:[^\[\]]|\[[^\[\]]*\])+\]\()([^()\s#]*)#([^()\s#]+)(\)\.)")
+
+
+def _held_at(family: list[DraftPage]) -> dict[str, list[tuple[int, int, str, str]]]:
+    """doc -> (start, end, file, anchor) of every citation on the pages of split families: where
+    each statement now stands."""
+    out: dict[str, list[tuple[int, int, str, str]]] = defaultdict(list)
+    for p in family:
+        for sec, anchor in zip(p.sections, section_anchors(p.title, [s.heading for s in p.sections])):
+            for b in sec.blocks:
+                for c in b.citations:
+                    out[c.doc].append((c.start, c.end, p.file, anchor))
+    return out
+
+
+def _pointer(b: DraftBlock, here: str, held: dict[str, list[tuple[int, int, str, str]]]) -> str:
+    """A pointer to an owner section (merge/owners.py) rewritten to the part that now holds the owner
+    statement it stands for: a section the split cut in pieces is in several parts, and only the
+    statement says which ('' when b is no such pointer, or the statement is on no split page)."""
+    if not b.points_to:
+        return ""
+    m = _POINTER.search(b.text)
+    c = b.points_to[0]
+    at = next(((file, anchor) for start, end, file, anchor in held.get(c.doc, ()) if start <= c.start <= end), None)
+    if m is None or at is None:
+        return ""
+    file, anchor = at
+    link = f"#{anchor}" if file == here else f"{page_link(here, file)}#{anchor}"
+    return b.text[:m.start(2)] + link + b.text[m.end(3):]
 
 
 def part_details(details: dict[str, dict], splits: list[Split]) -> None:
