@@ -104,3 +104,44 @@ def test_a_pair_note_names_only_what_its_sides_say(tmp_path):
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["errors"] == 0, [f["message"] for f in report["findings"] if f["severity"] == "error"]
     assert r.exit_code == 0, r.output
+
+
+def test_the_same_value_written_apart_is_no_disagreement():
+    """`3` in code and 3 in prose are one value: no conflict, no note (the large tree noted
+    "3 vs 3 vs 3 vs 3" over four versions of one parameter list)."""
+    from consolidate.merge.statements import merge_units
+    from consolidate.units import Unit
+
+    def item(doc, text):
+        return Unit(kind="list_item", text=text, doc=doc, chunk="c" + doc, start=4, end=4, section="Levels", para=(doc, 4))
+
+    a = item("set.md", "- `0`: Default. Reads the registry for the default impersonation level, which is usually set to 3: Impersonate.")
+    b = item("invoke.md", "- `0`: Default. Reads the registry for the default impersonation level, which is usually set to `3`: Impersonate.")
+    _, _, conflicts = merge_units([a, b])
+    assert conflicts == []
+
+
+def test_a_note_names_a_merged_source_only_for_the_values_it_states():
+    """A side speaks for the sources merged into it only where their spans state its values: one
+    that says less ("usually set to Impersonate") is not named for `15`, which the checker would
+    report as an unsupported fact."""
+    from consolidate.merge.notes import pair_note
+    from consolidate.stages.draft import _states
+    from consolidate.units import Unit
+
+    texts = {"a.md": ["Tidewater requires PostgreSQL 15 or later."], "b.md": ["Tidewater requires PostgreSQL."],
+             "c.md": ["Tidewater requires PostgreSQL 14 or later."]}
+
+    def sentence(doc):
+        u = Unit(kind="sentence", text=texts[doc][0], doc=doc, chunk="c" + doc, start=1, end=1, section="Overview", para=(doc, 1))
+        u.facts = tuple(f"number:{n}" for n in ("15", "14") if n in u.text)
+        u.citations.append(u.cite())
+        return u
+
+    a, b, c = sentence("a.md"), sentence("b.md"), sentence("c.md")
+    a.citations.append(b.cite())  # b was merged into a: it says nothing a does not
+    a.conflicts.append(c)
+    note = pair_note(a, -1, holds=lambda cite, own: _states(texts[cite.doc][cite.start - 1:cite.end], own))
+    assert "15 (a.md)" in note.text and "14 (c.md)" in note.text and "b.md" not in note.text, note.text
+    assert {x.doc for x in note.citations} == {"a.md", "c.md"}
+    assert "b.md" in pair_note(a, -1).text  # without the span check (the old way) it named b.md for 15

@@ -55,9 +55,11 @@ def preferring(subject: str, aliases, cited: str) -> str:
     return to_preferred(subject, [a for a in aliases if a.preferred in cited])
 
 
-def pair_note(u: Unit, para: int, aliases=(), subject: str = "") -> DraftBlock:
+def pair_note(u: Unit, para: int, aliases=(), subject: str = "", holds=None) -> DraftBlock:
     """The note after a statement and its look-alikes with other facts (shown just above it). Each
-    side speaks for every source it was merged with, so the note names and cites them all.
+    side speaks for every source it was merged with that states its values too, so the note names
+    and cites them all; holds(citation, values): the cited span states those values (a source
+    merged into a side may say less: "usually set to Impersonate" beside "usually set to 3").
     `subject`: what the disagreement is about, when known better than u's own words (the
     plan-wide conflict the pair joined)."""
     sides = [u] + u.conflicts
@@ -68,6 +70,8 @@ def pair_note(u: Unit, para: int, aliases=(), subject: str = "") -> DraftBlock:
         differing += own
         value = ", ".join(own) or "other values"
         for c in s.citations or [s.cite()]:
+            if c != s.cite() and own and holds is not None and not holds(c, own):
+                continue
             values.append((value, c.doc))
             cites.append(c)
     subject = preferring(_without_values(subject or F.plain(u.text, 12), set(differing)), aliases,

@@ -260,6 +260,11 @@ def absorb_restated(sections: dict[str, list[Unit]], sides: set[int]) -> None:
             units[:] = [u for u in units if id(u) not in dead]
 
 
+def _values(facts: tuple[str, ...]) -> frozenset[str]:
+    """Fact keys (`kind:value`) without their kinds."""
+    return frozenset(f.split(":", 1)[1] for f in facts)
+
+
 def _restates(c: Unit, u: Unit) -> bool:
     """c holds COVER of u's content words, every hard fact and link of u and its negations, and is
     not over 1/MIN_SHARE times as long (the checker wants each span a claim cites to hold a fifth of
@@ -337,7 +342,8 @@ def _similar(u: Unit, index: FeatureIndex, indexed: list[Unit], live) -> tuple[U
         if sim >= DUP_SIM and len(u.masked) >= 3:
             same = other.exact_facts == u.exact_facts and jaccard(u.sh, other.sh) >= DUP_SIM and same_context
             # one page listing tiers or steps with different numbers is not a disagreement
-            conflicting = other.facts != u.facts and bool(u.facts) and bool(other.facts) and other.doc != u.doc
+            # the same values written apart (`3` in code against 3) are no disagreement either
+            conflicting = _values(other.facts) != _values(u.facts) and bool(u.facts) and bool(other.facts) and other.doc != u.doc
             if same or conflicting:
                 cand = (2, sim, same, other, "same" if same else "conflict")
                 best = cand if best is None or cand[:3] > best[:3] else best

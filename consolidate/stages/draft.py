@@ -365,7 +365,8 @@ def _render_page(b: _PageBuild, links: "_Links", plan: Plan, texts: dict[str, li
             for other in u.conflicts:
                 blocks.append(_block(other, links.rewrite(other, page_file, findings, assets), -len(blocks), texts))
             if u.conflicts:
-                blocks.append(pair_note(u, -len(blocks), plan.aliases, _joined_subject(u, b.conflicts)))
+                blocks.append(pair_note(u, -len(blocks), plan.aliases, _joined_subject(u, b.conflicts),
+                                        lambda c, own: _states(texts[c.doc][c.start - 1:c.end], own)))
             for c in u.notes:
                 notes.add(c, blocks)
         shown.append((b.titles[key], blocks))
@@ -378,6 +379,12 @@ def _render_page(b: _PageBuild, links: "_Links", plan: Plan, texts: dict[str, li
     return DraftPage(slug=b.plan.slug, section=b.plan.section, title=b.plan.title, topic=b.plan.topic,
                      sources=b.plan.sources, sections=tuple(out_sections), assets=tuple(sorted(assets.items())),
                      conflicts=b.conflicts, dropped=b.dropped + tuple(pointers)), findings
+
+
+def _states(lines: list[str], values: list[str]) -> bool:
+    """The span states every one of the values, as hard facts of its text."""
+    said = {f.value.lower() for f in F.extract("\n".join(lines))}
+    return all(v.lower() in said for v in values)
 
 
 def _joined_subject(u: Unit, conflicts: tuple[Conflict, ...]) -> str:
