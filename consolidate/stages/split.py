@@ -281,7 +281,7 @@ def split_pages(drafts: list[DraftPage], bound: int, reserved: set[str]) -> tupl
     if not moves:
         return out, splits, findings
 
-    held = _held_at([p for p in out if p.file in family_of])
+    held = _held_at([p for p in out if p.file in family_of], family_of)
 
     def fix(p: DraftPage) -> DraftPage:
         here = p.file
@@ -293,31 +293,35 @@ def split_pages(drafts: list[DraftPage], bound: int, reserved: set[str]) -> tupl
     return [fix(p) for p in out], splits, findings
 
 
-_POINTER = re.compile(r"(See \[(?:[^\[\]]|\[[^\[\]]*\])+\]\()([^()\s#]*)#([^()\s#]+)(\)\.)")
+_POINTER = re.compile(r"See \[((?:[^\[\]]|\[[^\[\]]*\])+)\]\(([^()\s#]*)#([^()\s#]+)\)\.")
 
 
-def _held_at(family: list[DraftPage]) -> dict[str, list[tuple[int, int, str, str]]]:
-    """doc -> (start, end, file, anchor) of every citation on the pages of split families: where
-    each statement now stands."""
-    out: dict[str, list[tuple[int, int, str, str]]] = defaultdict(list)
+def _held_at(family: list[DraftPage], family_of: dict[str, str]) -> dict[tuple[str, str], list[tuple[int, int, str, str, str]]]:
+    """(split page, doc) -> (start, end, file, anchor, heading) of every citation on its parent and
+    parts: where each statement of a split page now stands."""
+    out: dict[tuple[str, str], list[tuple[int, int, str, str, str]]] = defaultdict(list)
     for p in family:
         for sec, anchor in zip(p.sections, section_anchors(p.title, [s.heading for s in p.sections])):
             for b in sec.blocks:
                 for c in b.citations:
-                    out[c.doc].append((c.start, c.end, p.file, anchor))
+                    out[(family_of[p.file], c.doc)].append((c.start, c.end, p.file, anchor, sec.heading))
     return out
 
 
-def _pointer(b: DraftBlock, here: str, held: dict[str, list[tuple[int, int, str, str]]]) -> str:
-    """A pointer to an owner section (merge/owners.py) rewritten to the part that now holds the owner
-    statement it stands for: a section the split cut in pieces is in several parts, and only the
-    statement says which ('' when b is no such pointer, or the statement is on no split page)."""
-    if not b.points_to:
+def _pointer(b: DraftBlock, here: str, held: dict[tuple[str, str], list[tuple[int, int, str, str, str]]]) -> str:
+    """A pointer to an owner section of a split page (merge/owners.py) rewritten to the part that now
+    holds the owner statement it stands for, under the heading the pointer names: the split may have
+    cut that section in pieces across parts, and only the statement says which ('' when b is no such
+    pointer, or the statement is not found there: the section's first piece, as for any link)."""
+    m = _POINTER.search(b.text) if b.points_to else None
+    if m is None:
         return ""
-    m = _POINTER.search(b.text)
+    label, dest = m.group(1), m.group(2)
+    target = page_target(here, dest) if dest else here
     c = b.points_to[0]
-    at = next(((file, anchor) for start, end, file, anchor in held.get(c.doc, ()) if start <= c.start <= end), None)
-    if m is None or at is None:
+    at = next(((file, anchor) for start, end, file, anchor, heading in held.get((target, c.doc), ())
+               if start <= c.start and c.end <= end and heading == label), None)
+    if at is None:
         return ""
     file, anchor = at
     link = f"#{anchor}" if file == here else f"{page_link(here, file)}#{anchor}"
