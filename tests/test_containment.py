@@ -305,50 +305,43 @@ def test_static_review_is_an_index_and_one_small_file_per_page(tmp_path):
     assert not review_file(gone).exists() and review_file(plan["pages"][0]).exists()
 
 
-def test_a_restated_statement_moves_only_to_one_that_restates_what_it_speaks_for_too():
-    """merge/statements.absorb_restated: "…number of sequences…" is restated by "…number of types,
-    selection sets, or selection conditions…" (4 of its 5 content words), which another source's
-    longer item restates in turn, but not the sequences sentence: moving there would carry the
-    sequences sentence's citation to an item that does not say it (an irrelevant-citation error on
-    the large tree). The middle statement stays, citing both."""
+CHAINS = {  # three statements of three sources: short, medium, long (merge/statements.absorb_restated)
+    # "…number of sequences…" is restated by "…number of types…" (4 of its 5 content words), which
+    # the TypeName item restates in turn, but not the sequences sentence
+    "does not say them": ("list_item", (
+        "- There is no maximum limit to the number of sequences that you can specify.",
+        "- There is no maximum limit to the number of types, selection sets, or selection conditions that you can "
+        "specify for a table view.",
+        "- The TypeName element names the type of table that is displayed. You must specify at least one type, "
+        "selection set, or selection condition for the definition, but there is no maximum number of elements "
+        "that can be specified.")),
+    # the long one restates both, but is over 1/MIN_SHARE times as long as the short one: the
+    # checker wants every span a claim cites to hold a fifth of the claim's words
+    "too long for them": ("sentence", (
+        "The parameter values are available to all of the commands in the script.",
+        "Contains information about the current command, such as the name, parameters, arguments and parameter "
+        "values of the script in the pipeline.",
+        "The automatic variable contains information about the current script and command, such as the name, "
+        "parameters and values, and how the script was started or invoked. You can use this variable and its "
+        "properties to get information about the script while it is running, and the host that ran it.")),
+}
+
+
+@pytest.mark.parametrize("why", sorted(CHAINS))
+def test_a_statement_others_were_merged_into_moves_only_where_their_citations_still_hold(why):
+    """A statement restated page-wide moves to the restating one and its citations move with it,
+    those of the statements merged into it before too. It moves only when the next one restates
+    those as well and is not too long for them: otherwise the short one's citation would stand on a
+    claim that does not say it (irrelevant-citation errors on the large tree, in the TypeName
+    items and in the $MyInvocation paragraph of four PowerShell versions). The medium one stays,
+    citing both."""
     from consolidate.merge.statements import merge_units
     from consolidate.units import Unit
 
-    def item(doc, text):
-        return Unit(kind="list_item", text=text, doc=doc, chunk="c" + doc, start=5, end=5, section="Lists",
-                    para=(doc, 5))
-
-    seqs = item("custom.md", "- There is no maximum limit to the number of sequences that you can specify.")
-    types = item("controls.md", "- There is no maximum limit to the number of types, selection sets, or "
-                                "selection conditions that you can specify for a table view.")
-    longer = item("list-view.md", "- The TypeName element names the type of table that is displayed. You must specify at "
-                                  "least one type, selection set, or selection condition for the definition, but "
-                                  "there is no maximum number of elements that can be specified.")
-    shown, _, _ = merge_units([longer, types, seqs])
-    assert seqs.into is types and types.into is None
-    assert [u.text[:40] for u in shown["lists"]] == [longer.text[:40], types.text[:40]]
-    assert {c.doc for c in types.citations} == {"controls.md", "custom.md"}
-    assert {c.doc for c in longer.citations} == {"list-view.md"}
-
-
-def test_a_statement_others_were_merged_into_stays_when_the_next_one_is_too_long_for_them():
-    """The checker wants every span a claim cites to hold a fifth of the claim's words: a short
-    statement merged into a medium one does not follow it into a paragraph five times its length
-    (the large tree's $MyInvocation item cited "The parameter values are available to all of the
-    commands in the script": an irrelevant-citation error)."""
-    from consolidate.merge.statements import merge_units
-    from consolidate.units import Unit
-
-    def sentence(doc, text):
-        return Unit(kind="sentence", text=text, doc=doc, chunk="c" + doc, start=3, end=3, section="Variables",
-                    para=(doc, 3))
-
-    short = sentence("scripts.md", "The parameter values are available to all of the commands in the script.")
-    medium = sentence("automatic.md", "Contains information about the current command, such as the name, parameters, "
-                                      "arguments and parameter values of the script in the pipeline.")
-    long = sentence("modules.md", "The automatic variable contains information about the current script and command, "
-                                  "such as the name, parameters and values, and how the script was started or invoked. "
-                                  "You can use this variable and its properties to get information about the script "
-                                  "while it is running, and the host that ran it.")
-    merge_units([long, medium, short])
-    assert short.into is medium and medium.into is None
+    kind, texts = CHAINS[why]
+    short, medium, long = (Unit(kind=kind, text=text, doc=doc, chunk="c" + doc, start=5, end=5, section="Lists",
+                                para=(doc, 5)) for doc, text in zip(("short.md", "medium.md", "long.md"), texts))
+    shown, _, _ = merge_units([long, medium, short])
+    assert short.into is medium and medium.into is None, why
+    assert shown["lists"] == [long, medium]
+    assert {c.doc for c in medium.citations} == {"medium.md", "short.md"} and {c.doc for c in long.citations} == {"long.md"}
