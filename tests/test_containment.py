@@ -305,25 +305,21 @@ def test_static_review_is_an_index_and_one_small_file_per_page(tmp_path):
     assert not review_file(gone).exists() and review_file(plan["pages"][0]).exists()
 
 
+S_WORKERS = "Workers renew leases every thirty seconds while running queued billing jobs safely."
+M_WORKERS = "Workers renew leases for thirty seconds while running queued billing invoices through Redis streams."
 CHAINS = {  # three statements of three sources: short, medium, long (merge/statements.absorb_restated)
-    # "…number of sequences…" is restated by "…number of types…" (4 of its 5 content words), which
-    # the TypeName item restates in turn, but not the sequences sentence
-    "does not say them": ("list_item", (
-        "- There is no maximum limit to the number of sequences that you can specify.",
-        "- There is no maximum limit to the number of types, selection sets, or selection conditions that you can "
-        "specify for a table view.",
-        "- The TypeName element names the type of table that is displayed. You must specify at least one type, "
-        "selection set, or selection condition for the definition, but there is no maximum number of elements "
-        "that can be specified.")),
+    # the medium one restates the short one (9 of its 11 content words), the long one restates the
+    # medium one (11 of 13) but not the short one (7 of 11): "jobs", "safely", "running", "while" gone
+    "does not say them": ("sentence", (S_WORKERS, M_WORKERS,
+        "The scheduler hands queued billing invoices through Redis streams to workers that renew leases for thirty "
+        "seconds on demand.")),
     # the long one restates both, but is over 1/MIN_SHARE times as long as the short one: the
     # checker wants every span a claim cites to hold a fifth of the claim's words
-    "too long for them": ("sentence", (
-        "The parameter values are available to all of the commands in the script.",
-        "Contains information about the current command, such as the name, parameters, arguments and parameter "
-        "values of the script in the pipeline.",
-        "The automatic variable contains information about the current script and command, such as the name, "
-        "parameters and values, and how the script was started or invoked. You can use this variable and its "
-        "properties to get information about the script while it is running, and the host that ran it.")),
+    "too long for them": ("sentence", (S_WORKERS, M_WORKERS,
+        "Workers renew leases every thirty seconds while running queued billing work through Redis, and the "
+        "scheduler tracks heartbeat timestamps, retry counters, dead letter entries, tenant quotas, priority "
+        "classes, region affinity, memory budgets, processor limits, disk usage, network egress, audit trails, "
+        "alert routes, dashboard panels and export formats.")),
 }
 
 
@@ -345,3 +341,31 @@ def test_a_statement_others_were_merged_into_moves_only_where_their_citations_st
     assert short.into is medium and medium.into is None, why
     assert shown["lists"] == [long, medium]
     assert {c.doc for c in medium.citations} == {"medium.md", "short.md"} and {c.doc for c in long.citations} == {"long.md"}
+
+
+def test_a_short_statement_is_restated_page_wide_only_by_one_holding_every_word():
+    """Under SHORT content words one word may be all it says: "If the worker dies, the lease expires
+    and another worker picks the job up again." is not restated by "The worker running the job dies
+    and the lease expires." (corpus/ lost the pick-up until this rule; so did "metald: ~1MB memory
+    per 1000 VMs" beside "Memory usage: ~1MB per 1000 VMs")."""
+    from consolidate.merge.statements import merge_units
+    from consolidate.units import Unit
+
+    short, other = (Unit(kind="sentence", text=text, doc=doc, chunk="c" + doc, start=5, end=5, section="Worker",
+                         para=(doc, 5)) for doc, text in (
+        ("overview.md", "If the worker dies, the lease expires and another worker picks the job up again."),
+        ("retries.md", "The worker running the job dies and the lease expires. This counts as a failed attempt, so a "
+                       "job that reliably crashes its worker still ends up in the dead-letter queue.")))
+    shown, _, _ = merge_units([other, short])
+    assert short.into is None and shown["worker"] == [other, short]
+
+
+def test_a_short_statement_in_other_forms_of_its_words_is_still_restated():
+    """"Nightly ledger backup written into the folder" is restated by "…writes a nightly backup of
+    every ledger into the folder": `written` is another form of `writes` (merge/statements._inflected),
+    not another word; "server" and "service" are not forms of one word."""
+    from consolidate.merge.statements import _inflected
+
+    assert _inflected(frozenset({"written"}), frozenset({"write", "nightly"}))
+    assert not _inflected(frozenset({"server"}), frozenset({"service"}))
+    assert not _inflected(frozenset({"pick"}), frozenset({"worker", "job", "lease"}))

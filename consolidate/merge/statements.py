@@ -11,13 +11,13 @@ A source that repeats itself under another heading (the same checks after stagin
 production) is not merged with itself: it means the repeat there.
 
 Then, across the page (`absorb_restated`): a sentence or bullet item another source's statement
-on the page restates (COVER of its content words, every hard fact and link it has, the same
-negations, at least as many content words and not over 1/MIN_SHARE times as many) is merged into that statement, which cites it;
-a statement that others were merged into moves only to one that restates them too (their citations
-move with it). Not a
-numbered step (procedures keep their steps), an item other items hang under, a sub-item under
-another item than the restating one's, an intro ending in
-`:` (its block follows it), or a side of a conflict.
+on the page restates (COVER of its content words, all of them under SHORT words, each word or
+another form of it: "written" and "writes", every hard fact
+and link it has, the same negations, at least as many content words and not over 1/MIN_SHARE times
+as many) is merged into that statement, which cites it. A statement that others were merged into
+moves only to one that restates each of them too (their citations move with it). Not a numbered
+step (procedures keep their steps), an item other items hang under, a sub-item under another item
+than the restating one's, an intro ending in `:` (its block follows it), or a side of a conflict.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ MIN_WORDS = 4  # fewer content words than this: too little to say two statements
 MIN_SHARE = 0.3  # the shorter must say this share of the longer: a short remark is not "the same" as a long paragraph
 BLOCKS = ("code", "table", "html", "quote")
 COVER = 0.8  # share of a statement's content words another must hold to restate it, page-wide
+SHORT = 10  # below this many content words, a restatement page-wide must hold every one of them (or another form of it)
 NUMBERED = re.compile(r"^\s*\d{1,9}[.)]\s")  # a numbered step's marker (procedures.py reads it too)
 CANDIDATES = 200  # statements looked at per masked shingle: a shingle every page says finds no more
 
@@ -242,6 +243,8 @@ def absorb_restated(sections: dict[str, list[Unit]], sides: set[int]) -> None:
                 continue
             if nc != nu or not len(cu) <= len(cc) <= len(cu) / MIN_SHARE or not fu <= set(c.exact_facts) or not tu <= set(c.links):
                 continue
+            if len(cu) < SHORT and not _inflected(cu - cc, cc):  # a short statement's every word may be what it says
+                continue
             if not all(_restates(c, x) for x in held):  # u's citations move to c: c must say what they say too
                 continue
             key = (n / len(cu), -len(cc), -j)
@@ -266,12 +269,29 @@ def _values(facts: tuple[str, ...]) -> frozenset[str]:
 
 
 def _restates(c: Unit, u: Unit) -> bool:
-    """c holds COVER of u's content words, every hard fact and link of u and its negations, and is
+    """c holds COVER of u's content words (all of a SHORT one's, or other forms of them), every hard
+    fact and link of u and its negations, and is
     not over 1/MIN_SHARE times as long (the checker wants each span a claim cites to hold a fifth of
     its words: checks/citations.holds_some)."""
     (cu, nu), (cc, nc) = _words(u), _words(c)
     return (nu == nc and len(cu & cc) >= needed(COVER, len(cu)) and len(cc) <= len(cu) / MIN_SHARE
+            and (len(cu) >= SHORT or _inflected(cu - cc, cc))
             and set(u.exact_facts) <= set(c.exact_facts) and set(u.links) <= set(c.links))
+
+
+def _inflected(missing: frozenset, words: frozenset) -> bool:
+    """Each missing word is another form of one of `words`: they begin alike, over 4 letters and
+    3/4 of the shorter ("written" and "write", not "server" and "service")."""
+    return all(any(_stem_len(w, x) >= max(4, 0.75 * min(len(w), len(x))) for x in words) for w in missing)
+
+
+def _stem_len(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def _repeats_itself(hit: Unit, u: Unit, key: str) -> bool:
