@@ -145,3 +145,36 @@ def test_a_note_names_a_merged_source_only_for_the_values_it_states():
     assert "15 (a.md)" in note.text and "14 (c.md)" in note.text and "b.md" not in note.text, note.text
     assert {x.doc for x in note.citations} == {"a.md", "c.md"}
     assert "b.md" in pair_note(a, -1).text  # without the span check (the old way) it named b.md for 15
+
+
+def test_a_series_is_shown_without_a_note(tmp_path):
+    """One source giving three or more values of a look-alike statement (a monthly report's "PRs
+    merged from the community: 14", then 12, then 21) lists a series, not a setting: every value
+    is shown and no "Sources disagree" note is written (the large tree had a 63-sided one). Two
+    sources giving one value each still disagree."""
+    from consolidate.merge.notes import series, series_texts
+    from consolidate.units import Unit
+
+    def said(doc, n, line):
+        u = Unit(kind="sentence", text=f"PRs merged from the community this month: {n}.", doc=doc, chunk="c" + doc,
+                 start=line, end=line, section="Updates", para=(doc, line))
+        u.facts = (f"number:{n}",)
+        return u
+
+    first, may, june, july = said("2023-updates.md", 24, 5), said("2022-updates.md", 14, 5), said("2022-updates.md", 12, 9), \
+        said("2022-updates.md", 21, 13)
+    first.conflicts = [may]
+    assert not series(first, series_texts([first, may, june]))  # two values from one source: still a disagreement
+    assert series(first, series_texts([first, may, june, july]))  # the sides need not all be paired with it
+    months = "".join(f"## {m}\n\nPRs merged from the community this month: {n}.\n\n"
+                     for m, n in (("May", 14), ("June", 12), ("July", 21)))
+    out = _run(tmp_path, {
+        "community.md": "# Community updates\n\nThe community updates list what contributors did each month.\n\n"
+                        "## January\n\nPRs merged from the community this month: 24.\n\nThe docs site moved to a new "
+                        "build system in January, and the community updates list what contributors did each month.\n",
+        "community-2022.md": "# Community updates 2022\n\n" + months})
+    pages = "".join(p.read_text() for p in (out / "pages").rglob("*.md"))
+    assert all(f"this month: {n}." in pages for n in (24, 14, 12, 21)), pages
+    assert "Sources disagree" not in pages, pages
+    report = json.loads((out / "report.json").read_text())
+    assert report["errors"] == 0 and not [c for c in report["conflicts"] if "PRs merged" in c["subject"]]

@@ -55,6 +55,39 @@ def preferring(subject: str, aliases, cited: str) -> str:
     return to_preferred(subject, [a for a in aliases if a.preferred in cited])
 
 
+SERIES = 3  # one source giving this many values of a look-alike statement lists a series, not a setting
+
+
+def _masked(u: Unit) -> str:
+    return normalise(F.mask(u.text))
+
+
+def series_texts(units: list[Unit]) -> frozenset[str]:
+    """The statements (their words, values masked) that one source gives SERIES or more values of
+    ("PRs merged: 14" under May, 12 under June and 21 under July of a monthly report)."""
+    values: dict[tuple[str, str], set] = {}
+    for u in units:
+        if u.kind in ("sentence", "list_item") and u.facts:
+            values.setdefault((_masked(u), u.doc), set()).add(u.facts)
+    return frozenset(text for (text, _), v in values.items() if len(v) >= SERIES)
+
+
+def series(u: Unit, texts: frozenset[str]) -> bool:
+    """u and its look-alikes with other facts (u.conflicts) are a series, not a disagreement: a
+    source of the page gives SERIES or more of their values (series_texts). They are all shown;
+    no note says they disagree."""
+    return any(_masked(s) in texts for s in [u] + u.conflicts)
+
+
+def series_conflict(c: Conflict) -> bool:
+    """A plan-wide disagreement one of whose documents gives SERIES or more of its values: a series
+    (a value per month, per version, per platform), not a setting the sources disagree on."""
+    values: dict[str, set] = {}
+    for s in c.sides:
+        values.setdefault(s.doc, set()).add(tuple(s.values))
+    return c.kind == "value" and any(len(v) >= SERIES for v in values.values())
+
+
 def pair_note(u: Unit, para: int, aliases=(), subject: str = "", holds=None) -> DraftBlock:
     """The note after a statement and its look-alikes with other facts (shown just above it). Each
     side speaks for every source it was merged with that states its values too, so the note names

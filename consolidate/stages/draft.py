@@ -31,7 +31,7 @@ from consolidate.claims.aliases import heading_to_preferred
 from consolidate.claims.settle import CONTEXT_DIFFERS
 from consolidate.records import (Chunk, Conflict, Document, DraftBlock, DraftPage, DraftSection, Finding,
                                  PagePlan, Plan, page_link, page_target)
-from consolidate.merge.notes import PageNotes, fact_values, facts_of, pair_note
+from consolidate.merge.notes import PageNotes, fact_values, facts_of, pair_note, series, series_conflict, series_texts
 from consolidate.merge.residue import META, STATUS, section_reason, see_self, sentence_reason
 from consolidate.merge.outline import align_headings, containers, group_sources, merged_order, outline_levels, renumber
 from consolidate.merge.owners import LINKED_TO, Place, owners
@@ -49,6 +49,7 @@ class _PageBuild:
     dropped: tuple[tuple[str, int, int, str], ...] = ()
     anchors: dict[str, str] | None = None  # section key -> its anchor on the page
     containers: dict[str, str] | None = None  # section key -> a heading shown right before it (merge/outline.containers)
+    series: frozenset[str] = frozenset()  # statements a source gives a series of values of (merge/notes.series_texts)
 
 
 class _Links:
@@ -216,6 +217,7 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
     known = {c.id for c in pairs}
     found, part_of = join_with_pairs(pairs, [c for c in find_conflicts([u for us, _ in every for u in us], (), stale,
                                                                        similar=True) if c.id not in known])
+    found = [c for c in found if not series_conflict(c)]  # a value per month or version: shown, not noted
     for b, (members, _) in zip(builds, every):
         own = {c.id: c for c in (part_of.get(p.id, p).model_copy(update={"resolution": "noted"}) for p in b.conflicts)}
         here = {(u.doc, u.start) for u in members}
@@ -283,6 +285,8 @@ def _merge_page(p: PagePlan, by_id: dict[str, Chunk], doc_by: dict[str, Document
     grouped, groups = group_sources(units, {d: doc_by[d].title for d in {u.doc for u in units}}, p.title)
     renamed |= grouped
     sections, titles, conflicts = merge_units(units, lambda u: _after_intro(u, texts[u.doc]))
+    listed = series_texts(units)
+    conflicts = [(k, o) for k, o in conflicts if not series(now(k), listed)]  # a series is shown, not noted
     titles = {k: heading_to_preferred(t, aliases) for k, t in titles.items()}  # headings are our words: the preferred term
     merge_procedures(units, sections)
     sections = merged_order(units, sections, groups)
@@ -312,7 +316,7 @@ def _merge_page(p: PagePlan, by_id: dict[str, Chunk], doc_by: dict[str, Document
     for (doc, _), key in sorted(grouped.items()):  # a link to a source shown as one section leads to that section
         homes.append(((doc, ""), (p.file, anchors.get(key, ""))))
     build = _PageBuild(p, sections, titles, paired, tuple((u.doc, u.start, u.end, "stale") for u in dropped) + left_out,
-                       {k: a for k, a in anchors.items() if k in sections}, heads_before)
+                       {k: a for k, a in anchors.items() if k in sections}, heads_before, listed)
     return build, units + dropped, homes, findings
 
 
@@ -364,7 +368,7 @@ def _render_page(b: _PageBuild, links: "_Links", plan: Plan, texts: dict[str, li
             prev = u if not (u.conflicts or u.notes) else None
             for other in u.conflicts:
                 blocks.append(_block(other, links.rewrite(other, page_file, findings, assets), -len(blocks), texts))
-            if u.conflicts:
+            if u.conflicts and not series(u, b.series):
                 blocks.append(pair_note(u, -len(blocks), plan.aliases, _joined_subject(u, b.conflicts),
                                         lambda c, own: _states(texts[c.doc][c.start - 1:c.end], own)))
             for c in u.notes:
