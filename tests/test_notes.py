@@ -178,3 +178,23 @@ def test_a_series_is_shown_without_a_note(tmp_path):
     assert "Sources disagree" not in pages, pages
     report = json.loads((out / "report.json").read_text())
     assert report["errors"] == 0 and not [c for c in report["conflicts"] if "PRs merged" in c["subject"]]
+
+
+def test_sides_that_differ_only_in_what_each_page_is_about_are_no_disagreement():
+    """"aliases for `Select-String`" on Select-String.md and "aliases for `Get-ChildItem`" on
+    Get-ChildItem.md say the same of two things (each side's own value names its document): no
+    plan-wide disagreement. A setting two pages give different values of still is one."""
+    from consolidate.merge.notes import own_subjects
+    from consolidate.records import Conflict, ConflictSide
+
+    def side(doc, value):
+        return ConflictSide(doc=doc, start=3, end=3, chunk="c", text=f"aliases for `{value}`", values=(value,))
+
+    names = {"Select-String.md": "Select-String Select-String", "Get-ChildItem.md": "Get-ChildItem Get-ChildItem",
+             "install.md": "Installing install", "faq.md": "FAQ faq"}
+    aliases = Conflict(id="k1", kind="value", subject="aliases for",
+                       sides=[side("Select-String.md", "Select-String"), side("Get-ChildItem.md", "Get-ChildItem")])
+    assert own_subjects(aliases, names)
+    minimum = Conflict(id="k2", kind="value", subject="PostgreSQL minimum version",
+                       sides=[side("install.md", "15"), side("faq.md", "14")])
+    assert not own_subjects(minimum, names)

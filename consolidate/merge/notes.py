@@ -88,6 +88,23 @@ def series_conflict(c: Conflict) -> bool:
     return c.kind == "value" and any(len(v) >= SERIES for v in values.values())
 
 
+def own_subjects(c: Conflict, names: dict[str, str]) -> bool:
+    """A plan-wide look-alike whose sides differ only in what each document is about: every side's
+    own values are words of its document's name (title and file name), as in "aliases for
+    `Select-String`" on Select-String.md against "aliases for `Get-ChildItem`" on Get-ChildItem.md.
+    Statements about different things, not a disagreement. names: document -> its title and file
+    name."""
+    if c.kind != "value" or len(c.sides) < 2:
+        return False
+    shared = set.intersection(*(set(s.values) for s in c.sides))
+    for s in c.sides:
+        own = [v for v in s.values if v not in shared]
+        words = set(normalise(names.get(s.doc, "")).split())
+        if not own or not all(set(normalise(v).split()) <= words for v in own):
+            return False
+    return True
+
+
 def pair_note(u: Unit, para: int, aliases=(), subject: str = "", holds=None) -> DraftBlock:
     """The note after a statement and its look-alikes with other facts (shown just above it). Each
     side speaks for every source it was merged with that states its values too, so the note names

@@ -31,7 +31,8 @@ from consolidate.claims.aliases import heading_to_preferred
 from consolidate.claims.settle import CONTEXT_DIFFERS
 from consolidate.records import (Chunk, Conflict, Document, DraftBlock, DraftPage, DraftSection, Finding,
                                  PagePlan, Plan, page_link, page_target)
-from consolidate.merge.notes import PageNotes, fact_values, facts_of, pair_note, series, series_conflict, series_texts
+from consolidate.merge.notes import (PageNotes, fact_values, facts_of, own_subjects, pair_note, series, series_conflict,
+                                    series_texts)
 from consolidate.merge.residue import META, STATUS, section_reason, see_self, sentence_reason
 from consolidate.merge.outline import align_headings, containers, group_sources, merged_order, outline_levels, renumber
 from consolidate.merge.owners import LINKED_TO, Place, owners
@@ -217,7 +218,9 @@ def draft_pages(plan: Plan, chunks: list[Chunk], docs: list[Document], texts: di
     known = {c.id for c in pairs}
     found, part_of = join_with_pairs(pairs, [c for c in find_conflicts([u for us, _ in every for u in us], (), stale,
                                                                        similar=True) if c.id not in known])
-    found = [c for c in found if not series_conflict(c)]  # a value per month or version: shown, not noted
+    names = {d.path: f"{d.title} {d.path.rsplit('/', 1)[-1].rsplit('.', 1)[0]}" for d in docs}
+    # a value per month or version, or each page's own subject: shown, not noted
+    found = [c for c in found if not series_conflict(c) and not own_subjects(c, names)]
     for b, (members, _) in zip(builds, every):
         own = {c.id: c for c in (part_of.get(p.id, p).model_copy(update={"resolution": "noted"}) for p in b.conflicts)}
         here = {(u.doc, u.start) for u in members}
