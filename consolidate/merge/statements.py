@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from os.path import commonprefix
 from typing import Callable
 
 from consolidate.checks import facts as F
@@ -230,20 +231,15 @@ def absorb_restated(sections: dict[str, list[Unit]], sides: set[int]) -> None:
             continue
         need = needed(COVER, len(cu))  # a statement holding COVER of u's words holds one of its prefix
         cands = sorted(index.sharing(prefix(cu, COVER, freq)))
-        fu, tu = set(u.exact_facts), set(u.links)
         held = absorbed.get(id(u), [])
         best = None
         for j in cands:
             c = shown[j]
             if j == i or j in gone or c.doc == u.doc or c.parent != u.parent:
                 continue
-            cc, nc = _words(c)
+            cc = _words(c)[0]
             n = len(cu & cc)
-            if n < need:
-                continue
-            if nc != nu or not len(cu) <= len(cc) <= len(cu) / MIN_SHARE or not fu <= set(c.exact_facts) or not tu <= set(c.links):
-                continue
-            if len(cu) < SHORT and not _inflected(cu - cc, cc):  # a short statement's every word may be what it says
+            if n < need or len(cc) < len(cu) or not _restates(c, u):
                 continue
             if not all(_restates(c, x) for x in held):  # u's citations move to c: c must say what they say too
                 continue
@@ -282,16 +278,7 @@ def _restates(c: Unit, u: Unit) -> bool:
 def _inflected(missing: frozenset, words: frozenset) -> bool:
     """Each missing word is another form of one of `words`: they begin alike, over 4 letters and
     3/4 of the shorter ("written" and "write", not "server" and "service")."""
-    return all(any(_stem_len(w, x) >= max(4, 0.75 * min(len(w), len(x))) for x in words) for w in missing)
-
-
-def _stem_len(a: str, b: str) -> int:
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
+    return all(any(len(commonprefix((w, x))) >= max(4, 0.75 * min(len(w), len(x))) for x in words) for w in missing)
 
 
 def _repeats_itself(hit: Unit, u: Unit, key: str) -> bool:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from consolidate.checks.navigation import SEE
 from consolidate.errors import UsageError
 from consolidate.markdown.links import INLINE, mask_code_spans
 from consolidate.records import Conflict, DraftBlock, DraftPage, DraftSection, Finding, PagePlan, Plan, page_link, page_target
@@ -293,9 +294,6 @@ def split_pages(drafts: list[DraftPage], bound: int, reserved: set[str]) -> tupl
     return [fix(p) for p in out], splits, findings
 
 
-_POINTER = re.compile(r"See \[((?:[^\[\]]|\[[^\[\]]*\])+)\]\(([^()\s#]*)#([^()\s#]+)\)\.")
-
-
 def _held_at(family: list[DraftPage], family_of: dict[str, str]) -> dict[tuple[str, str], list[tuple[int, int, str, str, str]]]:
     """(split page, doc) -> (start, end, file, anchor, heading) of every citation on its parent and
     parts: where each statement of a split page now stands."""
@@ -313,7 +311,7 @@ def _pointer(b: DraftBlock, here: str, held: dict[tuple[str, str], list[tuple[in
     holds the owner statement it stands for, under the heading the pointer names: the split may have
     cut that section in pieces across parts, and only the statement says which ('' when b is no such
     pointer, or the statement is not found there: the section's first piece, as for any link)."""
-    m = _POINTER.search(b.text) if b.points_to else None
+    m = SEE.search(b.text) if b.points_to else None
     if m is None:
         return ""
     label, dest = m.group(1), m.group(2)
